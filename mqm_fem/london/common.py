@@ -1,0 +1,127 @@
+"""What every London formulation shares: parameter resolution and the solution object.
+
+Equations live in the formulation modules (``outofplane``, ``inplane``, ``avector``, ``bfield``);
+see ``shared physics.md §1``. Everything here is SI: λ in metres, fields in tesla.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..mesh import Domain
+from ..units import parse_length, parse_vector
+
+
+def resolve_penetration_depth(domain: Domain, penetration_depth, superconductors=None) -> dict:
+    """λ per superconducting region, in metres.
+
+    ``penetration_depth`` is one value for all superconductors (``"100 nm"`` or metres) or a
+    mapping region name -> value. ``superconductors`` restricts/names the superconducting
+    regions (default: every region not named vacuum*/air*/hole*; keys of a mapping otherwise).
+    """
+    if isinstance(penetration_depth, dict):
+        names = domain.superconductor_names(
+            list(penetration_depth) if superconductors is None else superconductors
+        )
+        missing = [n for n in names if n not in penetration_depth]
+        if missing:
+            raise ParameterError(
+                f"penetration_depth: no value for superconducting region(s) {missing}; "
+                f"given for {list(penetration_depth)}"
+            )
+        return {n: parse_length(penetration_depth[n], f"penetration_depth[{n!r}]") for n in names}
+    names = domain.superconductor_names(superconductors)
+    lam = parse_length(penetration_depth, "penetration_depth")
+    return {n: lam for n in names}
+
+
+def element_lambda(domain: Domain, lambdas: dict) -> np.ndarray:
+    """Per-element λ in *mesh units*; ``inf`` outside the superconductors (χ_s λ⁻² = 0)."""
+    lam = np.full(domain.mesh.nelements, np.inf)
+    for name, value in lambdas.items():
+        lam[domain.region(name)] = value / domain.length_unit
+    return lam
+
+
+def applied_field_vector(value, dim: int, name: str = "applied_field") -> np.ndarray:
+    """An applied field in tesla with exactly ``dim`` components (scalar accepted for dim 1)."""
+    if dim == 1 and not isinstance(value, (list, tuple, np.ndarray)):
+        if isinstance(value, str) and len(value.split()) > 2:
+            return parse_vector(value, "magnetic_field", name, dim=1)
+        return parse_vector([value], "magnetic_field", name, dim=1)
+    return parse_vector(value, "magnetic_field", name, dim=dim)
+
+
+@dataclass
+class LondonSolution:
+    """Result of a London–Maxwell screening solve, all in SI.
+
+    ``point_data``/``cell_data`` hold fields on mesh vertices/elements with the names of
+    physics.md §3 (``A`` in T·m, ``B`` in T, ``J`` in A/m²); ``field_data`` holds scalar and
+    small vector results (``magnetic_moment`` in A·m² in 3D or A·m per unit length in 2D,
+    energies in J or J/m, fluxoids ...). ``units`` maps every array name to its unit string.
+    """
+
+    domain: Domain
+    formulation: str
+    penetration_depth: dict
+    applied_field: np.ndarray
+    point_data: dict = field(default_factory=dict)
+    cell_data: dict = field(default_factory=dict)
+    field_data: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
+
+    def _get(self, name):
+        for store in (self.field_data, self.point_data, self.cell_data):
+            if name in store:
+                return store[name]
+        raise KeyError(name)
+
+    @property
+    def magnetic_moment(self):
+        return self._get("magnetic_moment")
+
+    @property
+    def A(self):
+        return self._get("A")
+
+    @property
+    def B(self):
+        return self._get("B")
+
+    @property
+    def J(self):
+        return self._get("J")
+
+    def write(self, path) -> Path:
+        """Write a ``.vtu`` for ParaView with arrays ``A``/``B``/``J``/``region`` and field data."""
+        from ..export import write_vtu
+
+        fd = dict(self.field_data)
+        fd["penetration_depth"] = np.array(list(self.penetration_depth.values()), dtype=float)
+        fd["applied_field"] = np.asarray(self.applied_field, dtype=float)
+        units = {"penetration_depth": "m", "applied_field": "T", **self.units}
+        return write_vtu(path, self.domain, point_data=self.point_data, cell_data=self.cell_data,
+                         field_data=fd, units=units)
+
+    def summary(self) -> str:
+        """Human-readable summary of the scalar results (what the CLI prints)."""
+        lines = [f"London solve ({self.formulation}), "
+                 + ", ".join(f"λ[{k}] = {v:.4g} m" for k, v in self.penetration_depth.items()),
+                 f"applied field: {np.array2string(np.asarray(self.applied_field), precision=4)} T"]
+        for name, value in self.field_data.items():
+            unit = self.units.get(name, "")
+            if np.ndim(value) == 0:
+                lines.append(f"{name}: {float(value):.6g} {unit}".rstrip())
+            else:
+                lines.append(f"{name}: {np.array2string(np.asarray(value), precision=6)} {unit}")
+        for key in ("ndofs", "solver", "time_s"):
+            if key in self.info:
+                lines.append(f"{key}: {self.info[key]}")
+        return "\n".join(lines)

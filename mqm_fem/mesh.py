@@ -1,0 +1,385 @@
+"""Meshes with named regions: gmsh files (through meshio) into scikit-fem.
+
+A :class:`Domain` is what every solver receives: a linear scikit-fem mesh (triangles in 2D,
+tetrahedra in 3D) whose coordinates are in ``length_unit`` metres, plus the gmsh *physical group*
+names as
+
+* ``regions``: name -> element indices (physical surfaces in 2D, volumes in 3D), and
+* ``boundaries``: name -> facet indices (physical curves in 2D, surfaces in 3D).
+
+Region roles follow a naming convention that the geometry library uses and user meshes can use:
+regions whose name starts with ``vacuum``, ``air`` or ``hole`` are vacuum (``hole*`` marks a hole
+through a superconductor that can carry a fluxoid); every other region is superconducting unless
+the caller names the superconductors explicitly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import skfem
+
+from .errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
+from .units import parse_length
+
+VACUUM_PREFIXES = ("vacuum", "air", "hole")
+DEFAULT_REGION = "domain"
+DEFAULT_BOUNDARY = "boundary"
+
+_LINEAR = {2: "triangle", 3: "tetra"}
+_FACET = {2: "line", 3: "triangle"}
+_HIGHER_ORDER = {
+    "triangle6": 2, "triangle7": 2, "triangle10": 2, "quad": 2, "quad8": 2, "quad9": 2,
+    "tetra10": 3, "tetra20": 3, "hexahedron": 3, "hexahedron20": 3, "hexahedron27": 3,
+    "wedge": 3, "wedge15": 3, "pyramid": 3,
+}
+
+
+@dataclass
+class Domain:
+    """A scikit-fem mesh with named regions and boundaries and an explicit length unit.
+
+    Attributes
+    ----------
+    mesh : skfem.MeshTri or skfem.MeshTet
+        Linear simplex mesh; coordinates in units of ``length_unit``.
+    length_unit : float
+        Metres per coordinate unit (1e-6 for micrometres, the default of :func:`load_mesh`).
+    regions : dict[str, ndarray]
+        Physical-group name -> indices of elements (``mesh.t`` columns).
+    boundaries : dict[str, ndarray]
+        Physical-group name -> indices of facets (``mesh.facets`` columns).
+    source : Path or None
+        The file the domain was read from.
+    """
+
+    mesh: skfem.Mesh
+    length_unit: float = 1e-6
+    regions: dict[str, np.ndarray] = field(default_factory=dict)
+    boundaries: dict[str, np.ndarray] = field(default_factory=dict)
+    source: Path | None = None
+
+    def __post_init__(self):
+        self.length_unit = parse_length(self.length_unit, "length_unit")
+        if not self.regions:
+            self.regions = {DEFAULT_REGION: np.arange(self.mesh.nelements)}
+        if not self.boundaries:
+            self.boundaries = {DEFAULT_BOUNDARY: self.mesh.boundary_facets()}
+
+    # -- basic facts -------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self.mesh.dim()
+
+    @property
+    def bounding_box(self) -> np.ndarray:
+        """(dim, 2) array of [min, max] per axis, in mesh units."""
+        return np.stack([self.mesh.p.min(axis=1), self.mesh.p.max(axis=1)], axis=1)
+
+    def describe(self) -> str:
+        """A human-readable summary (used by ``mqm-fem info``)."""
+        kind = "triangles" if self.dim == 2 else "tetrahedra"
+        unit = _unit_name(self.length_unit)
+        lines = [
+            f"source: {self.source}" if self.source else "source: (in memory)",
+            f"dimension: {self.dim}D, {self.mesh.nvertices} vertices, "
+            f"{self.mesh.nelements} {kind}, {self.mesh.nfacets} facets",
+            f"length unit: {unit} ({self.length_unit:g} m)",
+            "bounding box: " + ", ".join(
+                f"{ax} [{lo:g}, {hi:g}]"
+                for ax, (lo, hi) in zip("xyz", self.bounding_box, strict=False)
+            ),
+            "regions:",
+        ]
+        for name, elems in self.regions.items():
+            role = "vacuum" if is_vacuum_name(name) else "superconductor"
+            measure = self.measure(name)
+            lines.append(f"  {name:<24s} {len(elems):>9d} elements  {role:<14s} "
+                         f"{'area' if self.dim == 2 else 'volume'} {measure:.6g} {unit}^{self.dim}")
+        lines.append("boundaries:")
+        for name, facets in self.boundaries.items():
+            lines.append(f"  {name:<24s} {len(facets):>9d} facets")
+        return "\n".join(lines)
+
+    # -- lookups -----------------------------------------------------------------------------
+    def region(self, name: str) -> np.ndarray:
+        """Element indices of region ``name`` (raises with the list of valid names)."""
+        try:
+            return self.regions[name]
+        except KeyError:
+            raise RegionNotFoundError(
+                f"region {name!r} not found in {self._where()}; regions are: "
+                f"{', '.join(self.regions) or '(none)'}"
+            ) from None
+
+    def boundary(self, name: str) -> np.ndarray:
+        """Facet indices of boundary ``name`` (raises with the list of valid names)."""
+        try:
+            return self.boundaries[name]
+        except KeyError:
+            raise RegionNotFoundError(
+                f"boundary {name!r} not found in {self._where()}; boundaries are: "
+                f"{', '.join(self.boundaries) or '(none)'}"
+            ) from None
+
+    def elements(self, names) -> np.ndarray:
+        """Union of element indices of several regions."""
+        if isinstance(names, str):
+            names = [names]
+        idx = [self.region(n) for n in names]
+        return np.unique(np.concatenate(idx)) if idx else np.zeros(0, dtype=np.int64)
+
+    def superconductor_names(self, names=None) -> list[str]:
+        """The superconducting regions: ``names`` validated, or all non-vacuum regions."""
+        if names is None:
+            found = [n for n in self.regions if not is_vacuum_name(n)]
+            if not found:
+                raise RegionNotFoundError(
+                    f"no superconducting region in {self._where()}: every region "
+                    f"({', '.join(self.regions)}) is named like vacuum "
+                    f"({'/'.join(VACUUM_PREFIXES)}*); name the superconductors explicitly"
+                )
+            return found
+        if isinstance(names, str):
+            names = [names]
+        for n in names:
+            self.region(n)
+        return list(names)
+
+    def hole_names(self) -> list[str]:
+        """Regions named ``hole*``: vacuum holes through a superconductor."""
+        return [n for n in self.regions if n.lower().startswith("hole")]
+
+    def region_ids(self) -> np.ndarray:
+        """Per-element integer id (order of ``regions``; -1 for unassigned elements)."""
+        ids = np.full(self.mesh.nelements, -1, dtype=np.int32)
+        for k, elems in enumerate(self.regions.values()):
+            ids[elems] = k
+        return ids
+
+    def measure(self, name: str) -> float:
+        """Area (2D) or volume (3D) of a region, in mesh units."""
+        return float(element_measures(self.mesh)[self.region(name)].sum())
+
+    def _where(self) -> str:
+        return str(self.source) if self.source else "the mesh"
+
+
+def is_vacuum_name(name: str) -> bool:
+    return name.lower().startswith(VACUUM_PREFIXES)
+
+
+def element_measures(mesh: skfem.Mesh) -> np.ndarray:
+    """Areas (2D) or volumes (3D) of all elements (scikit-fem sorts element nodes, so the
+    orientation of ``mesh.t`` carries no meaning and the absolute value is returned)."""
+    return np.abs(_signed_measures(mesh.p, mesh.t))
+
+
+# ----------------------------------------------------------------------------------------------
+def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
+    """Read a gmsh ``.msh`` file (format 2 or 4) into a :class:`Domain`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The mesh file. Linear triangles (2D) or tetrahedra (3D) with physical groups.
+    length_unit : str or float
+        What one coordinate unit is: a string (``"um"``, ``"nm"``, ``"1 mm"``) or metres.
+        Default micrometre. gmsh files carry no unit, so this is explicit.
+    dim : 2, 3 or None
+        Required dimension; by default the highest present.
+
+    A file without physical groups gets one region ``"domain"`` and one boundary ``"boundary"``
+    (with a warning). Higher-order elements are refused: re-mesh with ``Mesh.ElementOrder = 1``.
+    """
+    path = Path(path)
+    unit = parse_length(length_unit, "length_unit")
+    if not path.exists():
+        raise MeshError(f"mesh file {path} does not exist")
+    if path.is_dir():
+        raise MeshError(f"mesh file {path} is a directory, expected a gmsh .msh file")
+    if path.suffix.lower() != ".msh":
+        raise MeshError(f"mesh file {path}: expected a gmsh .msh file (got suffix {path.suffix!r})")
+    import meshio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = meshio.read(path, file_format="gmsh")
+    except Exception as exc:  # meshio raises ReadError, ValueError, IndexError, ... on bad files
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MeshError(
+            f"cannot read {path} as a gmsh mesh (truncated or not a .msh file?): {detail}"
+        ) from exc
+
+    types = {block.type for block in raw.cells}
+    if dim is None:
+        dim = 3 if "tetra" in types else 2 if "triangle" in types else None
+        if dim is None:
+            higher = sorted(types & set(_HIGHER_ORDER))
+            if higher:
+                raise MeshError(_higher_order_message(path, higher))
+            raise MeshError(
+                f"{path} has no triangles or tetrahedra "
+                f"(found: {', '.join(sorted(types)) or 'no cells'}); "
+                "mqm_fem needs a 2D triangle or 3D tetrahedral mesh"
+            )
+    if dim not in (2, 3):
+        raise ParameterError(f"dim must be 2 or 3, got {dim!r}")
+    higher = sorted(t for t in types if _HIGHER_ORDER.get(t) == dim)
+    if higher:
+        raise MeshError(_higher_order_message(path, higher))
+    if _LINEAR[dim] not in types:
+        raise MeshError(
+            f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
+            f"(found: {', '.join(sorted(types))})"
+        )
+    return _domain_from_meshio(raw, dim, unit, path)
+
+
+def _higher_order_message(path, types) -> str:
+    return (
+        f"{path} contains higher-order elements ({', '.join(types)}); mqm_fem reads linear "
+        "simplices only: re-mesh with 'Mesh.ElementOrder = 1' (gmsh -order 1) — the solvers "
+        "raise the polynomial order themselves (P2, Nédélec)"
+    )
+
+
+def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain:
+    points = np.asarray(raw.points, dtype=float)
+    if dim == 2:
+        if points.shape[1] == 3:
+            if np.ptp(points[:, 2]) > 1e-12 * max(np.ptp(points[:, :2]), 1.0):
+                raise MeshError(f"{path}: 2D mesh does not lie in a plane z = const")
+        points = points[:, :2]
+
+    # element blocks and their physical tags
+    phys = raw.cell_data.get("gmsh:physical")
+    elem_blocks, elem_tags, facet_blocks, facet_tags = [], [], [], []
+    for i, block in enumerate(raw.cells):
+        tags = np.asarray(phys[i]) if phys is not None else None
+        if block.type == _LINEAR[dim]:
+            elem_blocks.append(block.data)
+            elem_tags.append(tags)
+        elif block.type == _FACET[dim]:
+            facet_blocks.append(block.data)
+            facet_tags.append(tags)
+    t_all = np.concatenate(elem_blocks, axis=0)
+
+    # keep only vertices used by elements (gmsh files may hold geometry points)
+    used = np.unique(t_all)
+    remap = np.full(points.shape[0], -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    p = points[used].T.copy()
+    t = remap[t_all].T.copy()
+
+    mesh_cls = skfem.MeshTri if dim == 2 else skfem.MeshTet
+    # orientation: all elements must agree (mixed signs = inverted/folded elements)
+    vol = _signed_measures(p, t)
+    scale = float(np.max(np.ptp(p, axis=1))) ** dim
+    tol = 1e-12 * scale
+    bad = np.flatnonzero(np.abs(vol) <= tol)
+    if bad.size:
+        raise MeshError(
+            f"{path or 'mesh'}: {bad.size} degenerate element(s) with zero "
+            f"{'area' if dim == 2 else 'volume'} (first: element {bad[0]}); fix the geometry "
+            "or re-mesh"
+        )
+    neg = vol < 0
+    if neg.any() and not neg.all():
+        first = int(np.flatnonzero(neg)[0] if neg.sum() < (~neg).sum() else np.flatnonzero(~neg)[0])
+        count = int(min(neg.sum(), (~neg).sum()))
+        raise MeshError(
+            f"{path or 'mesh'}: {count} inverted element(s) whose orientation disagrees with the "
+            f"rest (first: element {first}); the mesh is folded or its node order is corrupt — "
+            "re-mesh (gmsh: Mesh > Optimise, or 'Mesh.Optimize = 1')"
+        )
+    if neg.all():
+        t[[1, 2]] = t[[2, 1]]  # consistently clockwise: just reorder
+
+    try:
+        mesh = mesh_cls(p, t, validate=False)
+    except TypeError:
+        mesh = mesh_cls(p, t)
+
+    names = _physical_names(raw, dim)
+    regions: dict[str, np.ndarray] = {}
+    if all(tg is not None for tg in elem_tags) and names["elements"]:
+        tags = np.concatenate(elem_tags)
+        for tag, name in names["elements"].items():
+            idx = np.flatnonzero(tags == tag)
+            if idx.size:
+                regions[name] = idx
+    boundaries: dict[str, np.ndarray] = {}
+    if facet_blocks and all(tg is not None for tg in facet_tags) and names["facets"]:
+        facets_nodes = remap[np.concatenate(facet_blocks, axis=0)]
+        tags = np.concatenate(facet_tags)
+        facet_index = _match_facets(mesh, facets_nodes)
+        for tag, name in names["facets"].items():
+            sel = (tags == tag) & (facet_index >= 0)
+            if sel.any():
+                boundaries[name] = np.unique(facet_index[sel])
+    if not regions:
+        warnings.warn(
+            f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
+            f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
+            f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
+            MqmFemWarning,
+            stacklevel=3,
+        )
+    return Domain(mesh, unit, regions, boundaries, Path(path) if path else None)
+
+
+def _signed_measures(p, t):
+    dim = p.shape[0]
+    edges = np.stack([p[:, t[i]] - p[:, t[0]] for i in range(1, dim + 1)], axis=1)
+    det = np.linalg.det(np.moveaxis(edges, -1, 0))  # (n, dim, dim) rows = coordinates
+    return det / (2.0 if dim == 2 else 6.0)
+
+
+def _physical_names(raw, dim):
+    """Map physical tag -> name for element-dimension and facet-dimension groups."""
+    out = {"elements": {}, "facets": {}}
+    for name, (tag, gdim) in ((k, v[:2]) for k, v in raw.field_data.items()):
+        if int(gdim) == dim:
+            out["elements"][int(tag)] = name
+        elif int(gdim) == dim - 1:
+            out["facets"][int(tag)] = name
+    # physical groups without names: gmsh writes no $PhysicalNames -> use the tag
+    return out
+
+
+def _match_facets(mesh, facet_nodes: np.ndarray) -> np.ndarray:
+    """Index into ``mesh.facets`` of each row of ``facet_nodes`` (-1 if not a mesh facet)."""
+    mf = np.sort(mesh.facets, axis=0).T
+    q = np.sort(facet_nodes, axis=1)
+    n = mesh.nvertices + 1
+    key = lambda a: sum(a[:, i].astype(np.int64) * n**i for i in range(a.shape[1]))  # noqa: E731
+    mk, qk = key(mf), key(q)
+    order = np.argsort(mk)
+    pos = np.searchsorted(mk, qk, sorter=order)
+    pos = np.clip(pos, 0, len(mk) - 1)
+    found = mk[order[pos]] == qk
+    return np.where(found, order[pos], -1)
+
+
+def domain_from_skfem(mesh: skfem.Mesh, length_unit="um", regions=None, boundaries=None) -> Domain:
+    """Wrap an in-memory scikit-fem mesh. ``regions``/``boundaries`` default to the mesh's
+    ``subdomains``/``boundaries`` (skfem tags), else one region and one boundary."""
+    unit = parse_length(length_unit, "length_unit")
+    if regions is None:
+        regions = dict(getattr(mesh, "subdomains", None) or {})
+    if boundaries is None:
+        boundaries = dict(getattr(mesh, "boundaries", None) or {})
+    return Domain(mesh, unit, {k: np.asarray(v) for k, v in regions.items()},
+                  {k: np.asarray(v) for k, v in boundaries.items()})
+
+
+def _unit_name(length_unit: float) -> str:
+    for name, value in (("m", 1.0), ("mm", 1e-3), ("um", 1e-6), ("nm", 1e-9)):
+        if np.isclose(length_unit, value, rtol=1e-12):
+            return name
+    return f"{length_unit:g} m"
