@@ -209,7 +209,7 @@ def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             raw = meshio.read(path, file_format="gmsh")
-    except Exception as exc:  # meshio raises ReadError, ValueError, IndexError, ... on bad files
+    except (Exception, SystemExit) as exc:  # meshio: ReadError, ValueError, ..., even sys.exit
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MeshError(
             f"cannot read {path} as a gmsh mesh (truncated or not a .msh file?): {detail}"

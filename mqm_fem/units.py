@@ -12,6 +12,7 @@ error message.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -40,6 +41,9 @@ _DIMENSIONS = {
 }
 
 
+_GAUSS_PREFIX = {None: 1e-4, "k": 1e-1, "m": 1e-7, "u": 1e-10}
+
+
 @lru_cache(maxsize=1)
 def _registry():
     import pint
@@ -57,6 +61,9 @@ def parse_quantity(value, kind: str, name: str) -> float:
     if isinstance(value, str):
         ureg = _registry()
         text = value.strip().replace("µ", "u").replace("μ", "u")
+        if kind == "magnetic_field":  # pint's gauss is Gaussian-CGS; users mean 1 G = 1e-4 T
+            text = re.sub(r"(?<![A-Za-z])(k|m|u)?(G|gauss)$",
+                          lambda m: f" * {_GAUSS_PREFIX[m.group(1)]} T", text)
         try:
             q = ureg.Quantity(text)
         except Exception as exc:  # pint raises a zoo of exception types

@@ -1,0 +1,84 @@
+"""Shared fixtures: small gmsh meshes made on the fly (no dependence on shipped files)."""
+
+from __future__ import annotations
+
+import gmsh
+import pytest
+
+
+def _gmsh_annulus(path, version=4.1, order=1, named=True, h=0.15):
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add("annulus")
+        occ = gmsh.model.occ
+        outer = occ.addDisk(0, 0, 0, 1.0, 1.0)
+        inner = occ.addDisk(0, 0, 0, 0.4, 0.4)
+        _, parent = occ.fragment([(2, outer)], [(2, inner)])
+        occ.synchronize()
+        hole = parent[1][0][1]
+        ring = [tag for d, tag in parent[0] if tag != hole]
+        if named:
+            gmsh.model.addPhysicalGroup(2, ring, name="superconductor")
+            gmsh.model.addPhysicalGroup(2, [hole], name="hole_0")
+            ring_curves = {c for _, c in gmsh.model.getBoundary([(2, t) for t in ring],
+                                                                 oriented=False)}
+            hole_curves = {c for _, c in gmsh.model.getBoundary([(2, hole)], oriented=False)}
+            gmsh.model.addPhysicalGroup(1, sorted(ring_curves - hole_curves), name="outer")
+            gmsh.model.addPhysicalGroup(1, sorted(hole_curves), name="hole_0_boundary")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", h)
+        gmsh.model.mesh.generate(2)
+        if order > 1:
+            gmsh.model.mesh.setOrder(order)
+        gmsh.option.setNumber("Mesh.MshFileVersion", version)
+        gmsh.write(str(path))
+    finally:
+        gmsh.finalize()
+    return path
+
+
+def _gmsh_ball(path, h=0.35):
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        gmsh.model.add("ball")
+        occ = gmsh.model.occ
+        box = occ.addBox(-2, -2, -2, 4, 4, 4)
+        ball = occ.addSphere(0, 0, 0, 1.0)
+        _, parent = occ.fragment([(3, box)], [(3, ball)])
+        occ.synchronize()
+        sc = parent[1][0][1]
+        vac = [t for _, t in parent[0] if t != sc]
+        gmsh.model.addPhysicalGroup(3, [sc], name="superconductor")
+        gmsh.model.addPhysicalGroup(3, vac, name="vacuum")
+        sphere = [s for _, s in gmsh.model.getBoundary([(3, sc)], oriented=False)]
+        allb = {s for _, s in gmsh.model.getBoundary([(3, t) for t in vac], oriented=False)}
+        gmsh.model.addPhysicalGroup(2, sphere, name="surface")
+        gmsh.model.addPhysicalGroup(2, sorted(allb - set(sphere)), name="outer")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", h)
+        gmsh.model.mesh.generate(3)
+        gmsh.write(str(path))
+    finally:
+        gmsh.finalize()
+    return path
+
+
+@pytest.fixture(scope="session")
+def annulus_msh(tmp_path_factory):
+    return _gmsh_annulus(tmp_path_factory.mktemp("mesh") / "annulus.msh")
+
+
+@pytest.fixture(scope="session")
+def annulus_msh_v2(tmp_path_factory):
+    return _gmsh_annulus(tmp_path_factory.mktemp("mesh") / "annulus_v2.msh", version=2.2)
+
+
+@pytest.fixture(scope="session")
+def ball_msh(tmp_path_factory):
+    return _gmsh_ball(tmp_path_factory.mktemp("mesh") / "ball.msh")
+
+
+@pytest.fixture
+def gmsh_annulus():
+    """The annulus generator itself, for tests that need variants (order, names)."""
+    return _gmsh_annulus

@@ -1,0 +1,165 @@
+"""Loading gmsh meshes into Domains: names, units, and every refusal with its message."""
+
+from __future__ import annotations
+
+import warnings
+
+import meshio
+import numpy as np
+import pytest
+
+from mqm_fem import Domain, MeshError, MqmFemError, MqmFemWarning, ParameterError, load_mesh
+from mqm_fem.errors import RegionNotFoundError
+
+
+@pytest.mark.parametrize("fixture", ["annulus_msh", "annulus_msh_v2"])
+def test_gmsh_v4_and_v2_load_with_physical_names(fixture, request):
+    domain = load_mesh(request.getfixturevalue(fixture))
+    assert domain.dim == 2
+    assert set(domain.regions) == {"superconductor", "hole_0"}
+    assert set(domain.boundaries) == {"outer", "hole_0_boundary"}
+    # areas of the polygonal approximations of the ring and the hole
+    assert domain.measure("superconductor") == pytest.approx(np.pi * (1 - 0.16), rel=2e-2)
+    assert domain.measure("hole_0") == pytest.approx(np.pi * 0.16, rel=4e-2)  # 17-gon
+    assert domain.superconductor_names() == ["superconductor"]
+    assert domain.hole_names() == ["hole_0"]
+    # boundary facets are real boundary facets with midpoints on the right circles
+    mid = domain.mesh.p[:, domain.mesh.facets[:, domain.boundary("outer")]].mean(axis=1)
+    assert np.allclose(np.linalg.norm(mid, axis=0), 1.0, atol=0.01)
+    mid = domain.mesh.p[:, domain.mesh.facets[:, domain.boundary("hole_0_boundary")]].mean(axis=1)
+    assert np.allclose(np.linalg.norm(mid, axis=0), 0.4, atol=0.01)
+    assert domain.length_unit == 1e-6
+
+
+def test_3d_mesh_loads_regions_and_boundaries(ball_msh):
+    domain = load_mesh(ball_msh, length_unit="nm")
+    assert domain.dim == 3 and domain.length_unit == pytest.approx(1e-9)
+    assert set(domain.regions) == {"superconductor", "vacuum"}
+    assert set(domain.boundaries) == {"surface", "outer"}
+    assert domain.measure("superconductor") == pytest.approx(4 / 3 * np.pi, rel=0.1)
+    assert domain.measure("superconductor") + domain.measure("vacuum") == pytest.approx(64.0)
+    assert np.all(np.isin(domain.boundary("outer"), domain.mesh.boundary_facets()))
+    assert "surface" in domain.describe() and "vacuum" in domain.describe()
+
+
+def test_mesh_without_physical_groups_gets_one_region_and_a_warning(gmsh_annulus, tmp_path):
+    path = gmsh_annulus(tmp_path / "plain.msh", named=False)
+    with pytest.warns(MqmFemWarning, match="no physical groups"):
+        domain = load_mesh(path)
+    assert list(domain.regions) == ["domain"]
+    assert list(domain.boundaries) == ["boundary"]
+    assert len(domain.region("domain")) == domain.mesh.nelements
+
+
+def test_unknown_region_lists_the_valid_names(annulus_msh):
+    domain = load_mesh(annulus_msh)
+    with pytest.raises(RegionNotFoundError, match=r"'ring'.*superconductor, hole_0"):
+        domain.region("ring")
+    with pytest.raises(RegionNotFoundError, match=r"'top'.*outer, hole_0_boundary"):
+        domain.boundary("top")
+    with pytest.raises(MqmFemError):
+        domain.superconductor_names(["nope"])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(MeshError, match="does not exist"):
+        load_mesh(tmp_path / "nothing.msh")
+
+
+def test_directory_and_wrong_suffix(tmp_path):
+    with pytest.raises(MeshError, match="is a directory"):
+        load_mesh(tmp_path)
+    other = tmp_path / "mesh.stl"
+    other.write_text("solid x\nendsolid x\n")
+    with pytest.raises(MeshError, match="expected a gmsh .msh file"):
+        load_mesh(other)
+
+
+def test_truncated_file(annulus_msh_v2, tmp_path):
+    text = annulus_msh_v2.read_text()
+    cut = tmp_path / "truncated.msh"
+    cut.write_text(text[: len(text) // 2])
+    with pytest.raises(MeshError, match="cannot read .*truncated"):
+        load_mesh(cut)
+
+
+def test_garbage_file(tmp_path):
+    bad = tmp_path / "garbage.msh"
+    bad.write_bytes(b"\x00\x01not a mesh at all\n" * 10)
+    with pytest.raises(MeshError, match="cannot read"):
+        load_mesh(bad)
+
+
+def _write_msh(path, points, cells):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        meshio.write(path, meshio.Mesh(points, cells), file_format="gmsh22", binary=False)
+    return path
+
+
+def _square_points():
+    return np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.5, 0.5, 0]], float)
+
+
+def test_no_elements_of_needed_dimension(tmp_path):
+    lines = [("line", np.array([[0, 1], [1, 2]]))]
+    path = _write_msh(tmp_path / "lines.msh", _square_points(), lines)
+    with pytest.raises(MeshError, match="no triangles or tetrahedra"):
+        load_mesh(path)
+
+
+def test_2d_mesh_requested_as_3d(annulus_msh):
+    with pytest.raises(MeshError, match="no tetra elements, so it is not a 3D mesh"):
+        load_mesh(annulus_msh, dim=3)
+
+
+def test_degenerate_element(tmp_path):
+    pts = np.vstack([_square_points(), [[2.0, 0, 0]]])
+    tri = np.array([[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4], [0, 1, 5]])  # last is flat
+    path = _write_msh(tmp_path / "flat.msh", pts, [("triangle", tri)])
+    with pytest.raises(MeshError, match=r"1 degenerate element.*zero area.*element 4"):
+        load_mesh(path)
+
+
+def test_inverted_element(tmp_path):
+    tri = np.array([[0, 1, 4], [1, 2, 4], [2, 3, 4], [0, 3, 4]])  # last one clockwise
+    path = _write_msh(tmp_path / "inverted.msh", _square_points(), [("triangle", tri)])
+    with pytest.raises(MeshError, match=r"1 inverted element.*element 3"):
+        load_mesh(path)
+
+
+def test_consistently_clockwise_mesh_is_accepted(tmp_path):
+    tri = np.array([[0, 4, 1], [1, 4, 2], [2, 4, 3], [3, 4, 0]])
+    path = _write_msh(tmp_path / "cw.msh", _square_points(), [("triangle", tri)])
+    with pytest.warns(MqmFemWarning):
+        domain = load_mesh(path)
+    assert domain.measure("domain") == pytest.approx(1.0)
+
+
+def test_higher_order_elements_are_refused(gmsh_annulus, tmp_path):
+    path = gmsh_annulus(tmp_path / "p2.msh", order=2)
+    with pytest.raises(MeshError, match=r"higher-order elements \(triangle6\).*ElementOrder = 1"):
+        load_mesh(path)
+
+
+@pytest.mark.parametrize(
+    ("unit", "message"),
+    [("furlongs per second", "length_unit"), ("-1 um", "positive"), (0.0, "positive"),
+     ("1 mT", "units of"), (float("nan"), "finite")],
+)
+def test_bad_length_unit(annulus_msh, unit, message):
+    with pytest.raises(ParameterError, match=message):
+        load_mesh(annulus_msh, length_unit=unit)
+
+
+def test_length_unit_strings(annulus_msh):
+    assert load_mesh(annulus_msh, length_unit="nm").length_unit == pytest.approx(1e-9)
+    assert load_mesh(annulus_msh, length_unit="0.5 mm").length_unit == pytest.approx(5e-4)
+    assert load_mesh(annulus_msh, length_unit=1e-6).length_unit == 1e-6
+    assert load_mesh(annulus_msh, length_unit="µm").length_unit == pytest.approx(1e-6)
+
+
+def test_domain_validates_its_unit(annulus_msh):
+    mesh = load_mesh(annulus_msh).mesh
+    with pytest.raises(ParameterError, match="length_unit"):
+        Domain(mesh, length_unit=-3)

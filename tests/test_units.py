@@ -1,0 +1,40 @@
+"""Unit parsing and constants."""
+
+import numpy as np
+import pytest
+from scipy import constants
+
+from mqm_fem.errors import ParameterError
+from mqm_fem.units import PHI0, parse_length, parse_quantity, parse_vector
+
+
+def test_flux_quantum():
+    assert PHI0 == pytest.approx(2.067833848e-15, rel=1e-9)
+    assert PHI0 == pytest.approx(constants.h / (2 * constants.e))
+
+
+def test_parse_quantities():
+    assert parse_length("100 nm") == pytest.approx(1e-7)
+    assert parse_length("0.1um") == pytest.approx(1e-7)
+    assert parse_length(2e-6) == 2e-6
+    assert parse_quantity("1 mT", "magnetic_field", "B") == pytest.approx(1e-3)
+    assert parse_quantity("10 gauss", "magnetic_field", "B") == pytest.approx(1e-3)
+    assert parse_quantity("10 G", "magnetic_field", "B") == pytest.approx(1e-3)
+    assert parse_quantity("2kG", "magnetic_field", "B") == pytest.approx(0.2)
+
+
+def test_parse_vector_forms():
+    assert np.allclose(parse_vector("0 0 1 mT", "magnetic_field", "B", dim=3), [0, 0, 1e-3])
+    assert np.allclose(parse_vector(["1 mT", 0, "2 mT"], "magnetic_field", "B"), [1e-3, 0, 2e-3])
+    with pytest.raises(ParameterError, match="expected 3 components, got 2"):
+        parse_vector([1, 2], "magnetic_field", "applied_field", dim=3)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("banana", "cannot parse"), ("1 s", "units of"), (float("inf"), "finite"), (-1, "positive"),
+     (None, "expected a number")],
+)
+def test_bad_lengths_name_the_parameter(value, message):
+    with pytest.raises(ParameterError, match=f"penetration_depth: .*{message}"):
+        parse_length(value, "penetration_depth")
