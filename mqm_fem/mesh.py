@@ -256,18 +256,13 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
                 raise MeshError(f"{path}: 2D mesh does not lie in a plane z = const")
         points = points[:, :2]
 
-    # element blocks and their physical tags
-    phys = raw.cell_data.get("gmsh:physical")
-    elem_blocks, elem_tags, facet_blocks, facet_tags = [], [], [], []
-    for i, block in enumerate(raw.cells):
-        tags = np.asarray(phys[i]) if phys is not None else None
-        if block.type == _LINEAR[dim]:
-            elem_blocks.append(block.data)
-            elem_tags.append(tags)
-        elif block.type == _FACET[dim]:
-            facet_blocks.append(block.data)
-            facet_tags.append(tags)
-    t_all = np.concatenate(elem_blocks, axis=0)
+    # element and facet blocks with their group membership. gmsh puts an entity in several
+    # physical groups by (msh 2.2) writing its elements once per group, or (msh 4.1) listing
+    # several tags per entity, which meshio keeps only in ``cell_sets``: read both, then merge
+    # duplicate elements so each element/facet appears once and belongs to every named group.
+    elem_rows, elem_members = _blocks_with_groups(raw, _LINEAR[dim], dim)
+    facet_rows, facet_members = _blocks_with_groups(raw, _FACET[dim], dim - 1)
+    t_all, elem_inverse = _unique_rows(elem_rows)
 
     # keep only vertices used by elements (gmsh files may hold geometry points)
     used = np.unique(t_all)
@@ -305,23 +300,18 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
     except TypeError:
         mesh = mesh_cls(p, t)
 
-    names = _physical_names(raw, dim)
     regions: dict[str, np.ndarray] = {}
-    if all(tg is not None for tg in elem_tags) and names["elements"]:
-        tags = np.concatenate(elem_tags)
-        for tag, name in names["elements"].items():
-            idx = np.flatnonzero(tags == tag)
-            if idx.size:
-                regions[name] = idx
+    for name, rows in elem_members.items():
+        if rows.size:
+            regions[name] = np.unique(elem_inverse[rows])
     boundaries: dict[str, np.ndarray] = {}
-    if facet_blocks and all(tg is not None for tg in facet_tags) and names["facets"]:
-        facets_nodes = remap[np.concatenate(facet_blocks, axis=0)]
-        tags = np.concatenate(facet_tags)
-        facet_index = _match_facets(mesh, facets_nodes)
-        for tag, name in names["facets"].items():
-            sel = (tags == tag) & (facet_index >= 0)
-            if sel.any():
-                boundaries[name] = np.unique(facet_index[sel])
+    if facet_rows.shape[0] and facet_members:
+        facet_index = _match_facets(mesh, remap[facet_rows])
+        for name, rows in facet_members.items():
+            idx = facet_index[rows]
+            idx = idx[idx >= 0]
+            if idx.size:
+                boundaries[name] = np.unique(idx)
     if not regions:
         warnings.warn(
             f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
@@ -340,16 +330,53 @@ def _signed_measures(p, t):
     return det / (2.0 if dim == 2 else 6.0)
 
 
-def _physical_names(raw, dim):
-    """Map physical tag -> name for element-dimension and facet-dimension groups."""
-    out = {"elements": {}, "facets": {}}
-    for name, (tag, gdim) in ((k, v[:2]) for k, v in raw.field_data.items()):
-        if int(gdim) == dim:
-            out["elements"][int(tag)] = name
-        elif int(gdim) == dim - 1:
-            out["facets"][int(tag)] = name
-    # physical groups without names: gmsh writes no $PhysicalNames -> use the tag
-    return out
+def _blocks_with_groups(raw, cell_type: str, gdim: int):
+    """All cells of ``cell_type`` stacked, and physical-group name -> row indices into them.
+
+    Names come from ``$PhysicalNames`` (meshio ``field_data``) of dimension ``gdim``; groups
+    without a name are called ``"physical_<tag>"``. Membership is read from meshio's
+    ``cell_sets`` when it has the name (msh 4.1: complete even when an entity is in several
+    groups), otherwise from the ``gmsh:physical`` tag of each cell (msh 2.2).
+    """
+    nverts = {"triangle": 3, "tetra": 4, "line": 2}[cell_type]
+    blocks = [i for i, b in enumerate(raw.cells) if b.type == cell_type]
+    sizes = [len(raw.cells[i].data) for i in blocks]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    rows = (np.concatenate([raw.cells[i].data for i in blocks], axis=0) if blocks
+            else np.zeros((0, nverts), dtype=np.int64))
+    names = {int(v[0]): k for k, v in raw.field_data.items() if int(v[1]) == gdim}
+    phys = raw.cell_data.get("gmsh:physical")
+    tags = (np.concatenate([np.asarray(phys[i]) for i in blocks]) if phys is not None and blocks
+            else None)
+    if tags is not None:  # groups without $PhysicalNames entry are still groups
+        for tag in np.unique(tags):
+            if int(tag) > 0:
+                names.setdefault(int(tag), f"physical_{int(tag)}")
+    cell_sets = getattr(raw, "cell_sets", None) or {}
+    members: dict[str, np.ndarray] = {}
+    for tag, name in names.items():
+        sets = cell_sets.get(name)
+        if sets is not None and len(sets) == len(raw.cells):
+            parts = [offsets[j] + np.asarray(sets[i], dtype=np.int64)
+                     for j, i in enumerate(blocks) if sets[i] is not None and len(sets[i])]
+            idx = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        elif tags is not None:
+            idx = np.flatnonzero(tags == tag)
+        else:
+            continue
+        if idx.size:
+            members[name] = idx
+    return rows, members
+
+
+def _unique_rows(rows: np.ndarray):
+    """Unique cells (by vertex set, first occurrence's node order kept) and the map row -> cell."""
+    key = np.sort(rows, axis=1)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # keep file order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rows[first[order]], rank[inverse.ravel()]
 
 
 def _match_facets(mesh, facet_nodes: np.ndarray) -> np.ndarray:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import gmsh
-import pytest
+import os
+
+# BLAS threads fight the two cores of CI (and pytest's own process) over small sparse solves:
+# one thread is faster here and makes timings reproducible. Set before numpy loads BLAS.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import gmsh  # noqa: E402
+import pytest  # noqa: E402
 
 
 def _gmsh_annulus(path, version=4.1, order=1, named=True, h=0.15):
