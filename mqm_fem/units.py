@@ -104,14 +104,22 @@ def parse_vector(value, kind: str, name: str, dim: int | None = None) -> np.ndar
     """A vector quantity (e.g. an applied field) in SI, as a float array.
 
     Accepts a sequence of numbers/strings, or a single string ``"0 0 1 mT"`` whose last token
-    is the unit. ``dim`` enforces the number of components.
+    is the unit of every component (also glued to the last number: ``"0 0 1mT"``). ``dim``
+    enforces the number of components.
     """
     if isinstance(value, str):
         tokens = value.replace(",", " ").split()
         unit = ""
         if tokens and not _is_number(tokens[-1]):
-            unit = tokens.pop()
+            glued = _NUMBER_UNIT.match(tokens[-1])
+            if glued:  # "0 0 1mT": the unit applies to all components
+                tokens[-1], unit = glued.group(1), glued.group(2)
+            else:
+                unit = tokens.pop()
         value = [f"{t} {unit}".strip() for t in tokens]
+        if not value:
+            raise ParameterError(f"{name}: expected numbers and a unit like '0 0 1 mT', "
+                                 f"got {' '.join(tokens + [unit])!r}")
     try:
         comps = [parse_quantity(v, kind, f"{name}[{i}]") for i, v in enumerate(value)]
     except TypeError as exc:
@@ -122,6 +130,9 @@ def parse_vector(value, kind: str, name: str, dim: int | None = None) -> np.ndar
             f"{name}: expected {dim} components, got {arr.size} ({value!r})"
         )
     return arr
+
+
+_NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-zµμΩ°].*)$")
 
 
 def _is_number(token: str) -> bool:

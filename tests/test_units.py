@@ -9,18 +9,19 @@ from mqm_fem.units import PHI0, parse_length, parse_quantity, parse_vector
 
 
 def test_flux_quantum():
-    assert PHI0 == pytest.approx(2.067833848e-15, rel=1e-9)
-    assert PHI0 == pytest.approx(constants.h / (2 * constants.e))
+    assert PHI0 == pytest.approx(2.067833848e-15, rel=1e-9, abs=0)
+    assert PHI0 == pytest.approx(constants.h / (2 * constants.e), rel=1e-12, abs=0)
 
 
 def test_parse_quantities():
-    assert parse_length("100 nm") == pytest.approx(1e-7)
-    assert parse_length("0.1um") == pytest.approx(1e-7)
+    assert parse_length("100 nm") == pytest.approx(1e-7, rel=1e-12, abs=0)
+    assert parse_length("0.1um") == pytest.approx(1e-7, rel=1e-12, abs=0)
     assert parse_length(2e-6) == 2e-6
-    assert parse_quantity("1 mT", "magnetic_field", "B") == pytest.approx(1e-3)
-    assert parse_quantity("10 gauss", "magnetic_field", "B") == pytest.approx(1e-3)
-    assert parse_quantity("10 G", "magnetic_field", "B") == pytest.approx(1e-3)
-    assert parse_quantity("2kG", "magnetic_field", "B") == pytest.approx(0.2)
+    assert parse_quantity("1 mT", "magnetic_field", "B") == pytest.approx(1e-3, rel=1e-12, abs=0)
+    assert parse_quantity("10 gauss", "magnetic_field", "B") == (
+        pytest.approx(1e-3, rel=1e-12, abs=0))
+    assert parse_quantity("10 G", "magnetic_field", "B") == pytest.approx(1e-3, rel=1e-12, abs=0)
+    assert parse_quantity("2kG", "magnetic_field", "B") == pytest.approx(0.2, rel=1e-12, abs=0)
 
 
 def test_parse_vector_forms():
@@ -38,3 +39,13 @@ def test_parse_vector_forms():
 def test_bad_lengths_name_the_parameter(value, message):
     with pytest.raises(ParameterError, match=f"penetration_depth: .*{message}"):
         parse_length(value, "penetration_depth")
+
+
+@pytest.mark.parametrize("text", ["0 0 1mT", "0 0 1 mT", "0, 0, 1e-3 T", "0 0 0.001", "0 0 10 G"])
+def test_vector_unit_spellings(text):
+    assert np.allclose(parse_vector(text, "magnetic_field", "field"), [0, 0, 1e-3])
+
+
+def test_vector_without_numbers():
+    with pytest.raises(ParameterError, match="field: expected numbers"):
+        parse_vector("mT", "magnetic_field", "field")
