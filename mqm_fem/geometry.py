@@ -1,0 +1,981 @@
+"""Geometry library: gmsh (OpenCASCADE) meshes with the named regions of the mqm_fem convention.
+
+Every generator builds its geometry with the gmsh Python API, meshes it with linear simplices
+(triangles in 2D, tetrahedra in 3D), writes a ``.msh`` file and reads it back with
+:func:`mqm_fem.mesh.load_mesh`, so a generated mesh and a mesh file written by the gmsh app go
+through the same loader. Coordinates are in ``length_unit`` (default micrometres); bodies are
+centred at the origin.
+
+Names (see :mod:`mqm_fem.mesh`): regions ``superconductor`` (``superconductor_0``, ... when there
+are several), ``vacuum``, ``hole_0``, ... (meshed holes through a superconductor); boundaries
+``outer`` (outermost boundary), ``surface`` (the superconductor's boundary / the
+superconductor-vacuum interface), ``hole_k_boundary``, box faces ``xmin`` ... ``zmax``.
+
+Size control, common to every generator (keyword-only, all in ``length_unit``):
+
+``h``
+    maximum element size everywhere (required);
+``h_sc``
+    element size inside the superconductor (default ``h``);
+``h_surface``, ``surface_layer``
+    element size ``h_surface`` within ``surface_layer`` of the superconductor's surface, on its
+    inside (gmsh ``Distance`` + ``Threshold`` fields); beyond the layer the size grows linearly
+    (by at most 0.5 per unit distance) to ``h_sc`` inside and to ``h`` outside. Use it to
+    resolve a penetration depth λ: ``h_surface ≲ λ/3``, ``surface_layer ≈ 3λ``.
+
+``path`` (optional) keeps the ``.msh`` file (written atomically: temporary file in the same
+directory, then :func:`os.replace`); ``msh_version`` is the gmsh file format (4.1 or 2.2).
+:data:`GEOMETRIES` maps the CLI kind names (``mqm-fem mesh KIND``) to the generators.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .errors import MeshError, ParameterError
+from .mesh import Domain, load_mesh
+from .units import parse_length
+
+__all__ = [
+    "GEOMETRIES", "annulus", "box", "circle_in_box", "cross_section_in_box", "cube_in_box",
+    "cylinder", "cylinder_in_box", "disk", "film_in_box", "polygon", "rectangle",
+    "sphere_in_box", "torus_in_box",
+]
+
+#: refuse to mesh when the estimated number of elements exceeds this
+MAX_ELEMENTS = 20_000_000
+#: size growth per unit distance away from a refined surface (dimensionless)
+_GRADING = 0.5
+#: elements per 2π of curvature on curved boundaries (keeps small circles round when h is coarse)
+_CURVATURE_ELEMENTS = 12
+
+
+# ============================================================================================
+# gmsh session and pipeline
+# ============================================================================================
+_OPTIONS = {
+    "General.Terminal": 0, "General.Verbosity": 2, "Mesh.ElementOrder": 1, "Mesh.SaveAll": 0,
+    "Mesh.Binary": 0, "Mesh.MeshSizeFromPoints": 0,
+    "Mesh.MeshSizeFromCurvature": _CURVATURE_ELEMENTS, "Mesh.MeshSizeExtendFromBoundary": 0,
+    "Mesh.MeshSizeMin": 0.0, "Mesh.MeshSizeMax": 1e22, "Mesh.MshFileVersion": 4.1,
+    # tetrahedra: gmsh's optimiser, then Netgen's (removes the slivers of thin films; ~2x time)
+    "Mesh.Optimize": 1, "Mesh.OptimizeNetgen": 1,
+}
+
+
+@contextlib.contextmanager
+def _gmsh_session(name: str):
+    """A clean gmsh model: initialise (non-interruptible, no config files, silent) and finalise
+    afterwards, also on errors. If the caller already runs gmsh, work in a separate model and
+    restore the caller's current model and the options touched here."""
+    import gmsh
+
+    name = f"mqm_fem_{name}_{uuid.uuid4().hex[:8]}"  # never clashes with a caller's model
+    own = not gmsh.isInitialized()
+    saved, previous = {}, None
+    if own:
+        try:
+            gmsh.initialize(readConfigFiles=False, interruptible=False)
+        except TypeError:  # older gmsh without `interruptible`
+            gmsh.initialize(readConfigFiles=False)
+    else:
+        with contextlib.suppress(Exception):
+            previous = gmsh.model.getCurrent()
+        saved = {k: gmsh.option.getNumber(k) for k in _OPTIONS}
+    try:
+        for key, value in _OPTIONS.items():
+            gmsh.option.setNumber(key, value)
+        gmsh.model.add(name)
+        yield gmsh
+    finally:
+        if own:
+            gmsh.finalize()
+        else:
+            with contextlib.suppress(Exception):
+                gmsh.model.setCurrent(name)
+                gmsh.model.remove()
+            for key, value in saved.items():
+                gmsh.option.setNumber(key, value)
+            if previous:
+                with contextlib.suppress(Exception):
+                    gmsh.model.setCurrent(previous)
+
+
+class _Groups:
+    """Physical groups in creation order: dim, name, entity tags."""
+
+    def __init__(self, gmsh):
+        self.gmsh = gmsh
+        self.items: list[tuple[int, str, tuple[int, ...]]] = []
+
+    def add(self, dim: int, name: str, tags) -> None:
+        tags = tuple(sorted({abs(int(t)) for t in tags}))
+        if not tags:
+            raise MeshError(f"geometry construction failed: physical group {name!r} is empty")
+        self.gmsh.model.addPhysicalGroup(dim, list(tags), name=name)
+        self.items.append((dim, name, tags))
+
+
+def _boundary(gmsh, dim: int, tags) -> set[int]:
+    """Entities of dimension dim-1 bounding the union of the given dim-entities."""
+    if not tags:
+        return set()
+    out = gmsh.model.getBoundary([(dim, t) for t in tags], combined=True, oriented=False)
+    return {abs(t) for d, t in out if d == dim - 1}
+
+
+def _all_boundary(gmsh, dim: int, tags) -> set[int]:
+    """All dim-1 entities touching the given dim-entities (internal interfaces included)."""
+    if not tags:
+        return set()
+    out = gmsh.model.getBoundary([(dim, t) for t in tags], combined=False, oriented=False)
+    return {abs(t) for d, t in out if d == dim - 1}
+
+
+def _sizes(h, h_sc, h_surface, surface_layer):
+    """Validate and resolve the size parameters -> (h, h_sc, h_surface|None, layer)."""
+    h = _positive("h", h)
+    h_sc = h if h_sc is None else _positive("h_sc", h_sc)
+    if h_surface is None:
+        if surface_layer not in (None, 0, 0.0):
+            raise ParameterError("surface_layer is given but h_surface is not: give h_surface "
+                                 "(the element size within surface_layer of the surface)")
+        return h, h_sc, None, 0.0
+    h_surface = _positive("h_surface", h_surface)
+    if h_surface > h_sc:
+        raise ParameterError(f"h_surface ({h_surface:g}) must not exceed h_sc ({h_sc:g}): it is "
+                             "the finer size near the superconductor surface")
+    layer = 0.0 if surface_layer is None else _nonnegative("surface_layer", surface_layer)
+    return h, h_sc, h_surface, layer
+
+
+def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
+    """Background size field: h outside, h_sc inside the superconductor, h_surface in the
+    surface layer (Distance + Threshold), graded linearly away from it."""
+    h, h_sc, h_surface, layer = sizes
+    field = gmsh.model.mesh.field
+    gmsh.option.setNumber("Mesh.MeshSizeMax", max(h, h_sc))
+    volumes_key = "SurfacesList" if dim == 2 else "VolumesList"
+    fields = []
+    f = field.add("Constant")
+    field.setNumber(f, "VIn", h_sc)
+    field.setNumber(f, "VOut", h)
+    field.setNumbers(f, volumes_key, sorted(sc_tags))
+    field.setNumber(f, "IncludeBoundary", 1)
+    fields.append(f)
+    finest = h_sc if h_surface is None else h_surface
+    if surface_tags and (h_surface is not None or h_sc < h):
+        dist = field.add("Distance")
+        if dim == 2:
+            field.setNumbers(dist, "CurvesList", sorted(surface_tags))
+            longest = max(gmsh.model.occ.getMass(1, t) for t in surface_tags)
+            sampling = int(min(max(20, math.ceil(4 * longest / finest)), 50000))
+        else:
+            field.setNumbers(dist, "SurfacesList", sorted(surface_tags))
+            largest = max(gmsh.model.occ.getMass(2, t) for t in surface_tags)
+            sampling = int(min(max(20, math.ceil(4 * math.sqrt(largest) / finest)), 600))
+        field.setNumber(dist, "Sampling", sampling)
+        outside = field.add("Threshold")  # grading away from the surface (vacuum side)
+        field.setNumber(outside, "InField", dist)
+        field.setNumber(outside, "SizeMin", finest)
+        field.setNumber(outside, "SizeMax", h)
+        field.setNumber(outside, "DistMin", 0.0)
+        field.setNumber(outside, "DistMax", max((h - finest) / _GRADING, 1e-12))
+        fields.append(outside)
+    if surface_tags and h_surface is not None:
+        inner = field.add("Threshold")
+        field.setNumber(inner, "InField", dist)
+        field.setNumber(inner, "SizeMin", h_surface)
+        field.setNumber(inner, "SizeMax", h_sc)
+        field.setNumber(inner, "DistMin", layer)
+        field.setNumber(inner, "DistMax", layer + max((h_sc - h_surface) / _GRADING, 1e-12))
+        restricted = field.add("Restrict")
+        field.setNumber(restricted, "InField", inner)
+        field.setNumbers(restricted, volumes_key, sorted(sc_tags))
+        field.setNumber(restricted, "IncludeBoundary", 1)
+        fields.append(restricted)
+    smallest = field.add("Min")
+    field.setNumbers(smallest, "FieldsList", fields)
+    field.setAsBackgroundMesh(smallest)
+
+
+def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit) -> Domain:
+    """Mesh, write atomically (or to a temporary file) and load with :func:`load_mesh`."""
+    gmsh.option.setNumber("Mesh.MshFileVersion", msh_version)
+    try:
+        gmsh.model.mesh.generate(dim)
+    except Exception as exc:
+        raise MeshError(f"gmsh could not mesh the geometry: {exc}") from exc
+    types, _, _ = gmsh.model.mesh.getElements(dim)
+    if not len(types):
+        raise MeshError("gmsh produced no elements (geometry too small for the sizes given?)")
+
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="mqm_fem_mesh_") as tmp:
+            file = Path(tmp) / "mesh.msh"
+            gmsh.write(str(file))
+            domain = load_mesh(file, length_unit=length_unit, dim=dim)
+        domain.source = None
+    else:
+        # a unique name next to the target (same file system for os.replace); gmsh creates it
+        # with the usual permissions
+        tmp = str(path.parent / f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:12]}.msh")
+        try:
+            gmsh.write(tmp)
+            domain = load_mesh(tmp, length_unit=length_unit, dim=dim)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        domain.source = path
+    _restore_overlapping_groups(domain, groups, dim)
+    return domain
+
+
+def _restore_overlapping_groups(domain: Domain, groups: _Groups, dim: int) -> None:
+    """Physical groups sharing entities (``outer`` and ``surface`` of a lone body, ``outer`` and
+    the box faces): msh 4.1 stores one tag list per entity and a reader that keeps only the first
+    tag loses the later groups. Rebuild such a group as the union of the groups that own its
+    entities (they were created first), and order names as created."""
+    for gdim, store in ((dim, domain.regions), (dim - 1, domain.boundaries)):
+        items = [(name, set(tags)) for d, name, tags in groups.items if d == gdim]
+        sets = dict(items)
+        first: dict[int, str] = {}
+        for name, tags in items:
+            for t in tags:
+                first.setdefault(t, name)
+        for name, tags in items:
+            if name in store:
+                continue
+            owners = {first[t] for t in tags}
+            if not all(o in store and sets[o] <= tags for o in owners):
+                raise MeshError(f"physical group {name!r} was lost when reading the mesh back")
+            store[name] = np.unique(np.concatenate([np.asarray(store[o]) for o in owners]))
+        ordered = {name: store[name] for name, _ in items if name in store}
+        ordered.update({k: v for k, v in store.items() if k not in ordered})
+        store.clear()
+        store.update(ordered)
+
+
+# ============================================================================================
+# parameter checks
+# ============================================================================================
+def _number(name, value) -> float:
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise ParameterError(f"{name} must be finite, got {value!r}")
+    return out
+
+
+def _positive(name, value) -> float:
+    out = _number(name, value)
+    if out <= 0:
+        raise ParameterError(f"{name} must be positive, got {value!r}")
+    return out
+
+
+def _nonnegative(name, value) -> float:
+    out = _number(name, value)
+    if out < 0:
+        raise ParameterError(f"{name} must be >= 0, got {value!r}")
+    return out
+
+
+def _box_half(box_size, dim, outer, name="box_size") -> np.ndarray:
+    """Half extents of the outer box (or radius of the outer disk/sphere, repeated)."""
+    if np.ndim(box_size) == 0:
+        half = np.full(dim, _positive(name, box_size) / 2)
+    else:
+        sizes = list(np.ravel(np.asarray(box_size, dtype=object)))
+        if len(sizes) != dim:
+            raise ParameterError(f"{name} must be one number or {dim} numbers, got {box_size!r}")
+        half = np.array([_positive(name, s) for s in sizes]) / 2
+        if outer != "box" and not np.allclose(half, half[0]):
+            raise ParameterError(f"{name}: an outer {outer} needs one number (its diameter), "
+                                 f"got {box_size!r}")
+    return half
+
+
+def _outer_kind(outer, dim) -> str:
+    valid = ("box", "disk") if dim == 2 else ("box", "sphere")
+    if outer not in valid:
+        raise ParameterError(f"outer must be one of {', '.join(map(repr, valid))}, got {outer!r}")
+    return outer
+
+
+def _fits(points, half, outer, what, box_name="box_size"):
+    """Check that points (n, dim) lie strictly inside the outer box / disk / sphere."""
+    points = np.atleast_2d(points)
+    if outer == "box":
+        inside = np.all(np.abs(points) < half * (1 - 1e-9), axis=1)
+    else:
+        inside = np.linalg.norm(points, axis=1) < half[0] * (1 - 1e-9)
+    if not inside.all():
+        size = " x ".join(f"{2 * v:g}" for v in half) if outer == "box" else f"{2 * half[0]:g}"
+        raise ParameterError(f"{box_name} too small: the outer {outer} (size {size}, centred at "
+                             f"0) must contain {what} with a vacuum gap all around")
+
+
+def _vertices(name, vertices) -> np.ndarray:
+    """(n, 2) float array of a simple polygon's vertices (closing vertex dropped), CCW order."""
+    try:
+        pts = np.asarray(vertices, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a list of (x, y) vertices, "
+                             f"got {vertices!r}") from None
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ParameterError(f"{name} must be a list of (x, y) vertices, got shape {pts.shape}")
+    if not np.all(np.isfinite(pts)):
+        raise ParameterError(f"{name}: vertices must be finite numbers")
+    if len(pts) > 3 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    if len(pts) < 3:
+        raise ParameterError(f"{name} needs at least 3 vertices, got {len(pts)}")
+    scale = float(np.ptp(pts, axis=0).max())
+    step = np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
+    if np.any(step <= 1e-12 * max(scale, 1e-300)):
+        raise ParameterError(f"{name} has repeated consecutive vertices")
+    area = _signed_area(pts)
+    if abs(area) <= 1e-12 * scale**2:
+        raise ParameterError(f"{name} has zero area")
+    n = len(pts)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue
+            if _segments_intersect(pts[i], pts[(i + 1) % n], pts[j], pts[(j + 1) % n]):
+                raise ParameterError(f"{name} is not a simple polygon: edges {i} and {j} cross")
+    return pts if area > 0 else pts[::-1].copy()
+
+
+def _signed_area(pts) -> float:
+    x, y = pts[:, 0], pts[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+def _orient(a, b, c) -> float:
+    return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+
+def _segments_intersect(p1, p2, q1, q2) -> bool:
+    """Closed segments p1p2 and q1q2 share a point."""
+    d1, d2 = _orient(q1, q2, p1), _orient(q1, q2, p2)
+    d3, d4 = _orient(p1, p2, q1), _orient(p1, p2, q2)
+    if ((d1 > 0) != (d2 > 0)) and ((d3 > 0) != (d4 > 0)) and 0 not in (d1, d2, d3, d4):
+        return True
+
+    def on(a, b, c):  # c on segment ab (collinear case)
+        return (_orient(a, b, c) == 0 and min(a[0], b[0]) <= c[0] <= max(a[0], b[0])
+                and min(a[1], b[1]) <= c[1] <= max(a[1], b[1]))
+
+    return on(q1, q2, p1) or on(q1, q2, p2) or on(p1, p2, q1) or on(p1, p2, q2)
+
+
+def _inside_polygon(point, pts) -> bool:
+    """Ray casting (points on the boundary are caught separately by edge intersection)."""
+    x, y = point
+    inside = False
+    n = len(pts)
+    for i in range(n):
+        (x1, y1), (x2, y2) = pts[i], pts[(i + 1) % n]
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _polygons_cross(a, b) -> bool:
+    na, nb = len(a), len(b)
+    return any(_segments_intersect(a[i], a[(i + 1) % na], b[j], b[(j + 1) % nb])
+               for i in range(na) for j in range(nb))
+
+
+def _holes(holes, outline, name="holes") -> list[np.ndarray]:
+    """Validate hole polygons: simple, strictly inside ``outline``, mutually disjoint. A single
+    vertex list (e.g. from the CLI) is accepted as one hole."""
+    if holes is None:
+        return []
+    holes = list(holes)
+    if holes and _is_point(holes[0]):
+        holes = [holes]  # one vertex list
+    out = []
+    for k, hole in enumerate(holes):
+        pts = _vertices(f"{name}[{k}]", hole)
+        if _polygons_cross(pts, outline) or not all(_inside_polygon(p, outline) for p in pts):
+            raise ParameterError(f"{name}[{k}] must lie strictly inside the polygon")
+        for j, other in enumerate(out):
+            if (_polygons_cross(pts, other) or _inside_polygon(pts[0], other)
+                    or _inside_polygon(other[0], pts)):
+                raise ParameterError(f"{name}[{k}] overlaps {name}[{j}]")
+        out.append(pts)
+    return out
+
+
+# ============================================================================================
+# OCC building blocks
+# ============================================================================================
+def _occ_polygon(gmsh, pts, z=0.0) -> int:
+    occ = gmsh.model.occ
+    points = [occ.addPoint(float(x), float(y), z) for x, y in pts]
+    lines = [occ.addLine(points[i], points[(i + 1) % len(points)]) for i in range(len(points))]
+    return occ.addPlaneSurface([occ.addCurveLoop(lines)])
+
+
+def _occ_outer(gmsh, dim, half, outer) -> int:
+    occ = gmsh.model.occ
+    if dim == 2:
+        if outer == "box":
+            return occ.addRectangle(-half[0], -half[1], 0, 2 * half[0], 2 * half[1])
+        return occ.addDisk(0, 0, 0, half[0], half[0])
+    if outer == "box":
+        return occ.addBox(*(-half), *(2 * half))
+    return occ.addSphere(0, 0, 0, half[0])
+
+
+def _fragment_in_box(gmsh, dim, bodies, half, outer):
+    """Fragment the outer box with the bodies (each a list of dim-tags). Returns the
+    per-body tags and the vacuum tags; overlapping bodies are refused."""
+    occ = gmsh.model.occ
+    box = _occ_outer(gmsh, dim, half, outer)
+    tools = [dt for body in bodies for dt in body]
+    _, out_map = occ.fragment([(dim, box)], tools)
+    occ.synchronize()
+    owners: dict[int, int] = {}
+    per_body = []
+    k = 1
+    for b, body in enumerate(bodies):
+        tags = set()
+        for _ in body:
+            tags |= {t for d, t in out_map[k] if d == dim}
+            k += 1
+        for t in tags:
+            if owners.setdefault(t, b) != b:
+                raise ParameterError(f"conductors {owners[t]} and {b} overlap; they must be "
+                                     "disjoint (merge them into one polygon)")
+        per_body.append(sorted(tags))
+    used = set(owners)
+    vacuum = sorted({t for d, t in out_map[0] if d == dim} - used)
+    if not vacuum:
+        raise ParameterError("box_size too small: no vacuum left around the conductors")
+    return per_body, vacuum
+
+
+def _sc_names(n: int) -> list[str]:
+    return ["superconductor"] if n == 1 else [f"superconductor_{k}" for k in range(n)]
+
+
+def _in_box_groups(gmsh, groups, dim, per_body, vacuum, parts_of_surface=None):
+    """Regions superconductor(_k), vacuum; boundaries outer, surface. Returns (sc, surface).
+
+    ``parts_of_surface(surface)`` may return extra (name, tags) boundary groups inside
+    ``surface``; they are created before it (see :func:`_restore_overlapping_groups`)."""
+    for name, tags in zip(_sc_names(len(per_body)), per_body, strict=True):
+        groups.add(dim, name, tags)
+    groups.add(dim, "vacuum", vacuum)
+    sc = sorted(t for tags in per_body for t in tags)
+    outer = _boundary(gmsh, dim, sc + vacuum)
+    surface = _all_boundary(gmsh, dim, sc) - outer
+    if _all_boundary(gmsh, dim, sc) & outer:
+        raise ParameterError("box_size too small: a conductor touches the outer boundary")
+    groups.add(dim - 1, "outer", outer)
+    for name, tags in (parts_of_surface(surface) if parts_of_surface else []):
+        groups.add(dim - 1, name, tags)
+    groups.add(dim - 1, "surface", surface)
+    return sc, surface
+
+
+def _face_groups(gmsh, groups, dim, entities, names="xyz"):
+    """Box faces xmin, xmax, ymin, ... among the given boundary entities (by bounding box)."""
+    boxes = {t: np.array(gmsh.model.getBoundingBox(dim - 1, t)) for t in entities}
+    lo = np.min([b[:3] for b in boxes.values()], axis=0)
+    hi = np.max([b[3:] for b in boxes.values()], axis=0)
+    tol = 1e-5 * float(np.max(hi - lo))  # OCC bounding boxes are slightly enlarged
+    for axis in range(dim):
+        for side, ref in (("min", lo[axis]), ("max", hi[axis])):
+            tags = [t for t, b in boxes.items()
+                    if abs(b[axis] - ref) < tol and abs(b[axis + 3] - ref) < tol]
+            groups.add(dim - 1, f"{names[axis]}{side}", tags)
+
+
+def _check_element_count(gmsh, dim, sc, surface, sizes) -> None:
+    """Refuse sizes that would need more than :data:`MAX_ELEMENTS` elements (rough estimate
+    from the measures and the equilateral-simplex size), before gmsh tries."""
+    h, h_sc, h_surface, layer = sizes
+    per_element = math.sqrt(3) / 4 if dim == 2 else 1 / (6 * math.sqrt(2))
+    total = sum(gmsh.model.occ.getMass(dim, t) for _, t in gmsh.model.getEntities(dim))
+    inside = sum(gmsh.model.occ.getMass(dim, t) for t in sc)
+    estimate = ((total - inside) / h**dim + inside / h_sc**dim) / per_element
+    if h_surface is not None and surface:
+        shell = sum(gmsh.model.occ.getMass(dim - 1, t) for t in surface) * max(layer, h_surface)
+        estimate += min(shell, inside) / h_surface**dim / per_element
+    if estimate > MAX_ELEMENTS:
+        raise ParameterError(
+            f"h / h_sc / h_surface too small for this geometry: about {estimate:.2g} elements "
+            f"(limit {MAX_ELEMENTS:.0e}); use larger sizes")
+
+
+def _run(name, dim, build, sizes, length_unit, path, msh_version) -> Domain:
+    """Shared pipeline: build (returns sc tags, surface tags), size fields, mesh, write, load."""
+    parse_length(length_unit, "length_unit")
+    msh_version = _number("msh_version", msh_version)
+    if msh_version not in (2.2, 4.0, 4.1):
+        raise ParameterError(f"msh_version must be 4.1, 4.0 or 2.2, got {msh_version!r}")
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() != ".msh":
+            raise ParameterError(f"path must end in .msh, got {str(path)!r}")
+        if not path.parent.is_dir():
+            raise ParameterError(f"path: directory {str(path.parent)!r} does not exist")
+    with _gmsh_session(name) as gmsh:
+        groups = _Groups(gmsh)
+        sc, surface = build(gmsh, groups)
+        _check_element_count(gmsh, dim, sc, surface, sizes)
+        _apply_sizes(gmsh, dim, sc, surface, sizes)
+        return _write_and_load(gmsh, dim, groups, path, msh_version, length_unit)
+
+
+# ============================================================================================
+# 2D generators
+# ============================================================================================
+def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float | None = None,
+         surface_layer: float | None = None, length_unit="um", path=None,
+         msh_version: float = 4.1) -> Domain:
+    """2D superconducting disk of radius ``radius`` centred at 0.
+
+    Region ``superconductor``; boundaries ``outer`` and ``surface`` (both the circle).
+    Returns a :class:`~mqm_fem.mesh.Domain`.
+    """
+    radius = _positive("radius", radius)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        s = gmsh.model.occ.addDisk(0, 0, 0, radius, radius)
+        gmsh.model.occ.synchronize()
+        curves = _boundary(gmsh, 2, [s])
+        groups.add(2, "superconductor", [s])
+        groups.add(1, "outer", curves)
+        groups.add(1, "surface", curves)
+        return [s], curves
+
+    return _run("disk", 2, build, sizes, length_unit, path, msh_version)
+
+
+def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float | None = None,
+            h_surface: float | None = None, surface_layer: float | None = None,
+            length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+    """2D superconducting ring (annulus) with its hole meshed as vacuum.
+
+    Regions ``superconductor``, ``hole_0``; boundaries ``outer`` (outer circle),
+    ``hole_0_boundary`` (inner circle), ``surface`` (both circles).
+    """
+    r_in = _positive("inner_radius", inner_radius)
+    r_out = _positive("outer_radius", outer_radius)
+    if r_in >= r_out:
+        raise ParameterError(f"inner_radius ({r_in:g}) must be smaller than outer_radius "
+                             f"({r_out:g})")
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        occ = gmsh.model.occ
+        outer = occ.addDisk(0, 0, 0, r_out, r_out)
+        inner = occ.addDisk(0, 0, 0, r_in, r_in)
+        _, out_map = occ.fragment([(2, outer)], [(2, inner)])
+        occ.synchronize()
+        hole = sorted(t for d, t in out_map[1] if d == 2)
+        ring = sorted({t for d, t in out_map[0] if d == 2} - set(hole))
+        return _holed_groups(gmsh, groups, ring, [hole])
+
+    return _run("annulus", 2, build, sizes, length_unit, path, msh_version)
+
+
+def _holed_groups(gmsh, groups, sc, holes):
+    """Regions superconductor, hole_k; boundaries outer, hole_k_boundary, surface."""
+    groups.add(2, "superconductor", sc)
+    for k, hole in enumerate(holes):
+        groups.add(2, f"hole_{k}", hole)
+    outer = _boundary(gmsh, 2, sc + [t for hole in holes for t in hole])
+    groups.add(1, "outer", outer)
+    surface = set(outer)
+    for k, hole in enumerate(holes):
+        rim = _boundary(gmsh, 2, hole)
+        groups.add(1, f"hole_{k}_boundary", rim)
+        surface |= rim
+    groups.add(1, "surface", surface)
+    return sc, surface
+
+
+def rectangle(width: float, height: float, *, h: float, h_sc: float | None = None,
+              h_surface: float | None = None, surface_layer: float | None = None,
+              length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+    """2D superconducting rectangle ``width`` x ``height`` centred at 0.
+
+    Region ``superconductor``; boundaries ``xmin``, ``xmax``, ``ymin``, ``ymax`` (the sides),
+    ``outer`` and ``surface`` (all four sides).
+    """
+    width = _positive("width", width)
+    height = _positive("height", height)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        s = gmsh.model.occ.addRectangle(-width / 2, -height / 2, 0, width, height)
+        gmsh.model.occ.synchronize()
+        curves = _boundary(gmsh, 2, [s])
+        groups.add(2, "superconductor", [s])
+        _face_groups(gmsh, groups, 2, curves)
+        groups.add(1, "outer", curves)
+        groups.add(1, "surface", curves)
+        return [s], curves
+
+    return _run("rectangle", 2, build, sizes, length_unit, path, msh_version)
+
+
+def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
+            h_surface: float | None = None, surface_layer: float | None = None,
+            length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+    """2D superconducting polygon with polygonal holes meshed as vacuum.
+
+    ``vertices``: [(x, y), ...] (either orientation); ``holes``: list of vertex lists, each
+    strictly inside the polygon and disjoint from the others (one vertex list = one hole).
+    Regions ``superconductor``, ``hole_0``, ...; boundaries ``outer``, ``hole_k_boundary``,
+    ``surface`` (outer and hole boundaries).
+    """
+    outline = _vertices("vertices", vertices)
+    hole_pts = _holes(holes, outline)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        occ = gmsh.model.occ
+        body = _occ_polygon(gmsh, outline)
+        hole_tags = [_occ_polygon(gmsh, pts) for pts in hole_pts]
+        if hole_tags:
+            _, out_map = occ.fragment([(2, body)], [(2, t) for t in hole_tags])
+            holes_ = [sorted(t for d, t in m if d == 2) for m in out_map[1:]]
+            inside = {t for hole in holes_ for t in hole}
+            sc = sorted({t for d, t in out_map[0] if d == 2} - inside)
+        else:
+            holes_, sc = [], [body]
+        occ.synchronize()
+        return _holed_groups(gmsh, groups, sc, holes_)
+
+    return _run("polygon", 2, build, sizes, length_unit, path, msh_version)
+
+
+def _is_scalar(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_point(value) -> bool:
+    """(x, y) with two real numbers."""
+    return (not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__")
+            and len(value) == 2 and all(_is_scalar(v) for v in value))
+
+
+def _conductor(k, item):
+    """('circle', center, radius) or ('polygon', vertices) from a user conductor spec."""
+    if isinstance(item, dict):
+        if "radius" in item:
+            return _conductor(k, (item.get("center", (0.0, 0.0)), item["radius"]))
+        if "vertices" in item:
+            return _conductor(k, item["vertices"])
+        raise ParameterError(f"conductors[{k}]: a dict needs 'radius' (+'center') or 'vertices'")
+    try:
+        seq = list(item)
+    except TypeError:
+        raise ParameterError(f"conductors[{k}] must be (center, radius) or a vertex list, "
+                             f"got {item!r}") from None
+    if len(seq) == 2 and _is_scalar(seq[1]) and not _is_scalar(seq[0]):
+        center = np.array([_number(f"conductors[{k}] center", c) for c in seq[0]])
+        if center.shape != (2,):
+            raise ParameterError(f"conductors[{k}]: center must be (x, y), got {seq[0]!r}")
+        return ("circle", center, _positive(f"conductors[{k}] radius", seq[1]))
+    return ("polygon", _vertices(f"conductors[{k}]", seq))
+
+
+def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
+                         h_sc: float | None = None, h_surface: float | None = None,
+                         surface_layer: float | None = None, length_unit="um", path=None,
+                         msh_version: float = 4.1) -> Domain:
+    """2D cross-section: conductors (circles, polygons) in a vacuum box or disk.
+
+    ``conductors``: list of ``((cx, cy), radius)`` circles or ``[(x, y), ...]`` polygons,
+    disjoint, inside the box. ``box_size``: side of the square box centred at 0 (or (lx, ly)),
+    or the diameter of the outer disk when ``outer="disk"``. One conductor is named
+    ``superconductor``, several ``superconductor_0``, ``superconductor_1``, ... in order; the
+    rest is ``vacuum``. Boundaries ``outer`` and ``surface`` (all conductor boundaries).
+    """
+    outer = _outer_kind(outer, 2)
+    if conductors is None or len(conductors) == 0:
+        raise ParameterError("conductors must list at least one circle or polygon")
+    conductors = list(conductors)
+    if len(conductors) == 2 and _is_scalar(conductors[1]) and _is_point(conductors[0]):
+        conductors = [conductors]  # one circle ((cx, cy), r)
+    elif len(conductors) >= 3 and all(_is_point(c) for c in conductors):
+        conductors = [conductors]  # one polygon [(x, y), ...], e.g. from the CLI
+    specs = [_conductor(k, c) for k, c in enumerate(conductors)]
+    half = _box_half(box_size, 2, outer)
+    for k, spec in enumerate(specs):
+        if spec[0] == "circle":
+            c, r = spec[1], spec[2]
+            if outer == "box":
+                pts = np.array([c + [r, 0], c - [r, 0], c + [0, r], c - [0, r]])
+            else:
+                pts = (c * (1 + r / max(np.linalg.norm(c), 1e-300)))[None] if np.any(c) \
+                    else np.array([[r, 0.0]])
+        else:
+            pts = spec[1]
+        _fits(pts, half, outer, f"conductors[{k}]")
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        occ = gmsh.model.occ
+        bodies = []
+        for spec in specs:
+            if spec[0] == "circle":
+                (cx, cy), r = spec[1], spec[2]
+                bodies.append([(2, occ.addDisk(cx, cy, 0, r, r))])
+            else:
+                bodies.append([(2, _occ_polygon(gmsh, spec[1]))])
+        per_body, vacuum = _fragment_in_box(gmsh, 2, bodies, half, outer)
+        return _in_box_groups(gmsh, groups, 2, per_body, vacuum)
+
+    return _run("cross_section_in_box", 2, build, sizes, length_unit, path, msh_version)
+
+
+def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
+                  h_sc: float | None = None, h_surface: float | None = None,
+                  surface_layer: float | None = None, length_unit="um", path=None,
+                  msh_version: float = 4.1) -> Domain:
+    """2D superconducting disk at the centre of a vacuum box or disk.
+
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``. ``box_size``:
+    side of the box, or diameter of the outer disk (``outer="disk"``).
+    """
+    radius = _positive("radius", radius)
+    return cross_section_in_box([((0.0, 0.0), radius)], box_size, outer=outer, h=h, h_sc=h_sc,
+                                h_surface=h_surface, surface_layer=surface_layer,
+                                length_unit=length_unit, path=path, msh_version=msh_version)
+
+
+# ============================================================================================
+# 3D generators
+# ============================================================================================
+def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
+        h_surface: float | None = None, surface_layer: float | None = None, length_unit="um",
+        path=None, msh_version: float = 4.1) -> Domain:
+    """3D superconducting box ``lx`` x ``ly`` x ``lz`` centred at 0.
+
+    Region ``superconductor``; boundaries ``xmin`` ... ``zmax`` (faces), ``outer``, ``surface``.
+    """
+    lx, ly, lz = (_positive(n, v) for n, v in (("lx", lx), ("ly", ly), ("lz", lz)))
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        v = gmsh.model.occ.addBox(-lx / 2, -ly / 2, -lz / 2, lx, ly, lz)
+        gmsh.model.occ.synchronize()
+        faces = _boundary(gmsh, 3, [v])
+        groups.add(3, "superconductor", [v])
+        _face_groups(gmsh, groups, 3, faces)
+        groups.add(2, "outer", faces)
+        groups.add(2, "surface", faces)
+        return [v], faces
+
+    return _run("box", 3, build, sizes, length_unit, path, msh_version)
+
+
+def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = None,
+             h_surface: float | None = None, surface_layer: float | None = None,
+             length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+    """3D superconducting cylinder along z, centred at 0.
+
+    Region ``superconductor``; boundaries ``zmin``, ``zmax`` (end faces), ``side``, ``outer``
+    and ``surface`` (the whole boundary).
+    """
+    radius = _positive("radius", radius)
+    length = _positive("length", length)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        v = gmsh.model.occ.addCylinder(0, 0, -length / 2, 0, 0, length, radius)
+        gmsh.model.occ.synchronize()
+        faces = _boundary(gmsh, 3, [v])
+        ends = {}
+        for t in faces:
+            b = gmsh.model.getBoundingBox(2, t)
+            if abs(b[5] - b[2]) < 1e-5 * max(length, radius):
+                ends.setdefault("zmin" if b[2] < 0 else "zmax", []).append(t)
+        groups.add(3, "superconductor", [v])
+        groups.add(2, "zmin", ends.get("zmin", []))
+        groups.add(2, "zmax", ends.get("zmax", []))
+        groups.add(2, "side", faces - set(ends["zmin"]) - set(ends["zmax"]))
+        groups.add(2, "outer", faces)
+        groups.add(2, "surface", faces)
+        return [v], faces
+
+    return _run("cylinder", 3, build, sizes, length_unit, path, msh_version)
+
+
+def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, path, msh_version):
+    outer = _outer_kind(outer, 3)
+    half = _box_half(box_size, 3, outer)
+    _fits(fit_points, half, outer, "the superconductor")
+
+    def build(gmsh, groups):
+        per_body, vacuum = _fragment_in_box(gmsh, 3, [make(gmsh)], half, outer)
+        return _in_box_groups(gmsh, groups, 3, per_body, vacuum)
+
+    return _run(name, 3, build, sizes, length_unit, path, msh_version)
+
+
+def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
+                  h_sc: float | None = None, h_surface: float | None = None,
+                  surface_layer: float | None = None, length_unit="um", path=None,
+                  msh_version: float = 4.1) -> Domain:
+    """3D superconducting sphere centred in a vacuum box or sphere.
+
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+
+    ``box_size``: side of the cube (or (lx, ly, lz)), or the diameter of the outer sphere when
+    ``outer="sphere"``.
+    """
+    radius = _positive("radius", radius)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    pts = radius * np.vstack([np.eye(3), -np.eye(3)])
+    return _body_in_box("sphere_in_box",
+                        lambda gmsh: [(3, gmsh.model.occ.addSphere(0, 0, 0, radius))],
+                        pts, box_size, outer, sizes, length_unit, path, msh_version)
+
+
+def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
+                h_sc: float | None = None, h_surface: float | None = None,
+                surface_layer: float | None = None, length_unit="um", path=None,
+                msh_version: float = 4.1) -> Domain:
+    """3D superconducting cube centred in a vacuum box or sphere.
+
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+    """
+    side = _positive("side", side)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    corners = side / 2 * np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)])
+    return _body_in_box("cube_in_box",
+                        lambda gmsh: [(3, gmsh.model.occ.addBox(*(3 * [-side / 2]),
+                                                                side, side, side))],
+                        corners, box_size, outer, sizes, length_unit, path, msh_version)
+
+
+def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str = "box",
+                    h: float, h_sc: float | None = None, h_surface: float | None = None,
+                    surface_layer: float | None = None, length_unit="um", path=None,
+                    msh_version: float = 4.1) -> Domain:
+    """3D superconducting cylinder along z centred in a vacuum box or sphere.
+
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+    """
+    radius = _positive("radius", radius)
+    length = _positive("length", length)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    ring = [(radius * math.cos(a), radius * math.sin(a), z)
+            for a in np.linspace(0, 2 * math.pi, 16, endpoint=False) for z in (-length / 2,
+                                                                               length / 2)]
+    return _body_in_box("cylinder_in_box",
+                        lambda gmsh: [(3, gmsh.model.occ.addCylinder(0, 0, -length / 2, 0, 0,
+                                                                     length, radius))],
+                        np.array(ring), box_size, outer, sizes, length_unit, path, msh_version)
+
+
+def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
+                 outer: str = "box", h: float, h_sc: float | None = None,
+                 h_surface: float | None = None, surface_layer: float | None = None,
+                 length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+    """3D superconducting ring (torus about the z axis) in a vacuum box or sphere.
+
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+    """
+    big = _positive("major_radius", major_radius)
+    small = _positive("minor_radius", minor_radius)
+    if small >= big:
+        raise ParameterError(f"minor_radius ({small:g}) must be smaller than major_radius "
+                             f"({big:g})")
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    pts = [((big + small) * math.cos(a), (big + small) * math.sin(a), 0.0)
+           for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
+    pts += [(big, 0.0, small), (big, 0.0, -small)]
+    return _body_in_box("torus_in_box",
+                        lambda gmsh: [(3, gmsh.model.occ.addTorus(0, 0, 0, big, small))],
+                        np.array(pts), box_size, outer, sizes, length_unit, path, msh_version)
+
+
+def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str = "box",
+                h: float, h_sc: float | None = None, h_surface: float | None = None,
+                surface_layer: float | None = None, length_unit="um", path=None,
+                msh_version: float = 4.1) -> Domain:
+    """3D thin film (polygon with holes, extruded along z) in a vacuum box or sphere.
+
+    The film spans ``-thickness/2 < z < thickness/2``. Regions ``superconductor``, ``vacuum``
+    (the holes are part of it); boundaries ``outer``, ``surface``, and ``hole_k_boundary`` (the
+    walls of hole k).
+    """
+    outline = _vertices("vertices", vertices)
+    hole_pts = _holes(holes, outline)
+    thickness = _positive("thickness", thickness)
+    outer = _outer_kind(outer, 3)
+    half = _box_half(box_size, 3, outer)
+    t2 = thickness / 2
+    corners = np.array([(x, y, z) for x, y in outline for z in (-t2, t2)])
+    _fits(corners, half, outer, "the film")
+    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+
+    def build(gmsh, groups):
+        occ = gmsh.model.occ
+        plate = _occ_polygon(gmsh, outline, z=-t2)
+        if hole_pts:
+            cutters = [(2, _occ_polygon(gmsh, pts, z=-t2)) for pts in hole_pts]
+            cut, _ = occ.cut([(2, plate)], cutters)
+            base = [dt for dt in cut if dt[0] == 2]
+        else:
+            base = [(2, plate)]
+        film = [dt for dt in occ.extrude(base, 0, 0, thickness) if dt[0] == 3]
+        per_body, vacuum = _fragment_in_box(gmsh, 3, [film], half, outer)
+
+        def hole_walls(surface):
+            tol = 1e-5 * float(np.ptp(outline, axis=0).max())
+            for k, pts in enumerate(hole_pts):
+                lo, hi = pts.min(axis=0) - tol, pts.max(axis=0) + tol
+                boxes = {t: np.array(gmsh.model.getBoundingBox(2, t)) for t in surface}
+                walls = [t for t, b in boxes.items() if b[5] - b[2] > 0.5 * thickness
+                         and np.all(b[:2] >= lo) and np.all(b[3:5] <= hi)]
+                yield f"hole_{k}_boundary", walls
+
+        return _in_box_groups(gmsh, groups, 3, per_body, vacuum, hole_walls)
+
+    return _run("film_in_box", 3, build, sizes, length_unit, path, msh_version)
+
+
+#: CLI kind name -> generator (``mqm-fem mesh KIND``)
+GEOMETRIES = {
+    "disk": disk,
+    "annulus": annulus,
+    "rectangle": rectangle,
+    "polygon": polygon,
+    "circle-in-box": circle_in_box,
+    "cross-section-in-box": cross_section_in_box,
+    "box": box,
+    "cylinder": cylinder,
+    "sphere-in-box": sphere_in_box,
+    "cube-in-box": cube_in_box,
+    "cylinder-in-box": cylinder_in_box,
+    "torus-in-box": torus_in_box,
+    "film-in-box": film_in_box,
+}
