@@ -1,0 +1,396 @@
+"""VTK export (physics.md §3): .vtu/.pvd written by mqm_fem.export, read back with pyvista and,
+when installed, with ParaView's own pvbatch.
+
+Reference values are computed independently from the scikit-fem mesh (element areas/volumes and
+centroids with numpy): the integral of a linear function over a mesh is exact, so VTK's
+``IntegrateAttributes`` must reproduce it to rounding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import pyvista as pv
+import skfem
+
+import mqm_fem
+from mqm_fem import ParameterError
+from mqm_fem.export import read_sidecar, read_vtu, sidecar_path, write_pvd, write_series, write_vtu
+from mqm_fem.mesh import element_measures
+
+UM = 1e-6
+
+
+@pytest.fixture(scope="module")
+def disk():
+    """Unit disk (in µm) split into a superconducting left half and a vacuum right half."""
+    mesh = skfem.MeshTri.init_circle(3)
+    cx = mesh.p[0, mesh.t].mean(axis=0)
+    regions = {"superconductor": np.flatnonzero(cx < 0), "vacuum": np.flatnonzero(cx >= 0)}
+    return mqm_fem.domain_from_skfem(mesh, "um", regions=regions)
+
+
+@pytest.fixture(scope="module")
+def ball():
+    return mqm_fem.domain_from_skfem(skfem.MeshTet.init_ball(2), "nm")
+
+
+def _disk_arrays(domain):
+    x, y = domain.mesh.p
+    centroid = domain.mesh.p[:, domain.mesh.t].mean(axis=1)
+    return {
+        "point_data": {"density": 1.0 + x**2, "J": np.c_[-y, x], "B": np.c_[x, y, x * y]},
+        "cell_data": {"phase": centroid[0] - centroid[1],
+                      "A": np.c_[centroid[0], 2 * centroid[1]]},
+        "field_data": {"magnetic_moment": np.array([0.0, 0.0, -1.5e-15]),
+                       "eigenvalues": np.array([1.0, 2.5, 2.5]), "energy": 3.25e-19,
+                       "formulation": "outofplane"},
+        "units": {"density": "1", "J": "A/m^2", "B": "T", "A": "T*m",
+                  "magnetic_moment": "A*m^2", "energy": "J"},
+    }
+
+
+def test_vtu_roundtrip_2d(disk, tmp_path):
+    data = _disk_arrays(disk)
+    out = write_vtu(tmp_path / "nested" / "dir" / "disk.vtu", disk, **data)
+    assert out == tmp_path / "nested" / "dir" / "disk.vtu" and out.is_file()
+    grid = read_vtu(out)
+    mesh = disk.mesh
+    assert isinstance(grid, pv.UnstructuredGrid)
+    assert (grid.n_points, grid.n_cells) == (mesh.nvertices, mesh.nelements)
+    # coordinates in metres, z = 0; triangles with the mesh's vertices
+    np.testing.assert_allclose(grid.points[:, :2], mesh.p.T * UM, rtol=1e-15)
+    assert np.all(grid.points[:, 2] == 0)
+    tri = grid.cells_dict[pv.CellType.TRIANGLE]
+    np.testing.assert_array_equal(np.sort(tri, axis=1), np.sort(mesh.t.T, axis=1))
+    assert set(grid.point_data.keys()) == {"density", "J", "B"}
+    assert set(grid.cell_data.keys()) == {"phase", "A", "region"}
+    pd, cd = data["point_data"], data["cell_data"]
+    np.testing.assert_array_equal(grid.point_data["density"], pd["density"])
+    assert grid.point_data["J"].shape == (mesh.nvertices, 3)  # 2D vector padded with z = 0
+    np.testing.assert_array_equal(grid.point_data["J"][:, :2], pd["J"])
+    assert np.all(grid.point_data["J"][:, 2] == 0)
+    np.testing.assert_array_equal(grid.point_data["B"], pd["B"])
+    np.testing.assert_array_equal(grid.cell_data["phase"], cd["phase"])
+    np.testing.assert_array_equal(grid.cell_data["A"][:, :2], cd["A"])
+    # region ids follow domain.regions, names in the field data
+    assert grid.cell_data["region"].dtype.kind == "i"
+    np.testing.assert_array_equal(grid.cell_data["region"], disk.region_ids())
+    assert set(np.unique(grid.cell_data["region"])) == {0, 1}
+    assert list(grid.field_data["region_names"]) == ["superconductor", "vacuum"]
+    # field data
+    np.testing.assert_array_equal(grid.field_data["magnetic_moment"], [0.0, 0.0, -1.5e-15])
+    np.testing.assert_array_equal(grid.field_data["eigenvalues"], [1.0, 2.5, 2.5])
+    np.testing.assert_array_equal(grid.field_data["energy"], [3.25e-19])
+    assert list(grid.field_data["formulation"]) == ["outofplane"]
+    units = dict(entry.split("=", 1) for entry in grid.field_data["units"])
+    assert units == {"coordinates": "m", **data["units"]}
+    # sidecar
+    side = read_sidecar(out)
+    assert sidecar_path(out).name == "disk.vtu.json"
+    assert side["length_unit"] == "m" and side["mesh_length_unit"] == UM
+    assert side["units"]["J"] == "A/m^2" and side["units"]["magnetic_moment"] == "A*m^2"
+    assert side["region_names"] == ["superconductor", "vacuum"]
+    assert side["point_data"]["J"] == {"components": 3, "unit": "A/m^2"}
+    assert side["field_data"]["magnetic_moment"] == [0.0, 0.0, -1.5e-15]
+    assert side["field_data"]["energy"] == 3.25e-19
+    assert side["vtu"] == "disk.vtu" and side["nelements"] == mesh.nelements
+    # no temporary files left over
+    assert sorted(p.name for p in out.parent.iterdir()) == ["disk.vtu", "disk.vtu.json"]
+
+
+def test_vtu_integral_of_linear_field_2d(disk, tmp_path):
+    """∫ (1 + 2x/L + 3y/L) dA and ∫ (y, -x) dA over the mesh and over the left-half region
+    (selected through the written ``region`` array); exact for P1 data, so the reference is the
+    sum of element area × value at the centroid."""
+    mesh = disk.mesh
+    x, y = mesh.p  # in µm = x/L with L = 1 µm
+    area = element_measures(mesh) * UM**2
+    cx, cy = mesh.p[:, mesh.t].mean(axis=1)
+    f_elem = area * (1 + 2 * cx + 3 * cy)
+    out = write_vtu(tmp_path / "lin.vtu", disk,
+                    point_data={"f": 1 + 2 * x + 3 * y, "v": np.c_[y, -x] * UM})
+    grid = read_vtu(out)
+    whole = grid.integrate_data()
+    left = grid.threshold((0, 0), scalars="region").integrate_data()
+    sc = disk.region("superconductor")
+    ref_left = float(f_elem[sc].sum())
+    ref_v = [float(np.sum(area[sc] * cy[sc] * UM)), float(np.sum(-area[sc] * cx[sc] * UM)), 0.0]
+    print(f"area {whole['Area'][0]:.12e} m^2 (reference {area.sum():.12e}, "
+          f"pi R^2 = {np.pi * UM**2:.12e})")
+    print(f"left half: integral f {left['f'][0]:.12e} (reference {ref_left:.12e}), "
+          f"integral v {np.asarray(left['v'][0])} (reference {ref_v})")
+    assert whole["Area"][0] == pytest.approx(area.sum(), rel=1e-12, abs=0)
+    assert whole["f"][0] == pytest.approx(f_elem.sum(), rel=1e-12, abs=0)
+    assert left["Area"][0] == pytest.approx(area[sc].sum(), rel=1e-12, abs=0)
+    assert left["f"][0] == pytest.approx(ref_left, rel=1e-12, abs=0)
+    assert ref_left < 0.6 * area[sc].sum()  # the x term matters: not just the area again
+    np.testing.assert_allclose(left["v"][0], ref_v, rtol=1e-12, atol=1e-12 * abs(ref_v[1]))
+    # the mesh polygon of the unit disk: area within the chord error of pi R^2
+    assert whole["Area"][0] == pytest.approx(np.pi * UM**2, rel=0.02, abs=0)
+
+
+def test_vtu_tetrahedra(ball, tmp_path):
+    mesh = ball.mesh
+    L = 1e-9
+    x, y, z = mesh.p
+    out = write_vtu(tmp_path / "ball.vtu", ball,
+                    point_data={"phi": x + 2 * z, "B": mesh.p.T.copy()},
+                    cell_data={"chi": np.ones(mesh.nelements)},
+                    field_data={"magnetic_moment": [1e-20, 0, 0]}, units={"B": "T"})
+    grid = read_vtu(out)
+    tets = grid.cells_dict[pv.CellType.TETRA]
+    assert tets.shape == (mesh.nelements, 4)
+    # positively oriented (VTK convention), same vertex sets as the skfem mesh
+    pts = grid.points
+    det = np.linalg.det(np.stack([pts[tets[:, k]] - pts[tets[:, 0]] for k in (1, 2, 3)], axis=1))
+    assert np.all(det > 0)
+    np.testing.assert_array_equal(np.sort(tets, axis=1), np.sort(mesh.t.T, axis=1))
+    np.testing.assert_allclose(pts, mesh.p.T * L, rtol=1e-15)
+    assert grid.point_data["B"].shape == (mesh.nvertices, 3)
+    np.testing.assert_array_equal(grid.cell_data["region"], np.zeros(mesh.nelements))
+    assert list(grid.field_data["region_names"]) == ["domain"]
+    vol = element_measures(mesh) * L**3
+    cx, cz = mesh.p[[0, 2]][:, mesh.t].mean(axis=1)
+    integral = grid.integrate_data()
+    print(f"volume {integral['Volume'][0]:.12e} m^3 (reference {vol.sum():.12e})")
+    assert integral["Volume"][0] == pytest.approx(vol.sum(), rel=1e-12, abs=0)
+    assert integral["phi"][0] == pytest.approx(np.sum(vol * (cx + 2 * cz)), abs=1e-12 * vol.sum())
+    assert integral["chi"][0] == pytest.approx(vol.sum(), rel=1e-12, abs=0)
+
+
+def _nan_at(n, k):
+    arr = np.ones(n)
+    arr[k] = np.nan
+    return arr
+
+
+# (arguments built from nv = #vertices, ne = #elements, expected message)
+_BAD_ARRAYS = [
+    (lambda nv, ne: {"point_data": {"density": np.ones(7)}},
+     "point_data['density'] has 7 rows; expected length {nv}, one per mesh vertex"),
+    (lambda nv, ne: {"cell_data": {"phase": np.ones(5)}},
+     "cell_data['phase'] has 5 rows; expected length {ne}, one per element"),
+    (lambda nv, ne: {"point_data": {"A": np.ones(ne)}}, "is this array on the other entity"),
+    (lambda nv, ne: {"point_data": {"psi": np.ones(nv) * 1j}},
+     "point_data['psi'] is complex; VTK has no complex arrays"),
+    (lambda nv, ne: {"point_data": {"J": np.ones((nv, 4))}},
+     "point_data['J'] has shape ({nv}, 4); expected"),
+    (lambda nv, ne: {"point_data": {"rho": _nan_at(nv, 3)}},
+     "point_data['rho'] has 1 non-finite (NaN/inf) row(s), first at index 3"),
+    (lambda nv, ne: {"cell_data": {"B": np.c_[np.ones(ne), np.full(ne, np.inf)]}},
+     "cell_data['B'] has {ne} non-finite"),
+    (lambda nv, ne: {"cell_data": {"region": np.ones(ne)}}, "'region' is reserved"),
+    (lambda nv, ne: {"field_data": {"energy": float("inf")}},
+     "field_data['energy'] contains non-finite"),
+    (lambda nv, ne: {"field_data": {"z": 1 + 2j}}, "field_data['z'] is complex"),
+    (lambda nv, ne: {"units": {"B": 1.0}}, "units['B'] must be a unit string"),
+    (lambda nv, ne: {"point_data": {"": np.ones(nv)}}, "array names must be non-empty strings"),
+]
+
+
+@pytest.mark.parametrize(("make_kwargs", "message"), _BAD_ARRAYS)
+def test_vtu_refuses_bad_arrays(disk, tmp_path, make_kwargs, message):
+    nv, ne = disk.mesh.nvertices, disk.mesh.nelements
+    target = tmp_path / "bad.vtu"
+    with pytest.raises(ParameterError) as err:
+        write_vtu(target, disk, **make_kwargs(nv, ne))
+    assert message.format(nv=nv, ne=ne) in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_vtu_refuses_bad_path(disk, tmp_path):
+    with pytest.raises(ParameterError, match=r"must end in \.vtu"):
+        write_vtu(tmp_path / "out.vtk", disk)
+    with pytest.raises(ParameterError, match="must be a mqm_fem Domain"):
+        write_vtu(tmp_path / "out.vtu", disk.mesh)
+    with pytest.raises(mqm_fem.MeshError, match="does not exist"):
+        read_vtu(tmp_path / "missing.vtu")
+
+
+@pytest.mark.filterwarnings("ignore")  # VTK's own reader complaints, turned into warnings
+def test_read_vtu_refuses_garbage(tmp_path):
+    bad = tmp_path / "garbage.vtu"
+    bad.write_text("not a VTK file")
+    with pytest.raises(mqm_fem.MeshError, match="holds no points"):
+        read_vtu(bad)
+    with pytest.raises(ParameterError, match="not a .vtu file"):
+        read_vtu(tmp_path / "x.vtk")
+
+
+def test_vtu_write_is_atomic(disk, tmp_path, monkeypatch):
+    """An error while writing leaves no partial file and keeps an older file intact."""
+    from mqm_fem import export
+
+    target = tmp_path / "result.vtu"
+    write_vtu(target, disk, point_data={"f": np.zeros(disk.mesh.nvertices)})
+    before = target.read_bytes(), sidecar_path(target).read_bytes()
+
+    def broken_writer(grid, tmp):  # writes half a file, then fails like a full disk would
+        with open(tmp, "wb") as handle:
+            handle.write(b"<VTKFile type=")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(export, "_write_grid", broken_writer)
+    with pytest.raises(OSError, match="No space left"):
+        write_vtu(target, disk, point_data={"f": np.ones(disk.mesh.nvertices)})
+    with pytest.raises(OSError, match="No space left"):
+        write_vtu(tmp_path / "fresh.vtu", disk)
+    assert (target.read_bytes(), sidecar_path(target).read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.vtu", "result.vtu.json"]
+    monkeypatch.undo()
+
+    # the sidecar failing after the .vtu was written: neither file appears
+    def broken_text(tmp, text):
+        raise OSError("sidecar failed")
+
+    monkeypatch.setattr(export, "_write_text", broken_text)
+    with pytest.raises(OSError, match="sidecar failed"):
+        write_vtu(tmp_path / "other.vtu", disk)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.vtu", "result.vtu.json"]
+    np.testing.assert_array_equal(read_vtu(target).point_data["f"], 0.0)
+
+
+def test_pvd_and_series(disk, tmp_path):
+    x = disk.mesh.p[0]
+    fields = [0.0, 0.5e-3, 1.0e-3]
+    frames = [{"point_data": {"B": b * (1 + x)}, "field_data": {"applied_field": b},
+               "value": b} for b in fields]
+    pvd = write_series(tmp_path / "sweep" / "sweep.pvd", disk, frames, units={"B": "T"})
+    names = sorted(p.name for p in pvd.parent.iterdir())
+    assert names == ["sweep.pvd", "sweep_0000.vtu", "sweep_0000.vtu.json", "sweep_0001.vtu",
+                     "sweep_0001.vtu.json", "sweep_0002.vtu", "sweep_0002.vtu.json"]
+    datasets = ET.parse(pvd).getroot().find("Collection").findall("DataSet")
+    assert [float(d.get("timestep")) for d in datasets] == fields
+    assert [d.get("file") for d in datasets] == [f"sweep_{k:04d}.vtu" for k in range(3)]
+    reader = pv.get_reader(str(pvd))
+    assert list(reader.time_values) == fields
+    reader.set_active_time_value(fields[2])
+    block = reader.read()[0]
+    np.testing.assert_allclose(block.point_data["B"], fields[2] * (1 + x))
+    assert read_sidecar(pvd.parent / "sweep_0001.vtu")["units"]["B"] == "T"
+
+    # write_pvd alone: paths relative to the .pvd, in another directory
+    other = write_pvd(tmp_path / "index" / "all.pvd",
+                      [(2.0, pvd.parent / "sweep_0001.vtu"), (1.0, pvd.parent / "sweep_0000.vtu")])
+    files = [d.get("file") for d in ET.parse(other).getroot().iter("DataSet")]
+    assert files == ["../sweep/sweep_0001.vtu", "../sweep/sweep_0000.vtu"]
+    assert all((other.parent / f).is_file() for f in files)
+
+
+def test_pvd_errors(disk, tmp_path):
+    vtu = write_vtu(tmp_path / "a.vtu", disk)
+    with pytest.raises(ParameterError, match="appears twice"):
+        write_pvd(tmp_path / "s.pvd", [(1.0, vtu), (1.0, vtu)])
+    with pytest.raises(ParameterError, match="does not exist"):
+        write_pvd(tmp_path / "s.pvd", [(1.0, tmp_path / "missing.vtu")])
+    with pytest.raises(ParameterError, match="finite real number"):
+        write_pvd(tmp_path / "s.pvd", [(float("nan"), vtu)])
+    with pytest.raises(ParameterError, match=r"must end in \.pvd"):
+        write_pvd(tmp_path / "s.xml", [(1.0, vtu)])
+    with pytest.raises(ParameterError, match="entries is empty"):
+        write_pvd(tmp_path / "s.pvd", [])
+    assert not (tmp_path / "s.pvd").exists()
+    # a bad frame: nothing of the series is written
+    good = {"point_data": {"f": np.ones(disk.mesh.nvertices)}}
+    bad = {"point_data": {"f": np.ones(3)}}
+    with pytest.raises(ParameterError, match=r"frames\[1\]: point_data\['f'\] has 3 rows"):
+        write_series(tmp_path / "series" / "s.pvd", disk, [good, bad])
+    with pytest.raises(ParameterError, match="unknown key"):
+        write_series(tmp_path / "series" / "s.pvd", disk, [{"pointdata": {}}])
+    with pytest.raises(ParameterError, match="not distinct"):
+        write_series(tmp_path / "series" / "s.pvd", disk, [{"value": 1}, {"value": 1}])
+    assert not (tmp_path / "series").exists() or list((tmp_path / "series").iterdir()) == []
+
+
+_PVBATCH_SCRIPT = r'''
+import json, sys
+from paraview import servermanager
+from paraview.simple import IntegrateVariables, PVDReader, XMLUnstructuredGridReader
+
+def arrays(data):
+    pd, cd, fd = data.GetPointData(), data.GetCellData(), data.GetFieldData()
+    names = fd.GetAbstractArray("region_names")
+    return {
+        "points": data.GetNumberOfPoints(), "cells": data.GetNumberOfCells(),
+        "point_arrays": {pd.GetArrayName(i): pd.GetArray(i).GetNumberOfComponents()
+                         for i in range(pd.GetNumberOfArrays())},
+        "cell_arrays": [cd.GetArrayName(i) for i in range(cd.GetNumberOfArrays())],
+        "field_arrays": [fd.GetAbstractArray(i).GetName() for i in range(fd.GetNumberOfArrays())],
+        "region_names": [names.GetValue(i) for i in range(names.GetNumberOfValues())],
+        "moment": [fd.GetArray("magnetic_moment").GetValue(i) for i in range(3)],
+    }
+
+def integrals(source):
+    res = servermanager.Fetch(IntegrateVariables(Input=source))
+    out = {}
+    for attr in (res.GetPointData(), res.GetCellData()):
+        for i in range(attr.GetNumberOfArrays()):
+            arr = attr.GetArray(i)
+            out[attr.GetArrayName(i)] = [arr.GetComponent(0, c)
+                                         for c in range(arr.GetNumberOfComponents())]
+    return out
+
+vtu, pvd = sys.argv[1], sys.argv[2]
+reader = XMLUnstructuredGridReader(FileName=[vtu])
+reader.UpdatePipeline()
+result = {"vtu": arrays(servermanager.Fetch(reader)), "vtu_integrals": integrals(reader)}
+series = PVDReader(FileName=pvd)
+result["pvd_times"] = list(series.TimestepValues)
+series.UpdatePipeline(result["pvd_times"][-1])
+result["pvd_last_integrals"] = integrals(series)
+print("MQM_FEM_JSON " + json.dumps(result))
+'''
+
+
+@pytest.mark.paraview
+def test_paraview_reads_vtu_and_pvd(disk, tmp_path):
+    """ParaView 5.x (pvbatch) opens our files: array names, components, field data, integrals."""
+    pvbatch, xvfb = shutil.which("pvbatch"), shutil.which("xvfb-run")
+    if not (pvbatch and xvfb):
+        pytest.skip(f"needs pvbatch and xvfb-run on PATH (pvbatch: {pvbatch}, xvfb-run: {xvfb})")
+    data = _disk_arrays(disk)
+    vtu = write_vtu(tmp_path / "disk.vtu", disk, **data)
+    x, y = disk.mesh.p
+    frames = [{"point_data": {"f": s * (1 + 2 * x + 3 * y)}, "field_data": {
+        "magnetic_moment": [0, 0, s]}, "value": s} for s in (0.5, 2.0)]
+    pvd = write_series(tmp_path / "series" / "sweep.pvd", disk, frames)
+    script = tmp_path / "check.py"
+    script.write_text(_PVBATCH_SCRIPT)
+    proc = subprocess.run([xvfb, "-a", pvbatch, str(script), str(vtu), str(pvd)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": ""}, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("MQM_FEM_JSON ")]
+    assert proc.returncode == 0 and lines, (
+        f"pvbatch failed (rc {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    result = json.loads(lines[-1].split(" ", 1)[1])
+    print(json.dumps(result, indent=1), file=sys.stderr)
+    mesh = disk.mesh
+    info = result["vtu"]
+    assert (info["points"], info["cells"]) == (mesh.nvertices, mesh.nelements)
+    assert info["point_arrays"] == {"density": 1, "J": 3, "B": 3}
+    assert set(info["cell_arrays"]) == {"phase", "A", "region"}
+    assert {"magnetic_moment", "eigenvalues", "energy", "formulation", "region_names",
+            "units"} <= set(info["field_arrays"])
+    assert info["region_names"] == ["superconductor", "vacuum"]
+    assert info["moment"] == [0.0, 0.0, -1.5e-15]
+    # integrals against the exact sums over the mesh (P1 data: exact up to rounding)
+    area = element_measures(mesh) * UM**2
+    cx, cy = mesh.p[:, mesh.t].mean(axis=1)
+    assert result["vtu_integrals"]["Area"][0] == pytest.approx(area.sum(), rel=1e-12, abs=0)
+    # ∫ J = ∫ (-y, x) dA
+    np.testing.assert_allclose(result["vtu_integrals"]["J"],
+                               [np.sum(area * -cy), np.sum(area * cx), 0.0],
+                               atol=1e-12 * area.sum())
+    assert result["pvd_times"] == [0.5, 2.0]
+    reference = 2.0 * float(np.sum(area * (1 + 2 * cx + 3 * cy)))
+    print(f"ParaView integral {result['pvd_last_integrals']['f'][0]:.12e}, "
+          f"reference {reference:.12e}")
+    assert result["pvd_last_integrals"]["f"][0] == pytest.approx(reference, rel=1e-12, abs=0)

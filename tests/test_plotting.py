@@ -1,0 +1,112 @@
+"""PNG pictures without a display (mqm_fem.plotting): the image must exist and show the field
+(many colours, and the field's gradient visible as a colour difference across the picture)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skfem
+from matplotlib.image import imread
+
+import mqm_fem
+from mqm_fem import ParameterError
+from mqm_fem.export import write_vtu
+from mqm_fem.plotting import plot_field, plot_profile
+
+
+@pytest.fixture(scope="module")
+def disk():
+    mesh = skfem.MeshTri.init_circle(3)
+    cx = mesh.p[0, mesh.t].mean(axis=0)
+    regions = {"superconductor": np.flatnonzero(cx < 0), "vacuum": np.flatnonzero(cx >= 0)}
+    return mqm_fem.domain_from_skfem(mesh, "um", regions=regions)
+
+
+def _colours(path):
+    """Number of distinct RGB colours and the image."""
+    image = imread(str(path))[..., :3]
+    return len(np.unique((image.reshape(-1, 3) * 255).astype(np.uint8), axis=0)), image
+
+
+def _left_right_differ(image):
+    """Mean colour of the left and right thirds of the central band differ (x gradient shown)."""
+    h, w, _ = image.shape
+    band = image[h // 3: 2 * h // 3]
+    return float(np.abs(band[:, w // 5: 2 * w // 5].mean(axis=(0, 1))
+                        - band[:, 3 * w // 5: 4 * w // 5].mean(axis=(0, 1))).sum())
+
+
+@pytest.mark.parametrize("backend", ["auto", "matplotlib"])
+def test_plot_field_2d(disk, tmp_path, backend):
+    x, y = disk.mesh.p
+    png = plot_field(disk, "J", tmp_path / "png" / "j.png", component="x",
+                     point_data={"J": np.c_[x, y]}, units={"J": "A/m^2"}, backend=backend)
+    assert png.is_file() and png.stat().st_size > 5000
+    ncolours, image = _colours(png)
+    contrast = _left_right_differ(image)
+    print(f"{backend}: {ncolours} colours, left/right colour difference {contrast:.3f}")
+    assert ncolours > 50
+    assert contrast > 0.2
+
+
+def test_plot_field_3d_slice_and_vtu_source(tmp_path):
+    mesh = skfem.MeshTet.init_ball(2)
+    domain = mqm_fem.domain_from_skfem(mesh, "nm")
+    vtu = write_vtu(tmp_path / "ball.vtu", domain, point_data={"B": mesh.p.T.copy()},
+                    cell_data={"z": mesh.p[2, mesh.t].mean(axis=0)}, units={"B": "T"})
+    for name, backend in (("B", "auto"), ("z", "matplotlib")):
+        png = plot_field(vtu, name, tmp_path / f"{name}.png", component=0 if name == "B" else None,
+                         slice_normal="z" if name == "B" else "y", backend=backend,
+                         association="point" if name == "B" else "cell")
+        ncolours, image = _colours(png)
+        print(f"3D {name} ({backend}): {ncolours} colours")
+        assert ncolours > 20
+
+
+def test_plot_field_errors(disk, tmp_path):
+    with pytest.raises(ParameterError, match="array 'nope' not found; arrays are: .*region"):
+        plot_field(disk, "nope", tmp_path / "a.png")
+    with pytest.raises(ParameterError, match="'region' not found in the point data"):
+        plot_field(disk, "region", tmp_path / "a.png", association="point")
+    with pytest.raises(ParameterError, match="is a scalar"):
+        plot_field(disk, "region", tmp_path / "a.png", component=1)
+    with pytest.raises(ParameterError, match="component must be None"):
+        plot_field(disk, "J", tmp_path / "a.png", component=5,
+                   point_data={"J": np.ones((disk.mesh.nvertices, 2))})
+    with pytest.raises(ParameterError, match=r"must end in \.png"):
+        plot_field(disk, "region", tmp_path / "a.jpg")
+    with pytest.raises(ParameterError, match="backend must be one of"):
+        plot_field(disk, "region", tmp_path / "a.png", backend="gnuplot")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_profile(tmp_path):
+    r = np.linspace(0, 1, 30)
+    png = plot_profile(r, {"numerical": np.exp(-r / 0.2)}, tmp_path / "p.png",
+                       reference=lambda s: np.exp(-s / 0.2), xlabel="r (um)", ylabel="B/Ba",
+                       logy=True)
+    ncolours, _ = _colours(png)
+    assert ncolours > 20
+    with pytest.raises(ParameterError, match=r"has shape \(3,\), x has \(30,\)"):
+        plot_profile(r, np.ones(3), tmp_path / "q.png")
+
+
+def test_plot_field_falls_back_to_matplotlib(disk, tmp_path, monkeypatch):
+    """When VTK cannot render (no display, no EGL/OSMesa) 'auto' still produces the picture."""
+    from mqm_fem import plotting
+
+    print(f"off-screen pyvista rendering available here: {plotting._pyvista_can_render()}")
+    calls = []
+
+    def no_context(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("bad X server connection")
+
+    monkeypatch.setattr(plotting, "_pyvista_can_render", lambda: True)
+    monkeypatch.setattr(plotting, "_render_pyvista", no_context)
+    monkeypatch.setattr(plotting, "_try_xvfb", lambda: False)
+    x = disk.mesh.p[0]
+    png = plot_field(disk, "f", tmp_path / "f.png", point_data={"f": x})
+    assert calls and _colours(png)[0] > 50 and _left_right_differ(_colours(png)[1]) > 0.2
+    with pytest.raises(RuntimeError, match="use backend='matplotlib'"):
+        plot_field(disk, "f", tmp_path / "g.png", point_data={"f": x}, backend="pyvista")
