@@ -121,7 +121,7 @@ class LondonSolution:
                 lines.append(f"{name}: {float(value):.6g} {unit}".rstrip())
             else:
                 lines.append(f"{name}: {np.array2string(np.asarray(value), precision=6)} {unit}")
-        for key in ("ndofs", "solver", "time_s"):
+        for key in ("ndofs", "solver", "far_field", "time_s"):
             if key in self.info:
                 lines.append(f"{key}: {self.info[key]}")
         return "\n".join(lines)
