@@ -1,0 +1,792 @@
+"""Stationary gauge-covariant Schrödinger problem (linearised Ginzburg–Landau), physics.md §2.
+
+Equation (SI): (1/2m)(−iħ∇ − qA)²ψ + qφψ = Eψ in the superconductor Ω_s, q = 2e, m = 2mₑ.
+In scaled units with a length scale L₀ (default ``domain.length_unit``):
+
+    a = (qL₀/ħ) A,   b = 2πBL₀²/Φ₀,   ε = 2mL₀²E/ħ²,   v = 2mL₀²qφ/ħ²,
+
+and the weak form solved with Lagrange P1/P2 elements on triangles (2D) or tetrahedra (3D):
+
+    ∫ (∇ − ia)ψ · conj((∇ − ia)w) + vψw̄ dx + Σ_robin (L₀/ℓ)∮ ψw̄ ds = ε ∫ ψw̄ dx   ∀w.
+
+With real basis functions the matrix is K = K₀ + iK₁ with
+K₀ = ∫∇φⱼ·∇φᵢ + (|a|² + v)φⱼφᵢ (symmetric) and K₁ = ∫(a·∇φⱼ)φᵢ − φⱼ(a·∇φᵢ) (antisymmetric),
+so K is Hermitian (checked numerically, ``info["hermiticity_error"]``); the mass matrix is real.
+
+Boundary conditions per named boundary (``bc={"outer": "dirichlet"}``):
+
+* ``"natural"`` (default, superconductor/insulator): n·(∇ − ia)ψ = 0;
+* ``"dirichlet"``: ψ = 0;
+* ``("robin", ℓ)`` or ``"robin:1um"`` (de Gennes): n·(∇ − ia)ψ = −ψ/ℓ, extrapolation length ℓ
+  (metres or a string; ℓ < 0 allowed, an enhanced surface).
+
+Only superconducting regions (not ``vacuum*``, ``air*``, ``hole*``) carry ψ; the problem is
+solved on that sub-mesh. A 2D domain is the cross-section of a prism along z (ψ independent of
+z): a uniform field must point along z; an A with a z-component adds a_z²|ψ|².
+
+Normalisation of the output: each mode is scaled to max|ψ| = 1 over its nodes, with ψ real and
+positive where |ψ| is largest. The density |ψ|² is therefore relative to its maximum, and the
+physical supercurrent is J_s = nₛ[(qħ/m) Im(ψ̄∇ψ) − (q²/m)|ψ|²A] = nₛ (qħ/(mL₀)) j with the
+scaled current j = Im(ψ̄∇ψ) − a|ψ|²; nₛ is ``superfluid_density`` (m⁻³). Without it, J_s is the
+current per unit superfluid density (unit A·m; multiply by nₛ for A/m²).
+
+Validation (``tests/test_schrodinger.py``): zero-field Dirichlet disk ε₀ = j₀₁²/R², cube
+ε₀ = 3π²/L², Neumann ε₀ = 0, bulk Landau level ε₀ → b, Θ₀ = 0.5901 by extrapolation,
+Little–Parks ring ε₀ = min_n (n − Φ/Φ₀)²/R²; gauge invariance and current conservation in
+``tests/test_gauge.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import skfem
+from scipy.constants import e as E_CHARGE
+from scipy.sparse.linalg import (
+    ArpackError,
+    ArpackNoConvergence,
+    LinearOperator,
+    eigsh,
+    splu,
+)
+from skfem import BilinearForm, LinearForm
+from skfem.helpers import dot
+
+from .errors import ParameterError, SolverError
+from .gauge import (
+    check_potential_values,
+    uniform_field_potential,
+    uniform_field_vector,
+    vertex_vector_potential,
+)
+from .mesh import Domain, element_measures
+from .units import HBAR, M, Q, parse_length, parse_quantity, parse_vector
+
+BC_KINDS = ("natural", "dirichlet", "robin")
+
+
+# ==============================================================================================
+# result
+@dataclass
+class SchrodingerSolution:
+    """Eigenpairs of the gauge-covariant Schrödinger operator and their derived fields.
+
+    Attributes
+    ----------
+    domain : Domain
+        The superconducting (sub-)domain carrying ψ (``parent_domain``: the one given).
+    eigenvalues : ndarray (k,)
+        Scaled ε, sorted ascending (1/L₀² units: ε = 2mL₀²E/ħ²).
+    energies : ndarray (k,)
+        Physical E = ħ²ε/(2mL₀²) in J (``energies_eV`` in eV).
+    modes : ndarray (k, ndofs), complex
+        Degrees of freedom of ψ (Lagrange P1/P2 nodal values), max|ψ| = 1.
+    length_scale : float
+        L₀ in metres.
+    applied_field : ndarray (3,)
+        The uniform field in T (zeros if A was given otherwise).
+
+    Derived vertex fields (computed on demand): :attr:`psi`, :attr:`density`, :attr:`phase`,
+    :attr:`current` (scaled j), :attr:`supercurrent` (J_s, SI); windings:
+    :meth:`boundary_windings`, :meth:`hole_windings`, :meth:`vortices`.
+    """
+
+    domain: Domain
+    parent_domain: Domain
+    eigenvalues: np.ndarray
+    modes: np.ndarray
+    basis: skfem.CellBasis
+    a_quad: np.ndarray
+    length_scale: float
+    applied_field: np.ndarray
+    gauge: str
+    order: int
+    bc: dict
+    superfluid_density: float | None = None
+    info: dict = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- scalar results ------------------------------------------------------------------------
+    @property
+    def k(self) -> int:
+        return len(self.eigenvalues)
+
+    @property
+    def energy_scale(self) -> float:
+        """ħ²/(2mL₀²) in J: E = energy_scale · ε."""
+        return HBAR**2 / (2 * M * self.length_scale**2)
+
+    @property
+    def energies(self) -> np.ndarray:
+        return self.energy_scale * np.asarray(self.eigenvalues)
+
+    @property
+    def energies_eV(self) -> np.ndarray:
+        return self.energies / E_CHARGE
+
+    @property
+    def current_scale(self) -> float:
+        """J_s = current_scale · j: nₛqħ/(mL₀) (A/m² with nₛ; A·m per unit nₛ without)."""
+        ns = 1.0 if self.superfluid_density is None else self.superfluid_density
+        return ns * Q * HBAR / (M * self.length_scale)
+
+    # -- vertex fields -------------------------------------------------------------------------
+    @property
+    def vertex_dofs(self) -> np.ndarray:
+        return self.basis.nodal_dofs[0]
+
+    @property
+    def psi(self) -> np.ndarray:
+        """ψ at the mesh vertices, (k, nvertices) complex."""
+        return self.modes[:, self.vertex_dofs]
+
+    @property
+    def density(self) -> np.ndarray:
+        """|ψ|² at the vertices (relative to its maximum 1), (k, nvertices)."""
+        return np.abs(self.psi) ** 2
+
+    @property
+    def phase(self) -> np.ndarray:
+        """θ = arg ψ at the vertices in (−π, π], (k, nvertices)."""
+        return np.angle(self.psi)
+
+    @property
+    def current(self) -> np.ndarray:
+        """Scaled supercurrent j = Im(ψ̄∇ψ) − a|ψ|² at the vertices, (k, nvertices, ncomp)."""
+        if "j_vertex" not in self._cache:
+            self._cache["j_vertex"] = np.stack(
+                [_lumped_projection(self.basis, self.current_at_quadrature(i))
+                 for i in range(self.k)]
+            )
+        return self._cache["j_vertex"]
+
+    @property
+    def supercurrent(self) -> np.ndarray:
+        """J_s in SI at the vertices, (k, nvertices, ncomp): A/m² if ``superfluid_density``
+        is given, else per unit superfluid density (A·m)."""
+        return self.current_scale * self.current
+
+    def current_at_quadrature(self, i: int) -> np.ndarray:
+        """Scaled j of mode ``i`` at the quadrature points, (ncomp, nelements, nqp)."""
+        psi_r = self.basis.interpolate(np.real(self.modes[i]))
+        psi_i = self.basis.interpolate(np.imag(self.modes[i]))
+        dim = self.domain.dim
+        ncomp = self.a_quad.shape[0]
+        j = np.zeros((ncomp,) + np.asarray(psi_r).shape)
+        j[:dim] = np.asarray(psi_r) * psi_i.grad - np.asarray(psi_i) * psi_r.grad
+        rho = np.asarray(psi_r)**2 + np.asarray(psi_i)**2
+        return j - self.a_quad * rho
+
+    # -- windings ------------------------------------------------------------------------------
+    def boundary_windings(self, i: int = 0) -> dict:
+        """Winding number (1/2π)∮dθ of mode ``i`` along each named boundary (2D), traversed with
+        the superconductor on the left (counter-clockwise for the outer boundary)."""
+        return {name: _boundary_winding(self, i, facets)
+                for name, facets in self.domain.boundaries.items()} if self.domain.dim == 2 else {}
+
+    def hole_windings(self, i: int = 0) -> dict:
+        """Fluxoid winding numbers around each hole: boundaries named ``hole*``, traversed
+        counter-clockwise around the hole (2D)."""
+        return {name: -w for name, w in self.boundary_windings(i).items()
+                if name.lower().startswith("hole")}
+
+    def vortices(self, i: int = 0, threshold: float = 1e-3) -> list[dict]:
+        """Zeros of ψ inside the superconductor carrying a phase winding (2D).
+
+        Each triangle's winding is the sum of the wrapped phase jumps around it (through the
+        edge midpoints for P2). Triangles with a nonzero winding or a node with
+        |ψ| < ``threshold`` are grouped into edge-connected clusters; a cluster not touching the
+        boundary with nonzero total winding (= the winding around its rim) is a vortex, reported
+        as ``{"winding": n, "position": (x, y) in m, "triangles": count}`` (position: the node of
+        smallest |ψ|). A giant vortex (winding > 1 in one core) appears as one cluster.
+        """
+        if self.domain.dim != 2:
+            return []
+        return _vortices(self, i, threshold)
+
+    # -- export --------------------------------------------------------------------------------
+    def point_data(self) -> dict:
+        data = {}
+        psi, js = self.psi, self.supercurrent
+        for i in range(self.k):
+            data[f"psi_re_{i}"] = np.real(psi[i])
+            data[f"psi_im_{i}"] = np.imag(psi[i])
+            data[f"density_{i}"] = np.abs(psi[i]) ** 2
+            data[f"phase_{i}"] = np.angle(psi[i])
+            data[f"J_s_{i}"] = js[i]
+        return data
+
+    def write(self, path) -> Path:
+        """Write a ``.vtu`` of the superconducting domain with, per mode ``i``, the vertex arrays
+        ``psi_re_i``, ``psi_im_i``, ``density_i`` (max 1), ``phase_i`` (rad), ``J_s_i`` and the
+        field data ``eigenvalues`` (scaled ε), ``energies`` (J), ``energies_eV``,
+        ``length_scale`` (m), ``applied_field`` (T) and, in 2D, ``winding_<hole boundary>``
+        (the fluxoid of each mode around each hole)."""
+        from .export import write_vtu
+
+        jsu = "A/m^2" if self.superfluid_density is not None else "A*m"
+        units = {"eigenvalues": "1 (epsilon = 2 m L0^2 E / hbar^2)", "energies": "J",
+                 "energies_eV": "eV", "length_scale": "m", "applied_field": "T"}
+        for i in range(self.k):
+            units.update({f"psi_re_{i}": "1", f"psi_im_{i}": "1", f"density_{i}": "1",
+                          f"phase_{i}": "rad", f"J_s_{i}": jsu})
+        fd = {"eigenvalues": np.asarray(self.eigenvalues, dtype=float),
+              "energies": self.energies, "energies_eV": self.energies_eV,
+              "length_scale": float(self.length_scale),
+              "applied_field": np.asarray(self.applied_field, dtype=float)}
+        if self.domain.dim == 2:  # fluxoid (phase winding) around each hole, per mode
+            per_mode = [self.hole_windings(i) for i in range(self.k)]
+            for name in per_mode[0] if per_mode else ():
+                fd[f"winding_{name}"] = np.array([w[name] for w in per_mode], dtype=float)
+                units[f"winding_{name}"] = "1"
+        return write_vtu(path, self.domain, point_data=self.point_data(), field_data=fd,
+                         units=units)
+
+    def summary(self) -> str:
+        lines = [f"Schrödinger eigenproblem: {self.k} modes, P{self.order}, "
+                 f"L0 = {self.length_scale:.4g} m, gauge {self.gauge}, "
+                 f"applied field {np.array2string(self.applied_field, precision=4)} T"]
+        for i, (eps, en) in enumerate(zip(self.eigenvalues, self.energies_eV, strict=True)):
+            lines.append(f"  mode {i}: epsilon = {eps:.8g}  E = {en:.6g} eV")
+        for key in ("ndofs", "time_s", "sigma", "hermiticity_error"):
+            if key in self.info:
+                lines.append(f"{key}: {self.info[key]}")
+        return "\n".join(lines)
+
+    def dof_points(self) -> np.ndarray:
+        """Coordinates (dim, ndofs) in metres of the Lagrange nodes of ψ."""
+        return self.basis.doflocs * self.length_scale
+
+
+# ==============================================================================================
+# solver
+def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=None,
+                      scalar_potential=None, k: int = 6, order: int = 2, bc=None,
+                      gauge: str = "symmetric", center=None, length_scale=None,
+                      superconductors=None, superfluid_density=None, maxiter: int | None = None,
+                      tol: float = 0.0, sigma=None) -> SchrodingerSolution:
+    """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
+
+    Parameters
+    ----------
+    domain : Domain
+        Triangles (2D) or tetrahedra (3D); ψ lives on the superconducting regions.
+    applied_field : float, str or 3-vector, optional
+        Uniform field in T (2D: B_z or (0, 0, B_z); 3D: (Bx, By, Bz)), e.g. ``"2 mT"``.
+    vector_potential : callable or array, optional
+        Instead of ``applied_field``: A(x) (x: array (dim, ...) in m -> T·m, same leading
+        shape), or vertex values (nvertices, dim|3) in T·m, or a London solution (its ``A``).
+    scalar_potential : callable or array, optional
+        φ(x) in V (callable of x in m, or vertex values).
+    k : int
+        Number of eigenpairs (a few more are computed to resolve degenerate levels).
+    order : 1 or 2
+        Lagrange order (P2 default).
+    bc : dict or str, optional
+        Per named boundary: ``"natural"`` (default), ``"dirichlet"``, ``("robin", ℓ)`` /
+        ``"robin:1um"``. A single string applies to every boundary facet.
+    gauge : ``"symmetric"`` or ``"landau"``
+        Gauge of the uniform field, centred at ``center`` (lengths; default: the centroid of
+        the superconductor).
+    length_scale : length, optional
+        L₀ (default ``domain.length_unit``).
+    superfluid_density : float, optional
+        nₛ in m⁻³ for J_s in A/m² (default: J_s per unit nₛ).
+    maxiter, tol, sigma :
+        ARPACK controls (shift-invert about ``sigma``, default below the spectrum).
+
+    Raises
+    ------
+    ParameterError, RegionNotFoundError, SolverError
+    """
+    t0 = time.perf_counter()
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+        raise ParameterError(f"k: number of eigenpairs must be a positive integer, got {k!r}")
+    if order not in (1, 2):
+        raise ParameterError(f"order: Lagrange order must be 1 or 2, got {order!r}")
+    if vector_potential is not None and applied_field is not None:
+        raise ParameterError(
+            "applied_field and vector_potential: give one of them (a London solution's A "
+            "already contains the applied field)"
+        )
+    length0 = (domain.length_unit if length_scale is None
+               else parse_length(length_scale, "length_scale"))
+    ns = None
+    if superfluid_density is not None:
+        ns = float(superfluid_density)
+        if not np.isfinite(ns) or ns <= 0:
+            raise ParameterError(
+                f"superfluid_density: must be a positive number in m^-3, got {superfluid_density!r}"
+            )
+
+    sub, vertex_map = superconducting_subdomain(domain, superconductors)
+    dim = sub.dim
+    field_vec = uniform_field_vector(applied_field, dim)
+    scale = sub.length_unit / length0  # mesh units -> L0 units
+    mesh = sub.mesh if scale == 1.0 else sub.mesh.scaled(scale)
+    elem = _element(dim, order)
+    basis = skfem.Basis(mesh, elem, intorder=2 * order + 2)
+    xq = np.asarray(basis.global_coordinates()) * length0  # metres, (dim, nel, nqp)
+
+    # -- potentials at quadrature points (scaled) ----------------------------------------------
+    a_quad = _vector_potential_quad(basis, xq, field_vec, vector_potential, vertex_map, dim,
+                                    gauge, center, sub, length0, domain.mesh.nvertices)
+    v_quad = _scalar_potential_quad(basis, xq, scalar_potential, vertex_map, length0,
+                                    domain.mesh.nvertices)
+
+    # -- boundary conditions -------------------------------------------------------------------
+    dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
+
+    # -- assembly ------------------------------------------------------------------------------
+    K0 = _stiffness_real.assemble(basis, a=a_quad, v=v_quad)
+    K1 = _stiffness_imag.assemble(basis, a=a_quad)
+    Mass = _mass.assemble(basis)
+    for facets, ell_scaled in robin:
+        fb = skfem.FacetBasis(mesh, elem, facets=facets, intorder=2 * order + 2)
+        K0 = K0 + _mass.assemble(fb) / ell_scaled
+    K = (K0 + 1j * K1).tocsr()
+    herm = _hermiticity_error(K)
+    if herm > 1e-10:
+        raise SolverError(f"assembled operator is not Hermitian (relative error {herm:.2e})")
+
+    ndofs = basis.N
+    if dirichlet_facets.size:
+        fixed = basis.get_dofs(dirichlet_facets).all()
+    else:
+        fixed = np.zeros(0, dtype=np.int64)
+    free = np.setdiff1d(np.arange(ndofs), fixed)
+    if free.size < k + 2:
+        raise ParameterError(
+            f"k: {k} eigenpairs requested but the discrete problem has only {free.size} free "
+            "degrees of freedom; refine the mesh or lower k"
+        )
+    Kf = K[free][:, free]
+    Mf = Mass[free][:, free].tocsc()
+
+    # -- eigen-solve ---------------------------------------------------------------------------
+    extra = min(4, free.size - k - 1)
+    nev = k + extra
+    if sigma is None:
+        sigma = _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad)
+    real = K1.nnz == 0 or not np.any(K1.data)
+    Kf = Kf.real if real else Kf
+    try:
+        shifted = (Kf - sigma * Mf).tocsc()
+        lu = splu(shifted, permc_spec="MMD_AT_PLUS_A")
+    except RuntimeError as exc:
+        raise SolverError(
+            f"factorising K − σM failed ({exc}); try a different shift (sigma, now {sigma:.4g})"
+        ) from exc
+    opinv = LinearOperator(shifted.shape, matvec=lu.solve, dtype=shifted.dtype)
+    try:
+        vals, vecs = eigsh(Kf.tocsc(), k=nev, M=Mf, sigma=sigma, which="LM", maxiter=maxiter,
+                           tol=tol, OPinv=opinv)
+    except ArpackNoConvergence as exc:
+        raise SolverError(
+            f"eigen-solve did not converge ({len(exc.eigenvalues)} of {nev} eigenpairs after "
+            f"maxiter={maxiter}); try more iterations (maxiter), a different shift (sigma, "
+            f"now {sigma:.4g}: just below the lowest eigenvalue), a looser tol, or a coarser "
+            "mesh / order=1"
+        ) from exc
+    except (ArpackError, RuntimeError, ValueError) as exc:
+        raise SolverError(
+            f"eigen-solve failed ({exc}); try a different shift (sigma, now {sigma:.4g}), "
+            "more iterations (maxiter) or a coarser mesh"
+        ) from exc
+    vals = np.real(vals)
+    order_idx = np.argsort(vals)[:k]
+    vals = vals[order_idx]
+    modes = np.zeros((k, ndofs), dtype=complex)
+    modes[:, free] = vecs[:, order_idx].T
+    modes = _normalise(modes)
+
+    info = {"ndofs": int(ndofs), "free_dofs": int(free.size), "nelements": int(mesh.nelements),
+            "sigma": float(sigma), "hermiticity_error": float(herm),
+            "computed_eigenvalues": np.sort(np.real(vals)), "time_s": 0.0}
+    sol = SchrodingerSolution(
+        domain=sub, parent_domain=domain, eigenvalues=vals, modes=modes, basis=basis,
+        a_quad=a_quad, length_scale=length0, applied_field=field_vec,
+        gauge=gauge if vector_potential is None else "given", order=order,
+        bc={"dirichlet_facets": dirichlet_facets, "robin": robin},
+        superfluid_density=ns, info=info)
+    info["time_s"] = round(time.perf_counter() - t0, 3)
+    return sol
+
+
+def lowest_eigenvalue(domain: Domain, applied_field=None, **kwargs) -> float:
+    """ε₀: the lowest scaled eigenvalue (convenience for nucleation and scans)."""
+    kwargs.setdefault("k", 1)
+    return float(solve_schrodinger(domain, applied_field, **kwargs).eigenvalues[0])
+
+
+# ==============================================================================================
+# forms
+@BilinearForm
+def _stiffness_real(u, w, p):
+    """K₀: ∇u·∇w + (|a|² + v) u w  (real part of (∇ − ia)u·conj((∇ − ia)w) + v u w̄)."""
+    return dot(u.grad, w.grad) + (np.sum(p.a**2, axis=0) + p.v) * u * w
+
+
+@BilinearForm
+def _stiffness_imag(u, w, p):
+    """K₁: (a·∇u) w − u (a·∇w)  (imaginary part; antisymmetric)."""
+    dim = u.grad.shape[0]
+    a = p.a[:dim]
+    return dot(a, u.grad) * w - u * dot(a, w.grad)
+
+
+@BilinearForm
+def _mass(u, w, _):
+    return u * w
+
+
+@LinearForm
+def _lumped_load(w, p):
+    return p.f * w
+
+
+# ==============================================================================================
+# helpers
+def _element(dim: int, order: int):
+    if dim == 2:
+        return skfem.ElementTriP2() if order == 2 else skfem.ElementTriP1()
+    return skfem.ElementTetP2() if order == 2 else skfem.ElementTetP1()
+
+
+def superconducting_subdomain(domain: Domain, superconductors=None):
+    """The sub-domain of the superconducting regions and the map sub-vertex -> parent vertex.
+
+    Boundaries of the parent that lie on the sub-mesh boundary are kept (by name); the
+    interface to removed vacuum/hole regions becomes natural boundary unless named.
+    """
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected a mqm_fem Domain, got {type(domain).__name__}")
+    names = domain.superconductor_names(superconductors)
+    elems = domain.elements(names)
+    mesh = domain.mesh
+    if elems.size == mesh.nelements:
+        return domain, np.arange(mesh.nvertices)
+    t = mesh.t[:, elems]
+    used = np.unique(t)
+    remap = np.full(mesh.nvertices, -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    sub_mesh = type(mesh)(np.ascontiguousarray(mesh.p[:, used]), np.ascontiguousarray(remap[t]))
+    elem_map = np.full(mesh.nelements, -1, dtype=np.int64)
+    elem_map[elems] = np.arange(elems.size)
+    regions = {n: elem_map[domain.region(n)] for n in names}
+    bfacets = sub_mesh.boundary_facets()
+    keys = _facet_keys(sub_mesh.facets[:, bfacets], used.size)
+    order = np.argsort(keys)
+    boundaries = {}
+    for name, facets in domain.boundaries.items():
+        nodes = remap[mesh.facets[:, facets]]
+        nodes = nodes[:, np.all(nodes >= 0, axis=0)]
+        if nodes.size == 0:
+            continue
+        q = _facet_keys(nodes, used.size)
+        pos = np.clip(np.searchsorted(keys, q, sorter=order), 0, keys.size - 1)
+        hit = keys[order[pos]] == q
+        if hit.any():
+            boundaries[name] = np.unique(bfacets[order[pos[hit]]])
+    sub = Domain(sub_mesh, domain.length_unit, regions, boundaries, domain.source)
+    return sub, used
+
+
+def _facet_keys(nodes, n):
+    nodes = np.sort(nodes, axis=0).astype(np.int64)
+    key = np.zeros(nodes.shape[1], dtype=np.int64)
+    for row in nodes:
+        key = key * n + row
+    return key
+
+
+def _centroid(sub: Domain) -> np.ndarray:
+    """Volume-weighted centroid in mesh units."""
+    vol = element_measures(sub.mesh)
+    centres = sub.mesh.p[:, sub.mesh.t].mean(axis=1)
+    return centres @ vol / vol.sum()
+
+
+def _vector_potential_quad(basis, xq, field_vec, vector_potential, vertex_map, dim, gauge,
+                           center, sub, length0, nparent_vertices):
+    """Scaled a = (qL₀/ħ)A at the quadrature points, (ncomp, nel, nqp)."""
+    factor = Q * length0 / HBAR
+    if vector_potential is None:
+        if center is None:
+            c = _centroid(sub) * sub.length_unit
+        else:
+            c = parse_vector(center, "length", "center", dim=dim)
+        a = uniform_field_potential(field_vec, xq, gauge=gauge, center=c)
+        return factor * a
+    if callable(vector_potential):
+        try:
+            values = vector_potential(xq)
+        except Exception as exc:
+            raise ParameterError(
+                f"vector_potential: calling A(x) with x of shape {xq.shape} (metres) failed: {exc}"
+            ) from exc
+        values = check_potential_values(values, "vector_potential")
+        if values.shape[0] not in (dim, 3) or values.shape[1:] != xq.shape[1:]:
+            raise ParameterError(
+                f"vector_potential: A(x) must return an array of shape ({dim}, ...) or (3, ...) "
+                f"matching x {xq.shape}, got {values.shape}"
+            )
+        return factor * values
+    rows = _rows(vector_potential)
+    n_expected = sub.mesh.nvertices if rows == sub.mesh.nvertices else nparent_vertices
+    arr = vertex_vector_potential(vector_potential, n_expected, dim)
+    if arr.shape[0] != sub.mesh.nvertices:
+        arr = arr[vertex_map]
+    p1 = basis.with_element(_element(dim, 1))
+    return factor * np.stack([np.asarray(p1.interpolate(arr[:, c])) for c in range(arr.shape[1])])
+
+
+def _rows(values) -> int:
+    arr = values.point_data["A"] if hasattr(values, "point_data") else values
+    shape = np.shape(arr)
+    return shape[0] if shape else -1
+
+
+def _scalar_potential_quad(basis, xq, scalar_potential, vertex_map, length0, nparent_vertices):
+    """Scaled v = 2mL₀²qφ/ħ² at the quadrature points."""
+    factor = 2 * M * length0**2 * Q / HBAR**2
+    if scalar_potential is None:
+        return np.zeros(xq.shape[1:])
+    if callable(scalar_potential):
+        try:
+            values = scalar_potential(xq)
+        except Exception as exc:
+            raise ParameterError(
+                f"scalar_potential: calling φ(x) with x of shape {xq.shape} (metres) failed: {exc}"
+            ) from exc
+        values = check_potential_values(values, "scalar_potential")
+        values = np.broadcast_to(values, xq.shape[1:]) if values.ndim == 0 else values
+        if values.shape != xq.shape[1:]:
+            raise ParameterError(
+                f"scalar_potential: φ(x) must return shape {xq.shape[1:]} for x {xq.shape}, "
+                f"got {values.shape}"
+            )
+        return factor * values
+    arr = check_potential_values(scalar_potential, "scalar_potential")
+    nsub = basis.mesh.nvertices
+    if arr.ndim != 1 or arr.shape[0] not in (nsub, nparent_vertices):
+        raise ParameterError(
+            f"scalar_potential: expected one value (V) per mesh vertex, got shape {arr.shape}"
+        )
+    if arr.shape[0] != nsub:
+        arr = arr[vertex_map]
+    p1 = basis.with_element(_element(basis.mesh.dim(), 1))
+    return factor * np.asarray(p1.interpolate(arr))
+
+
+def parse_bc(spec, name: str):
+    """One boundary condition: ``("natural",)``, ``("dirichlet",)`` or ``("robin", ℓ metres)``."""
+    label = f"bc[{name!r}]"
+    if isinstance(spec, str):
+        text = spec.strip()
+        low = text.lower()
+        if low in ("natural", "neumann"):
+            return ("natural",)
+        if low == "dirichlet":
+            return ("dirichlet",)
+        if low.startswith("robin"):
+            rest = text[5:].lstrip(" :=")
+            if not rest:
+                raise ParameterError(f"{label}: robin needs an extrapolation length, e.g. "
+                                     "'robin:1um' or ('robin', '1 um')")
+            return ("robin", _robin_length(rest, label))
+    elif isinstance(spec, (tuple, list)) and len(spec) == 2 and str(spec[0]).lower() == "robin":
+        return ("robin", _robin_length(spec[1], label))
+    elif isinstance(spec, (tuple, list)) and len(spec) == 1:
+        return parse_bc(spec[0], name)
+    raise ParameterError(
+        f"{label}: unknown boundary condition {spec!r}; valid: 'natural', 'dirichlet', "
+        "('robin', length) or 'robin:<length>'"
+    )
+
+
+def _robin_length(value, label):
+    ell = parse_quantity(value, "length", label)
+    if ell == 0:
+        raise ParameterError(f"{label}: the extrapolation length must be nonzero (ℓ = 0 is "
+                             "Dirichlet; ℓ = ∞ is natural)")
+    return ell
+
+
+def _resolve_bc(bc, sub: Domain, length0: float):
+    """Dirichlet facet indices and a list of (facets, L₀-scaled ℓ) for the Robin parts."""
+    mesh = sub.mesh
+    if bc is None:
+        return np.zeros(0, dtype=np.int64), []
+    if isinstance(bc, (str, tuple)):
+        bc = {"*": bc}
+    if not isinstance(bc, dict):
+        raise ParameterError(f"bc: expected a dict boundary name -> condition, got {bc!r}")
+    per_facet_kind = {}
+    for name, spec in bc.items():
+        kind = parse_bc(spec, name)
+        if name == "*":
+            facets = mesh.boundary_facets()
+        else:
+            if name not in sub.boundaries:
+                raise ParameterError(
+                    f"bc: boundary {name!r} not found on the superconductor; valid boundary "
+                    f"names: {', '.join(sub.boundaries) or '(none)'} (or '*' for all)"
+                )
+            facets = sub.boundaries[name]
+        for f in np.asarray(facets, dtype=np.int64):
+            per_facet_kind[int(f)] = kind
+    dirichlet = np.array(sorted(f for f, kd in per_facet_kind.items() if kd[0] == "dirichlet"),
+                         dtype=np.int64)
+    groups = {}
+    for f, kd in per_facet_kind.items():
+        if kd[0] == "robin":
+            groups.setdefault(kd[1], []).append(f)
+    return dirichlet, [(np.array(sorted(fs), dtype=np.int64), ell / length0)
+                       for ell, fs in groups.items()]
+
+
+def _hermiticity_error(K) -> float:
+    D = (K - K.conj().T).tocsr()
+    nk = np.sqrt(np.sum(np.abs(K.data) ** 2))
+    return float(np.sqrt(np.sum(np.abs(D.data) ** 2)) / nk) if nk > 0 else 0.0
+
+
+def _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad) -> float:
+    """A shift below the spectrum, on the scale of the lowest eigenvalue.
+
+    The form is ≥ min v (kinetic part ≥ 0) for natural/Dirichlet/ℓ > 0; a Robin part with ℓ < 0
+    can lower it by ~ 1/ℓ² (half-plane: exactly 1/ℓ²), allowed for with a factor 4.
+    """
+    extent = float(np.max(np.ptp(sub.mesh.p, axis=1))) * scale
+    b = float(np.linalg.norm(field_vec)) * length0**2 * Q / HBAR
+    if b == 0 and a_quad.size:  # A given otherwise: |a| ~ b r/2 in a gauge centred inside
+        b = 2.0 * float(np.max(np.sqrt(np.sum(a_quad**2, axis=0)))) / extent
+    typical = 1.0 / extent**2 + b
+    lower = float(np.min(v_quad)) if v_quad.size else 0.0
+    for _, ell_s in robin:
+        if ell_s < 0:
+            lower -= 4.0 / ell_s**2 + 2.0 / (abs(ell_s) * extent)
+    return lower - 0.1 * typical
+
+
+def _normalise(modes):
+    """max|ψ| = 1, ψ real positive where |ψ| is largest."""
+    out = np.empty_like(modes)
+    for i, m in enumerate(modes):
+        j = int(np.argmax(np.abs(m)))
+        ref = m[j]
+        out[i] = m / ref if abs(ref) > 0 else m
+    return out
+
+
+def _lumped_projection(basis, values_quad):
+    """Vertex values of a quadrature field by the lumped P1 projection ∫fφᵢ / ∫φᵢ."""
+    p1 = basis.with_element(_element(basis.mesh.dim(), 1))
+    weight = _lumped_load.assemble(p1, f=np.ones(values_quad.shape[1:]))
+    return np.stack([_lumped_load.assemble(p1, f=values_quad[c]) / weight
+                     for c in range(values_quad.shape[0])], axis=1)
+
+
+# -- windings ----------------------------------------------------------------------------------
+def _wrap(d):
+    return (d + np.pi) % (2 * np.pi) - np.pi
+
+
+def _boundary_winding(sol: SchrodingerSolution, i: int, facets) -> int:
+    """(1/2π) Σ wrapped phase jumps along boundary facets, superconductor on the left."""
+    mesh = sol.basis.mesh
+    facets = np.asarray(facets, dtype=np.int64)
+    if facets.size == 0:
+        return 0
+    a, b = mesh.facets[0, facets], mesh.facets[1, facets]
+    elem = mesh.f2t[0, facets]
+    tri = mesh.t[:, elem]
+    third = tri.sum(axis=0) - a - b
+    pa, pb, pc = mesh.p[:, a], mesh.p[:, b], mesh.p[:, third]
+    cross = (pb[0] - pa[0]) * (pc[1] - pa[1]) - (pb[1] - pa[1]) * (pc[0] - pa[0])
+    sign = np.where(cross > 0, 1.0, -1.0)
+    mode = sol.modes[i]
+    theta_a, theta_b = np.angle(mode[sol.basis.nodal_dofs[0][a]]), np.angle(
+        mode[sol.basis.nodal_dofs[0][b]])
+    if sol.order == 2:
+        theta_m = np.angle(mode[sol.basis.facet_dofs[0][facets]])
+        jump = _wrap(theta_m - theta_a) + _wrap(theta_b - theta_m)
+    else:
+        jump = _wrap(theta_b - theta_a)
+    return int(np.rint(np.sum(sign * jump) / (2 * np.pi)))
+
+
+def _triangle_windings(sol: SchrodingerSolution, i: int) -> np.ndarray:
+    mesh = sol.basis.mesh
+    mode = sol.modes[i]
+    nd = sol.basis.nodal_dofs[0]
+    t = mesh.t
+    th = np.angle(mode[nd[t]])  # (3, nel)
+    p = mesh.p
+    # orientation of each triangle (skfem sorts nodes, so orientation varies)
+    cross = ((p[0, t[1]] - p[0, t[0]]) * (p[1, t[2]] - p[1, t[0]])
+             - (p[1, t[1]] - p[1, t[0]]) * (p[0, t[2]] - p[0, t[0]]))
+    sign = np.where(cross > 0, 1.0, -1.0)
+    total = np.zeros(t.shape[1])
+    for k in range(3):
+        l = (k + 1) % 3
+        if sol.order == 2:
+            # the edge between local nodes k and l: find its facet index
+            fk = _edge_facet(mesh, k, l)
+            thm = np.angle(mode[sol.basis.facet_dofs[0][fk]])
+            total += _wrap(thm - th[k]) + _wrap(th[l] - thm)
+        else:
+            total += _wrap(th[l] - th[k])
+    return np.rint(sign * total / (2 * np.pi)).astype(int)
+
+
+def _edge_facet(mesh, k, l):
+    """Facet index of the edge (local nodes k, l) of each triangle."""
+    nodes = np.sort(np.stack([mesh.t[k], mesh.t[l]]), axis=0)
+    cand = mesh.t2f  # (3, nel)
+    out = np.full(mesh.t.shape[1], -1, dtype=np.int64)
+    for c in range(3):
+        f = cand[c]
+        fn = np.sort(mesh.facets[:, f], axis=0)
+        hit = np.all(fn == nodes, axis=0)
+        out[hit] = f[hit]
+    return out
+
+
+def _vortices(sol: SchrodingerSolution, i: int, threshold: float) -> list[dict]:
+    mesh = sol.basis.mesh
+    wind = _triangle_windings(sol, i)
+    absv = np.abs(sol.modes[i][sol.basis.nodal_dofs[0][mesh.t]])  # (3, nel)
+    flagged = (wind != 0) | (absv.min(axis=0) < threshold)
+    idx = np.flatnonzero(flagged)
+    if idx.size == 0:
+        return []
+    # edge adjacency among flagged triangles
+    f2t = mesh.f2t
+    interior = f2t[1] >= 0
+    t0, t1 = f2t[0, interior], f2t[1, interior]
+    both = flagged[t0] & flagged[t1]
+    n = mesh.t.shape[1]
+    graph = sp.coo_matrix((np.ones(both.sum()), (t0[both], t1[both])), shape=(n, n))
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(graph, directed=False)
+    on_boundary = np.zeros(n, dtype=bool)
+    on_boundary[f2t[0, ~interior]] = True
+    out = []
+    for lab in np.unique(labels[idx]):
+        members = idx[labels[idx] == lab]
+        total = int(wind[members].sum())
+        if total == 0 or on_boundary[members].any():
+            continue
+        nodes = mesh.t[:, members].ravel()
+        vals = np.abs(sol.modes[i][sol.basis.nodal_dofs[0][nodes]])
+        pos = mesh.p[:, nodes[np.argmin(vals)]] * sol.length_scale
+        out.append({"winding": total, "position": tuple(float(x) for x in pos),
+                    "triangles": int(members.size)})
+    return out

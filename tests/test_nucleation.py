@@ -1,0 +1,90 @@
+"""Nucleation fields and the phase boundary (physics.md §2: ε₀(b) = (L₀/ξ)², bulk ε₀ = b).
+
+Meshes in µm, L₀ = 1 µm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mqm_fem import geometry
+from mqm_fem.errors import ParameterError
+from mqm_fem.nucleation import (
+    THETA0,
+    coherence_length,
+    hc3_over_hc2,
+    nucleation_field,
+    phase_boundary,
+    upper_critical_field,
+)
+from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.units import PHI0
+
+
+def test_coherence_length_and_hc2():
+    assert coherence_length(0.0, "10 nm", 9.2) == pytest.approx(1e-8, rel=1e-12, abs=0)
+    assert coherence_length(6.9, 1e-8, 9.2) == pytest.approx(2e-8, rel=1e-12, abs=0)
+    assert upper_critical_field("10 nm") == (
+        pytest.approx(PHI0 / (2 * np.pi * 1e-16), rel=1e-12, abs=0))
+    with pytest.raises(ParameterError, match="temperature"):
+        coherence_length(10, 1e-8, 9.2)
+
+
+def test_bulk_hc2_from_large_dirichlet_disk():
+    """Dirichlet disk R = 10ξ: the Landau level ε₀ = b gives B = B_c2 = Φ₀/(2πξ²) (from below:
+    the finite disk and the mesh both raise ε₀)."""
+    d = geometry.disk(1.0, h=0.06)
+    res = nucleation_field(d, "0.1 um", bc="dirichlet")
+    print(f"B_nucl = {res.field:.6g} T, B_c2 = {res.upper_critical_field:.6g} T, "
+          f"ratio {res.ratio:.6f}, {len(res.evaluations)} solves")
+    assert res.ratio == pytest.approx(1.0, abs=1e-3)
+    assert res.ratio < 1.0
+
+
+def test_hc3_of_natural_disk_is_consistent():
+    """Natural boundary: B_c3 > B_c2/Θ₀ for a disk (curvature helps), and ε₀ at the returned
+    field equals (L₀/ξ)²."""
+    d = geometry.disk(1.0, h=0.2, h_surface=0.05, surface_layer=0.5)
+    ratio = hc3_over_hc2(d, "0.3 um")
+    field = ratio * upper_critical_field("0.3 um")
+    eps = solve_schrodinger(d, field, k=1).eigenvalues[0]
+    print(f"Hc3/Hc2 (R = 3.33 ξ) = {ratio:.5f} (1/Θ₀ = {1 / THETA0:.5f}); ε₀ = {eps:.6f}, "
+          f"target {(1 / 0.3) ** 2:.6f}")
+    assert 1 / THETA0 < ratio < 2.0
+    assert eps == pytest.approx((1 / 0.3) ** 2, rel=1e-4, abs=0)
+
+
+def test_too_small_sample_refused():
+    d = geometry.disk(1.0, h=0.3)
+    with pytest.raises(ParameterError, match="too small"):
+        nucleation_field(d, "0.5 um", bc="dirichlet")  # ε₀(0) = j₀₁² = 5.78 > (L₀/ξ)² = 4
+
+
+def test_phase_boundary_little_parks(capsys):
+    """Ring R = 1 µm, w = 0.1 µm: T_c(B)/T_c0 = 1 − (ξ₀/L₀)²ε₀ oscillates with period Φ₀."""
+    d = geometry.annulus(0.95, 1.05, h=0.05)
+    period = PHI0 / (np.pi * 1.0e-12)  # Φ = Φ₀ through the mean circle
+    fields = period * np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    pb = phase_boundary(d, "0.1 um", fields)
+    print("Tc/Tc0", pb.tc_ratio, capsys.readouterr().err.strip()[-30:])
+    assert pb.tc_ratio[0] == pytest.approx(1.0, abs=1e-10)
+    assert pb.tc_ratio[1] < pb.tc_ratio[2] > pb.tc_ratio[3] < pb.tc_ratio[4]
+    expected_dip = 0.01 * 0.25  # (ξ₀/L₀)² (1/2)²/R²
+    assert 1 - pb.tc_ratio[1] == pytest.approx(expected_dip, rel=0.05, abs=0)
+
+
+@pytest.mark.slow
+def test_example_hc3_disk(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "hc3_disk.py"
+    spec = importlib.util.spec_from_file_location("hc3_disk", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main(tmp_path)
+    print(f"extrapolated Hc3/Hc2 = {out['hc3_over_hc2']:.5f} (1/Θ₀ = {1 / THETA0:.5f})")
+    assert out["png"].exists()
+    assert out["hc3_over_hc2"] == pytest.approx(1 / THETA0, rel=2e-3 / THETA0, abs=0)
+    assert np.all(out["rows"][:, 3] > 1 / THETA0)  # finite disks nucleate above 1/Θ₀
