@@ -1,11 +1,24 @@
 """mqm_fem: finite elements for superconductor electrodynamics in the macroscopic quantum model.
 
-Public API (SI units in and out; lengths of mesh coordinates carry an explicit unit):
+All superelectrons share one macroscopic wave function ψ = √nₛ e^{iθ}; from it follow the
+London equations (screening, penetration depth λ, fluxoid quantisation) and the linearised
+Ginzburg–Landau (gauge-covariant Schrödinger) nucleation problem. SI units in and out; the
+coordinates of a mesh carry an explicit length unit (default micrometre).
 
-* meshes: :func:`load_mesh`, :class:`Domain`, :mod:`mqm_fem.geometry` generators
-* export: :func:`write_vtu`, :func:`write_pvd`
+Public API
+----------
+* meshes: :func:`load_mesh` (gmsh ``.msh`` with named physical groups) -> :class:`Domain`;
+  :mod:`mqm_fem.geometry` generators (disk, annulus, sphere_in_box, film_in_box, ...)
+* London–Maxwell screening: :func:`solve_london` -> :class:`LondonSolution`
+  (``.magnetic_moment``, ``.B``, ``.J``, ``.write("out.vtu")``)
+* Schrödinger / nucleation: :func:`solve_schrodinger` -> :class:`SchrodingerSolution`,
+  :func:`gauge_transform`, :func:`nucleation_field`, :func:`phase_boundary`,
+  :func:`hc3_over_hc2`, :func:`coherence_length`
+* export: :func:`write_vtu`, :func:`write_pvd`, :func:`write_series`, :func:`read_vtu`
+* errors: every refusal is a :class:`MqmFemError`
 """
 
+from . import geometry
 from .errors import (
     MeshError,
     MqmFemError,
@@ -14,21 +27,50 @@ from .errors import (
     RegionNotFoundError,
     SolverError,
 )
+from .export import read_vtu, write_pvd, write_series, write_vtu
+from .gauge import gauge_transform
+from .london import LondonSolution, solve_london
 from .mesh import Domain, domain_from_skfem, load_mesh
-from .units import MU0, PHI0
+from .nucleation import (
+    NucleationResult,
+    PhaseBoundary,
+    coherence_length,
+    hc3_over_hc2,
+    nucleation_field,
+    phase_boundary,
+)
+from .schrodinger import SchrodingerSolution, solve_schrodinger
+from .units import HBAR, MU0, PHI0
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HBAR",
     "MU0",
     "PHI0",
     "Domain",
+    "LondonSolution",
     "MeshError",
     "MqmFemError",
     "MqmFemWarning",
+    "NucleationResult",
     "ParameterError",
+    "PhaseBoundary",
     "RegionNotFoundError",
+    "SchrodingerSolution",
     "SolverError",
+    "coherence_length",
     "domain_from_skfem",
+    "gauge_transform",
+    "geometry",
+    "hc3_over_hc2",
     "load_mesh",
+    "nucleation_field",
+    "phase_boundary",
+    "read_vtu",
+    "solve_london",
+    "solve_schrodinger",
+    "write_pvd",
+    "write_series",
+    "write_vtu",
 ]
