@@ -74,6 +74,17 @@ def test_london_3d_on_shipped_sphere(tmp_path, capsys):
     assert read_sidecar(out)["units"]["magnetic_moment"] == "A*m^2"
 
 
+def test_london_3d_box_mesh_reports_uncorrected_moment(tmp_path, capsys):
+    """A box-shaped vacuum has no image correction: the summary says so (far_field: none)."""
+    out = tmp_path / "ring3d.vtu"
+    assert main(["london", str(MESHES / "ring_in_box.msh"), "--lambda", "100nm", "--field",
+                 "0", "0", "1", "mT", "--superconductor", "superconductor", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "far_field: none" in text
+    m = np.asarray(read_vtu(out).field_data["magnetic_moment"])
+    assert m[2] < 0 and np.hypot(m[0], m[1]) < 1e-3 * abs(m[2])
+
+
 def test_london_2d_ring_with_fluxoid(tmp_path, capsys):
     out = tmp_path / "ring.vtu"
     assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "0.1 um",

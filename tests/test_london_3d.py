@@ -363,8 +363,8 @@ def test_solve_london_dispatch(sphere3, sphere3_z):
     """The package entry point picks A with a vacuum region and B without one."""
     from mqm_fem.london import solve_london
 
-    sol = solve_london(sphere3, "1 um", "0 0 1 mT", far_field="image")
-    assert sol.formulation == "A"
+    sol = solve_london(sphere3, "1 um", "0 0 1 mT")  # far_field "auto": a ball -> "image"
+    assert sol.formulation == "A" and sol.info["far_field"] == "image"
     assert np.allclose(sol.magnetic_moment, sphere3_z.magnetic_moment, rtol=1e-8,
                        atol=1e-8 * abs(sphere3_z.magnetic_moment[2]))
     slab = solve_london(slab_domain(2.0, 2), "1 um", [0, 0, B0])
