@@ -89,3 +89,37 @@ def ball_msh(tmp_path_factory):
 def gmsh_annulus():
     """The annulus generator itself, for tests that need variants (order, names)."""
     return _gmsh_annulus
+
+
+@pytest.fixture(scope="session")
+def example():
+    """Load ``examples/<name>.py`` as a module (examples are executable documentation: each test
+    calls its ``main(out_dir)``)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+
+    def load(name):
+        spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses in the example need their module registered
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture(scope="module")
+def half_disk():
+    """Unit disk (in µm) split into a superconducting left half and a vacuum right half."""
+    import numpy as np
+    import skfem
+
+    import mqm_fem
+
+    mesh = skfem.MeshTri.init_circle(3)
+    cx = mesh.p[0, mesh.t].mean(axis=0)
+    regions = {"superconductor": np.flatnonzero(cx < 0), "vacuum": np.flatnonzero(cx >= 0)}
+    return mqm_fem.domain_from_skfem(mesh, "um", regions=regions)

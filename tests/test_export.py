@@ -28,13 +28,6 @@ from mqm_fem.mesh import element_measures
 UM = 1e-6
 
 
-@pytest.fixture(scope="module")
-def disk():
-    """Unit disk (in µm) split into a superconducting left half and a vacuum right half."""
-    mesh = skfem.MeshTri.init_circle(3)
-    cx = mesh.p[0, mesh.t].mean(axis=0)
-    regions = {"superconductor": np.flatnonzero(cx < 0), "vacuum": np.flatnonzero(cx >= 0)}
-    return mqm_fem.domain_from_skfem(mesh, "um", regions=regions)
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +50,12 @@ def _disk_arrays(domain):
     }
 
 
-def test_vtu_roundtrip_2d(disk, tmp_path):
-    data = _disk_arrays(disk)
-    out = write_vtu(tmp_path / "nested" / "dir" / "disk.vtu", disk, **data)
-    assert out == tmp_path / "nested" / "dir" / "disk.vtu" and out.is_file()
+def test_vtu_roundtrip_2d(half_disk, tmp_path):
+    data = _disk_arrays(half_disk)
+    out = write_vtu(tmp_path / "nested" / "dir" / "half_disk.vtu", half_disk, **data)
+    assert out == tmp_path / "nested" / "dir" / "half_disk.vtu" and out.is_file()
     grid = read_vtu(out)
-    mesh = disk.mesh
+    mesh = half_disk.mesh
     assert isinstance(grid, pv.UnstructuredGrid)
     assert (grid.n_points, grid.n_cells) == (mesh.nvertices, mesh.nelements)
     # coordinates in metres, z = 0; triangles with the mesh's vertices
@@ -82,7 +75,7 @@ def test_vtu_roundtrip_2d(disk, tmp_path):
     np.testing.assert_array_equal(grid.cell_data["A"][:, :2], cd["A"])
     # region ids follow domain.regions, names in the field data
     assert grid.cell_data["region"].dtype.kind == "i"
-    np.testing.assert_array_equal(grid.cell_data["region"], disk.region_ids())
+    np.testing.assert_array_equal(grid.cell_data["region"], half_disk.region_ids())
     assert set(np.unique(grid.cell_data["region"])) == {0, 1}
     assert list(grid.field_data["region_names"]) == ["superconductor", "vacuum"]
     # field data
@@ -94,33 +87,33 @@ def test_vtu_roundtrip_2d(disk, tmp_path):
     assert units == {"coordinates": "m", **data["units"]}
     # sidecar
     side = read_sidecar(out)
-    assert sidecar_path(out).name == "disk.vtu.json"
+    assert sidecar_path(out).name == "half_disk.vtu.json"
     assert side["length_unit"] == "m" and side["mesh_length_unit"] == UM
     assert side["units"]["J"] == "A/m^2" and side["units"]["magnetic_moment"] == "A*m^2"
     assert side["region_names"] == ["superconductor", "vacuum"]
     assert side["point_data"]["J"] == {"components": 3, "unit": "A/m^2"}
     assert side["field_data"]["magnetic_moment"] == [0.0, 0.0, -1.5e-15]
     assert side["field_data"]["energy"] == 3.25e-19
-    assert side["vtu"] == "disk.vtu" and side["nelements"] == mesh.nelements
+    assert side["vtu"] == "half_disk.vtu" and side["nelements"] == mesh.nelements
     # no temporary files left over
-    assert sorted(p.name for p in out.parent.iterdir()) == ["disk.vtu", "disk.vtu.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["half_disk.vtu", "half_disk.vtu.json"]
 
 
-def test_vtu_integral_of_linear_field_2d(disk, tmp_path):
+def test_vtu_integral_of_linear_field_2d(half_disk, tmp_path):
     """∫ (1 + 2x/L + 3y/L) dA and ∫ (y, -x) dA over the mesh and over the left-half region
     (selected through the written ``region`` array); exact for P1 data, so the reference is the
     sum of element area × value at the centroid."""
-    mesh = disk.mesh
+    mesh = half_disk.mesh
     x, y = mesh.p  # in µm = x/L with L = 1 µm
     area = element_measures(mesh) * UM**2
     cx, cy = mesh.p[:, mesh.t].mean(axis=1)
     f_elem = area * (1 + 2 * cx + 3 * cy)
-    out = write_vtu(tmp_path / "lin.vtu", disk,
+    out = write_vtu(tmp_path / "lin.vtu", half_disk,
                     point_data={"f": 1 + 2 * x + 3 * y, "v": np.c_[y, -x] * UM})
     grid = read_vtu(out)
     whole = grid.integrate_data()
     left = grid.threshold((0, 0), scalars="region").integrate_data()
-    sc = disk.region("superconductor")
+    sc = half_disk.region("superconductor")
     ref_left = float(f_elem[sc].sum())
     ref_v = [float(np.sum(area[sc] * cy[sc] * UM)), float(np.sum(-area[sc] * cx[sc] * UM)), 0.0]
     print(f"area {whole['Area'][0]:.12e} m^2 (reference {area.sum():.12e}, "
@@ -197,20 +190,20 @@ _BAD_ARRAYS = [
 
 
 @pytest.mark.parametrize(("make_kwargs", "message"), _BAD_ARRAYS)
-def test_vtu_refuses_bad_arrays(disk, tmp_path, make_kwargs, message):
-    nv, ne = disk.mesh.nvertices, disk.mesh.nelements
+def test_vtu_refuses_bad_arrays(half_disk, tmp_path, make_kwargs, message):
+    nv, ne = half_disk.mesh.nvertices, half_disk.mesh.nelements
     target = tmp_path / "bad.vtu"
     with pytest.raises(ParameterError) as err:
-        write_vtu(target, disk, **make_kwargs(nv, ne))
+        write_vtu(target, half_disk, **make_kwargs(nv, ne))
     assert message.format(nv=nv, ne=ne) in str(err.value)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_vtu_refuses_bad_path(disk, tmp_path):
+def test_vtu_refuses_bad_path(half_disk, tmp_path):
     with pytest.raises(ParameterError, match=r"must end in \.vtu"):
-        write_vtu(tmp_path / "out.vtk", disk)
+        write_vtu(tmp_path / "out.vtk", half_disk)
     with pytest.raises(ParameterError, match="must be a mqm_fem Domain"):
-        write_vtu(tmp_path / "out.vtu", disk.mesh)
+        write_vtu(tmp_path / "out.vtu", half_disk.mesh)
     with pytest.raises(mqm_fem.MeshError, match="does not exist"):
         read_vtu(tmp_path / "missing.vtu")
 
@@ -225,12 +218,12 @@ def test_read_vtu_refuses_garbage(tmp_path):
         read_vtu(tmp_path / "x.vtk")
 
 
-def test_vtu_write_is_atomic(disk, tmp_path, monkeypatch):
+def test_vtu_write_is_atomic(half_disk, tmp_path, monkeypatch):
     """An error while writing leaves no partial file and keeps an older file intact."""
     from mqm_fem import export
 
     target = tmp_path / "result.vtu"
-    write_vtu(target, disk, point_data={"f": np.zeros(disk.mesh.nvertices)})
+    write_vtu(target, half_disk, point_data={"f": np.zeros(half_disk.mesh.nvertices)})
     before = target.read_bytes(), sidecar_path(target).read_bytes()
 
     def broken_writer(grid, tmp):  # writes half a file, then fails like a full disk would
@@ -240,9 +233,9 @@ def test_vtu_write_is_atomic(disk, tmp_path, monkeypatch):
 
     monkeypatch.setattr(export, "_write_grid", broken_writer)
     with pytest.raises(OSError, match="No space left"):
-        write_vtu(target, disk, point_data={"f": np.ones(disk.mesh.nvertices)})
+        write_vtu(target, half_disk, point_data={"f": np.ones(half_disk.mesh.nvertices)})
     with pytest.raises(OSError, match="No space left"):
-        write_vtu(tmp_path / "fresh.vtu", disk)
+        write_vtu(tmp_path / "fresh.vtu", half_disk)
     assert (target.read_bytes(), sidecar_path(target).read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.vtu", "result.vtu.json"]
     monkeypatch.undo()
@@ -253,17 +246,17 @@ def test_vtu_write_is_atomic(disk, tmp_path, monkeypatch):
 
     monkeypatch.setattr(export, "_write_text", broken_text)
     with pytest.raises(OSError, match="sidecar failed"):
-        write_vtu(tmp_path / "other.vtu", disk)
+        write_vtu(tmp_path / "other.vtu", half_disk)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.vtu", "result.vtu.json"]
     np.testing.assert_array_equal(read_vtu(target).point_data["f"], 0.0)
 
 
-def test_pvd_and_series(disk, tmp_path):
-    x = disk.mesh.p[0]
+def test_pvd_and_series(half_disk, tmp_path):
+    x = half_disk.mesh.p[0]
     fields = [0.0, 0.5e-3, 1.0e-3]
     frames = [{"point_data": {"B": b * (1 + x)}, "field_data": {"applied_field": b},
                "value": b} for b in fields]
-    pvd = write_series(tmp_path / "sweep" / "sweep.pvd", disk, frames, units={"B": "T"})
+    pvd = write_series(tmp_path / "sweep" / "sweep.pvd", half_disk, frames, units={"B": "T"})
     names = sorted(p.name for p in pvd.parent.iterdir())
     assert names == ["sweep.pvd", "sweep_0000.vtu", "sweep_0000.vtu.json", "sweep_0001.vtu",
                      "sweep_0001.vtu.json", "sweep_0002.vtu", "sweep_0002.vtu.json"]
@@ -285,8 +278,8 @@ def test_pvd_and_series(disk, tmp_path):
     assert all((other.parent / f).is_file() for f in files)
 
 
-def test_pvd_errors(disk, tmp_path):
-    vtu = write_vtu(tmp_path / "a.vtu", disk)
+def test_pvd_errors(half_disk, tmp_path):
+    vtu = write_vtu(tmp_path / "a.vtu", half_disk)
     with pytest.raises(ParameterError, match="appears twice"):
         write_pvd(tmp_path / "s.pvd", [(1.0, vtu), (1.0, vtu)])
     with pytest.raises(ParameterError, match="does not exist"):
@@ -299,14 +292,14 @@ def test_pvd_errors(disk, tmp_path):
         write_pvd(tmp_path / "s.pvd", [])
     assert not (tmp_path / "s.pvd").exists()
     # a bad frame: nothing of the series is written
-    good = {"point_data": {"f": np.ones(disk.mesh.nvertices)}}
+    good = {"point_data": {"f": np.ones(half_disk.mesh.nvertices)}}
     bad = {"point_data": {"f": np.ones(3)}}
     with pytest.raises(ParameterError, match=r"frames\[1\]: point_data\['f'\] has 3 rows"):
-        write_series(tmp_path / "series" / "s.pvd", disk, [good, bad])
+        write_series(tmp_path / "series" / "s.pvd", half_disk, [good, bad])
     with pytest.raises(ParameterError, match="unknown key"):
-        write_series(tmp_path / "series" / "s.pvd", disk, [{"pointdata": {}}])
+        write_series(tmp_path / "series" / "s.pvd", half_disk, [{"pointdata": {}}])
     with pytest.raises(ParameterError, match="not distinct"):
-        write_series(tmp_path / "series" / "s.pvd", disk, [{"value": 1}, {"value": 1}])
+        write_series(tmp_path / "series" / "s.pvd", half_disk, [{"value": 1}, {"value": 1}])
     assert not (tmp_path / "series").exists() or list((tmp_path / "series").iterdir()) == []
 
 
@@ -351,17 +344,17 @@ print("MQM_FEM_JSON " + json.dumps(result))
 
 
 @pytest.mark.paraview
-def test_paraview_reads_vtu_and_pvd(disk, tmp_path):
+def test_paraview_reads_vtu_and_pvd(half_disk, tmp_path):
     """ParaView 5.x (pvbatch) opens our files: array names, components, field data, integrals."""
     pvbatch, xvfb = shutil.which("pvbatch"), shutil.which("xvfb-run")
     if not (pvbatch and xvfb):
         pytest.skip(f"needs pvbatch and xvfb-run on PATH (pvbatch: {pvbatch}, xvfb-run: {xvfb})")
-    data = _disk_arrays(disk)
-    vtu = write_vtu(tmp_path / "disk.vtu", disk, **data)
-    x, y = disk.mesh.p
+    data = _disk_arrays(half_disk)
+    vtu = write_vtu(tmp_path / "half_disk.vtu", half_disk, **data)
+    x, y = half_disk.mesh.p
     frames = [{"point_data": {"f": s * (1 + 2 * x + 3 * y)}, "field_data": {
         "magnetic_moment": [0, 0, s]}, "value": s} for s in (0.5, 2.0)]
-    pvd = write_series(tmp_path / "series" / "sweep.pvd", disk, frames)
+    pvd = write_series(tmp_path / "series" / "sweep.pvd", half_disk, frames)
     script = tmp_path / "check.py"
     script.write_text(_PVBATCH_SCRIPT)
     proc = subprocess.run([xvfb, "-a", pvbatch, str(script), str(vtu), str(pvd)],
@@ -372,7 +365,7 @@ def test_paraview_reads_vtu_and_pvd(disk, tmp_path):
         f"pvbatch failed (rc {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     result = json.loads(lines[-1].split(" ", 1)[1])
     print(json.dumps(result, indent=1), file=sys.stderr)
-    mesh = disk.mesh
+    mesh = half_disk.mesh
     info = result["vtu"]
     assert (info["points"], info["cells"]) == (mesh.nvertices, mesh.nelements)
     assert info["point_arrays"] == {"density": 1, "J": 3, "B": 3}

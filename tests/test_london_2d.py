@@ -13,8 +13,6 @@ Every validation prints the observed errors and the fitted log-log convergence o
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -467,27 +465,19 @@ def test_hole_touching_outer_boundary_is_refused():
 
 # ---------------------------------------------------------------------------------------------
 # examples
-def _load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_example_slab_profile(tmp_path):
-    max_error = _load_example("slab_profile").main(tmp_path)
+def test_example_slab_profile(tmp_path, example):
+    max_error = example("slab_profile").main(tmp_path)
     assert (tmp_path / "slab_profile.png").stat().st_size > 1000
     assert max_error < 1e-4
 
 
-def test_example_hollow_cylinder_fluxoid(tmp_path):
-    errors = _load_example("hollow_cylinder_fluxoid").main(tmp_path)
+def test_example_hollow_cylinder_fluxoid(tmp_path, example):
+    errors = example("hollow_cylinder_fluxoid").main(tmp_path)
     assert len(errors) == 3 and max(errors) < 5e-3
     assert len(list(tmp_path.glob("hollow_cylinder_n*.vtu"))) == 3
 
 
-def test_example_transverse_cylinder(tmp_path):
-    error = _load_example("transverse_cylinder").main(tmp_path)
+def test_example_transverse_cylinder(tmp_path, example):
+    error = example("transverse_cylinder").main(tmp_path)
     assert error < 1e-2
     assert (tmp_path / "transverse_cylinder.vtu").exists()

@@ -15,8 +15,6 @@ Each validation prints its observed numbers; the convergence tests fit the log-l
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -441,14 +439,6 @@ def test_box_truncation_without_image(tmp_path):
 # ----------------------------------------------------------------------------------------------
 # examples
 # ----------------------------------------------------------------------------------------------
-def _load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _check_vtu(path):
     from mqm_fem.export import read_vtu
 
@@ -459,15 +449,15 @@ def _check_vtu(path):
     assert np.abs(grid.point_data["J"]).max() > 0
 
 
-def test_example_sphere_moment(tmp_path):
-    result = _load_example("sphere_moment").main(tmp_path)
+def test_example_sphere_moment(tmp_path, example):
+    result = example("sphere_moment").main(tmp_path)
     print(result)
     assert abs(result["relative_error"]) < 0.01
     _check_vtu(result["vtu"])
 
 
-def test_example_ring_in_field(tmp_path):
-    result = _load_example("ring_in_field").main(tmp_path)
+def test_example_ring_in_field(tmp_path, example):
+    result = example("ring_in_field").main(tmp_path)
     print(result)
     m, b_a = np.asarray(result["magnetic_moment"]), np.asarray(result["applied_field"])
     assert m @ b_a < 0  # diamagnetic (zero-field-cooled ring)

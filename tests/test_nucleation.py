@@ -75,15 +75,8 @@ def test_phase_boundary_little_parks(capsys):
 
 
 @pytest.mark.slow
-def test_example_hc3_disk(tmp_path):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "examples" / "hc3_disk.py"
-    spec = importlib.util.spec_from_file_location("hc3_disk", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    out = module.main(tmp_path)
+def test_example_hc3_disk(tmp_path, example):
+    out = example("hc3_disk").main(tmp_path)
     print(f"extrapolated Hc3/Hc2 = {out['hc3_over_hc2']:.5f} (1/Θ₀ = {1 / THETA0:.5f})")
     assert out["png"].exists()
     assert out["hc3_over_hc2"] == pytest.approx(1 / THETA0, rel=2e-3 / THETA0, abs=0)

@@ -14,14 +14,6 @@ from mqm_fem.export import write_vtu
 from mqm_fem.plotting import plot_field, plot_profile
 
 
-@pytest.fixture(scope="module")
-def disk():
-    mesh = skfem.MeshTri.init_circle(3)
-    cx = mesh.p[0, mesh.t].mean(axis=0)
-    regions = {"superconductor": np.flatnonzero(cx < 0), "vacuum": np.flatnonzero(cx >= 0)}
-    return mqm_fem.domain_from_skfem(mesh, "um", regions=regions)
-
-
 def _colours(path):
     """Number of distinct RGB colours and the image."""
     image = imread(str(path))[..., :3]
@@ -37,9 +29,9 @@ def _left_right_differ(image):
 
 
 @pytest.mark.parametrize("backend", ["auto", "matplotlib"])
-def test_plot_field_2d(disk, tmp_path, backend):
-    x, y = disk.mesh.p
-    png = plot_field(disk, "J", tmp_path / "png" / "j.png", component="x",
+def test_plot_field_2d(half_disk, tmp_path, backend):
+    x, y = half_disk.mesh.p
+    png = plot_field(half_disk, "J", tmp_path / "png" / "j.png", component="x",
                      point_data={"J": np.c_[x, y]}, units={"J": "A/m^2"}, backend=backend)
     assert png.is_file() and png.stat().st_size > 5000
     ncolours, image = _colours(png)
@@ -63,20 +55,20 @@ def test_plot_field_3d_slice_and_vtu_source(tmp_path):
         assert ncolours > 20
 
 
-def test_plot_field_errors(disk, tmp_path):
+def test_plot_field_errors(half_disk, tmp_path):
     with pytest.raises(ParameterError, match="array 'nope' not found; arrays are: .*region"):
-        plot_field(disk, "nope", tmp_path / "a.png")
+        plot_field(half_disk, "nope", tmp_path / "a.png")
     with pytest.raises(ParameterError, match="'region' not found in the point data"):
-        plot_field(disk, "region", tmp_path / "a.png", association="point")
+        plot_field(half_disk, "region", tmp_path / "a.png", association="point")
     with pytest.raises(ParameterError, match="is a scalar"):
-        plot_field(disk, "region", tmp_path / "a.png", component=1)
+        plot_field(half_disk, "region", tmp_path / "a.png", component=1)
     with pytest.raises(ParameterError, match="component must be None"):
-        plot_field(disk, "J", tmp_path / "a.png", component=5,
-                   point_data={"J": np.ones((disk.mesh.nvertices, 2))})
+        plot_field(half_disk, "J", tmp_path / "a.png", component=5,
+                   point_data={"J": np.ones((half_disk.mesh.nvertices, 2))})
     with pytest.raises(ParameterError, match=r"must end in \.png"):
-        plot_field(disk, "region", tmp_path / "a.jpg")
+        plot_field(half_disk, "region", tmp_path / "a.jpg")
     with pytest.raises(ParameterError, match="backend must be one of"):
-        plot_field(disk, "region", tmp_path / "a.png", backend="gnuplot")
+        plot_field(half_disk, "region", tmp_path / "a.png", backend="gnuplot")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -91,7 +83,7 @@ def test_plot_profile(tmp_path):
         plot_profile(r, np.ones(3), tmp_path / "q.png")
 
 
-def test_plot_field_falls_back_to_matplotlib(disk, tmp_path, monkeypatch):
+def test_plot_field_falls_back_to_matplotlib(half_disk, tmp_path, monkeypatch):
     """When VTK cannot render (no display, no EGL/OSMesa) 'auto' still produces the picture."""
     from mqm_fem import plotting
 
@@ -105,8 +97,8 @@ def test_plot_field_falls_back_to_matplotlib(disk, tmp_path, monkeypatch):
     monkeypatch.setattr(plotting, "_pyvista_can_render", lambda: True)
     monkeypatch.setattr(plotting, "_render_pyvista", no_context)
     monkeypatch.setattr(plotting, "_try_xvfb", lambda: False)
-    x = disk.mesh.p[0]
-    png = plot_field(disk, "f", tmp_path / "f.png", point_data={"f": x})
+    x = half_disk.mesh.p[0]
+    png = plot_field(half_disk, "f", tmp_path / "f.png", point_data={"f": x})
     assert calls and _colours(png)[0] > 50 and _left_right_differ(_colours(png)[1]) > 0.2
     with pytest.raises(RuntimeError, match="use backend='matplotlib'"):
-        plot_field(disk, "f", tmp_path / "g.png", point_data={"f": x}, backend="pyvista")
+        plot_field(half_disk, "f", tmp_path / "g.png", point_data={"f": x}, backend="pyvista")

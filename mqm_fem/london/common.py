@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, RegionNotFoundError
 from ..mesh import Domain
 from ..units import parse_length, parse_vector
 
@@ -54,6 +54,26 @@ def applied_field_vector(value, dim: int, name: str = "applied_field") -> np.nda
             return parse_vector(value, "magnetic_field", name, dim=1)
         return parse_vector([value], "magnetic_field", name, dim=1)
     return parse_vector(value, "magnetic_field", name, dim=dim)
+
+
+def values_by_name(mapping, names: list, option: str, what: str, convert) -> np.ndarray:
+    """``mapping`` (dict name -> value, or None) as an array aligned with ``names`` (missing
+    names get 0). ``option`` names the parameter in messages, ``what`` the kind of object the
+    names denote (e.g. "hole"), ``convert(key, value)`` validates one value."""
+    out = np.zeros(len(names))
+    if mapping is None:
+        return out
+    if not isinstance(mapping, dict):
+        raise ParameterError(
+            f"{option}: expected a dict {what} name -> value, got {type(mapping).__name__}"
+        )
+    for key, value in mapping.items():
+        if key not in names:
+            raise RegionNotFoundError(
+                f"{option}: no {what} named {key!r}; {what}s are: {', '.join(names) or '(none)'}"
+            )
+        out[names.index(key)] = convert(key, value)
+    return out
 
 
 @dataclass

@@ -66,10 +66,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import ParameterError, RegionNotFoundError, SolverError
+from ..errors import ParameterError, SolverError
 from ..mesh import Domain, element_measures
 from ..units import MU0, parse_quantity, parse_vector
-from .common import LondonSolution, element_lambda, resolve_penetration_depth
+from .common import LondonSolution, element_lambda, resolve_penetration_depth, values_by_name
 from .outofplane import _cell_average, check_2d, lagrange_element, project_to_vertices
 
 __all__ = ["FAR_FIELDS", "solve_in_plane", "superconducting_components"]
@@ -316,21 +316,8 @@ def superconducting_components(domain: Domain, lambdas) -> tuple[list[str], list
 
 
 def _net_currents(currents, names) -> np.ndarray:
-    net = np.zeros(len(names))
-    if currents is None:
-        return net
-    if not isinstance(currents, dict):
-        raise ParameterError(
-            f"currents: expected a dict conductor name -> current, got {type(currents).__name__}"
-        )
-    for key, value in currents.items():
-        if key not in names:
-            raise RegionNotFoundError(
-                f"currents: no superconducting component named {key!r}; components are: "
-                f"{', '.join(names)}"
-            )
-        net[names.index(key)] = parse_quantity(value, "current", f"currents[{key!r}]")
-    return net
+    return values_by_name(currents, names, "currents", "superconducting component",
+                          lambda key, v: parse_quantity(v, "current", f"currents[{key!r}]"))
 
 
 def _external_current(domain, current_density, sc):

@@ -64,10 +64,16 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import MeshError, ParameterError, RegionNotFoundError
+from ..errors import MeshError, ParameterError
 from ..mesh import Domain, element_measures
 from ..units import MU0, PHI0
-from .common import LondonSolution, applied_field_vector, element_lambda, resolve_penetration_depth
+from .common import (
+    LondonSolution,
+    applied_field_vector,
+    element_lambda,
+    resolve_penetration_depth,
+    values_by_name,
+)
 
 __all__ = ["boundary_loops", "solve_out_of_plane"]
 
@@ -399,26 +405,17 @@ def _enclosed_vacuum(domain, hole_loops) -> list[np.ndarray]:
 
 
 def _fluxoid_numbers(fluxoids, names) -> np.ndarray:
-    numbers = np.zeros(len(names))
-    if fluxoids is None:
-        return numbers
-    if not isinstance(fluxoids, dict):
-        raise ParameterError(
-            f"fluxoids: expected a dict hole name -> integer, got {type(fluxoids).__name__}"
-        )
-    for key, value in fluxoids.items():
-        if key not in names:
-            raise RegionNotFoundError(
-                f"fluxoids: no hole named {key!r}; holes are: {', '.join(names) or '(none)'}"
-            )
-        try:
-            n = float(value)
-        except (TypeError, ValueError):
-            n = np.nan
-        if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
-            raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
-        numbers[names.index(key)] = n
-    return numbers
+    return values_by_name(fluxoids, names, "fluxoids", "hole", _fluxoid_number)
+
+
+def _fluxoid_number(key, value) -> float:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        n = np.nan
+    if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
+        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
+    return n
 
 
 def _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied) -> np.ndarray:
