@@ -278,7 +278,10 @@ def _add_nucleation(sub, common):
     p.add_argument("mesh", help="gmsh .msh file")
     p.add_argument("--xi", required=True, help="zero-temperature coherence length ξ₀ (e.g. 50nm)")
     p.add_argument("--fields", nargs="+", required=True,
-                   help="applied fields B_z (2D) with a unit, e.g. 0 1 2 3 mT")
+                   help="applied field magnitudes with a unit, e.g. 0 1 2 3 mT (along z in 2D, "
+                   "along --direction in 3D)")
+    p.add_argument("--direction", nargs=3, type=float, default=None, metavar=("X", "Y", "Z"),
+                   help="3D: field direction (default 0 0 1)")
     p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
                    help="boundary condition per boundary (default natural)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
@@ -296,7 +299,7 @@ def _run_nucleation(args):
     domain = load_mesh(args.mesh, length_unit=args.length_unit)
     fields = parse_vector(" ".join(args.fields), "magnetic_field", "--fields")
     bc = _key_values(args.bc, "--bc", str) or None
-    result = phase_boundary(domain, args.xi, fields, bc=bc)
+    result = phase_boundary(domain, args.xi, fields, bc=bc, direction=args.direction)
     print(result.summary())
     for path in result.write(out):
         _progress(f"wrote {path}")
