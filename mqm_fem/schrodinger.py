@@ -46,16 +46,10 @@ import numpy as np
 import scipy.sparse as sp
 import skfem
 from scipy.constants import e as E_CHARGE
-from scipy.sparse.linalg import (
-    ArpackError,
-    ArpackNoConvergence,
-    LinearOperator,
-    eigsh,
-    splu,
-)
 from skfem import BilinearForm, LinearForm
 from skfem.helpers import dot
 
+from .eigen import EIGENSOLVERS, lowest_eigenpairs
 from .errors import ParameterError, SolverError
 from .gauge import (
     check_potential_values,
@@ -268,7 +262,8 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
                       scalar_potential=None, k: int = 6, order: int = 2, bc=None,
                       gauge: str = "symmetric", center=None, length_scale=None,
                       superconductors=None, superfluid_density=None, maxiter: int | None = None,
-                      tol: float = 0.0, sigma=None) -> SchrodingerSolution:
+                      tol: float = 0.0, sigma=None,
+                      eigensolver: str = "auto") -> SchrodingerSolution:
     """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
 
     Parameters
@@ -297,17 +292,27 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     superfluid_density : float, optional
         nₛ in m⁻³ for J_s in A/m² (default: J_s per unit nₛ).
     maxiter, tol, sigma :
-        ARPACK controls (shift-invert about ``sigma``, default below the spectrum).
+        Eigen-solver controls (shift ``sigma``, default below the spectrum; ``tol = 0``:
+        machine precision for ARPACK, relative residual 1e-8 for LOBPCG).
+    eigensolver : ``"auto"`` (default), ``"shift-invert"`` or ``"lobpcg"``
+        ``"shift-invert"``: ARPACK on (K − σM)⁻¹M with a nested-dissection SuperLU
+        factorisation; ``"lobpcg"``: LOBPCG with a pyamg smoothed-aggregation preconditioner
+        (memory O(n), slower here); ``"auto"`` = shift-invert, the faster at all measured sizes
+        (:mod:`mqm_fem.eigen`, ``benchmarks/eigen_disk.py``). Timings go to ``info``
+        (``time_assembly_s``, ``time_factor_s``, ``time_eigen_s``).
 
     Raises
     ------
     ParameterError, RegionNotFoundError, SolverError
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
         raise ParameterError(f"k: number of eigenpairs must be a positive integer, got {k!r}")
     if order not in (1, 2):
         raise ParameterError(f"order: Lagrange order must be 1 or 2, got {order!r}")
+    if eigensolver not in EIGENSOLVERS:
+        raise ParameterError(f"eigensolver: unknown method {eigensolver!r}; valid: "
+                             f"{', '.join(EIGENSOLVERS)}")
     if vector_potential is not None and applied_field is not None:
         raise ParameterError(
             "applied_field and vector_potential: give one of them (a London solution's A "
@@ -368,35 +373,17 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     Mf = Mass[free][:, free].tocsc()
 
     # -- eigen-solve ---------------------------------------------------------------------------
+    t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
     extra = min(4, free.size - k - 1)
     nev = k + extra
     if sigma is None:
         sigma = _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad)
     real = K1.nnz == 0 or not np.any(K1.data)
     Kf = Kf.real if real else Kf
-    try:
-        shifted = (Kf - sigma * Mf).tocsc()
-        lu = splu(shifted, permc_spec="MMD_AT_PLUS_A")
-    except RuntimeError as exc:
-        raise SolverError(
-            f"factorising K − σM failed ({exc}); try a different shift (sigma, now {sigma:.4g})"
-        ) from exc
-    opinv = LinearOperator(shifted.shape, matvec=lu.solve, dtype=shifted.dtype)
-    try:
-        vals, vecs = eigsh(Kf.tocsc(), k=nev, M=Mf, sigma=sigma, which="LM", maxiter=maxiter,
-                           tol=tol, OPinv=opinv)
-    except ArpackNoConvergence as exc:
-        raise SolverError(
-            f"eigen-solve did not converge ({len(exc.eigenvalues)} of {nev} eigenpairs after "
-            f"maxiter={maxiter}); try more iterations (maxiter), a different shift (sigma, "
-            f"now {sigma:.4g}: just below the lowest eigenvalue), a looser tol, or a coarser "
-            "mesh / order=1"
-        ) from exc
-    except (ArpackError, RuntimeError, ValueError) as exc:
-        raise SolverError(
-            f"eigen-solve failed ({exc}); try a different shift (sigma, now {sigma:.4g}), "
-            "more iterations (maxiter) or a coarser mesh"
-        ) from exc
+    extent = float(np.max(np.ptp(mesh.p, axis=1)))
+    vals, vecs, eig_info = lowest_eigenpairs(
+        Kf, Mf, nev, sigma=sigma, method=eigensolver, coords=basis.doflocs[:, free],
+        scale=1.0 / extent**2 + abs(sigma), maxiter=maxiter, tol=tol)
     vals = np.real(vals)
     order_idx = np.argsort(vals)[:k]
     vals = vals[order_idx]
@@ -406,7 +393,9 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
 
     info = {"ndofs": int(ndofs), "free_dofs": int(free.size), "nelements": int(mesh.nelements),
             "sigma": float(sigma), "hermiticity_error": float(herm),
-            "computed_eigenvalues": np.sort(np.real(vals)), "time_s": 0.0}
+            "computed_eigenvalues": np.sort(np.real(vals)), "time_s": 0.0,
+            "time_assembly_s": round(t_assembly, 3), "cpu_assembly_s": round(c_assembly, 3),
+            **eig_info}
     sol = SchrodingerSolution(
         domain=sub, parent_domain=domain, eigenvalues=vals, modes=modes, basis=basis,
         a_quad=a_quad, length_scale=length0, applied_field=field_vec,
