@@ -353,3 +353,100 @@ def test_benchmark_script_runs():
     assert row["ams_iterations"] <= 20
     assert row["difference"] < 1e-8
     assert 0.05 < row["fill_coefficient"] < 0.3  # the estimate_direct_memory model uses 0.2
+
+
+# ------------------------------------------------------------------------------------------
+# Closed-form Nédélec assembly and the graded-mesh AMS regression
+# ------------------------------------------------------------------------------------------
+
+
+def test_fast_nedelec_assembly(ball_msh):
+    """NedelecTet (closed-form Whitney matrices) = skfem's quadrature assembly to round-off:
+    edge tables, DOF map, curl-curl + σ-mass, mass action, element curls, vertex values and
+    the Dirichlet (outer-facet) DOFs, on an unstructured gmsh mesh."""
+    from skfem import MeshTet
+
+    from mqm_fem.solvers import NedelecTet
+
+    domain = load_mesh(ball_msh, length_unit="um")
+    mesh = domain.mesh
+    reference = MeshTet(mesh.p, mesh.t)  # skfem builds its own edge tables here
+    ned = NedelecTet(mesh)
+    np.testing.assert_array_equal(mesh.edges, reference.edges)
+    np.testing.assert_array_equal(mesh.t2e, reference.t2e)
+    basis = Basis(mesh, ElementTetN0())
+    np.testing.assert_array_equal(ned.dofs, basis.element_dofs)
+    sc = domain.region("superconductor")
+    sigma = np.zeros(mesh.nelements)
+    sigma[sc] = PENETRATION_DEPTH**-2
+    M_sc = asm(vector_mass, Basis(mesh, ElementTetN0(), elements=sc)) / PENETRATION_DEPTH**2
+    K_ref = asm(curl_curl, basis) + M_sc
+    K = ned.assemble(sigma)
+    assert abs(K - K_ref).max() < 1e-13 * abs(K_ref).max()
+    assert abs(ned.mass() - asm(vector_mass, basis)).max() < 1e-13
+    vec = np.random.default_rng(1).standard_normal(basis.N)
+    np.testing.assert_allclose(ned.mass_apply(sigma, vec), M_sc @ vec, rtol=0,
+                               atol=1e-12 * abs(M_sc @ vec).max())
+    field = basis.interpolate(vec)
+    np.testing.assert_allclose(ned.element_curls(vec), np.asarray(field.curl)[:, :, 0].T,
+                               rtol=0, atol=1e-12 * abs(ned.element_curls(vec)).max())
+    # vertex values: the element-wise linear field at the vertices (probe inside, then extend)
+    centroid_values = ned.vertex_values(vec).mean(axis=1)
+    centroids = mesh.p[:, mesh.t].mean(axis=1)
+    probed = (basis.probes(centroids[:, :50]) @ vec).reshape(3, -1).T
+    np.testing.assert_allclose(centroid_values[:50], probed, rtol=0,
+                               atol=1e-12 * abs(probed).max())
+    outer = basis.get_dofs().all()
+    np.testing.assert_array_equal(ned.boundary_dofs(mesh.boundary_facets()), np.sort(outer))
+
+
+def test_ams_graded_mesh(tmp_path):
+    """Strongly graded gmsh mesh (sphere R = 0.3 with h_sc = 0.03 in a cube of side 30 with
+    h = 5, element sizes 1:170): AMS-CG converges in a flat number of iterations.
+
+    The superconductor floats in σ = 0 vacuum, so p = 1 on its vertices is a null vector of
+    GᵀKG. Before solvers._pin_floating_components removed it, pyamg's pinv coarse solve could
+    invert its round-off eigenvalue: with this skfem-assembled K, CG stalled at a relative
+    residual of 1e-7 after 300 iterations (solve_a_formulation then fell back to Jacobi-CG,
+    406 iterations); with the fix it needs 10. Also checks solve_a_formulation (closed-form
+    assembly) on the same mesh."""
+    from mqm_fem import geometry
+    from mqm_fem.london.avector import solve_a_formulation
+    from mqm_fem.solvers import ams_preconditioner
+
+    domain = geometry.sphere_in_box(0.3, 30.0, h=5.0, h_sc=0.03, length_unit="um",
+                                    path=tmp_path / "graded.msh")
+    mesh = domain.mesh
+    sc = domain.region("superconductor")
+    basis = Basis(mesh, ElementTetN0())
+    sc_basis = Basis(mesh, ElementTetN0(), elements=sc)
+    kappa = 1.0 / 0.1**2  # λ = 0.1 mesh units
+    M_sc = asm(vector_mass, sc_basis) * kappa
+    K = (asm(curl_curl, basis) + M_sc).tocsr()
+    x, y, _z = mesh.p
+    b = -M_sc @ (nedelec_interpolation(basis) @ np.column_stack([-y / 2, x / 2, 0 * x]).ravel())
+    free = basis.complement_dofs(basis.get_dofs())
+    _, info = solve_curl_curl(K, b, basis, free_dofs=free, method="ams-cg", tol=1e-10,
+                              maxiter=100)
+    prec = ams_preconditioner(K[free][:, free], basis, free)
+    print(f"graded sphere-in-box: {len(free)} unknowns, {info['iterations']} iterations, "
+          f"residual {info['residual']:.1e}, {info['time_s']:.1f} s; {prec.info}")
+    assert prec.info["pinned_vertices"] == 1  # one floating superconductor
+    assert info["iterations"] <= 15
+    sol = solve_a_formulation(domain, "100 nm", [0, 0, 1e-3], solver="ams-cg", tol=1e-10)
+    print(f"solve_a_formulation: {sol.info['iterations']} iterations, {sol.info['timings']}")
+    assert sol.info["iterations"] <= 15
+
+
+def test_factorized_guards_memory_before_factorising():
+    """The reusable direct solve (2D in-plane London) refuses before SuperLU starts, naming the
+    caller, and otherwise solves; the 2D fill model is far below the 3D one."""
+    from mqm_fem.solvers import estimate_direct_memory, factorized
+
+    t = sp.diags([-1.0, 2.5, -1.0], [-1, 0, 1], shape=(100, 100))
+    A = (sp.kron(t, sp.identity(100)) + sp.kron(sp.identity(100), t)).tocsr()  # 2D stencil
+    b = np.ones(A.shape[0])
+    assert np.allclose(A @ factorized(A, what="test", dim=2)(b), b, rtol=0, atol=1e-12)
+    assert estimate_direct_memory(A, dim=2) < estimate_direct_memory(A, dim=3)
+    with pytest.raises(SolverError, match="solve_in_plane: direct solve refused.*coarser"):
+        factorized(A, what="solve_in_plane: direct solve", dim=2, max_direct_memory=1)
