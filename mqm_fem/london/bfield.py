@@ -143,9 +143,10 @@ def solve_b_formulation(domain: Domain, penetration_depth, boundary_field, *,
                   "magnetic_energy": e_mag, "kinetic_energy": e_kin}
     units = {"B": "T", "J": "A/m^2", "magnetic_moment": "A*m^2", "mean_field": "T",
              "magnetic_energy": "J", "kinetic_energy": "J"}
-    info = {"ndofs": int(active.sum()), "nfree": int(active.sum() - len(boundary_dofs)),
+    info = {**solve_info, "ndofs": int(active.sum()),
+            "nfree": int(active.sum() - len(boundary_dofs)),
             "time_s": round(time.perf_counter() - start, 3), "center": r_c * ell,
-            "solver": solve_info.get("method"), **solve_info}
+            "solver": solve_info.get("method")}
     applied = field_value if field_value is not None else np.full(3, np.nan)
     return LondonSolution(
         domain=domain, formulation="B", penetration_depth=lambdas, applied_field=applied,

@@ -64,9 +64,8 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from ..errors import ParameterError, SolverError
+from ..errors import ParameterError
 from ..mesh import Domain, element_measures
 from ..units import MU0, parse_quantity, parse_vector
 from .common import LondonSolution, element_lambda, resolve_penetration_depth, values_by_name
@@ -357,14 +356,9 @@ def _outer_facets(domain, names) -> np.ndarray:
 
 
 def _factorize(A):
-    try:
-        lu = spla.splu(A)
-    except RuntimeError as exc:
-        raise SolverError(
-            f"solve_in_plane: the factorisation failed ({exc}); check that the outer boundary "
-            "is not empty and every conductor has a positive penetration depth"
-        ) from exc
-    return lu.solve
+    from ..solvers import factorized
+
+    return factorized(A, what="solve_in_plane", dim=2)
 
 
 def _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell) -> np.ndarray:
