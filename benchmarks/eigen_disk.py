@@ -44,12 +44,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine_info  # benchmarks/machine.py (script directory)
 
 # Bessel zeros j_{m,n} of the 6 lowest Dirichlet disk eigenvalues (with multiplicity)
 BESSEL = [2.404825557695773, 3.831705970207512, 3.831705970207512, 5.135622301840683,
@@ -168,46 +169,6 @@ def _run_worker(args: list[str], threads: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-def _versions() -> dict:
-    import numpy
-    import pyamg
-    import scipy
-    import skfem
-
-    out = {"python": platform.python_version(), "numpy": numpy.__version__,
-           "scipy": scipy.__version__, "scikit-fem": skfem.__version__,
-           "pyamg": pyamg.__version__}
-    try:
-        from importlib.metadata import version
-
-        import pymetis  # noqa: F401
-
-        out["pymetis"] = version("pymetis")
-    except ImportError:
-        out["pymetis"] = "absent (geometric nested dissection)"
-    try:
-        import ngsolve
-
-        out["ngsolve"] = ngsolve.__version__
-    except ImportError:
-        out["ngsolve"] = "absent"
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    out["cpu"] = f"{cpu}, {os.cpu_count()} cores"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        out["ram"] = f"{kb / 1024**2:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return out
-
-
 def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smallest size only (< 60 s)")
@@ -247,7 +208,7 @@ def main(argv=None) -> list[dict]:
             ngs_reason = f"ngsolve not importable ({exc}); pip install 'mqm_fem[bench]'"
     if ngs_reason:
         print(f"NGSolve column skipped: {ngs_reason}")
-    print("machine/versions:", json.dumps(_versions()))
+    print("machine/versions:", json.dumps(machine_info()))
     ref = np.array(BESSEL) ** 2
     field_note = f"b = {args.field:g} (errors: mqm_fem vs NGSolve)" if args.field else \
         "zero field (errors vs j_mn^2)"

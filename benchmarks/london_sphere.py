@@ -53,7 +53,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -61,6 +60,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine_info  # benchmarks/machine.py (script directory)
 
 RADIUS = 0.3  # µm
 PENETRATION_DEPTH = 0.1  # µm
@@ -247,32 +247,6 @@ def ngsolve_status() -> str | None:
     return None
 
 
-def versions() -> dict:
-    import pyamg
-    import scipy
-    import skfem
-
-    out = {"python": platform.python_version(), "numpy": np.__version__,
-           "scipy": scipy.__version__, "scikit-fem": skfem.__version__,
-           "pyamg": pyamg.__version__}
-    try:
-        import ngsolve
-
-        out["ngsolve"] = ngsolve.__version__
-    except Exception:  # noqa: BLE001
-        out["ngsolve"] = "absent"
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    out.update(cpu=cpu, cores=os.cpu_count())
-    return out
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -304,7 +278,7 @@ def main(argv=None):
     skip_ng = "--no-ngsolve given" if args.no_ngsolve else ngsolve_status()
     if skip_ng:
         print(f"NGSolve column skipped: {skip_ng}")
-    print("machine:", json.dumps(versions()))
+    print("machine:", json.dumps(machine_info()))
     exact = analytic_moment()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -336,7 +310,7 @@ def main(argv=None):
             print(json.dumps(row), flush=True)
     print_table(rows, skip_ng)
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": versions(), "rows": rows}, indent=1))
+        Path(args.json).write_text(json.dumps({"machine": machine_info(), "rows": rows}, indent=1))
     return rows
 
 

@@ -87,6 +87,7 @@ from .common import (
     LondonSolution,
     applied_field_vector,
     element_lambda,
+    require_dimension,
     resolve_penetration_depth,
 )
 
@@ -320,13 +321,7 @@ def evaluate_fields(solution: LondonSolution, points):
 # checks and geometry helpers
 # ----------------------------------------------------------------------------------------------
 def _check_domain(domain, what: str) -> None:
-    if not isinstance(domain, Domain):
-        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
-    if domain.dim != 3:
-        raise ParameterError(
-            f"domain: {what} needs a 3D tetrahedral mesh; this mesh is {domain.dim}D "
-            "(use the 2D formulations 'out-of-plane' or 'in-plane' of solve_london)"
-        )
+    require_dimension(domain, 3, what)
 
 
 def _outer_facets(domain: Domain) -> np.ndarray:

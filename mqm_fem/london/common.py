@@ -56,6 +56,22 @@ def applied_field_vector(value, dim: int, name: str = "applied_field") -> np.nda
     return parse_vector(value, "magnetic_field", name, dim=dim)
 
 
+def require_dimension(domain, dim: int, who: str) -> None:
+    """Refuse anything but a :class:`Domain` of dimension ``dim`` (2: triangle cross-section,
+    3: tetrahedra), naming ``who`` and the formulation to use instead."""
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    if domain.dim != dim:
+        mesh, other = (("a 2D triangle mesh (a cross-section)", "the 3D formulations 'A'/'B'")
+                       if dim == 2 else
+                       ("a 3D tetrahedral mesh", "the 2D formulations 'out-of-plane' or "
+                        "'in-plane'"))
+        raise ParameterError(
+            f"domain: {who} needs {mesh}; this mesh is {domain.dim}D (use {other} of "
+            "solve_london, or formulation='auto')"
+        )
+
+
 def values_by_name(mapping, names: list, option: str, what: str, convert) -> np.ndarray:
     """``mapping`` (dict name -> value, or None) as an array aligned with ``names`` (missing
     names get 0). ``option`` names the parameter in messages, ``what`` the kind of object the

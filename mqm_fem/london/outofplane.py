@@ -71,6 +71,7 @@ from .common import (
     LondonSolution,
     applied_field_vector,
     element_lambda,
+    require_dimension,
     resolve_penetration_depth,
     values_by_name,
 )
@@ -255,13 +256,7 @@ def solve_out_of_plane(domain: Domain, penetration_depth, applied_field, *, supe
 # ----------------------------------------------------------------------------------------------
 # helpers shared with the in-plane formulation
 def check_2d(domain, who: str) -> None:
-    if not isinstance(domain, Domain):
-        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
-    if domain.dim != 2:
-        raise ParameterError(
-            f"domain: {who} needs a 2D triangle mesh (a cross-section), got a {domain.dim}D mesh; "
-            "use mqm_fem.london.solve_london, which picks the 3D formulation"
-        )
+    require_dimension(domain, 2, who)
 
 
 def lagrange_element(order):
