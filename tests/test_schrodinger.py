@@ -269,41 +269,30 @@ def test_scalar_potential_shifts_spectrum(small_disk):
 
 # ---------------------------------------------------------------------------------------------
 # examples (executable documentation): run main() with a temporary output directory
-def _example(name):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_example_landau_level_disk(tmp_path):
-    out = _example("landau_level_disk").main(tmp_path)
+def test_example_landau_level_disk(tmp_path, example):
+    out = example("landau_level_disk").main(tmp_path)
     assert out["path"].exists()
     assert 1.0 < out["ratios"][60.0] < 1.005
     assert out["ratios"][20.0] > out["ratios"][60.0]  # finite-size lift decays with b
 
 
-def test_example_little_parks_ring(tmp_path):
-    out = _example("little_parks_ring").main(tmp_path, fluxes=[0, 0.5, 1.0, 1.5, 2.0])
+def test_example_little_parks_ring(tmp_path, example):
+    out = example("little_parks_ring").main(tmp_path, fluxes=[0, 0.5, 1.0, 1.5, 2.0])
     assert out["png"].exists() and out["png"].stat().st_size > 1000
     assert np.max(np.abs(out["eps0"] - out["thin_ring"])) < 0.02
     assert out["fluxoid"] == [0, 0, 1, 1, 2] or out["fluxoid"] == [0, 1, 1, 2, 2]
 
 
-def test_example_vortex_states_disk(tmp_path):
-    states = _example("vortex_states_disk").main(tmp_path, fields_b=(2.0, 15.0))
+def test_example_vortex_states_disk(tmp_path, example):
+    states = example("vortex_states_disk").main(tmp_path, fields_b=(2.0, 15.0))
     assert states[0]["edge_winding"] == 0 and states[0]["vortices"] == []
     assert states[1]["edge_winding"] >= 3
     assert sum(v["winding"] for v in states[1]["vortices"]) == states[1]["edge_winding"]
     assert (tmp_path / "vortex_states_disk_b15.vtu").exists()
 
 
-def test_example_cube_tilted_field(tmp_path):
-    out = _example("cube_tilted_field").main(tmp_path)
+def test_example_cube_tilted_field(tmp_path, example):
+    out = example("cube_tilted_field").main(tmp_path)
     assert out["path"].exists()
     assert np.allclose(out["symmetric"], out["landau"], rtol=5e-3)  # gauge invariance
     assert 0 < out["symmetric"][0] < THETA0 * 8.0
