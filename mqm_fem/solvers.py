@@ -80,9 +80,14 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+# The eigen-solvers (shift-invert / LOBPCG, same memory guard) live in mqm_fem.eigen; they are
+# re-exported here so that every solver choice of the package is reachable from this module.
+from .eigen import EIGENSOLVERS, lowest_eigenpairs
 from .errors import ParameterError, SolverError
 
 __all__ = [
+    "EIGENSOLVERS",
+    "lowest_eigenpairs",
     "DIRECT_LIMIT",
     "DIRECT_LIMIT_SPD",
     "NedelecTet",
@@ -90,6 +95,7 @@ __all__ = [
     "ams_preconditioner",
     "discrete_gradient",
     "estimate_direct_memory",
+    "factorized",
     "nedelec_interpolation",
     "prepare_tet_edges",
     "solve_curl_curl",
