@@ -112,25 +112,12 @@ def vertex_vector_potential(values, nvertices: int, dim: int,
     """
     if hasattr(values, "point_data") and "A" in getattr(values, "point_data", {}):
         values = values.point_data["A"]
-    arr = np.asarray(values)
-    if np.iscomplexobj(arr):
-        if np.any(np.imag(arr) != 0):
-            raise ParameterError(
-                f"{name}: complex values given; the vector potential must be real (T·m) — a "
-                "complex A makes the operator non-Hermitian"
-            )
-        arr = np.real(arr)
-    try:
-        arr = arr.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: expected a real array (nvertices, {dim}) in T·m") from exc
+    arr = check_potential_values(values, name)
     if arr.ndim != 2 or arr.shape[0] != nvertices or arr.shape[1] not in (dim, 3):
         raise ParameterError(
             f"{name}: expected an array of shape ({nvertices}, {dim}) or ({nvertices}, 3) in "
             f"T·m (one row per mesh vertex), got shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)):
-        raise ParameterError(f"{name}: contains NaN or inf values")
     return arr
 
 
@@ -140,8 +127,8 @@ def check_potential_values(values, name: str) -> np.ndarray:
     if np.iscomplexobj(arr):
         if np.any(np.imag(arr) != 0):
             raise ParameterError(
-                f"{name}: returned complex values; it must be real (a complex potential makes "
-                "the operator non-Hermitian)"
+                f"{name}: complex values; a potential must be real (A in T·m, φ in V) — a "
+                "complex potential makes the operator non-Hermitian"
             )
         arr = np.real(arr)
     try:

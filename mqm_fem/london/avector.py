@@ -89,6 +89,7 @@ from .common import (
     element_lambda,
     require_dimension,
     resolve_penetration_depth,
+    solve_mass,
 )
 
 FAR_FIELD = ("none", "image")
@@ -552,56 +553,4 @@ def _project_linear(mesh, volume, elements, values):
     for k in range(3):
         rhs[:, k] = np.bincount(t.T.ravel(), weights=load[:, :, k].ravel(),
                                 minlength=mesh.nvertices)
-    active = np.unique(t)
-    Ma = M[active][:, active].tocsr()
-    pre = sp.diags(1.0 / Ma.diagonal())
-    out = np.zeros((mesh.nvertices, 3))
-    for k in range(3):
-        if not np.any(rhs[active, k]):
-            continue
-        sol, status = spla.cg(Ma, rhs[active, k], rtol=1e-12, atol=0.0, M=pre, maxiter=1000)
-        if status != 0:  # never expected for a mass matrix
-            sol = spla.spsolve(Ma.tocsc(), rhs[active, k])
-        out[active, k] = sol
-    return out
-
-
-def _cell_average(values, dx):
-    """Element averages (nelem, 3) of quadrature values (3, nelem, nq) with weights dx."""
-    return (np.einsum("ikq,kq->ki", values, dx) / dx.sum(axis=1)[:, None])
-
-
-def project_to_vertices(mesh, values, basis):
-    """L2 projection of a vector field given at ``basis`` quadrature points onto P1 vertex values.
-
-    ``values`` has shape (3, nelem_basis, nq) on the elements of ``basis``; vertices not touched
-    by those elements get zero. Returns (nvertices, 3).
-    """
-    from skfem import Basis, BilinearForm, ElementTetP1, LinearForm
-
-    elements = getattr(basis, "tind", None)
-    p1 = Basis(mesh, ElementTetP1(), elements=elements, quadrature=basis.quadrature)
-
-    @BilinearForm
-    def mass(u, v, _):
-        return u * v
-
-    @LinearForm
-    def load(v, w):
-        return w["f"] * v
-
-    M = mass.assemble(p1).tocsr()
-    active = np.flatnonzero(M.diagonal() > 0)
-    Ma = M[active][:, active].tocsc()
-    rhs = np.column_stack([load.assemble(p1, f=values[k])[active] for k in range(3)])
-    out = np.zeros((mesh.nvertices, 3))
-    d = Ma.diagonal()
-    pre = sp.diags(1.0 / d)
-    for k in range(3):
-        if not np.any(rhs[:, k]):
-            continue
-        sol, status = spla.cg(Ma, rhs[:, k], rtol=1e-12, atol=0.0, M=pre, maxiter=1000)
-        if status != 0:  # the P1 mass matrix is well conditioned; never expected
-            sol = spla.spsolve(Ma, rhs[:, k])
-        out[active, k] = sol
-    return out
+    return solve_mass(M, rhs, np.unique(t))

@@ -42,13 +42,18 @@ from ..errors import ParameterError
 from ..mesh import Domain
 from ..units import MU0
 from .avector import (
-    _cell_average,
     _centroid,
     _check_domain,
     _solve_curl_curl,
-    project_to_vertices,
 )
-from .common import LondonSolution, applied_field_vector, element_lambda, resolve_penetration_depth
+from .common import (
+    LondonSolution,
+    applied_field_vector,
+    cell_average,
+    element_lambda,
+    project_to_vertices,
+    resolve_penetration_depth,
+)
 
 __all__ = ["solve_b_formulation", "superconductor_surface", "tangential_edge_values"]
 
@@ -134,9 +139,9 @@ def solve_b_formulation(domain: Domain, penetration_depth, boundary_field, *,
     e_kin = ell**3 * MU0 / 2 * float(np.sum(lam2 * ell**2 * np.sum(j_q**2, axis=0) * dx))
 
     cell_b = np.full((mesh.nelements, 3), np.nan)
-    cell_b[sc] = _cell_average(b_q, dx)
+    cell_b[sc] = cell_average(b_q, dx)
     cell_j = np.zeros((mesh.nelements, 3))
-    cell_j[sc] = _cell_average(j_q, dx)
+    cell_j[sc] = cell_average(j_q, dx)
     point_data = {"B": project_to_vertices(mesh, b_q, sc_basis),
                   "J": project_to_vertices(mesh, j_q, sc_basis)}
     field_data = {"magnetic_moment": moment, "mean_field": mean_field,

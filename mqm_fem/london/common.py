@@ -72,6 +72,54 @@ def require_dimension(domain, dim: int, who: str) -> None:
         )
 
 
+def project_to_vertices(mesh, values, basis) -> np.ndarray:
+    """L2 projection (consistent P1 mass matrix M) of quadrature values (ncomp, nelem, nqp) on
+    the elements of ``basis`` onto vertex values (nvertices, ncomp): M u = (f, v). Vertices not
+    touched by those elements get zero. Triangles or tetrahedra; M is well conditioned, so
+    Jacobi-CG to 1e-12 (a direct solve if CG ever fails)."""
+    from skfem import Basis, BilinearForm, ElementTetP1, ElementTriP1, LinearForm
+
+    element = ElementTriP1() if mesh.p.shape[0] == 2 else ElementTetP1()
+    p1 = Basis(mesh, element, elements=getattr(basis, "tind", None),
+               quadrature=basis.quadrature)
+
+    @BilinearForm
+    def mass(u, v, _):
+        return u * v
+
+    @LinearForm
+    def moment(v, w):
+        return w["f"] * v
+
+    touched = np.unique(p1.element_dofs)
+    M = mass.assemble(p1).tocsr()
+    rhs = np.column_stack([moment.assemble(p1, f=values[i]) for i in range(values.shape[0])])
+    return solve_mass(M, rhs, touched)
+
+
+def solve_mass(M, rhs: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Solve M u = rhs (columns) on the ``active`` rows/columns of a P1 mass matrix, zero
+    elsewhere. M is well conditioned: Jacobi-CG to 1e-12, a direct solve if CG ever fails."""
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    Ma = M[active][:, active].tocsr()
+    jacobi = sp.diags(1.0 / Ma.diagonal())
+    out = np.zeros(rhs.shape)
+    for k in range(rhs.shape[1]):
+        b = rhs[active, k]
+        if not np.any(b):
+            continue
+        u, status = spla.cg(Ma, b, rtol=1e-12, atol=0.0, M=jacobi, maxiter=1000)
+        out[active, k] = u if status == 0 else spla.spsolve(Ma.tocsc(), b)
+    return out
+
+
+def cell_average(values, dx) -> np.ndarray:
+    """(ncomp, nelem, nqp) quadrature values with weights dx -> (nelem, ncomp) element means."""
+    return np.einsum("ikq,kq->ki", values, dx) / dx.sum(axis=1)[:, None]
+
+
 def values_by_name(mapping, names: list, option: str, what: str, convert) -> np.ndarray:
     """``mapping`` (dict name -> value, or None) as an array aligned with ``names`` (missing
     names get 0). ``option`` names the parameter in messages, ``what`` the kind of object the

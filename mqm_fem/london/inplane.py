@@ -68,8 +68,15 @@ import scipy.sparse as sp
 from ..errors import ParameterError
 from ..mesh import Domain, element_measures
 from ..units import MU0, parse_quantity, parse_vector
-from .common import LondonSolution, element_lambda, resolve_penetration_depth, values_by_name
-from .outofplane import _cell_average, check_2d, lagrange_element, project_to_vertices
+from .common import (
+    LondonSolution,
+    cell_average,
+    element_lambda,
+    project_to_vertices,
+    resolve_penetration_depth,
+    values_by_name,
+)
+from .outofplane import check_2d, lagrange_element
 
 __all__ = ["FAR_FIELDS", "solve_in_plane", "superconducting_components"]
 
@@ -228,11 +235,11 @@ def solve_in_plane(domain: Domain, penetration_depth, applied_field, *, supercon
     point_b = np.zeros((mesh.nvertices, 3))
     point_b[:, :2] = project_to_vertices(mesh, b_q, all_basis)
     cell_b = np.zeros((mesh.nelements, 3))
-    cell_b[:, :2] = _cell_average(b_q, all_basis.dx)
+    cell_b[:, :2] = cell_average(b_q, all_basis.dx)
     point_j = np.zeros((mesh.nvertices, 3))
     point_j[:, 2] = project_to_vertices(mesh, j_q[None], sc_basis)[:, 0]
     cell_j = np.zeros((mesh.nelements, 3))
-    cell_j[sc, 2] = _cell_average(j_q[None], dx)[:, 0]
+    cell_j[sc, 2] = cell_average(j_q[None], dx)[:, 0]
     zeros = np.zeros(mesh.nvertices)
 
     field_data = {"magnetic_moment": moment, "kinetic_energy": e_kin, "field_energy": e_field,

@@ -70,7 +70,9 @@ from ..units import MU0, PHI0
 from .common import (
     LondonSolution,
     applied_field_vector,
+    cell_average,
     element_lambda,
+    project_to_vertices,
     require_dimension,
     resolve_penetration_depth,
     values_by_name,
@@ -213,12 +215,12 @@ def solve_out_of_plane(domain: Domain, penetration_depth, applied_field, *, supe
 
     vertex_b = _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied)
     cell_b = np.full(mesh.nelements, b_applied)
-    cell_b[union] = _cell_average(u_q[None], union_basis.dx)[:, 0]
+    cell_b[union] = cell_average(u_q[None], union_basis.dx)[:, 0]
     for k, hole in enumerate(holes):
         if not hole["meshed"]:
             cell_b[hole["enclosed_elements"]] = b_hole[k]
     cell_j = np.zeros((mesh.nelements, 3))
-    cell_j[sc, :2] = _cell_average(j_q, dx)
+    cell_j[sc, :2] = cell_average(j_q, dx)
     point_j = np.zeros((mesh.nvertices, 3))
     point_j[:, :2] = project_to_vertices(mesh, j_q, sc_basis)
     zeros_p, zeros_c = np.zeros(mesh.nvertices), np.zeros(mesh.nelements)
@@ -423,33 +425,3 @@ def _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied) -> np.ndarray
             inside = np.unique(mesh.t[:, hole["enclosed_elements"]])
             values[np.setdiff1d(inside, in_union)] = b_hole[k]
     return values
-
-
-def _cell_average(values, dx) -> np.ndarray:
-    """(ncomp, nelem, nqp) quadrature values -> (nelem, ncomp) element means."""
-    return (np.einsum("ikq,kq->ki", values, dx) / dx.sum(axis=1)[:, None])
-
-
-def project_to_vertices(mesh, values, basis) -> np.ndarray:
-    """L2 projection (consistent P1 mass matrix) of quadrature values (ncomp, nelem, nqp) on the
-    elements of ``basis`` onto vertex values (nvertices, ncomp); zero on vertices outside."""
-    import scipy.sparse.linalg as spla
-    from skfem import Basis, BilinearForm, ElementTriP1, LinearForm
-
-    p1 = Basis(mesh, ElementTriP1(), elements=basis.tind, quadrature=basis.quadrature)
-
-    @BilinearForm
-    def mass(u, v, _):
-        return u * v
-
-    @LinearForm
-    def moment(v, w):
-        return w["f"] * v
-
-    touched = np.unique(p1.element_dofs)
-    M = mass.assemble(p1).tocsr()[touched][:, touched].tocsc()
-    solve = spla.factorized(M)
-    out = np.zeros((mesh.nvertices, values.shape[0]))
-    for i in range(values.shape[0]):
-        out[touched, i] = solve(moment.assemble(p1, f=values[i])[touched])
-    return out
