@@ -159,6 +159,9 @@ def _add_london(sub, common):
                    help="3D A-formulation: remove the outer boundary's image field from the "
                    "moment ('image', needs a spherical outer boundary; 'auto' uses it when it "
                    "applies)")
+    p.add_argument("--solver", default=None,
+                   help="linear solver: 3D 'auto' (default), 'direct', 'ams-cg', 'cg'; 2D "
+                   "out-of-plane 'auto', 'direct', 'amg-cg'")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True, help="output .vtu file")
     p.set_defaults(run=_run_london)
@@ -196,7 +199,8 @@ def _run_london(args):
     solution = solve_london(domain, lam, " ".join(args.field),
                             superconductors=args.superconductor, fluxoids=fluxoids,
                             currents=currents, formulation=args.formulation,
-                            **({"far_field": args.far_field} if domain.dim == 3 else {}))
+                            **({"far_field": args.far_field} if domain.dim == 3 else {}),
+                            **({"solver": args.solver} if args.solver else {}))
     _progress(f"solved in {time.perf_counter() - start:.1f} s")
     print(solution.summary())
     solution.write(out)
@@ -228,6 +232,9 @@ def _add_schrodinger(sub, common):
                    "(e.g. outer=robin:1um); default natural (neumann)")
     p.add_argument("--order", type=int, default=2, help="Lagrange order 1 or 2 (default 2)")
     p.add_argument("--gauge", default="symmetric", help="symmetric (default) or landau")
+    p.add_argument("--eigensolver", default="auto",
+                   help="auto (default: shift-invert, LOBPCG if the factors would not fit), "
+                   "shift-invert or lobpcg")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True, help="output .vtu file")
     p.set_defaults(run=_run_schrodinger)
@@ -242,7 +249,8 @@ def _run_schrodinger(args):
     bc = _key_values(args.bc, "--bc", str) or None
     _progress(f"solving for {args.k} states ({domain.mesh.nelements} elements) ...")
     solution = solve_schrodinger(domain, applied_field=" ".join(args.field), k=args.k,
-                                 order=args.order, bc=bc, gauge=args.gauge)
+                                 order=args.order, bc=bc, gauge=args.gauge,
+                                 eigensolver=args.eigensolver)
     print(solution.summary())
     if args.xi is not None:
         from .nucleation import nucleation_field

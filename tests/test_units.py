@@ -41,7 +41,8 @@ def test_bad_lengths_name_the_parameter(value, message):
         parse_length(value, "penetration_depth")
 
 
-@pytest.mark.parametrize("text", ["0 0 1mT", "0 0 1 mT", "0, 0, 1e-3 T", "0 0 0.001", "0 0 10 G"])
+@pytest.mark.parametrize(
+    "text", ["0 0 1mT", "0 0 1 mT", "0, 0, 1e-3 T", "0 0 0.001", "0 0 10 G", "0mT 0T 1mT"])
 def test_vector_unit_spellings(text):
     assert np.allclose(parse_vector(text, "magnetic_field", "field"), [0, 0, 1e-3])
 

@@ -76,11 +76,13 @@ def solve_london(domain: Domain, penetration_depth, applied_field, *, supercondu
     if formulation == "out-of-plane":
         from .outofplane import solve_out_of_plane
 
+        _check_options(solve_out_of_plane, formulation, options)
         return solve_out_of_plane(domain, penetration_depth, _out_of_plane(field),
                                   superconductors=superconductors, fluxoids=fluxoids, **options)
     if formulation == "in-plane":
         from .inplane import solve_in_plane
 
+        _check_options(solve_in_plane, formulation, options)
         return solve_in_plane(domain, penetration_depth, _in_plane(field),
                               superconductors=superconductors, currents=currents, **options)
     vector = _three(field)
@@ -89,13 +91,31 @@ def solve_london(domain: Domain, penetration_depth, applied_field, *, supercondu
 
         if options.get("far_field", "auto") == "auto":
             options["far_field"] = _auto_far_field(domain, options)
+        _check_options(solve_a_formulation, formulation, options)
 
         return solve_a_formulation(domain, penetration_depth, vector,
                                    superconductors=superconductors, **options)
     from .bfield import solve_b_formulation
 
+    _check_options(solve_b_formulation, formulation, options)
     return solve_b_formulation(domain, penetration_depth, vector,
                                superconductors=superconductors, **options)
+
+
+def _check_options(func, formulation: str, options: dict) -> None:
+    """Refuse keyword options the chosen formulation does not take, listing those it does."""
+    import inspect
+
+    fixed = {"domain", "penetration_depth", "applied_field", "boundary_field", "superconductors",
+             "fluxoids", "currents"}
+    valid = [name for name, par in inspect.signature(func).parameters.items()
+             if par.kind is inspect.Parameter.KEYWORD_ONLY and name not in fixed]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ParameterError(
+            f"option(s) {', '.join(unknown)} not taken by the {formulation!r} formulation "
+            f"({func.__name__}); it takes: {', '.join(valid) or '(none)'}"
+        )
 
 
 def _auto_far_field(domain: Domain, options) -> str:
@@ -112,8 +132,17 @@ def _auto_far_field(domain: Domain, options) -> str:
     return "image"
 
 
+def _is_scalar_text(text: str) -> bool:
+    """'1mT', '1 mT', '0.001' are one value; '1mT 0mT', '1 0 mT', '0 0 1mT' are vectors."""
+    from ..units import _is_number
+
+    tokens = text.replace(",", " ").split()
+    return len(tokens) <= 1 or (len(tokens) == 2 and _is_number(tokens[0])
+                                and not _is_number(tokens[1]) and not tokens[1][0].isdigit())
+
+
 def _field_array(applied_field) -> np.ndarray:
-    if isinstance(applied_field, str) and len(applied_field.replace(",", " ").split()) <= 2:
+    if isinstance(applied_field, str) and _is_scalar_text(applied_field):
         applied_field = [applied_field]
     elif np.ndim(applied_field) == 0 and not isinstance(applied_field, str):
         applied_field = [applied_field]
