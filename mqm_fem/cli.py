@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .errors import MqmFemError, ParameterError
 
 
@@ -256,22 +258,13 @@ def _run_schrodinger(args):
         from .nucleation import nucleation_field
 
         _progress("root-finding the nucleation field ...")
-        result = nucleation_field(domain, args.xi, bc=bc, direction=_direction(args.field))
+        field = np.asarray(solution.applied_field, dtype=float)
+        direction = (field / np.linalg.norm(field)
+                     if domain.dim == 3 and np.any(field) else None)
+        result = nucleation_field(domain, args.xi, bc=bc, direction=direction)
         print(f"nucleation field: {_fmt_nucleation(result)}")
     solution.write(out)
     _progress(f"wrote {out}")
-
-
-def _direction(tokens):
-    from .units import parse_vector
-
-    text = " ".join(tokens)
-    parts = text.replace(",", " ").split()
-    if len(parts) < 3:
-        return None
-    vec = parse_vector(text, "magnetic_field", "--field")
-    norm = float((vec**2).sum() ** 0.5)
-    return tuple(vec / norm) if norm > 0 else None
 
 
 def _fmt_nucleation(result):

@@ -165,7 +165,7 @@ def estimate_factor_memory(K, dim: int) -> int:
     index, workspace)."""
     from .solvers import estimate_direct_memory
 
-    per_entry = 24 if np.iscomplexobj(K.data if sp.issparse(K) else K) else 16
+    per_entry = 24 if np.iscomplexobj(K) else 16
     return int(estimate_direct_memory(K, dim) * per_entry / 16)
 
 

@@ -110,9 +110,9 @@ def parse_vector(value, kind: str, name: str, dim: int | None = None) -> np.ndar
     if isinstance(value, str):
         tokens = value.replace(",", " ").split()
         unit = ""
-        if not all(_is_number(t) for t in tokens[:-1]):  # "1mT 0mT": each with its own unit
-            pass
-        elif tokens and not _is_number(tokens[-1]):
+        # one unit for all components only when every token before the last is a bare number
+        # ("0 0 1 mT", "0 0 1mT"); "1mT 0mT" gives each component its own unit
+        if tokens and all(map(_is_number, tokens[:-1])) and not _is_number(tokens[-1]):
             glued = _NUMBER_UNIT.match(tokens[-1])
             if glued:  # "0 0 1mT": the unit applies to all components
                 tokens[-1], unit = glued.group(1), glued.group(2)

@@ -132,20 +132,9 @@ def _auto_far_field(domain: Domain, options) -> str:
     return "image"
 
 
-def _is_scalar_text(text: str) -> bool:
-    """'1mT', '1 mT', '0.001' are one value; '1mT 0mT', '1 0 mT', '0 0 1mT' are vectors."""
-    from ..units import _is_number
-
-    tokens = text.replace(",", " ").split()
-    return len(tokens) <= 1 or (len(tokens) == 2 and _is_number(tokens[0])
-                                and not _is_number(tokens[1]) and not tokens[1][0].isdigit())
-
-
 def _field_array(applied_field) -> np.ndarray:
-    if isinstance(applied_field, str) and _is_scalar_text(applied_field):
-        applied_field = [applied_field]
-    elif np.ndim(applied_field) == 0 and not isinstance(applied_field, str):
-        applied_field = [applied_field]
+    if np.ndim(applied_field) == 0 and not isinstance(applied_field, str):
+        applied_field = [applied_field]  # a number: B_z (strings are parsed as vectors)
     field = parse_vector(applied_field, "magnetic_field", "applied_field")
     if field.size not in (1, 2, 3):
         raise ParameterError(
