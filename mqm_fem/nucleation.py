@@ -23,7 +23,7 @@ from scipy.optimize import brentq
 
 from .errors import ParameterError, SolverError
 from .mesh import Domain
-from .schrodinger import solve_schrodinger
+from .schrodinger import lowest_eigenvalue
 from .units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_vector
 
 THETA0 = 0.5901061249
@@ -128,9 +128,8 @@ def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=Non
     evaluations = []
 
     def eps0(b):
-        sol = solve_schrodinger(domain, _applied(domain, _field_from_b(b, length0), d), k=1,
-                                bc=bc, order=order, length_scale=length0, **solver_options)
-        value = float(sol.eigenvalues[0])
+        value = lowest_eigenvalue(domain, _applied(domain, _field_from_b(b, length0), d),
+                                  bc=bc, order=order, length_scale=length0, **solver_options)
         evaluations.append((float(b), value))
         return value
 
@@ -225,11 +224,9 @@ def phase_boundary(domain: Domain, xi0, fields, *, bc=None, direction=None, leng
     if not values:
         raise ParameterError("fields: give at least one field value")
     eigen = []
-    for i, value in _progress(values, progress):
-        sol = solve_schrodinger(domain, _applied(domain, value, d), k=1, bc=bc, order=order,
-                                length_scale=length0, **solver_options)
-        eigen.append(float(sol.eigenvalues[0]))
-        del i
+    for _, value in _progress(values, progress):
+        eigen.append(lowest_eigenvalue(domain, _applied(domain, value, d), bc=bc, order=order,
+                                       length_scale=length0, **solver_options))
     eigen = np.array(eigen)
     return PhaseBoundary(fields=np.array(values), eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
