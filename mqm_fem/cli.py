@@ -11,7 +11,6 @@ import argparse
 import inspect
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -110,9 +109,7 @@ def _run_mesh(args):
     names = [n for n in inspect.signature(func).parameters if n not in ("path", "msh_version")]
     kwargs = {n: getattr(args, n) for n in names if n != "length_unit"}
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    out = Path(args.output)
-    if out.suffix != ".msh":
-        raise ParameterError(f"--output: expected a .msh file name, got {out}")
+    out = _check_output(args.output, ".msh")
     _progress(f"meshing {args.kind} ...")
     start = time.perf_counter()
     domain = func(**kwargs, length_unit=args.length_unit, path=out)
@@ -210,10 +207,9 @@ def _run_london(args):
 
 
 def _check_output(path, suffix):
-    out = Path(path)
-    if out.suffix != suffix:
-        raise ParameterError(f"--output: expected a {suffix} file name, got {out}")
-    return out
+    from .export import _check_suffix
+
+    return _check_suffix(path, suffix, "--output")
 
 
 # -- schrodinger ----------------------------------------------------------------------------

@@ -176,7 +176,7 @@ class PhaseBoundary:
     @property
     def flux_scale(self) -> float:
         """b per tesla: b = 2πBL₀²/Φ₀ (the field in units of one flux quantum per 2πL₀²)."""
-        return 2 * np.pi * self.length_scale**2 / PHI0
+        return 1.0 / _field_from_b(1.0, self.length_scale)  # = 2πL₀²/Φ₀ = qL₀²/ħ
 
     def summary(self) -> str:
         lines = [f"phase boundary: ξ₀ = {self.xi0:.4g} m, L₀ = {self.length_scale:.4g} m",
@@ -191,12 +191,10 @@ class PhaseBoundary:
         the paths."""
         from pathlib import Path
 
-        from .export import _atomic_write
+        from .export import _atomic_write, _check_suffix
         from .plotting import plot_profile
 
-        path = Path(path)
-        if path.suffix.lower() != ".csv":
-            raise ParameterError(f"path: {path} must end in .csv (got {path.suffix!r})")
+        path = _check_suffix(path, ".csv", "path")
         rows = ["B_T,b,eps0,Tc_over_Tc0"] + [
             f"{f:.10g},{f * self.flux_scale:.10g},{e:.10g},{t:.10g}"
             for f, e, t in zip(self.fields, self.eigenvalues, self.tc_ratio, strict=True)]

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParameterError
+from .export import _check_suffix
 from .mesh import Domain
 
 BACKENDS = ("auto", "pyvista", "matplotlib")
@@ -66,9 +67,7 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     Path
         ``path_png``.
     """
-    path_png = Path(path_png)
-    if path_png.suffix.lower() != ".png":
-        raise ParameterError(f"path_png: {path_png} must end in .png (got {path_png.suffix!r})")
+    path_png = _check_suffix(path_png, ".png", "path_png")
     if backend not in BACKENDS:
         raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if slice_normal is not None and slice_normal not in _AXES:
@@ -127,9 +126,7 @@ def plot_profile(x, y, path_png, *, labels=None, xlabel="", ylabel="", title=Non
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    path_png = Path(path_png)
-    if path_png.suffix.lower() != ".png":
-        raise ParameterError(f"path_png: {path_png} must end in .png (got {path_png.suffix!r})")
+    path_png = _check_suffix(path_png, ".png", "path_png")
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size < 2:
         raise ParameterError(f"x must be a 1D array of at least 2 values, got shape {x.shape}")
