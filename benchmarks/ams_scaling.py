@@ -6,7 +6,7 @@ lowest-order Nédélec, σ = λ⁻² (λ = 0.2) on the elements whose centroid i
 
 For each size it prints the number of edges / free unknowns, AMS-CG iterations, set-up and total
 time, and the direct solve's time, factor size (measured nnz(L+U) vs the
-:func:`mqm_fem.solvers.estimate_direct_memory` model) and its difference to AMS-CG on the
+:func:`mqm_fem.linalg.memory.estimate_direct_memory` model) and its difference to AMS-CG on the
 superconducting edges. Direct solves whose estimate exceeds ``--max-direct-gib`` are refused.
 
 Usage: python benchmarks/ams_scaling.py [n ...] [--max-direct-gib 12] [--gmsh h ...]
@@ -24,7 +24,9 @@ from skfem import Basis, BilinearForm, ElementTetN0, MeshTet, asm
 from skfem.helpers import curl, dot
 
 from mqm_fem.errors import SolverError
-from mqm_fem.solvers import estimate_direct_memory, nedelec_interpolation, solve_curl_curl
+from mqm_fem.fem.nedelec import nedelec_interpolation
+from mqm_fem.linalg.linear import solve_curl_curl
+from mqm_fem.linalg.memory import estimate_direct_memory
 
 PENETRATION_DEPTH = 0.2
 

@@ -70,7 +70,7 @@ def _rss_gb() -> float:
 # workers (run in a subprocess; print one JSON line)
 def worker_mqm(mesh_path: str, field_b: float, eigensolver: str) -> dict:
     from mqm_fem.mesh import load_mesh
-    from mqm_fem.schrodinger import solve_schrodinger
+    from mqm_fem.quantum.schrodinger import solve_schrodinger
     from mqm_fem.units import HBAR, Q
 
     dom = load_mesh(mesh_path, length_unit="um")

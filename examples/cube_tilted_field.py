@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mqm_fem import geometry
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import HBAR, Q
 
 B_SCALED = 8.0

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from mqm_fem import geometry
-from mqm_fem.nucleation import THETA0
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.nucleation import THETA0
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import HBAR, Q
 
 

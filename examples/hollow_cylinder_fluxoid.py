@@ -54,7 +54,7 @@ def main(outdir="out") -> list[float]:
               f"m' = {solution.field_data['magnetic_moment']:.4e} A·m")
         try:
             solution.write(outdir / f"hollow_cylinder_n{n}.vtu")
-        except ImportError:  # mqm_fem.export not available
+        except ImportError:  # mqm_fem.io not available
             pass
     return errors
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from mqm_fem import geometry
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import HBAR, Q
 
 RADIUS_UM = 1.0

@@ -3,7 +3,7 @@
 Ring of mean radius R = 1 µm and width w = 0.1 µm, natural boundary conditions. For w ≪ R,
 ε₀ ≈ min_n (n − Φ/Φ₀)²/R² (L₀ = 1 µm) with corrections O(w²): periodic in the flux with period
 Φ₀, minima at integer fluxoid n, which is the phase winding around the hole. The transition
-temperature follows T_c(Φ)/T_c0 = 1 − (ξ₀/L₀)²ε₀ (see mqm_fem.nucleation.phase_boundary).
+temperature follows T_c(Φ)/T_c0 = 1 − (ξ₀/L₀)²ε₀ (see mqm_fem.quantum.nucleation.phase_boundary).
 
 Run:  python examples/little_parks_ring.py [output_dir]   (default ./out; writes
 little_parks_ring.png with ε₀ and the thin-ring formula versus Φ/Φ₀)
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mqm_fem import geometry
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import PHI0
 
 R_IN, R_OUT = 0.95, 1.05  # µm

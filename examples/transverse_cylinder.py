@@ -43,7 +43,7 @@ def main(outdir="out") -> float:
           f"angle {np.degrees(np.arctan2(moment[1], moment[0])):.3f}° (field at {ANGLE}°)")
     try:
         solution.write(outdir / "transverse_cylinder.vtu")
-    except ImportError:  # mqm_fem.export not available
+    except ImportError:  # mqm_fem.io not available
         pass
     return error
 

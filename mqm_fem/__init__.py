@@ -18,7 +18,6 @@ Public API
 * errors: every refusal is a :class:`MqmFemError`
 """
 
-from . import geometry
 from .errors import (
     MeshError,
     MqmFemError,
@@ -27,19 +26,20 @@ from .errors import (
     RegionNotFoundError,
     SolverError,
 )
-from .export import read_vtu, write_pvd, write_series, write_vtu
-from .gauge import gauge_transform
+from .io import read_vtu, write_pvd, write_series, write_vtu
 from .london import LondonSolution, solve_london
-from .mesh import Domain, domain_from_skfem, load_mesh
-from .nucleation import (
+from .mesh import Domain, domain_from_skfem, geometry, load_mesh
+from .quantum import (
     NucleationResult,
     PhaseBoundary,
+    SchrodingerSolution,
     coherence_length,
+    gauge_transform,
     hc3_over_hc2,
     nucleation_field,
     phase_boundary,
+    solve_schrodinger,
 )
-from .schrodinger import SchrodingerSolution, solve_schrodinger
 from .units import HBAR, MU0, PHI0
 
 __version__ = "0.1.0"

@@ -60,7 +60,7 @@ def _progress(message: str) -> None:
 
 # -- mesh -----------------------------------------------------------------------------------
 def _add_mesh(sub, common):
-    from .geometry import GEOMETRIES
+    from .mesh.geometry import GEOMETRIES
 
     p = sub.add_parser("mesh", parents=[common],
                        help="generate a gmsh mesh from the geometry library",
@@ -207,7 +207,7 @@ def _run_london(args):
 
 
 def _check_output(path, suffix):
-    from .export import _check_suffix
+    from .io.vtk import _check_suffix
 
     return _check_suffix(path, suffix, "--output")
 
@@ -240,7 +240,7 @@ def _add_schrodinger(sub, common):
 
 def _run_schrodinger(args):
     from .mesh import load_mesh
-    from .schrodinger import solve_schrodinger
+    from .quantum.schrodinger import solve_schrodinger
 
     out = _check_output(args.output, ".vtu")
     domain = load_mesh(args.mesh, length_unit=args.length_unit)
@@ -251,7 +251,7 @@ def _run_schrodinger(args):
                                  eigensolver=args.eigensolver)
     print(solution.summary())
     if args.xi is not None:
-        from .nucleation import nucleation_field
+        from .quantum.nucleation import nucleation_field
 
         _progress("root-finding the nucleation field ...")
         field = np.asarray(solution.applied_field, dtype=float)
@@ -289,7 +289,7 @@ def _add_nucleation(sub, common):
 
 def _run_nucleation(args):
     from .mesh import load_mesh
-    from .nucleation import phase_boundary
+    from .quantum.nucleation import phase_boundary
     from .units import parse_vector
 
     out = _check_output(args.output, ".csv")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from mqm_fem.cli import main
-from mqm_fem.export import read_sidecar, read_vtu
-from mqm_fem.geometry import GEOMETRIES
+from mqm_fem.io.vtk import read_sidecar, read_vtu
+from mqm_fem.mesh.geometry import GEOMETRIES
 from mqm_fem.units import MU0, PHI0
 
 MESHES = Path(__file__).resolve().parents[1] / "meshes"

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from mqm_fem.eigen import available_memory, estimate_factor_memory, lowest_eigenpairs
 from mqm_fem.errors import SolverError
+from mqm_fem.linalg.eigen import lowest_eigenpairs
+from mqm_fem.linalg.memory import available_memory, estimate_factor_memory
 
 
 def _laplacian_2d(n):

@@ -1,4 +1,4 @@
-"""VTK export (physics.md §3): .vtu/.pvd written by mqm_fem.export, read back with pyvista and,
+"""VTK export (physics.md §3): .vtu/.pvd written by mqm_fem.io, read back with pyvista and,
 when installed, with ParaView's own pvbatch.
 
 Reference values are computed independently from the scikit-fem mesh (element areas/volumes and
@@ -22,7 +22,7 @@ import skfem
 
 import mqm_fem
 from mqm_fem import ParameterError
-from mqm_fem.export import read_sidecar, read_vtu, sidecar_path, write_pvd, write_series, write_vtu
+from mqm_fem.io.vtk import read_sidecar, read_vtu, sidecar_path, write_pvd, write_series, write_vtu
 from mqm_fem.mesh import element_measures
 
 UM = 1e-6
@@ -220,7 +220,7 @@ def test_read_vtu_refuses_garbage(tmp_path):
 
 def test_vtu_write_is_atomic(half_disk, tmp_path, monkeypatch):
     """An error while writing leaves no partial file and keeps an older file intact."""
-    from mqm_fem import export
+    from mqm_fem.io import vtk as export
 
     target = tmp_path / "result.vtu"
     write_vtu(target, half_disk, point_data={"f": np.zeros(half_disk.mesh.nvertices)})

@@ -14,9 +14,9 @@ import skfem
 from skfem.helpers import dot
 
 from mqm_fem.errors import ParameterError
-from mqm_fem.gauge import gauge_transform, uniform_field_potential, vertex_vector_potential
 from mqm_fem.mesh import domain_from_skfem
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.gauge import gauge_transform, uniform_field_potential, vertex_vector_potential
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import HBAR, Q
 
 L0 = 1e-6

@@ -301,7 +301,7 @@ def test_semidefinite_system_cg_and_regularised(tmp_path):
     from skfem import Basis, BilinearForm, ElementTetN0
     from skfem.helpers import curl, dot
 
-    from mqm_fem.solvers import discrete_gradient
+    from mqm_fem.fem.nedelec import discrete_gradient
 
     dom = sphere_domain(tmp_path / "small.msh", 1.0, 2.5, 0.3, 0.3, h_far=0.5)
     mesh = dom.mesh
@@ -440,7 +440,7 @@ def test_box_truncation_without_image(tmp_path):
 # examples
 # ----------------------------------------------------------------------------------------------
 def _check_vtu(path):
-    from mqm_fem.export import read_vtu
+    from mqm_fem.io.vtk import read_vtu
 
     grid = read_vtu(path)
     for name in ("A", "B", "J"):

@@ -10,7 +10,7 @@ import pytest
 
 from mqm_fem import geometry
 from mqm_fem.errors import ParameterError
-from mqm_fem.nucleation import (
+from mqm_fem.quantum.nucleation import (
     THETA0,
     coherence_length,
     hc3_over_hc2,
@@ -18,7 +18,7 @@ from mqm_fem.nucleation import (
     phase_boundary,
     upper_critical_field,
 )
-from mqm_fem.schrodinger import solve_schrodinger
+from mqm_fem.quantum.schrodinger import solve_schrodinger
 from mqm_fem.units import PHI0
 
 

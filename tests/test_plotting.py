@@ -1,4 +1,4 @@
-"""PNG pictures without a display (mqm_fem.plotting): the image must exist and show the field
+"""PNG pictures without a display (mqm_fem.io.plotting): the image must exist and show the field
 (many colours, and the field's gradient visible as a colour difference across the picture)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from matplotlib.image import imread
 
 import mqm_fem
 from mqm_fem import ParameterError
-from mqm_fem.export import write_vtu
-from mqm_fem.plotting import plot_field, plot_profile
+from mqm_fem.io.plotting import plot_field, plot_profile
+from mqm_fem.io.vtk import write_vtu
 
 
 def _colours(path):
@@ -85,7 +85,7 @@ def test_plot_profile(tmp_path):
 
 def test_plot_field_falls_back_to_matplotlib(half_disk, tmp_path, monkeypatch):
     """When VTK cannot render (no display, no EGL/OSMesa) 'auto' still produces the picture."""
-    from mqm_fem import plotting
+    from mqm_fem.io import plotting
 
     print(f"off-screen pyvista rendering available here: {plotting._pyvista_can_render()}")
     calls = []

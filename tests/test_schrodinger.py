@@ -1,4 +1,4 @@
-"""Validation of mqm_fem.schrodinger against the references of physics.md §2.
+"""Validation of mqm_fem.quantum.schrodinger against the references of physics.md §2.
 
 Units: meshes in µm with L₀ = 1 µm, so the scaled field b = 1 is B₁ = ħ/(qL₀²) ≈ 0.33 mT.
 Each validation prints its observed errors and fits a convergence order (log-log slope).
@@ -13,7 +13,7 @@ import skfem
 from mqm_fem import geometry
 from mqm_fem.errors import ParameterError, RegionNotFoundError, SolverError
 from mqm_fem.mesh import domain_from_skfem
-from mqm_fem.schrodinger import SchrodingerSolution, parse_bc, solve_schrodinger
+from mqm_fem.quantum.schrodinger import SchrodingerSolution, parse_bc, solve_schrodinger
 from mqm_fem.units import HBAR, Q
 
 J01 = 2.404825557695773
@@ -151,7 +151,7 @@ def test_winding_sign_and_vortex_count_disk():
 
 
 def test_write_and_fields(tmp_path):
-    from mqm_fem.export import read_sidecar
+    from mqm_fem.io.vtk import read_sidecar
 
     d = geometry.disk(1.0, h=0.2)
     sol = solve_schrodinger(d, "1 mT", k=2, superfluid_density=1e27)
@@ -300,7 +300,7 @@ def test_example_cube_tilted_field(tmp_path, example):
 
 def test_ring_export_has_fluxoid_and_drops_hole(tmp_path):
     """The meshed hole is not part of Ω_s: ψ lives on the superconductor sub-mesh only."""
-    from mqm_fem.export import read_sidecar
+    from mqm_fem.io.vtk import read_sidecar
 
     d = geometry.annulus(0.5, 1.0, h=0.15)
     sol = solve_schrodinger(d, 4 * B1, k=2)
@@ -342,12 +342,12 @@ def test_london_like_vertex_potential_on_domain_with_vacuum():
 
 
 # ---------------------------------------------------------------------------------------------
-# eigen-solver choice (mqm_fem.eigen)
+# eigen-solver choice (mqm_fem.linalg.eigen)
 def test_eigensolvers_agree_with_field(monkeypatch):
     """Shift-invert ARPACK (nested-dissection SuperLU) and AMG-preconditioned LOBPCG give the
     same spectrum on a disk in a field (complex Hermitian K), natural and Dirichlet BC; the
     geometric nested dissection (used without pymetis) gives the same as METIS."""
-    import mqm_fem.eigen
+    import mqm_fem.linalg.ordering
 
     d = geometry.disk(1.0, h=0.12)
     for bc in (None, "dirichlet"):
@@ -363,7 +363,7 @@ def test_eigensolvers_agree_with_field(monkeypatch):
         # same ground state up to a phase (normalised identically: max|ψ| = 1, real there)
         assert np.allclose(s1.density[0], s2.density[0], atol=1e-5)
     with monkeypatch.context() as mp:
-        mp.setattr(mqm_fem.eigen, "metis_order", lambda A: None)
+        mp.setattr(mqm_fem.linalg.ordering, "metis_order", lambda A: None)
         s4 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
     assert s4.info["ordering"] == "nested-dissection"
     s5 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
@@ -395,7 +395,7 @@ def test_unknown_eigensolver_refused(small_disk):
 def test_nested_dissection_is_a_fill_reducing_permutation():
     from scipy.sparse.linalg import splu
 
-    from mqm_fem.eigen import nested_dissection
+    from mqm_fem.linalg.ordering import nested_dissection
 
     m = skfem.MeshTri.init_tensor(np.linspace(0, 1, 61), np.linspace(0, 1, 61))
     basis = skfem.Basis(m, skfem.ElementTriP2())

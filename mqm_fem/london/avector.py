@@ -36,7 +36,7 @@ the kernel of the matrix. The screening load vanishes on that kernel (χ_s λ⁻
 everywhere); an external current load is made consistent by removing its kernel part (which a
 divergence-free J_ext that does not flow into the superconductors does not have,
 :func:`_consistent_load`). The consistent singular system is solved by CG (AMS-preconditioned,
-or Jacobi with ``solver="cg"``) or by the ε-regularised direct solve of :mod:`mqm_fem.solvers`;
+or Jacobi with ``solver="cg"``) or by the ε-regularised direct solve of :mod:`mqm_fem.linalg`;
 B = ∇×A, J and the moment do not depend on the kernel part, and the regularisation changes the
 moment by ~1e-11 of the discretisation error (``test_semidefinite_system_cg_and_regularised``).
 A in vacuum is defined up to that gradient gauge.
@@ -64,7 +64,7 @@ Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI):
   ``tests/test_london_3d.py::test_energy_identity``.
 
 Implementation: K, the load and all derived quantities use the closed-form Whitney element
-formulas of :class:`mqm_fem.solvers.NedelecTet` (exact; no skfem basis arrays), so a 1M-unknown
+formulas of :class:`mqm_fem.fem.nedelec.NedelecTet` (exact; no skfem basis arrays), so a 1M-unknown
 problem assembles in seconds; ``info["timings"]`` splits the wall time into assembly,
 solve (AMS set-up + CG) and post-processing (``benchmarks/london_sphere.py``).
 
@@ -78,9 +78,8 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from ..errors import MeshError, ParameterError, SolverError
+from ..errors import MeshError, ParameterError
 from ..mesh import Domain
 from ..units import MU0, parse_vector
 from .common import (
@@ -130,7 +129,7 @@ def solve_a_formulation(domain: Domain, penetration_depth, applied_field, *,
         B_u = −μ₀ m_box/(2πL³) of the B·n = 0 wall is removed from the moment
         (:func:`image_corrected_moment`). ``"none"``: the moment of the box problem.
     solver : {"auto", "direct", "ams-cg", "cg"}
-        ``"direct"``/``"ams-cg"``: :func:`mqm_fem.solvers.solve_curl_curl` (ε-regularised LU;
+        ``"direct"``/``"ams-cg"``: :func:`mqm_fem.linalg.solve_curl_curl` (ε-regularised LU;
         AMS-preconditioned CG on the singular system); ``"cg"``: Jacobi-preconditioned CG on the
         singular system; ``"auto"``: direct for small systems, AMS-CG above
         ``solvers.DIRECT_LIMIT`` unknowns with Jacobi-CG as fallback.
@@ -166,7 +165,7 @@ def solve_a_formulation(domain: Domain, penetration_depth, applied_field, *,
 
     # -- assembly: closed-form Whitney element matrices (solvers.NedelecTet; identical to
     # skfem's ElementTetN0 quadrature assembly to round-off, ≈5x faster, no basis arrays)
-    from ..solvers import NedelecTet
+    from ..fem.nedelec import NedelecTet
 
     ned = NedelecTet(mesh)  # also builds mesh.edges / mesh.t2e (fast) for the skfem bases
     sigma = np.zeros(mesh.nelements)
@@ -396,7 +395,8 @@ def _consistent_load(basis, load, sc, outer):
     from skfem import BilinearForm
     from skfem.helpers import dot
 
-    from ..solvers import discrete_gradient, solve_spd
+    from ..fem.nedelec import discrete_gradient
+    from ..linalg.linear import solve_spd
 
     mesh = basis.mesh
     nv = mesh.nvertices
@@ -452,68 +452,15 @@ def _spherical_outer_boundary(mesh, outer):
 # linear solve and projections (shared with bfield)
 # ----------------------------------------------------------------------------------------------
 def _solve_curl_curl(K, f, basis, dirichlet, *, tol=1e-10, method="auto", x_dirichlet=None):
-    """Solve K x = f with x[dirichlet] = x_dirichlet (default 0); returns (x, info).
+    """Solve K x = f with x[dirichlet] = x_dirichlet (default 0) by
+    :func:`mqm_fem.linalg.solve_curl_curl` (its ``auto`` policy); returns (x, info)."""
+    from ..linalg.linear import solve_curl_curl
 
-    The one place where the linear solver is chosen. ``method``: ``"direct"`` or ``"ams-cg"``
-    of :func:`mqm_fem.solvers.solve_curl_curl`; ``"cg"``, Jacobi-preconditioned CG on the
-    (possibly singular, consistent) condensed system; ``"auto"``: direct up to
-    ``solvers.DIRECT_LIMIT`` unknowns, AMS-CG above, and Jacobi-CG if AMS-CG does not converge
-    (recorded in ``info["fallback"]``).
-    """
-    from skfem import condense
-
-    from .. import solvers
-
-    n = basis.N
-    x = np.zeros(n)
+    x0 = np.zeros(basis.N)
     if x_dirichlet is not None:
-        x[dirichlet] = x_dirichlet
-    free = np.setdiff1d(np.arange(n), dirichlet)
-    Kc, fc = condense(K, f, x=x, D=dirichlet, expand=False)
-    if not np.any(fc):
-        return x, {"method": "none (zero load)", "iterations": 0}
-    if method not in ("auto", "direct", "ams-cg", "cg"):
-        raise ParameterError(f"solver: {method!r} is not one of 'auto', 'direct', 'ams-cg', 'cg'")
-    info = {}
-    if method == "auto":
-        method = "direct" if len(free) <= solvers.DIRECT_LIMIT else "ams-cg"
-        if method == "ams-cg":
-            try:
-                xf, info = solvers.solve_curl_curl(Kc, fc, basis, free_dofs=free,
-                                                   method="ams-cg", tol=tol, maxiter=150)
-            except SolverError as err:
-                info = {"fallback": f"AMS-CG failed ({err}); Jacobi-CG used"}
-                method = "cg"
-            else:
-                method = None
-    if method == "cg":
-        xf, cg_info = _jacobi_cg(Kc, fc, tol)
-        info = {**info, **cg_info}
-    elif method is not None:
-        xf, info = solvers.solve_curl_curl(Kc, fc, basis, free_dofs=free, method=method,
-                                           tol=tol)
-    x[free] = xf
-    return x, dict(info)
-
-
-def _jacobi_cg(Kc, fc, tol):
-    d = Kc.diagonal()
-    d[d == 0] = 1.0
-    pre = sp.diags(1.0 / d)
-    count = [0]
-
-    def callback(_):
-        count[0] += 1
-
-    xf, status = spla.cg(Kc, fc, rtol=tol, atol=0.0, M=pre, maxiter=20 * Kc.shape[0],
-                         callback=callback)
-    res = np.linalg.norm(fc - Kc @ xf) / np.linalg.norm(fc)
-    if status != 0:
-        raise SolverError(
-            f"CG did not converge ({count[0]} iterations, relative residual {res:.2e}); "
-            "use solver='auto' (AMS-preconditioned CG) or a coarser mesh"
-        )
-    return xf, {"method": "jacobi-cg", "iterations": count[0], "residual": res}
+        x0[dirichlet] = x_dirichlet
+    free = np.setdiff1d(np.arange(basis.N), dirichlet)
+    return solve_curl_curl(K, f, basis, free_dofs=free, method=method, tol=tol, x0=x0)
 
 
 def _dot(a, b, axis=-1):

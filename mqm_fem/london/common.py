@@ -185,7 +185,7 @@ class LondonSolution:
 
     def write(self, path) -> Path:
         """Write a ``.vtu`` for ParaView with arrays ``A``/``B``/``J``/``region`` and field data."""
-        from ..export import write_vtu
+        from ..io.vtk import write_vtu
 
         fd = dict(self.field_data)
         fd["penetration_depth"] = np.array(list(self.penetration_depth.values()), dtype=float)

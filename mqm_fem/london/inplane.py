@@ -363,7 +363,7 @@ def _outer_facets(domain, names) -> np.ndarray:
 
 
 def _factorize(A):
-    from ..solvers import factorized
+    from ..linalg.linear import factorized
 
     return factorized(A, what="solve_in_plane", dim=2)
 

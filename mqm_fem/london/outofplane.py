@@ -108,13 +108,13 @@ def solve_out_of_plane(domain: Domain, penetration_depth, applied_field, *, supe
         superconductor. Outer facets left out carry the natural condition ∂_nB_z = 0 (no
         current through them: a slab cut out of an infinite one).
     solver, tol
-        Passed to :func:`mqm_fem.solvers.solve_spd` (``"auto"``, ``"direct"``, ``"amg-cg"``).
+        Passed to :func:`mqm_fem.linalg.solve_spd` (``"auto"``, ``"direct"``, ``"amg-cg"``).
     """
     start = time.perf_counter()
     from skfem import Basis, BilinearForm
     from skfem.helpers import dot, grad
 
-    from ..solvers import solve_spd
+    from ..linalg.linear import solve_spd
 
     check_2d(domain, "solve_out_of_plane")
     element = lagrange_element(order)

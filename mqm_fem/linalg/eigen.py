@@ -1,6 +1,6 @@
 r"""Lowest eigenpairs of the generalised Hermitian eigenproblem :math:`Kx = \varepsilon Mx`.
 
-Used by :func:`mqm_fem.schrodinger.solve_schrodinger` (physics.md §2): :math:`K` is the complex
+Used by :func:`mqm_fem.quantum.schrodinger.solve_schrodinger`: :math:`K` is the complex
 Hermitian, positive semidefinite matrix of
 :math:`\int(\nabla - ia)\psi\cdot\overline{(\nabla - ia)w} + v\psi\bar w\,dx` (+ Robin terms),
 :math:`M` the real SPD mass matrix :math:`\int\psi\bar w\,dx`; both in scaled units
@@ -58,132 +58,13 @@ from scipy.sparse.linalg import (
     splu,
 )
 
-from .errors import ParameterError, SolverError
+from ..errors import ParameterError, SolverError
+from .memory import available_memory, estimate_factor_memory
+from .ordering import fill_reducing_order
 
-__all__ = ["EIGENSOLVERS", "available_memory", "estimate_factor_memory", "fill_reducing_order",
-           "lowest_eigenpairs", "metis_order",
-           "nested_dissection"]
+__all__ = ["EIGENSOLVERS", "lowest_eigenpairs"]
 
 EIGENSOLVERS = ("auto", "shift-invert", "lobpcg")
-
-#: Largest part left unsplit by :func:`nested_dissection` (48 measured best of 16/48/64/256 on
-#: 2D P2 meshes: smaller leaves give less fill but more, smaller supernodes).
-ND_LEAF = 48
-
-
-def nested_dissection(A, coords, leaf: int = ND_LEAF) -> np.ndarray:
-    """Fill-reducing elimination order of the symmetric sparsity graph of ``A`` (n × n).
-
-    Geometric nested dissection: the nodes (coordinates ``coords``, shape (dim, n), any length
-    unit) are split recursively at the median of the longest bounding-box axis of each part;
-    the nodes of the upper half that are coupled (a nonzero of ``A``) to the lower half form the
-    separator. Parts with at most ``leaf`` nodes are not split. Returned permutation ``perm``:
-    ``A[perm][:, perm]`` lists the leaves first, then the separators from the deepest level to
-    the top one, so each separator is eliminated after both parts it separates.
-    """
-    A = sp.coo_matrix(A)
-    n = A.shape[0]
-    coords = np.asarray(coords, dtype=float).reshape(-1, n)
-    upper = A.row < A.col  # the pattern is symmetric: one entry per edge
-    itype = np.int32 if n < 2**31 - 1 else np.int64
-    ri, ci = A.row[upper].astype(itype), A.col[upper].astype(itype)
-    # invariant: (ri, ci) lists the edges inside one part between not-yet-ordered nodes
-    part = np.zeros(n, dtype=np.int64)
-    sep_level = np.full(n, -1, dtype=np.int64)
-    active = np.ones(n, dtype=bool)
-    level = 0
-    while True:
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        p = part[idx]
-        counts = np.bincount(p)
-        if counts.max() <= leaf:
-            break
-        by_part = np.argsort(p, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(counts)])
-        nonempty = counts > 0
-        ext = np.zeros((coords.shape[0], counts.size))
-        for d in range(coords.shape[0]):
-            c = coords[d, idx[by_part]]
-            s = starts[:-1][nonempty]
-            ext[d, nonempty] = np.maximum.reduceat(c, s) - np.minimum.reduceat(c, s)
-        axis = np.argmax(ext, axis=0)[p]
-        key = coords[axis, idx]
-        o = np.lexsort((key, p))
-        rank = np.arange(idx.size) - starts[p[o]]
-        side = np.empty(idx.size, dtype=np.int64)
-        side[o] = rank >= counts[p[o]] // 2
-        split = counts[p] > leaf
-        part[idx] = 2 * p + np.where(split, side, 0)
-        pr, pc = part[ri], part[ci]
-        cut = pr != pc
-        sep = np.unique(np.where(pr[cut] > pc[cut], ri[cut], ci[cut]))  # upper-half nodes
-        sep_level[sep] = level
-        active[sep] = False
-        keep = ~cut & active[ri] & active[ci]
-        ri, ci = ri[keep], ci[keep]
-        level += 1
-    rank_key = np.where(sep_level < 0, -1, level - sep_level)  # leaves, then deepest separators
-    return np.lexsort((part, rank_key))
-
-
-def metis_order(A) -> np.ndarray | None:
-    """METIS nested-dissection order of the graph of ``A`` (``pymetis``), None if absent."""
-    try:
-        import pymetis
-    except ImportError:
-        return None
-    G = sp.csr_matrix(A, copy=True)
-    G.setdiag(0)
-    G.eliminate_zeros()
-    G = sp.csr_matrix((G + G.T).astype(bool))  # symmetric pattern, no self-loops
-    if hasattr(pymetis, "CSRAdjacency"):  # pymetis >= 2025.2
-        perm, _ = pymetis.nested_dissection(pymetis.CSRAdjacency(G.indptr, G.indices))
-    else:  # pragma: no cover
-        perm, _ = pymetis.nested_dissection(xadj=G.indptr, adjncy=G.indices)
-    return np.asarray(perm, dtype=np.int64)
-
-
-def fill_reducing_order(A, coords=None):
-    """``(perm, name)``: METIS nested dissection if ``pymetis`` is installed, else the geometric
-    :func:`nested_dissection` when ``coords`` are given, else ``(None, "COLAMD")`` (SuperLU's
-    own column ordering)."""
-    perm = metis_order(A)
-    if perm is not None:
-        return perm, "metis"
-    if coords is not None:
-        return nested_dissection(A, coords), "nested-dissection"
-    return None, "COLAMD"
-
-
-def estimate_factor_memory(K, dim: int) -> int:
-    r"""Safe-side estimate (bytes) of the memory of a nested-dissection SuperLU factorisation of
-    K − σM. Fill model: 2D :math:`12\,n\log_2 n` entries (measured: METIS 5.8, geometric ND
-    10.4 × n log₂n at 197k P2 unknowns), 3D :func:`mqm_fem.solvers.estimate_direct_memory`'s
-    :math:`0.2\,\mathrm{nnz}\,n^{2/3}`; 16 bytes per real, 24 per complex entry (value,
-    index, workspace)."""
-    from .solvers import estimate_direct_memory
-
-    per_entry = 24 if np.iscomplexobj(K) else 16
-    return int(estimate_direct_memory(K, dim) * per_entry / 16)
-
-
-def available_memory() -> int:
-    """Bytes of physical memory available now (Linux ``/proc/meminfo``; else total)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        import os
-
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 8 * 2**30
 
 
 def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coords=None,

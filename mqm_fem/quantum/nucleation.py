@@ -1,7 +1,7 @@
 """Nucleation of superconductivity: the linearised Ginzburg–Landau phase boundary (physics.md §2).
 
 Superconductivity nucleates where the lowest eigenvalue of the gauge-covariant Schrödinger
-operator (scaled, :func:`mqm_fem.schrodinger.solve_schrodinger`) reaches
+operator (scaled, :func:`mqm_fem.quantum.schrodinger.solve_schrodinger`) reaches
 
     ε₀(b) = (L₀/ξ(T))²,        ξ(T) = ξ₀/√(1 − T/T_c),   b = 2πBL₀²/Φ₀.
 
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from .errors import ParameterError, SolverError
-from .mesh import Domain
+from ..errors import ParameterError, SolverError
+from ..mesh import Domain
+from ..units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_vector
 from .schrodinger import lowest_eigenvalue
-from .units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_vector
 
 THETA0 = 0.5901061249
 """de Gennes' Θ₀: the half-plane ground state ε₀ = Θ₀b with a natural boundary."""
@@ -108,7 +108,7 @@ def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=Non
     domain : Domain
     coherence_length : length
         ξ at the temperature of interest (see :func:`coherence_length`).
-    bc : boundary conditions as in :func:`~mqm_fem.schrodinger.solve_schrodinger` (default
+    bc : boundary conditions as in :func:`~mqm_fem.quantum.schrodinger.solve_schrodinger` (default
         natural: superconductor/insulator, giving B_c3).
     direction : 3-vector, optional
         Field direction (3D; 2D is along z).
@@ -191,8 +191,8 @@ class PhaseBoundary:
         the paths."""
         from pathlib import Path
 
-        from .export import _atomic_write, _check_suffix
-        from .plotting import plot_profile
+        from ..io.plotting import plot_profile
+        from ..io.vtk import _atomic_write, _check_suffix
 
         path = _check_suffix(path, ".csv", "path")
         rows = ["B_T,b,eps0,Tc_over_Tc0"] + [

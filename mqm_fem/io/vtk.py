@@ -36,8 +36,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .errors import MeshError, MqmFemWarning, ParameterError
-from .mesh import Domain
+from ..errors import MeshError, MqmFemWarning, ParameterError
+from ..mesh import Domain
 
 RESERVED_CELL_ARRAY = "region"
 SIDECAR_FORMAT = "mqm_fem-vtu-sidecar-1"

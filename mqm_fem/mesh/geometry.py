@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MeshError, ParameterError
-from .mesh import Domain, load_mesh
-from .units import parse_length
+from ..errors import MeshError, ParameterError
+from ..units import parse_length
+from .domain import Domain, load_mesh
 
 __all__ = [
     "GEOMETRIES", "annulus", "box", "circle_in_box", "cross_section_in_box", "cube_in_box",

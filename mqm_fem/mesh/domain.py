@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import skfem
 
-from .errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
-from .units import parse_length
+from ..errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
+from ..units import parse_length
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
 DEFAULT_REGION = "domain"

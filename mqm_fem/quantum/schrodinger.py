@@ -49,16 +49,16 @@ from scipy.constants import e as E_CHARGE
 from skfem import BilinearForm, LinearForm
 from skfem.helpers import dot
 
-from .eigen import EIGENSOLVERS, lowest_eigenpairs
-from .errors import ParameterError, SolverError
+from ..errors import ParameterError, SolverError
+from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
+from ..mesh import Domain, element_measures
+from ..units import HBAR, M, Q, parse_length, parse_quantity, parse_vector
 from .gauge import (
     check_potential_values,
     uniform_field_potential,
     uniform_field_vector,
     vertex_vector_potential,
 )
-from .mesh import Domain, element_measures
-from .units import HBAR, M, Q, parse_length, parse_quantity, parse_vector
 
 BC_KINDS = ("natural", "dirichlet", "robin")
 
@@ -220,7 +220,7 @@ class SchrodingerSolution:
         field data ``eigenvalues`` (scaled ε), ``energies`` (J), ``energies_eV``,
         ``length_scale`` (m), ``applied_field`` (T) and, in 2D, ``winding_<hole boundary>``
         (the fluxoid of each mode around each hole)."""
-        from .export import write_vtu
+        from ..io.vtk import write_vtu
 
         jsu = "A/m^2" if self.superfluid_density is not None else "A*m"
         units = {"eigenvalues": "1 (epsilon = 2 m L0^2 E / hbar^2)", "energies": "J",
@@ -298,7 +298,7 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
         ``"shift-invert"``: ARPACK on (K − σM)⁻¹M with a nested-dissection SuperLU
         factorisation; ``"lobpcg"``: LOBPCG with a pyamg smoothed-aggregation preconditioner
         (memory O(n), slower here); ``"auto"`` = shift-invert, the faster at all measured sizes
-        (:mod:`mqm_fem.eigen`, ``benchmarks/eigen_disk.py``). Timings go to ``info``
+        (:mod:`mqm_fem.linalg.eigen`, ``benchmarks/eigen_disk.py``). Timings go to ``info``
         (``time_assembly_s``, ``time_factor_s``, ``time_eigen_s``).
 
     Raises

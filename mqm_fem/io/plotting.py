@@ -7,7 +7,7 @@ rendering works (without a display some VTK builds abort instead of raising). If
 unavailable, fails or yields a blank image it uses a virtual X server when pyvista offers
 ``start_xvfb`` and ``Xvfb`` is installed, and otherwise falls back to matplotlib: ``tripcolor``
 of the triangles in 2D, of a plane slice in 3D. The arrays, names and units are
-the ones :func:`mqm_fem.export.write_vtu` writes (physics.md §3), so a picture shows exactly what
+the ones :func:`mqm_fem.io.write_vtu` writes (physics.md §3), so a picture shows exactly what
 ParaView would. Tested in ``tests/test_plotting.py``.
 """
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
-from .export import _check_suffix
-from .mesh import Domain
+from ..errors import ParameterError
+from ..mesh import Domain
+from .vtk import _check_suffix
 
 BACKENDS = ("auto", "pyvista", "matplotlib")
 _AXES = {"x": 0, "y": 1, "z": 2}
@@ -170,7 +170,7 @@ def plot_profile(x, y, path_png, *, labels=None, xlabel="", ylabel="", title=Non
         ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    from .export import _atomic_write  # temp file + rename: never a half-written PNG
+    from .vtk import _atomic_write  # temp file + rename: never a half-written PNG
 
     _atomic_write([(path_png, lambda tmp: fig.savefig(tmp, format="png"))])
     return path_png
@@ -181,7 +181,7 @@ def _as_grid(source, point_data, cell_data, units):
     """(pyvista grid in metres, units dict) from any accepted source."""
     import pyvista as pv
 
-    from .export import _build, read_sidecar, read_vtu
+    from .vtk import _build, read_sidecar, read_vtu
 
     if isinstance(source, (str, Path)):
         grid = read_vtu(source)

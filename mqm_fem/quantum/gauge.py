@@ -26,8 +26,8 @@ import dataclasses
 
 import numpy as np
 
-from .errors import ParameterError
-from .units import HBAR, Q, parse_quantity, parse_vector
+from ..errors import ParameterError
+from ..units import HBAR, Q, parse_quantity, parse_vector
 
 GAUGES = ("symmetric", "landau")
 
@@ -196,7 +196,7 @@ def gauge_transform(solution_or_psi, chi, *, points=None, vector_potential=None,
 
     Returns
     -------
-    For a solution: a new :class:`~mqm_fem.schrodinger.SchrodingerSolution` whose modes are
+    For a solution: a new :class:`~mqm_fem.quantum.schrodinger.SchrodingerSolution` whose modes are
     ψe^{iχ} (derived fields recomputed with A' = A + (ħ/q)∇χ, so J_s is unchanged). For an array:
     ``psi * exp(i χ(points))``, or the pair ``(psi', A')`` when ``vector_potential`` is given.
     """

@@ -1,0 +1,340 @@
+r"""Linear solvers for the curl-curl systems of the 3D London problem and for scalar H1 problems.
+
+Curl-curl systems (physics.md §1a/§1b)
+--------------------------------------
+Lowest-order Nédélec (``ElementTetN0``) discretisation of
+
+.. math::  (\nabla\times A, \nabla\times v) + (\sigma A, v) = \ell(v), \qquad n\times A = 0
+           \text{ on the Dirichlet boundary},
+
+gives :math:`K = C + M_\sigma` with :math:`C_{ij} = (\nabla\times\varphi_j, \nabla\times\varphi_i)`
+over the whole mesh and :math:`(M_\sigma)_{ij} = (\sigma\varphi_j, \varphi_i)`, where
+:math:`\sigma = \lambda^{-2}` (mesh units⁻²) in the superconductor and :math:`\sigma = 0` (or a
+tiny ε) in vacuum. With σ = 0 the vacuum block is only positive *semi*definite: its kernel is
+:math:`\{\nabla p : p \in P_1,\ p = 0 \text{ outside the vacuum}\}`. The London right-hand side
+:math:`-(\sigma A_a, v)` vanishes on that kernel (consistent), so the system has solutions that
+differ only by vacuum gradients (a gauge freedom: B = ∇×A is unique).
+
+:func:`solve_curl_curl` offers
+
+* ``"direct"`` — sparse LU (SuperLU) of :math:`K + \varepsilon M` with the Nédélec mass matrix
+  :math:`M` over the whole mesh and :math:`\varepsilon` = ``regularization`` × (mean diagonal of
+  K / mean diagonal of M) (default 1e-12). On a consistent right-hand side this selects the
+  solution that is M-orthogonal to the vacuum gradients (a discrete Coulomb gauge); the
+  perturbation of the physical part (superconducting edges, curl everywhere) is linear in ε:
+  ``tests/test_solvers.py::test_direct_and_ams_agree`` measures 1.5e-9 relative for
+  regularization = 1e-10 and 1.5e-7 for 1e-8, so ≈ 1.5e-11 at the default, far below any
+  discretisation error. LU of the semidefinite K without the shift fails or returns noise, so
+  the shift is always applied.
+* ``"ams-cg"`` — conjugate gradients on the *unregularised* K, preconditioned by the
+  Hiptmair–Xu auxiliary-space (AMS) preconditioner built from
+
+  - the discrete gradient :math:`G` (edges × vertices, :func:`discrete_gradient`),
+  - the Nédélec interpolation :math:`\Pi` of continuous vector P1 fields
+    (edges × 3·vertices, :func:`nedelec_interpolation`),
+  - pyamg smoothed-aggregation V-cycles on the Galerkin auxiliary matrices :math:`G^T K G` (the
+    σ-weighted vertex Laplacian; vertices where it vanishes — pure σ = 0 vacuum — are dropped:
+    their gradients span the kernel of K, which a consistent right-hand side never excites, so
+    no shift is needed anywhere) and :math:`\Pi^T K \Pi` (positive definite on the interior
+    vertices even with σ = 0; near-nullspace: constant vector fields and gradients of
+    quadratics, nearly free where σ is small),
+  - Gauss–Seidel on K (two sweeps),
+
+  combined multiplicatively into one symmetric cycle (GS forward, Π-, G-, Π-corrections,
+  GS backward), i.e. a fixed SPD linear operator usable in CG. Π acts on the interior
+  vertices only (H¹₀ vector fields), G on the interior non-vacuum vertices. This variant was
+  chosen by CG iteration counts on the sphere-in-box problem (structured box meshes and gmsh
+  meshes) over an additive cycle, a G-Π-G cycle, the vector Laplacian in the Π space, boundary
+  vertices in the Π space, constants-only near-nullspace and one GS sweep: it needs 11–13
+  iterations for a relative residual of 1e-10 from 1.2k to 289k unknowns on box meshes and
+  from 8k to 196k on gmsh meshes (``test_ams_iterations_flat``, ``benchmarks/ams_scaling.py``;
+  289k unknowns: 3.7 s in total, 2.3 s of it set-up).
+* ``"auto"`` — ``"direct"`` up to ``DIRECT_LIMIT`` (10 000) free unknowns when the estimated LU
+  memory (:func:`estimate_direct_memory`) fits, otherwise ``"ams-cg"`` (falling back to
+  ``"direct"`` if CG fails and the factorisation fits). SuperLU fill grows like n^(5/3) on 3D
+  meshes, so the direct solve is only the faster choice for small systems.
+
+Floating superconductors: a superconductor surrounded by σ = 0 vacuum has a floating potential
+(p = 1 on its vertices gives K G p = 0), so :math:`G^T K G` is singular. One vertex per such
+component is removed from the gradient space (:func:`_pin_floating_components`); without this
+pyamg's coarsest-level pinv could invert a round-off eigenvalue and CG stalled on strongly
+graded meshes (``test_ams_graded_mesh``: 300 iterations at 1e-7 → 10 iterations).
+
+Assembly: :class:`NedelecTet` assembles K = C + M_σ, M_σ v, element curls and vertex values
+with closed-form Whitney element matrices (identical to skfem's ``ElementTetN0`` quadrature
+assembly to round-off, ``test_fast_nedelec_assembly``); :func:`prepare_tet_edges` builds
+skfem's edge tables with an int64-key sort. Together ≈10x faster than the skfem path and
+without the basis-function arrays (≈1 GB at 1M unknowns). Timings and memory on the
+sphere-in-ball problem up to 1M unknowns, side by side with NGSolve:
+``benchmarks/london_sphere.py`` and ``benchmarks/README.md``.
+
+Validation: ``tests/test_solvers.py`` (G, Π checked against skfem's own edge DOFs; direct and
+AMS agree; flat CG iteration counts; graded mesh). Benchmark: ``benchmarks/ams_scaling.py``.
+"""
+
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..errors import ParameterError, SolverError
+from ..fem.nedelec import NedelecTet
+from .ams import amg_preconditioner, ams_preconditioner
+from .memory import DEFAULT_MAX_DIRECT_MEMORY, check_direct_memory, estimate_direct_memory
+
+__all__ = [
+    "CURL_CURL_METHODS",
+    "DIRECT_LIMIT",
+    "DIRECT_LIMIT_SPD",
+    "SPD_METHODS",
+    "factorized",
+    "solve_curl_curl",
+    "solve_spd",
+]
+
+#: Largest number of free Nédélec unknowns for which ``solve_curl_curl(method="auto")`` factorises.
+#: SuperLU fill grows like n^(5/3) on 3D meshes (benchmarks/ams_scaling.py, sphere in box):
+#: 17.5k unknowns 3.4 s (AMS-CG 0.2 s), 92k unknowns 166 s and ~4 GB (AMS-CG 1.0 s), 289k would
+#: need ~25–40 GB (AMS-CG 3.7 s); so direct is only the faster choice for small systems.
+DIRECT_LIMIT = 10_000
+
+#: Same for :func:`solve_spd` (scalar P1 matrices have ~4x fewer nonzeros per row).
+DIRECT_LIMIT_SPD = 20_000
+
+#: The methods of :func:`solve_curl_curl` and :func:`solve_spd` (``solver=`` of the solvers).
+CURL_CURL_METHODS = ("auto", "direct", "ams-cg", "cg")
+SPD_METHODS = ("auto", "direct", "amg-cg")
+
+
+def _info(method, iterations, A, x, b, t0, **extra):
+    nb = np.linalg.norm(b)
+    res = np.linalg.norm(b - A @ x) / nb if nb > 0 else np.linalg.norm(A @ x)
+    out = {"method": method, "iterations": iterations, "residual": float(res),
+           "time_s": time.perf_counter() - t0}
+    out.update(extra)
+    return out
+
+
+def _pcg(A, b, M, tol, maxiter, x0, what):
+    iterations = [0]
+
+    def count(_):
+        iterations[0] += 1
+
+    x, flag = spla.cg(A, b, x0=x0, rtol=tol, atol=0.0, maxiter=maxiter, M=M, callback=count)
+    if flag != 0 or not np.all(np.isfinite(x)):
+        nb = np.linalg.norm(b)
+        res = np.linalg.norm(b - A @ x) / (nb if nb > 0 else 1.0)
+        raise SolverError(
+            f"{what}: CG did not converge in {iterations[0]} iterations (relative residual "
+            f"{res:.2e}, tol {tol:.1e}); try method='direct' for small problems, a larger maxiter "
+            "or looser tol, check that the matrix is symmetric positive (semi)definite and the "
+            "right-hand side consistent (no load on vacuum gradients)"
+        )
+    return x, iterations[0]
+
+
+def _split_system(K, b, n_all, free_dofs, x0):
+    """Return (K_ff, b_f, x0_f, free, expand) for a full or an already condensed system."""
+    K = sp.csr_matrix(K, dtype=float)
+    b = np.asarray(b, dtype=float).ravel()
+    if K.shape[0] != K.shape[1]:
+        raise ParameterError(f"K must be square, got shape {K.shape}")
+    if b.shape[0] != K.shape[0]:
+        raise ParameterError(f"b has {b.shape[0]} entries but K is {K.shape[0]}×{K.shape[1]}")
+    n = K.shape[0]
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float).ravel()
+        if x0.shape[0] != n:
+            raise ParameterError(f"x0 has {x0.shape[0]} entries, expected {n} (like b)")
+    if free_dofs is None:
+        if n_all is not None and n != n_all:
+            raise ParameterError(f"K is {n}×{n} but the basis has {n_all} DOFs; pass free_dofs "
+                                 "for a condensed system")
+        return K, b, x0, np.arange(n), (lambda xf: xf)
+    free = np.asarray(free_dofs, dtype=np.int64).ravel()
+    if n == len(free):  # already condensed
+        return K, b, x0, free, (lambda xf: xf)
+    if n_all is not None and n != n_all:
+        raise ParameterError(f"K is {n}×{n}: expected the full system ({n_all} DOFs) or the "
+                             f"condensed one ({len(free)} = len(free_dofs))")
+    if free.size and (free.min() < 0 or free.max() >= n):
+        raise ParameterError(f"free_dofs must be indices in [0, {n})")
+    # full system: eliminate the fixed DOFs with their values from x0 (zero if x0 is None)
+    fixed = np.setdiff1d(np.arange(n), free)
+    x_full = np.zeros(n) if x0 is None else x0.copy()
+    Kff = K[free][:, free].tocsr()
+    bf = b[free] - K[free][:, fixed] @ x_full[fixed]
+    x0f = None if x0 is None else x_full[free]
+
+    def expand(xf):
+        out = x_full.copy()
+        out[free] = xf
+        return out
+
+    return Kff, bf, x0f, free, expand
+
+
+# --------------------------------------------------------------------------------------------
+# Public solvers
+# --------------------------------------------------------------------------------------------
+
+
+def _nedelec_mass(basis) -> sp.csr_matrix:
+    if isinstance(basis, NedelecTet):
+        return basis.mass()
+    from skfem import BilinearForm, asm
+    from skfem.helpers import dot
+
+    @BilinearForm
+    def mass(u, v, _):
+        return dot(u, v)
+
+    return asm(mass, basis).tocsr()
+
+
+def _lu_solve(A, b, what):
+    """SuperLU solve; returns (x, number of nonzeros in the factors L + U)."""
+    try:
+        lu = spla.splu(sp.csc_matrix(A))
+        x = lu.solve(b)
+    except (RuntimeError, MemoryError) as err:  # SuperLU: singular matrix, out of memory ...
+        raise SolverError(f"{what}: direct solve failed ({err}); {_hint(what)}") from err
+    if not np.all(np.isfinite(x)):
+        raise SolverError(f"{what}: direct solve returned non-finite values; {_hint(what)}")
+    return x, int(lu.L.nnz + lu.U.nnz)
+
+
+def factorized(A, *, what: str, dim: int = 3,
+               max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+    """A reusable direct solve ``x = solve(b)`` of a sparse matrix (SuperLU, COLAMD ordering),
+    for systems solved with many right-hand sides. The factorisation is refused with a
+    :class:`SolverError` before it starts when :func:`estimate_direct_memory` exceeds
+    ``max_direct_memory``; ``what`` names the caller in messages."""
+    check_direct_memory(A, max_direct_memory, dim, what, "use a coarser mesh or order=1")
+    try:
+        lu = spla.splu(sp.csc_matrix(A))
+    except (RuntimeError, MemoryError) as err:
+        raise SolverError(f"{what}: the factorisation failed ({err}); {_hint(what)}") from err
+    return lu.solve
+
+
+def _hint(what):
+    if "curl" in what:
+        return "try method='ams-cg'"
+    return "is the matrix singular (missing Dirichlet condition)? try method='amg-cg'"
+
+
+def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: float = 1e-10,
+                    maxiter: int = 500, x0=None, regularization: float = 1e-12,
+                    max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+    r"""Solve the Nédélec curl-curl system :math:`K x = b`, :math:`K = C + M_\sigma` (module doc).
+
+    This is the one place where a curl-curl solver is chosen (``method="auto"``):
+
+    1. ``"direct"`` when the free unknowns are at most ``DIRECT_LIMIT`` and the estimated LU
+       memory fits ``max_direct_memory``;
+    2. else ``"ams-cg"``; if CG does not converge, ``"direct"`` when it fits, otherwise
+       Jacobi-preconditioned CG (``"cg"``). A fallback is recorded in ``info["fallback"]``.
+
+    Parameters
+    ----------
+    K, b : the system, either full (basis.N unknowns; then ``free_dofs`` selects the unknowns and
+        the other DOFs are fixed to ``x0`` there, zero by default — homogeneous n×A = 0) or
+        already condensed to ``free_dofs`` (len(free_dofs) unknowns, e.g. from skfem's
+        ``condense(K, b, D=D, expand=False)``).
+    basis : skfem ``Basis(MeshTet, ElementTetN0)`` or :class:`~mqm_fem.fem.nedelec.NedelecTet`
+        on which K was assembled.
+    free_dofs : indices of the free (interior, non-Dirichlet) DOFs; None = all DOFs free.
+    method : one of ``CURL_CURL_METHODS``: ``"auto"`` (above), ``"direct"`` (LU of K + εM, see
+        module doc), ``"ams-cg"`` (CG with the AMS preconditioner), ``"cg"`` (Jacobi-CG on the
+        singular consistent system; slow, for comparison).
+    tol : relative residual ‖b − Kx‖/‖b‖ for CG.
+    maxiter : CG iteration limit (AMS-CG; Jacobi-CG may take 20·n).
+    x0 : initial guess / Dirichlet values (same length as b).
+    regularization : relative ε of the direct method's shift (module doc).
+    max_direct_memory : bytes; a direct solve whose :func:`estimate_direct_memory` exceeds it
+        raises SolverError.
+
+    Returns
+    -------
+    x : solution (same length as b; the fixed DOFs of a full system carry x0, or 0).
+    info : dict with ``method``, ``iterations`` (0 for direct), ``residual`` (relative residual of
+        the unregularised condensed system), ``time_s``; plus ``setup_s`` (AMS-CG) or
+        ``regularization`` (absolute ε) and ``factor_nnz`` (entries of L + U) for direct.
+
+    Raises
+    ------
+    SolverError if CG does not converge or a direct factorisation fails / would not fit.
+    ParameterError for inconsistent shapes or an unknown method.
+    """
+    t0 = time.perf_counter()
+    if method not in CURL_CURL_METHODS:
+        raise ParameterError(f"solver: {method!r} is not one of {', '.join(CURL_CURL_METHODS)}")
+    Kf, bf, x0f, free, expand = _split_system(K, b, basis.N, free_dofs, x0)
+    fits = estimate_direct_memory(Kf) <= max_direct_memory
+    requested = method
+    if method == "auto":
+        method = "direct" if Kf.shape[0] <= DIRECT_LIMIT and fits else "ams-cg"
+    if np.linalg.norm(bf) == 0.0:
+        xf = np.zeros_like(bf)
+        return expand(xf), _info(method, 0, Kf, xf, bf, t0)
+    fallback = {}
+    if method == "ams-cg":
+        try:
+            prec = ams_preconditioner(Kf, basis, free)
+            t_setup = time.perf_counter() - t0
+            xf, its = _pcg(Kf, bf, prec, tol, maxiter, x0f, "solve_curl_curl (AMS-CG)")
+            return expand(xf), _info("ams-cg", its, Kf, xf, bf, t0, setup_s=t_setup)
+        except SolverError as err:
+            if requested != "auto":
+                raise
+            method = "direct" if fits else "cg"
+            fallback = {"fallback": f"AMS-CG failed ({err}); {method} used"}
+    if method == "cg":
+        jacobi = sp.diags(1.0 / np.where(Kf.diagonal() == 0, 1.0, Kf.diagonal()))
+        xf, its = _pcg(Kf, bf, jacobi, tol, 20 * Kf.shape[0], x0f, "solve_curl_curl (Jacobi-CG)")
+        return expand(xf), _info("jacobi-cg", its, Kf, xf, bf, t0, **fallback)
+    check_direct_memory(Kf, max_direct_memory)
+    M = _nedelec_mass(basis)[free][:, free]
+    eps = regularization * Kf.diagonal().mean() / M.diagonal().mean()
+    xf, factor_nnz = _lu_solve(Kf + eps * M, bf, "solve_curl_curl")
+    return expand(xf), _info("direct", 0, Kf, xf, bf, t0, regularization=float(eps),
+                             factor_nnz=factor_nnz, **fallback)
+
+
+def solve_spd(A, b, *, method: str = "auto", tol: float = 1e-10, maxiter: int = 500, x0=None,
+              max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+    r"""Solve a symmetric positive-definite system (scalar H1 problems, e.g. −λ²Δu + u = f).
+
+    A must already carry its boundary conditions (e.g. ``condense(A, b, D=D, expand=False)``).
+    method : ``"direct"`` (SuperLU), ``"amg-cg"`` (CG preconditioned by one pyamg
+        smoothed-aggregation V-cycle) or ``"auto"``: direct up to ``DIRECT_LIMIT_SPD`` unknowns
+        (if the memory estimate fits), AMG-CG above, falling back to direct if CG fails and
+        the factorisation fits. Returns ``(x, info)`` like :func:`solve_curl_curl`.
+    Raises SolverError when CG does not converge or the factorisation fails or would not fit.
+    """
+    t0 = time.perf_counter()
+    if method not in SPD_METHODS:
+        raise ParameterError(f"solver: {method!r} is not one of {', '.join(SPD_METHODS)}")
+    A, b, x0, _, _ = _split_system(A, b, None, None, x0)
+    fits = estimate_direct_memory(A) <= max_direct_memory
+    requested = method
+    if method == "auto":
+        method = "direct" if A.shape[0] <= DIRECT_LIMIT_SPD and fits else "amg-cg"
+    if np.linalg.norm(b) == 0.0:
+        return np.zeros_like(b), _info(method, 0, A, np.zeros_like(b), b, t0)
+    if method == "amg-cg":
+        try:
+            x, its = _pcg(A, b, amg_preconditioner(A), tol, maxiter, x0, "solve_spd (AMG-CG)")
+            return x, _info("amg-cg", its, A, x, b, t0)
+        except SolverError:
+            if requested != "auto" or not fits:
+                raise
+    check_direct_memory(A, max_direct_memory)
+    x, factor_nnz = _lu_solve(A, b, "solve_spd")
+    return x, _info("direct", 0, A, x, b, t0, factor_nnz=factor_nnz)
