@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,12 @@ PHI0: float = _c.h / Q
 """Superconducting flux quantum h/2e (Wb)."""
 MU0: float = _c.mu_0
 """Vacuum permeability (H/m)."""
+
+#: What a length-valued parameter accepts: metres as a number, or a string with a unit.
+LengthLike = float | str
+#: What a field-valued parameter accepts: tesla as a number, a string ``"0 0 1 mT"``, or a
+#: sequence of numbers / strings with units.
+FieldLike = float | str | Sequence[float | str]
 
 _DIMENSIONS = {
     "length": ("[length]", "m"),
@@ -100,38 +107,86 @@ def parse_length(value, name: str = "length", *, positive: bool = True) -> float
     return number
 
 
-def parse_vector(value, kind: str, name: str, dim: int | None = None) -> np.ndarray:
-    """A vector quantity (e.g. an applied field) in SI, as a float array.
+def parse_values(value, kind: str, name: str) -> np.ndarray:
+    """A list of quantities of one ``kind`` in SI, as a float array — the one parser behind
+    every vector and list of values (applied fields, field sweeps, gauge centres).
 
-    Accepts a sequence of numbers/strings, or a single string ``"0 0 1 mT"`` whose last token
-    is the unit of every component (also glued to the last number: ``"0 0 1mT"``). ``dim``
-    enforces the number of components.
+    ``value`` is a number, a sequence of numbers / strings with units, or one string. In a
+    string a unit applies to the bare numbers just before it: ``"0 0 1 mT"`` and ``"0 0 1mT"``
+    are three values in mT, ``"1 mT 2 mT"`` and ``"1mT, 2mT"`` two, ``"0 0.5 1 mT 2 T"``
+    four. A string without any unit is SI. A number after the last unit (``"1 mT 2"``) or a
+    unit with no number before it (``"mT"``) is refused, naming ``name``.
     """
     if isinstance(value, str):
-        tokens = value.replace(",", " ").split()
-        unit = ""
-        # one unit for all components only when every token before the last is a bare number
-        # ("0 0 1 mT", "0 0 1mT"); "1mT 0mT" gives each component its own unit
-        if tokens and all(map(_is_number, tokens[:-1])) and not _is_number(tokens[-1]):
-            glued = _NUMBER_UNIT.match(tokens[-1])
-            if glued:  # "0 0 1mT": the unit applies to all components
-                tokens[-1], unit = glued.group(1), glued.group(2)
-            else:
-                unit = tokens.pop()
-        value = [f"{t} {unit}".strip() for t in tokens]
-        if not value:
-            raise ParameterError(f"{name}: expected numbers and a unit like '0 0 1 mT', "
-                                 f"got {' '.join(tokens + [unit])!r}")
+        return np.asarray(_split_with_units(value, kind, name), dtype=float)
+    if np.ndim(value) == 0:
+        return np.array([parse_quantity(value, kind, name)])
     try:
-        comps = [parse_quantity(v, kind, f"{name}[{i}]") for i, v in enumerate(value)]
+        items = list(value)
     except TypeError as exc:
-        raise ParameterError(f"{name}: expected a vector, got {value!r}") from exc
-    arr = np.asarray(comps, dtype=float)
+        raise ParameterError(f"{name}: expected numbers or a string like '0 0 1 mT', "
+                             f"got {value!r}") from exc
+    return np.asarray([parse_quantity(v, kind, f"{name}[{i}]") for i, v in enumerate(items)],
+                      dtype=float)
+
+
+def parse_vector(value, kind: str, name: str, dim: int | None = None) -> np.ndarray:
+    """A vector quantity (e.g. an applied field) in SI, as a float array
+    (:func:`parse_values`); ``dim`` enforces the number of components."""
+    arr = parse_values(value, kind, name)
     if dim is not None and arr.shape != (dim,):
         raise ParameterError(
             f"{name}: expected {dim} components, got {arr.size} ({value!r})"
         )
     return arr
+
+
+def parse_field(value, name: str = "applied_field") -> np.ndarray:
+    """A uniform magnetic field in tesla with 1, 2 or 3 components: ``1e-3`` or ``"1 mT"``
+    (one value, B_z of a 2D cross-section), ``"1 0 mT"`` (in-plane), ``(0, 0, 1e-3)`` or
+    ``"0 0 1 mT"``. Which components a solver takes is the solver's business."""
+    field = parse_values(value, "magnetic_field", name)
+    if field.size not in (1, 2, 3):
+        raise ParameterError(
+            f"{name}: expected 1 (B_z of a 2D cross-section), 2 (in-plane B_x, B_y) or 3 "
+            f"components in tesla, got {field.size} ({value!r})"
+        )
+    return field
+
+
+def _split_with_units(text: str, kind: str, name: str) -> list[float]:
+    tokens = text.replace(",", " ").split()
+    if not tokens:
+        raise ParameterError(f"{name}: expected numbers and a unit like '0 0 1 mT', got {text!r}")
+    values: list[float] = []
+    pending: list[str] = []  # bare numbers waiting for the next unit
+    seen_unit = False
+    for token in tokens:
+        glued = _NUMBER_UNIT.match(token)
+        if _is_number(token):
+            pending.append(token)
+            continue
+        if glued:  # "1mT": the unit also applies to the bare numbers before it
+            pending.append(glued.group(1))
+            unit = glued.group(2)
+        else:
+            unit = token
+            if not pending:
+                raise ParameterError(
+                    f"{name}: unit {token!r} in {text!r} follows no number; write a number "
+                    "before each unit, e.g. '0 0 1 mT' or '1 mT 2 mT'"
+                )
+        values += [parse_quantity(f"{v} {unit}", kind, f"{name}[{len(values) + i}]")
+                   for i, v in enumerate(pending)]
+        pending, seen_unit = [], True
+    if pending and seen_unit:
+        raise ParameterError(
+            f"{name}: {' '.join(pending)!r} at the end of {text!r} has no unit; give its unit "
+            "(e.g. '1 mT 2 mT') or one unit at the end for all values ('1 2 mT')"
+        )
+    values += [parse_quantity(v, kind, f"{name}[{len(values) + i}]")
+               for i, v in enumerate(pending)]
+    return values
 
 
 _NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-zµμΩ°].*)$")

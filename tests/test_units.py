@@ -48,5 +48,25 @@ def test_vector_unit_spellings(text):
 
 
 def test_vector_without_numbers():
-    with pytest.raises(ParameterError, match="field: expected numbers"):
+    with pytest.raises(ParameterError, match="field: unit .mT. in .mT. follows no number"):
         parse_vector("mT", "magnetic_field", "field")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1 mT 2 mT", [1e-3, 2e-3]), ("1mT, 2mT", [1e-3, 2e-3]), ("0 0.5 1 mT", [0, 5e-4, 1e-3]),
+     ("0 1 mT 2 T", [0, 1e-3, 2]), ("-1 0 1 mT", [-1e-3, 0, 1e-3]), ("1e-3", [1e-3])],
+)
+def test_values_take_a_unit_after_each_group(text, expected):
+    """A unit applies to the bare numbers just before it (the nucleation --fields bug read
+    '1 mT 2 mT' as 1 T, 1 mT, 2 T, 1 mT)."""
+    from mqm_fem.units import parse_values
+
+    assert np.allclose(parse_values(text, "magnetic_field", "fields"), expected, rtol=1e-12, atol=0)
+
+
+def test_values_refuse_a_trailing_number_without_unit():
+    from mqm_fem.units import parse_values
+
+    with pytest.raises(ParameterError, match="fields: '2' at the end of '1 mT 2' has no unit"):
+        parse_values("1 mT 2", "magnetic_field", "fields")
