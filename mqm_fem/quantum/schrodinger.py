@@ -46,10 +46,9 @@ import numpy as np
 import scipy.sparse as sp
 import skfem
 from scipy.constants import e as E_CHARGE
-from skfem import BilinearForm, LinearForm
-from skfem.helpers import dot
 
 from ..errors import ParameterError, SolverError
+from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
 from ..units import HBAR, M, Q, parse_length, parse_quantity, parse_vector
@@ -347,12 +346,12 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
 
     # -- assembly ------------------------------------------------------------------------------
-    K0 = _stiffness_real.assemble(basis, a=a_quad, v=v_quad)
-    K1 = _stiffness_imag.assemble(basis, a=a_quad)
-    Mass = _mass.assemble(basis)
+    K0 = schrodinger_real.assemble(basis, a=a_quad, v=v_quad)
+    K1 = schrodinger_imag.assemble(basis, a=a_quad)
+    Mass = mass.assemble(basis)
     for facets, ell_scaled in robin:
         fb = skfem.FacetBasis(mesh, elem, facets=facets, intorder=2 * order + 2)
-        K0 = K0 + _mass.assemble(fb) / ell_scaled
+        K0 = K0 + mass.assemble(fb) / ell_scaled
     K = (K0 + 1j * K1).tocsr()
     herm = _hermiticity_error(K)
     if herm > 1e-10:
@@ -410,32 +409,6 @@ def lowest_eigenvalue(domain: Domain, applied_field=None, **kwargs) -> float:
     """ε₀: the lowest scaled eigenvalue (convenience for nucleation and scans)."""
     kwargs.setdefault("k", 1)
     return float(solve_schrodinger(domain, applied_field, **kwargs).eigenvalues[0])
-
-
-# ==============================================================================================
-# forms
-@BilinearForm
-def _stiffness_real(u, w, p):
-    """K₀: ∇u·∇w + (|a|² + v) u w  (real part of (∇ − ia)u·conj((∇ − ia)w) + v u w̄)."""
-    return dot(u.grad, w.grad) + (np.sum(p.a**2, axis=0) + p.v) * u * w
-
-
-@BilinearForm
-def _stiffness_imag(u, w, p):
-    """K₁: (a·∇u) w − u (a·∇w)  (imaginary part; antisymmetric)."""
-    dim = u.grad.shape[0]
-    a = p.a[:dim]
-    return dot(a, u.grad) * w - u * dot(a, w.grad)
-
-
-@BilinearForm
-def _mass(u, w, _):
-    return u * w
-
-
-@LinearForm
-def _lumped_load(w, p):
-    return p.f * w
 
 
 # ==============================================================================================
@@ -676,8 +649,8 @@ def _normalise(modes):
 def _lumped_projection(basis, values_quad):
     """Vertex values of a quadrature field by the lumped P1 projection ∫fφᵢ / ∫φᵢ."""
     p1 = basis.with_element(_element(basis.mesh.dim(), 1))
-    weight = _lumped_load.assemble(p1, f=np.ones(values_quad.shape[1:]))
-    return np.stack([_lumped_load.assemble(p1, f=values_quad[c]) / weight
+    weight = weighted_load.assemble(p1, f=np.ones(values_quad.shape[1:]))
+    return np.stack([weighted_load.assemble(p1, f=values_quad[c]) / weight
                      for c in range(values_quad.shape[0])], axis=1)
 
 
