@@ -1,6 +1,6 @@
 """AMS-CG vs scipy's sparse direct solve on the London sphere-in-box curl-curl system.
 
-Problem (physics.md §1a): box [-2, 2]³ (mesh units) split into n³ cubes × 6 tetrahedra,
+Problem (docs/theory.md §1a): box [-2, 2]³ (mesh units) split into n³ cubes × 6 tetrahedra,
 lowest-order Nédélec, σ = λ⁻² (λ = 0.2) on the elements whose centroid is in the unit ball and
 σ = 0 elsewhere, n×A = 0 on the box, right-hand side −(σ A_a, v) with A_a = ½ ẑ × r.
 

@@ -1,6 +1,6 @@
 r"""Side-by-side benchmark: 3D London sphere in a vacuum ball, mqm_fem vs NGSolve.
 
-Problem (physics.md §1a, SI; lengths in mesh units ℓ = 1 µm): a superconducting sphere of
+Problem (docs/theory.md §1a, SI; lengths in mesh units ℓ = 1 µm): a superconducting sphere of
 radius R = 0.3 µm with penetration depth λ = 0.1 µm (R/λ = 3) in a uniform applied field
 B_a = 1 mT ẑ, centred in a vacuum ball of radius L = 2R. Unknown: the reaction potential
 Ã_r = A_r/ℓ (tesla) in lowest-order Nédélec H(curl) on tetrahedra,
@@ -17,11 +17,11 @@ Both codes solve the SAME discrete problem on the SAME mesh: the gmsh mesh is wr
 (``geometry.sphere_in_box``, msh 2.2), read by :func:`mqm_fem.mesh.load_mesh`, and its arrays
 (vertices, tetrahedra per region, outer facets) are handed to netgen/NGSolve unchanged.
 
-* mqm_fem: :func:`mqm_fem.london.avector.solve_a_formulation` (``solver="ams-cg"``: CG on the
-  singular consistent system with the pyamg Hiptmair–Xu preconditioner); timings from
-  ``info["timings"]`` (assembly = closed-form K, load, Dirichlet DOFs; solve = condensation,
-  AMS set-up and CG;
-  post-processing = fields, moment, energies, vertex projections).
+* mqm_fem: :func:`mqm_fem.solve_london` with ``formulation="A"`` (``solver="ams-cg"``: CG on
+  the singular consistent system with the pyamg Hiptmair–Xu preconditioner); timings from
+  ``solution.timings`` (assembly = closed-form K, load, Dirichlet DOFs; solve = condensation,
+  AMS set-up and CG; post-processing = ``derive_s``: fields, moment, energies, vertex
+  projections), iterations, residual and unknowns from ``solution.solver``.
 * NGSolve: ``HCurl(order=0)``, same forms, CG (``ngsolve.krylovspace.CGSolver``) to the same
   relative tolerance (NGSolve measures it in the preconditioned norm; the true relative
   residual is recorded), with two preconditioners by default: ``hcurlamg`` (NGSolve's own
@@ -99,19 +99,19 @@ def worker_mesh(h_sc: float, path: str) -> dict:
 
 
 def worker_mqm(path: str, tol: float) -> dict:
-    from mqm_fem.london.avector import solve_a_formulation
+    from mqm_fem import solve_london
     from mqm_fem.mesh import load_mesh
 
     t0 = time.perf_counter()
     dom = load_mesh(path, length_unit="um")
     t_load = time.perf_counter() - t0
-    sol = solve_a_formulation(dom, PENETRATION_DEPTH * LENGTH_UNIT, [0, 0, B_APPLIED],
-                              far_field="image", solver="ams-cg", tol=tol)
-    tm = sol.info["timings"]
-    return {"load_s": t_load, "assembly_s": tm["assembly_s"], "solve_s": tm["solve_s"],
-            "setup_s": sol.info.get("setup_s"), "postprocess_s": tm["postprocess_s"],
-            "iterations": sol.info["iterations"], "residual": sol.info["residual"],
-            "unknowns": sol.info["nfree"], "moment": float(sol.magnetic_moment[2]),
+    sol = solve_london(dom, PENETRATION_DEPTH * LENGTH_UNIT, [0, 0, B_APPLIED], formulation="A",
+                       far_field="image", solver="ams-cg", tol=tol)
+    tm, info = sol.timings, sol.solver
+    return {"load_s": t_load, "assembly_s": tm.assembly_s, "solve_s": tm.solve_s,
+            "setup_s": info.get("setup_s"), "postprocess_s": tm.derive_s,
+            "iterations": info["iterations"], "residual": info["residual"],
+            "unknowns": info["nfree"], "moment": float(sol.magnetic_moment[2]),
             "peak_rss_mib": peak_rss_mib()}
 
 

@@ -1,4 +1,4 @@
-"""A hollow superconducting cylinder with trapped fluxoids n = 0, 1, 2 (physics.md §1c).
+"""A hollow superconducting cylinder with trapped fluxoids n = 0, 1, 2 (docs/theory.md §1c).
 
 Cross-section a < r < b (a = 100 nm, b = 200 nm, λ = 100 nm) in B₀ = 10 mT along z; the hole
 (meshed, region ``hole_0``) carries a uniform field b_h fixed by fluxoid quantisation
@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import i0, i1, k0, k1
 
-from mqm_fem import geometry
-from mqm_fem.london.outofplane import solve_out_of_plane
+from mqm_fem import geometry, solve_london
 from mqm_fem.units import PHI0
 
 LAMBDA = 100e-9  # m; the mesh unit is λ
@@ -44,14 +43,14 @@ def main(outdir="out") -> list[float]:
     domain = geometry.annulus(INNER, OUTER, h=0.1, length_unit=LAMBDA)
     errors = []
     for n in (0, 1, 2):
-        solution = solve_out_of_plane(domain, LAMBDA, APPLIED_FIELD, fluxoids={"hole_0": n})
-        b_h = solution.field_data["hole_field_hole_0"]
+        solution = solve_london(domain, LAMBDA, APPLIED_FIELD, fluxoids={"hole_0": n})
+        b_h = solution.hole("hole_0").field
         ref = bessel_hole_field(n)
         errors.append(abs(b_h / ref - 1))
         print(f"n = {n}: hole field {b_h * 1e3:9.5f} mT, Bessel {ref * 1e3:9.5f} mT "
               f"(rel. error {b_h / ref - 1:+.2e}), fluxoid read back "
-              f"{solution.field_data['fluxoid_hole_0']:.10f}, "
-              f"m' = {solution.field_data['magnetic_moment']:.4e} A·m")
+              f"{solution.fluxoid('hole_0'):.10f}, "
+              f"m' = {solution.moment[2]:.4e} A·m")
         try:
             solution.write(outdir / f"hollow_cylinder_n{n}.vtu")
         except ImportError:  # mqm_fem.io not available

@@ -1,6 +1,6 @@
 """A superconducting ring (torus) in an axial field: screening currents, moment, hole flux.
 
-physics.md §1a (3D A-formulation, London gauge). The torus (major radius 1 µm, minor radius
+docs/theory.md §1a (3D A-formulation, London gauge). The torus (major radius 1 µm, minor radius
 0.25 µm, λ = 100 nm) sits in a 4 µm vacuum box; 1 mT is applied along its axis.
 Solving for A with ∇θ = 0 everywhere gives the zero-fluxoid (zero-field-cooled) state: the
 ring screens its hole, so the flux through a circle inside the hole is a small fraction of
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mqm_fem import geometry
-from mqm_fem.london.avector import evaluate_fields, solve_a_formulation
+from mqm_fem import geometry, solve_london
+from mqm_fem.london.avector import evaluate_fields
 from mqm_fem.mesh import load_mesh
 
 MAJOR_RADIUS_UM = 1.0  # as in meshes/ring_in_box.msh (meshes/generate.py)
@@ -54,7 +54,7 @@ def main(outdir="out"):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     domain = load_ring()
-    solution = solve_a_formulation(domain, PENETRATION_DEPTH, APPLIED_FIELD)
+    solution = solve_london(domain, PENETRATION_DEPTH, APPLIED_FIELD, formulation="A")
     b_a = solution.applied_field
     moment = solution.magnetic_moment
     radius = 0.5 * (MAJOR_RADIUS_UM - MINOR_RADIUS_UM) * 1e-6
@@ -62,8 +62,9 @@ def main(outdir="out"):
     fraction = flux / (b_a[2] * np.pi * radius**2)
     vtu = solution.write(outdir / "ring_in_field.vtu")
     print(solution.summary())
+    image = "image_field" in solution.field_data  # far_field="auto": only for a spherical wall
     print(f"moment m = {np.array2string(moment, precision=4)} A·m² "
-          f"(far field: {solution.info['far_field']})")
+          f"({'image-corrected' if image else 'moment of the box, no image correction'})")
     print(f"flux through the hole (circle r = {radius * 1e6:.2f} µm): {flux:.4e} Wb = "
           f"{fraction:.3f} × B_a·πr²")
     print(f"wrote {vtu}")

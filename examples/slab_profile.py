@@ -1,4 +1,4 @@
-"""A superconducting slab in a parallel field: London's cosh profile (physics.md §1c).
+"""A superconducting slab in a parallel field: London's cosh profile (docs/theory.md §1c).
 
 A slab of thickness d = 4λ (λ = 100 nm) in B₀ = 1 mT along z, modelled as the 2D out-of-plane
 problem on a rectangle |x| < d/2 (long in y): B_z = B₀ on the x-faces, natural (no current
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from skfem import MeshTri
 
-from mqm_fem.london.outofplane import solve_out_of_plane
+from mqm_fem import solve_london
 from mqm_fem.mesh import domain_from_skfem
 
 PENETRATION_DEPTH = "100 nm"
@@ -46,8 +46,8 @@ def main(outdir="out") -> float:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     domain = slab_domain(THICKNESS)
-    solution = solve_out_of_plane(domain, PENETRATION_DEPTH, APPLIED_FIELD,
-                                  dirichlet_boundaries=["xmin", "xmax"])
+    solution = solve_london(domain, PENETRATION_DEPTH, APPLIED_FIELD,
+                            formulation="out-of-plane", dirichlet_boundaries=["xmin", "xmax"])
     b0 = solution.applied_field[2]
     x = domain.mesh.p[0]
     profile = solution.point_data["B"][:, 2] / b0
@@ -55,7 +55,7 @@ def main(outdir="out") -> float:
     max_error = float(np.max(np.abs(profile - exact)))
     mean_ref = 2 / THICKNESS * np.tanh(THICKNESS / 2)
     print(f"slab d = {THICKNESS:g} λ, P2: max |B/B0 - cosh(x)/cosh(d/2)| = {max_error:.3e}; "
-          f"<B>/B0 = {solution.field_data['mean_field'] / b0:.8f} (London {mean_ref:.8f})")
+          f"<B>/B0 = {solution.mean_field[2] / b0:.8f} (London {mean_ref:.8f})")
 
     fine = np.linspace(-THICKNESS / 2, THICKNESS / 2, 400)
     fig, ax = plt.subplots(figsize=(5, 3.5))

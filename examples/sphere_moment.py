@@ -1,6 +1,6 @@
 """A superconducting sphere in a uniform field: magnetic moment vs London's result.
 
-physics.md §1a (3D A-formulation). A sphere of radius R = 3λ (λ = 100 nm) sits in a vacuum
+docs/theory.md §1a (3D A-formulation). A sphere of radius R = 3λ (λ = 100 nm) sits in a vacuum
 ball of radius 1.5R (``geometry.sphere_in_box(..., outer="sphere")``, elements of 0.4λ within λ
 of the surface); the applied field is 1 mT along z. The outer wall (n×A_r = 0) adds a
 uniform image field, removed with ``far_field="image"``. The analytic moment is
@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mqm_fem import geometry
-from mqm_fem.london.avector import solve_a_formulation
+from mqm_fem import geometry, solve_london
 from mqm_fem.units import MU0, parse_length
 
 RADIUS = "300 nm"
@@ -37,7 +36,8 @@ def main(outdir="out"):
                                     h=0.4 * radius * um, h_sc=lam * um,
                                     h_surface=0.4 * lam * um, surface_layer=lam * um,
                                     length_unit="um")
-    solution = solve_a_formulation(domain, PENETRATION_DEPTH, APPLIED_FIELD, far_field="image")
+    solution = solve_london(domain, PENETRATION_DEPTH, APPLIED_FIELD, formulation="A",
+                            far_field="image")
     b_a = solution.applied_field
     x = radius / lam
     f = 1 - 3 / (np.tanh(x) * x) + 3 / x**2
@@ -49,7 +49,7 @@ def main(outdir="out"):
     m_box = solution.field_data["magnetic_moment_box"]
     print(f"R/λ = {x:g}: m_z = {moment[2]:.5e} A·m², analytic {analytic[2]:.5e} A·m² "
           f"(relative error {error:+.2%}); box moment {m_box[2]:.5e} A·m²")
-    print(f"G = {solution.field_data['free_energy_G']:.5e} J, "
+    print(f"G = {solution.energies.gibbs:.5e} J, "
           f"−½ m_box·B_a = {-0.5 * m_box @ b_a:.5e} J")
     print(f"wrote {vtu}")
     return {"magnetic_moment": moment, "analytic": analytic, "relative_error": error,

@@ -133,11 +133,28 @@ def _run_info(args):
 
 
 # -- london ---------------------------------------------------------------------------------
+def _london_flags() -> dict:
+    """CLI flag -> (option name, [(formulation, spec, default)]) from the registry."""
+    from .london import FORMULATIONS
+
+    flags: dict = {}
+    for name, formulation in FORMULATIONS.items():
+        for option_name, (spec, default) in formulation.options.specs().items():
+            if spec.cli:
+                flags.setdefault(spec.cli, (option_name, []))[1].append((name, spec, default))
+    return flags
+
+
 def _add_london(sub, common):
+    from .london import FORMULATIONS
+
+    table = "\n".join(f"  {f.name:<13} {f.dim}D  {f.equation}\n  {'':<13}     auto: {f.auto_rule}"
+                      for f in FORMULATIONS.values())
     p = sub.add_parser(
         "london", parents=[common], help="London-Maxwell screening solve -> .vtu",
-        description="Solve λ²∇×∇×B + B = 0 (physics.md §1) on a gmsh mesh: 3D A-formulation with "
-        "vacuum, 3D B-formulation inside the superconductor, or 2D out-of-plane / in-plane.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Solve London screening λ²∇×∇×B + B = 0 on a gmsh mesh (docs/theory.md §1) "
+        "and write B, J (and A) for ParaView.\n\nformulations:\n" + table,
     )
     p.add_argument("mesh", help="gmsh .msh file with physical groups")
     p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", required=True,
@@ -149,21 +166,42 @@ def _add_london(sub, common):
     p.add_argument("--superconductor", action="append", default=None, metavar="NAME",
                    help="superconducting region (repeatable; default: all regions not named "
                    "vacuum/air/hole)")
-    p.add_argument("--fluxoid", action="append", default=[], metavar="HOLE=N",
-                   help="2D: fluxoid number trapped in a hole (repeatable)")
-    p.add_argument("--current", action="append", default=[], metavar="NAME=AMPS",
-                   help="2D in-plane: net current of a conductor in A (repeatable)")
-    p.add_argument("--formulation", default="auto", help="auto, out-of-plane, in-plane, A or B")
-    p.add_argument("--far-field", default="auto", choices=["auto", "image", "none"],
-                   help="3D A-formulation: remove the outer boundary's image field from the "
-                   "moment ('image', needs a spherical outer boundary; 'auto' uses it when it "
-                   "applies)")
-    p.add_argument("--solver", default=None,
-                   help="linear solver: 3D 'auto' (default), 'direct', 'ams-cg', 'cg'; 2D "
-                   "out-of-plane 'auto', 'direct', 'amg-cg'")
+    p.add_argument("--formulation", default="auto", choices=["auto", *FORMULATIONS],
+                   help="default auto: chosen from the mesh and the field as listed above")
+    for flag, (name, entries) in _london_flags().items():
+        texts: dict = {}  # one help text, the formulations that share it
+        for formulation, spec, default in entries:
+            choices = f" {{{', '.join(map(str, spec.choices))}}}" if spec.choices else ""
+            text = spec.help + choices + (f" (default {default})" if default is not None else "")
+            texts.setdefault(text, []).append(formulation)
+        spec = entries[0][1]
+        p.add_argument(flag, dest=f"option_{name}", default=[] if spec.repeat else None,
+                       action="append" if spec.repeat else "store",
+                       metavar=spec.metavar or name.upper(),
+                       help=("repeatable; " if spec.repeat else "")
+                       + "; ".join(f"{', '.join(who)}: {text}" for text, who in texts.items()))
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True, help="output .vtu file")
     p.set_defaults(run=_run_london)
+
+
+def _london_options(args) -> dict:
+    """The formulation options given on the command line (those left out are not passed)."""
+    options = {}
+    for flag, (name, entries) in _london_flags().items():
+        value = getattr(args, f"option_{name}")
+        if value is None or value == []:
+            continue
+        default = entries[0][2]
+        if entries[0][1].repeat:
+            value = _key_values(value, flag, str)
+        elif isinstance(default, int) and not isinstance(default, bool):
+            try:
+                value = int(value)
+            except ValueError:
+                raise ParameterError(f"{flag}: expected an integer, got {value!r}") from None
+        options[name] = value
+    return options
 
 
 def _key_values(items, option, convert):
@@ -184,23 +222,18 @@ def _run_london(args):
     from .mesh import load_mesh
 
     out = _check_output(args.output, ".vtu")
-    _progress(f"reading {args.mesh}")
-    domain = load_mesh(args.mesh, length_unit=args.length_unit)
+    options = _london_options(args)
     lam = args.penetration_depth
     if len(lam) == 1 and "=" not in lam[0]:
         lam = lam[0]
     else:
         lam = _key_values(lam, "--penetration-depth", str)
-    fluxoids = _key_values(args.fluxoid, "--fluxoid", int) or None
-    currents = _key_values(args.current, "--current", float) or None
-    _progress(f"solving ({domain.dim}D, {domain.mesh.nelements} elements) ...")
-    start = time.perf_counter()
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=args.length_unit)
     solution = solve_london(domain, lam, " ".join(args.field),
-                            superconductors=args.superconductor, fluxoids=fluxoids,
-                            currents=currents, formulation=args.formulation,
-                            **({"far_field": args.far_field} if domain.dim == 3 else {}),
-                            **({"solver": args.solver} if args.solver else {}))
-    _progress(f"solved in {time.perf_counter() - start:.1f} s")
+                            superconductors=args.superconductor, formulation=args.formulation,
+                            progress=_progress, **options)
+    _progress(f"solved in {solution.timings.total_s:.1f} s")
     print(solution.summary())
     solution.write(out)
     _progress(f"wrote {out}")

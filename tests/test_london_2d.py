@@ -1,5 +1,5 @@
-"""2D London screening (physics.md §1c out-of-plane, §1d in-plane) against London's analytic
-results (physics.md, "Public London references"; lengths in units of λ):
+"""2D London screening (docs/theory.md §1c out-of-plane, §1d in-plane) against London's analytic
+results (lengths in units of λ):
 
 * slab of thickness d, field parallel: B = B₀cosh(x)/cosh(d/2), ⟨B⟩/B₀ = (2/d)tanh(d/2);
 * cylinder of radius R, field parallel: B_z = B₀I₀(r)/I₀(R);
@@ -7,7 +7,9 @@ results (physics.md, "Public London references"; lengths in units of λ):
   πa²b_h − 2πaB_z'(a) = nΦ₀ (meshed and unmeshed hole);
 * transverse cylinder: m' = −2πR²H₀g(R), g = 1 − 2I₁(R)/(RI₀(R)), along −(cos α, sin α).
 
-Every validation prints the observed errors and the fitted log-log convergence order.
+Every solve goes through the public entry point ``mqm_fem.solve_london`` (with the formulation
+named, so that each test exercises the formulation it validates). Every validation prints the
+observed errors and the fitted log-log convergence order.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ import pytest
 from scipy.special import i0, i1, k0, k1
 from skfem import Basis, MeshTet, MeshTri
 
-from mqm_fem import geometry
+from mqm_fem import geometry, solve_london
 from mqm_fem.errors import MeshError, ParameterError, RegionNotFoundError
-from mqm_fem.london.inplane import solve_in_plane
-from mqm_fem.london.outofplane import boundary_loops, solve_out_of_plane
+from mqm_fem.london.outofplane import boundary_loops
 from mqm_fem.mesh import domain_from_skfem
 from mqm_fem.units import MU0, PHI0
 
@@ -33,16 +34,28 @@ UNIT = "100 nm"
 B0 = 1e-3
 
 
+def out_of_plane(domain, penetration_depth, applied_field, **options):
+    """``solve_london`` with the out-of-plane formulation (field along z)."""
+    return solve_london(domain, penetration_depth, applied_field, formulation="out-of-plane",
+                        **options)
+
+
+def in_plane(domain, penetration_depth, applied_field, **options):
+    """``solve_london`` with the in-plane (transverse-field) formulation."""
+    return solve_london(domain, penetration_depth, applied_field, formulation="in-plane",
+                        **options)
+
+
 def _order(h, err) -> float:
     return float(np.polyfit(np.log(h), np.log(err), 1)[0])
 
 
 def _l2_error(solution, exact) -> tuple[float, float]:
     """(‖B_h − B‖, ‖B‖) over the superconductor, exact(x, y) with x, y in mesh units."""
-    basis = solution.extras["basis"]
-    sub = Basis(basis.mesh, basis.elem, elements=solution.extras["superconducting_elements"],
-                intorder=8)
-    u = np.asarray(sub.interpolate(solution.extras["dofs"]))
+    state = solution.outputs.state
+    basis = state["basis"]
+    sub = Basis(basis.mesh, basis.elem, elements=state["superconducting_elements"], intorder=8)
+    u = np.asarray(sub.interpolate(state["dofs"]))
     x = np.asarray(sub.global_coordinates())
     ref = exact(x[0], x[1])
     return (float(np.sqrt(np.sum((u - ref) ** 2 * sub.dx))),
@@ -68,11 +81,11 @@ def test_slab_profile_converges(order):
     ns = [4, 8, 16, 32]
     errors, means = [], []
     for n in ns:
-        sol = solve_out_of_plane(_slab(d, n), UNIT, "1 mT", order=order,
-                                 dirichlet_boundaries=["xmin", "xmax"])
+        sol = out_of_plane(_slab(d, n), UNIT, "1 mT", order=order,
+                           dirichlet_boundaries=["xmin", "xmax"])
         err, norm = _l2_error(sol, exact)
         errors.append(err / norm)
-        means.append(sol.field_data["mean_field"])
+        means.append(sol.mean_field[2])
     rate = _order(d / np.array(ns), errors)
     mean_ref = B0 * 2 / d * np.tanh(d / 2)
     print(f"\nslab d=4λ P{order}: relative L2 errors {np.array(errors)}, order {rate:.3f}; "
@@ -85,12 +98,12 @@ def test_slab_profile_converges(order):
 def test_slab_natural_faces_and_default_boundary():
     """Only xmin/xmax Dirichlet gives the 1D profile; the default (all faces) does not."""
     dom = _slab(4.0, 16)
-    one_d = solve_out_of_plane(dom, LAM, B0, dirichlet_boundaries=["xmin", "xmax"])
-    full = solve_out_of_plane(dom, LAM, B0)
+    one_d = out_of_plane(dom, LAM, B0, dirichlet_boundaries=["xmin", "xmax"])
+    full = out_of_plane(dom, LAM, B0)
     # y-faces carry B = B₀ by default: more field inside than the infinite slab
-    assert full.field_data["mean_field"] > one_d.field_data["mean_field"] * 1.2
+    assert full.mean_field[2] > one_d.mean_field[2] * 1.2
     with pytest.raises(RegionNotFoundError, match="xmin"):
-        solve_out_of_plane(dom, LAM, B0, dirichlet_boundaries=["left"])
+        out_of_plane(dom, LAM, B0, dirichlet_boundaries=["left"])
     # J = (∂_yB, −∂_xB)/μ₀: at x = +d/2, J_y = −B₀tanh(d/2)/(μ₀λ) (current along −y)
     right = np.isclose(dom.mesh.p[0], 2.0)
     j_ref = -B0 * np.tanh(2.0) / (MU0 * LAM)
@@ -118,8 +131,8 @@ def test_bilayer_slab_with_two_penetration_depths():
         faces = {"xmin": mesh.facets_satisfying(lambda x: np.isclose(x[0], -d1)),
                  "xmax": mesh.facets_satisfying(lambda x: np.isclose(x[0], d2))}
         dom = domain_from_skfem(mesh, UNIT, regions, faces)
-        sol = solve_out_of_plane(dom, {"left": "100 nm", "right": "200 nm"}, B0,
-                                 dirichlet_boundaries=["xmin", "xmax"])
+        sol = out_of_plane(dom, {"left": "100 nm", "right": "200 nm"}, B0,
+                           dirichlet_boundaries=["xmin", "xmax"])
         err, norm = _l2_error(sol, exact)
         errors.append(err / norm)
     rate = _order(5.0 / np.array(ns), errors)
@@ -141,10 +154,10 @@ def test_cylinder_parallel_field_converges(order):
         m = MeshTri.init_circle(nref)
         mesh = MeshTri(m.p * R, m.t)
         hs.append(float(mesh.params()[0]) if hasattr(mesh, "params") else R / 2**nref)
-        sol = solve_out_of_plane(domain_from_skfem(mesh, UNIT), UNIT, B0, order=order)
+        sol = out_of_plane(domain_from_skfem(mesh, UNIT), UNIT, B0, order=order)
         err, norm = _l2_error(sol, exact)
         errors.append(err / norm)
-        moments.append(sol.field_data["magnetic_moment"])
+        moments.append(sol.moment[2])
     hs = [R / 2**n for n in refs]
     rate = _order(hs, errors)
     # m' = ∫(B − B₀)/μ₀ dA = πR²B₀(2I₁(R)/(R I₀(R)) − 1)/μ₀
@@ -202,24 +215,28 @@ def test_hollow_cylinder_fluxoid(meshed):
     for h in hs:
         dom = _annulus(h, meshed)
         for n in (0, 1, 2):
-            sol = solve_out_of_plane(dom, LAM, B_HOLE, fluxoids={"hole_0": n})
-            b_h = sol.field_data["hole_field_hole_0"]
+            sol = out_of_plane(dom, LAM, B_HOLE, fluxoids={"hole_0": n})
+            hole = sol.hole("hole_0")
+            b_h = hole.field
             ref = _hollow_reference(n)
             worst.setdefault(h, []).append(abs(b_h / ref - 1))
-            assert sol.info["holes"] == ["hole_0"]
-            assert sol.field_data["fluxoid_hole_0"] == pytest.approx(n, abs=1e-8)
-            area = sol.field_data["hole_area_hole_0"]
-            assert sol.field_data["hole_flux_hole_0"] == pytest.approx(b_h * area, rel=1e-12, abs=0)
+            assert list(sol.holes) == ["hole_0"]
+            assert hole.meshed is meshed
+            assert sol.fluxoid("hole_0") == pytest.approx(n, abs=1e-8)
+            assert sol.hole_flux("hole_0") == pytest.approx(b_h * hole.area, rel=1e-12, abs=0)
+            assert sol.field_data["fluxoid_hole_0"] == hole.fluxoid  # the exported name
+            m_z = sol.moment[2]
+            assert sol.moment[0] == sol.moment[1] == 0
             if n == 0:  # linear response: G = −½ m'B_a
-                g = -0.5 * sol.field_data["magnetic_moment"] * B_HOLE
-                assert sol.field_data["energy"] == pytest.approx(g, rel=1e-8, abs=0)
+                g = -0.5 * m_z * B_HOLE
+                assert sol.energies.gibbs == pytest.approx(g, rel=1e-8, abs=0)
             if h == hs[-1]:
                 m_ref = _hollow_moment(n)
-                assert sol.field_data["magnetic_moment"] == pytest.approx(m_ref, rel=5e-3, abs=0)
-                print(f"\n  m' = {sol.field_data['magnetic_moment']:.6e} vs {m_ref:.6e} A·m")
+                assert m_z == pytest.approx(m_ref, rel=5e-3, abs=0)
+                print(f"\n  m' = {m_z:.6e} vs {m_ref:.6e} A·m")
                 print(f"\nhollow a=1 b=2 ({'meshed' if meshed else 'unmeshed'}) n={n}: "
                       f"b_h = {b_h:.6e} T vs Bessel {ref:.6e} T (rel {b_h / ref - 1:+.2e}), "
-                      f"fluxoid read back {sol.field_data['fluxoid_hole_0']:.12f}")
+                      f"fluxoid read back {hole.fluxoid:.12f}")
     errs = [max(worst[h]) for h in hs]
     rate = _order(hs, errs)
     print(f"hollow cylinder max relative b_h error per h {hs}: {np.array(errs)}, "
@@ -230,19 +247,18 @@ def test_hollow_cylinder_fluxoid(meshed):
 
 def test_meshed_and_unmeshed_hole_agree_and_vacuum_inside_is_filled():
     dom = _annulus(0.15, meshed=True)
-    meshed = solve_out_of_plane(dom, LAM, B_HOLE, fluxoids={"hole_0": 1})
+    meshed = out_of_plane(dom, LAM, B_HOLE, fluxoids={"hole_0": 1})
     # the same mesh with the hole renamed to plain vacuum: an unmeshed hole for the solver,
     # found through the boundary group hole_0_boundary
     regions = {"superconductor": dom.region("superconductor"), "vacuum": dom.region("hole_0")}
     vac = domain_from_skfem(dom.mesh, UNIT, regions, dom.boundaries)
-    loose = solve_out_of_plane(vac, LAM, B_HOLE, fluxoids={"hole_0": 1})
-    assert loose.info["unmeshed_holes"] == ["hole_0"]
-    b_m, b_u = (s.field_data["hole_field_hole_0"] for s in (meshed, loose))
+    loose = out_of_plane(vac, LAM, B_HOLE, fluxoids={"hole_0": 1})
+    assert [n for n, h in loose.holes.items() if not h.meshed] == ["hole_0"]
+    b_m, b_u = (s.hole("hole_0").field for s in (meshed, loose))
     assert b_u == pytest.approx(b_m, rel=1e-10, abs=0)
     inside = np.unique(dom.mesh.t[:, dom.region("hole_0")])
     assert np.allclose(loose.point_data["B"][inside, 2], b_u)
-    assert loose.field_data["magnetic_moment"] == pytest.approx(
-        meshed.field_data["magnetic_moment"], rel=1e-10, abs=0)
+    assert loose.moment[2] == pytest.approx(meshed.moment[2], rel=1e-10, abs=0)
 
 
 def test_two_unmeshed_holes_named_in_order():
@@ -256,12 +272,13 @@ def test_two_unmeshed_holes_named_in_order():
     dom = domain_from_skfem(mesh, UNIT, {"superconductor": np.arange(mesh.nelements)}, {})
     loops = boundary_loops(mesh, np.arange(mesh.nelements))
     assert sorted(round(lp["area"], 12) for lp in loops) == [-1.0, -1.0, 18.0]
-    sol = solve_out_of_plane(dom, LAM, 0.0, fluxoids={"hole_0": 1, "hole_1": -2}, order=1)
-    assert sol.info["holes"] == ["hole_0", "hole_1"]
-    assert sol.field_data["hole_area_hole_0"] == pytest.approx(LAM**2, rel=1e-12, abs=0)
-    assert sol.field_data["fluxoid_hole_0"] == pytest.approx(1, abs=1e-9)
-    assert sol.field_data["fluxoid_hole_1"] == pytest.approx(-2, abs=1e-9)
-    assert sol.field_data["hole_field_hole_0"] > 0 > sol.field_data["hole_field_hole_1"]
+    sol = out_of_plane(dom, LAM, 0.0, fluxoids={"hole_0": 1, "hole_1": -2}, order=1)
+    assert list(sol.holes) == ["hole_0", "hole_1"]
+    assert not any(h.meshed for h in sol.holes.values())
+    assert sol.hole("hole_0").area == pytest.approx(LAM**2, rel=1e-12, abs=0)
+    assert sol.fluxoid("hole_0") == pytest.approx(1, abs=1e-9)
+    assert sol.fluxoid("hole_1") == pytest.approx(-2, abs=1e-9)
+    assert sol.hole("hole_0").field > 0 > sol.hole("hole_1").field
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,14 +297,15 @@ def test_transverse_cylinder_moment_and_direction():
     for angle in (0.0, 30.0, 120.0):
         a = np.deg2rad(angle)
         field = B0 * np.array([np.cos(a), np.sin(a)])
-        sol = solve_in_plane(dom, LAM, field)
-        m = sol.field_data["magnetic_moment"]
+        sol = in_plane(dom, LAM, field)
+        m = sol.moment[:2]
+        assert sol.moment[2] == 0
         ref = _transverse_reference(field)
         rel = np.linalg.norm(m - ref) / np.linalg.norm(ref)
         print(f"\ntransverse R=2λ, α={angle:5.1f}°: m' = {m} vs {ref} A·m (rel {rel:.2e}), "
               f"direction {np.degrees(np.arctan2(m[1], m[0])):.4f}°")
         assert rel < 1e-2
-        assert sol.field_data["current_superconductor"] == pytest.approx(
+        assert sol.net_currents["superconductor"] == pytest.approx(
             0, abs=1e-9 * np.abs(sol.point_data["J"]).max() * LAM**2)
     # J only in the superconductor, A/B/J shapes
     vac = np.unique(dom.mesh.t[:, dom.region("vacuum")])
@@ -311,11 +329,11 @@ def test_transverse_far_field_correction():
         dom = geometry.circle_in_box(R_T, 2 * L, outer="disk", h=L / 5, h_sc=0.15,
                                      length_unit=UNIT)
         for far, store in (("dirichlet", plain), ("dipole", corrected)):
-            sol = solve_in_plane(dom, LAM, field, far_field=far)
-            m = sol.field_data["magnetic_moment"]
+            sol = in_plane(dom, LAM, field, far_field=far)
+            m = sol.moment[:2]
             store.append(float(m @ ref / (ref @ ref)) - 1)  # signed, along the reference
             if far == "dirichlet":  # linear response G = −½ m'·B_a holds in the box
-                assert sol.field_data["energy"] == pytest.approx(-0.5 * m @ field, rel=1e-8, abs=0)
+                assert sol.energies.gibbs == pytest.approx(-0.5 * m @ field, rel=1e-8, abs=0)
     truncation = np.array(plain) - np.array(corrected)
     predicted = 1 / (1 - g * (R_T / radii) ** 2) - 1
     rate = _order(R_T / radii, truncation)
@@ -338,7 +356,7 @@ def test_transverse_moment_converges():
     for h in hs:
         dom = geometry.circle_in_box(R_T, 3 * R_T, outer="disk", h=1.0, h_sc=h,
                                      length_unit=UNIT)
-        m = solve_in_plane(dom, LAM, field).field_data["magnetic_moment"]
+        m = in_plane(dom, LAM, field).moment[:2]
         errors.append(np.linalg.norm(m - ref) / np.linalg.norm(ref))
     rate = _order(hs, errors)
     print(f"\ntransverse moment errors for h_sc = {hs}: {np.array(errors)}, order {rate:.3f}")
@@ -351,10 +369,10 @@ def test_net_current_and_two_conductors():
     dom = geometry.cross_section_in_box([((-2.0, 0.0), 1.0), ((2.0, 0.0), 1.0)], 16.0,
                                         outer="disk", h=1.0, h_sc=0.25, length_unit=UNIT)
     current = {"superconductor_0": "1 mA", "superconductor_1": 2e-3}
-    sol = solve_in_plane(dom, LAM, (0.0, 0.0), currents=current, far_field="dirichlet")
-    assert sol.info["components"] == ["superconductor_0", "superconductor_1"]
-    assert sol.field_data["current_superconductor_0"] == pytest.approx(1e-3, rel=1e-9, abs=0)
-    assert sol.field_data["current_superconductor_1"] == pytest.approx(2e-3, rel=1e-9, abs=0)
+    sol = in_plane(dom, LAM, (0.0, 0.0), currents=current, far_field="dirichlet")
+    assert list(sol.net_currents) == ["superconductor_0", "superconductor_1"]
+    assert sol.net_currents["superconductor_0"] == pytest.approx(1e-3, rel=1e-9, abs=0)
+    assert sol.net_currents["superconductor_1"] == pytest.approx(2e-3, rel=1e-9, abs=0)
     p = dom.mesh.p
     rim = np.isclose(np.hypot(p[0], p[1]), 8.0, rtol=1e-6)
     b = sol.point_data["B"][rim, :2]
@@ -364,7 +382,7 @@ def test_net_current_and_two_conductors():
     print(f"\nnet current 3 mA: <B_θ> on r = 8λ {b_theta:.5e} T vs μ₀I/2πr {expected:.5e} T")
     assert b_theta == pytest.approx(expected, rel=1e-2, abs=0)
     with pytest.raises(RegionNotFoundError, match="superconductor_0"):
-        solve_in_plane(dom, LAM, (0.0, 0.0), currents={"wire": 1e-3})
+        in_plane(dom, LAM, (0.0, 0.0), currents={"wire": 1e-3})
 
 
 def test_external_current_density_in_vacuum_region():
@@ -376,8 +394,8 @@ def test_external_current_density_in_vacuum_region():
                "vacuum_wire": dom.region("superconductor_1"), "vacuum": dom.region("vacuum")}
     wire = domain_from_skfem(dom.mesh, UNIT, regions, dom.boundaries)
     j_ext = 1e11  # A/m²
-    sol = solve_in_plane(wire, LAM, (0.0, 0.0), current_density={"vacuum_wire": j_ext},
-                         far_field="dirichlet")
+    sol = in_plane(wire, LAM, (0.0, 0.0), current_density={"vacuum_wire": j_ext},
+                   far_field="dirichlet")
     i_wire = j_ext * wire.measure("vacuum_wire") * LAM**2
     p = dom.mesh.p
     rim = np.isclose(np.hypot(p[0], p[1]), 8.0, rtol=1e-6)
@@ -386,11 +404,11 @@ def test_external_current_density_in_vacuum_region():
     expected = MU0 * i_wire / (2 * np.pi * 8.0 * LAM)
     print(f"\nwire current {i_wire:.4e} A: <B_θ> at r = 8λ {b_theta:.5e} vs {expected:.5e} T")
     assert b_theta == pytest.approx(expected, rel=1e-2, abs=0)
-    assert sol.field_data["current_superconductor"] == pytest.approx(0, abs=1e-9 * i_wire)
+    assert sol.net_currents["superconductor"] == pytest.approx(0, abs=1e-9 * i_wire)
     with pytest.raises(ParameterError, match="superconducting"):
-        solve_in_plane(wire, LAM, (0.0, 0.0), current_density={"superconductor": 1e10})
+        in_plane(wire, LAM, (0.0, 0.0), current_density={"superconductor": 1e10})
     with pytest.raises(RegionNotFoundError, match="vacuum_wire"):
-        solve_in_plane(wire, LAM, (0.0, 0.0), current_density={"wire": 1e10})
+        in_plane(wire, LAM, (0.0, 0.0), current_density={"wire": 1e10})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,58 +417,64 @@ def test_errors():
     dom = _slab(4.0, 4)
     for bad in (0.0, -1e-7, float("nan"), "-100 nm", "1 T"):
         with pytest.raises(ParameterError, match="penetration_depth"):
-            solve_out_of_plane(dom, bad, B0)
+            out_of_plane(dom, bad, B0)
     with pytest.raises(RegionNotFoundError, match="superconductor"):
-        solve_out_of_plane(dom, LAM, B0, superconductors=["nope"])
+        out_of_plane(dom, LAM, B0, superconductors=["nope"])
     with pytest.raises(RegionNotFoundError, match="holes are"):
-        solve_out_of_plane(dom, LAM, B0, fluxoids={"hole_9": 1})
+        out_of_plane(dom, LAM, B0, fluxoids={"hole_9": 1})
     ring = _annulus(0.3)
     with pytest.raises(RegionNotFoundError, match="hole_0"):
-        solve_out_of_plane(ring, LAM, B0, fluxoids={"hole_9": 1})
+        out_of_plane(ring, LAM, B0, fluxoids={"hole_9": 1})
     with pytest.raises(ParameterError, match="integer"):
-        solve_out_of_plane(ring, LAM, B0, fluxoids={"hole_0": 0.5})
-    with pytest.raises(ParameterError, match="solve_in_plane"):
-        solve_out_of_plane(dom, LAM, (1e-3, 0.0, 1e-3))
+        out_of_plane(ring, LAM, B0, fluxoids={"hole_0": 0.5})
+    with pytest.raises(ParameterError, match="in-plane components.*formulation='in-plane'"):
+        out_of_plane(dom, LAM, (1e-3, 0.0, 1e-3))
+    with pytest.raises(ParameterError, match="matches no formulation.*solve them separately"):
+        solve_london(dom, LAM, (1e-3, 0.0, 1e-3))  # auto: z and in-plane components at once
     with pytest.raises(ParameterError, match="components"):
-        solve_out_of_plane(dom, LAM, (0.0, 1e-3))
+        out_of_plane(dom, LAM, (0.0, 1e-3))
     with pytest.raises(ParameterError, match="order"):
-        solve_out_of_plane(dom, LAM, B0, order=3)
-    assert solve_out_of_plane(dom, LAM, "0 0 1 mT").applied_field[2] == (
+        out_of_plane(dom, LAM, B0, order=3)
+    with pytest.raises(ParameterError, match="option.*currents not taken by the "
+                                             "'out-of-plane' formulation; it takes: fluxoids"):
+        out_of_plane(dom, LAM, B0, currents={"superconductor": 1e-3})
+    assert out_of_plane(dom, LAM, "0 0 1 mT").applied_field[2] == (
         pytest.approx(1e-3, rel=1e-12, abs=0))
     tet = domain_from_skfem(MeshTet(), UNIT)
-    with pytest.raises(ParameterError, match="2D"):
-        solve_out_of_plane(tet, LAM, B0)
-    with pytest.raises(ParameterError, match="2D"):
-        solve_in_plane(tet, LAM, (B0, 0.0))
+    with pytest.raises(ParameterError, match="'out-of-plane' needs a 2D mesh; this mesh is 3D"):
+        out_of_plane(tet, LAM, B0)
+    with pytest.raises(ParameterError, match="'in-plane' needs a 2D mesh; this mesh is 3D"):
+        in_plane(tet, LAM, (B0, 0.0))
     box = geometry.circle_in_box(1.0, 4.0, h=1.0, h_sc=0.5, length_unit=UNIT)
-    with pytest.raises(ParameterError, match="solve_out_of_plane"):
-        solve_in_plane(box, LAM, (0.0, 0.0, B0))
+    with pytest.raises(ParameterError, match="z component.*formulation='out-of-plane'"):
+        in_plane(box, LAM, (0.0, 0.0, B0))
     with pytest.raises(ParameterError, match="B_x, B_y"):
-        solve_in_plane(box, LAM, B0)
+        in_plane(box, LAM, B0)
     with pytest.raises(ParameterError, match="components"):
-        solve_in_plane(box, LAM, (1.0, 2.0, 3.0, 4.0))
+        in_plane(box, LAM, (1.0, 2.0, 3.0, 4.0))
     with pytest.raises(ParameterError, match="penetration_depth"):
-        solve_in_plane(box, float("nan"), (B0, 0.0))
+        in_plane(box, float("nan"), (B0, 0.0))
     with pytest.raises(RegionNotFoundError):
-        solve_in_plane(box, LAM, (B0, 0.0), superconductors=["nope"])
-    with pytest.raises(ParameterError, match="far_field"):
-        solve_in_plane(box, LAM, (B0, 0.0), far_field="pml")
+        in_plane(box, LAM, (B0, 0.0), superconductors=["nope"])
+    with pytest.raises(ParameterError, match="far_field: 'pml' is not one of dipole, dirichlet "
+                                             r"\(the 'in-plane' formulation\)"):
+        in_plane(box, LAM, (B0, 0.0), far_field="pml")
+    with pytest.raises(ParameterError, match="formulation: 'B_z' is not one of auto, "):
+        solve_london(box, LAM, B0, formulation="B_z")
 
 
 def test_solve_london_dispatches_to_the_2d_formulations():
-    from mqm_fem.london import solve_london
-
     ring = _annulus(0.3)
-    direct = solve_out_of_plane(ring, LAM, B_HOLE, fluxoids={"hole_0": 1})
+    named = out_of_plane(ring, LAM, B_HOLE, fluxoids={"hole_0": 1})
     auto = solve_london(ring, "100 nm", "10 mT", fluxoids={"hole_0": 1})
-    assert auto.formulation == "out-of-plane"
-    assert auto.field_data["hole_field_hole_0"] == pytest.approx(
-        direct.field_data["hole_field_hole_0"], rel=1e-12, abs=0)
+    assert auto.formulation == named.formulation == "out-of-plane"
+    assert auto.hole("hole_0").field == pytest.approx(named.hole("hole_0").field, rel=1e-12,
+                                                      abs=0)
     box = geometry.circle_in_box(1.0, 4.0, outer="disk", h=1.0, h_sc=0.5, length_unit=UNIT)
     sol = solve_london(box, LAM, (B0, 0.0, 0.0), order=1)
-    assert sol.formulation == "in-plane" and sol.info["order"] == 1
+    assert sol.formulation == "in-plane" and sol.options.order == 1
     with pytest.raises(ParameterError, match="vacuum"):
-        solve_in_plane(_slab(4.0, 4), LAM, (B0, 0.0))
+        in_plane(_slab(4.0, 4), LAM, (B0, 0.0))
 
 
 def test_hole_touching_outer_boundary_is_refused():
@@ -460,7 +484,7 @@ def test_hole_touching_outer_boundary_is_refused():
     sc = np.setdiff1d(np.arange(mesh.nelements), hole)
     dom = domain_from_skfem(mesh, UNIT, {"superconductor": sc, "hole_0": hole}, {})
     with pytest.raises(MeshError, match="hole_0"):
-        solve_out_of_plane(dom, LAM, B0)
+        out_of_plane(dom, LAM, B0)
 
 
 # ---------------------------------------------------------------------------------------------

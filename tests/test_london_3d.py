@@ -1,7 +1,6 @@
-"""3D London screening: A-formulation (physics.md §1a) and B-formulation (§1b).
+"""3D London screening: A-formulation (docs/theory.md §1a) and B-formulation (§1b).
 
-Lengths in units of λ (mesh unit 1 µm, λ = 1 µm). References (physics.md, public London
-results):
+Lengths in units of λ (mesh unit 1 µm, λ = 1 µm). References (public London results):
 
 * slab of thickness d in a parallel field: B = B₀ cosh(x/λ)/cosh(d/2λ);
 * cylinder of radius R in a parallel field: B_z = B₀ I₀(r/λ)/I₀(R/λ);
@@ -10,7 +9,9 @@ results):
 * linear response: G = −½ m·B_a;
 * a spherical current shell inside a spherical B·n = 0 wall (image field, see avector.py).
 
-Each validation prints its observed numbers; the convergence tests fit the log-log slope.
+Every solve goes through the public entry point ``mqm_fem.solve_london`` (with the formulation
+named, so that each test exercises the formulation it validates). Each validation prints its
+observed numbers; the convergence tests fit the log-log slope.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ from scipy.integrate import quad
 from scipy.special import i0
 from skfem import MeshTet, MeshTri
 
-from mqm_fem import geometry
+from mqm_fem import geometry, solve_london
 from mqm_fem.errors import MeshError, ParameterError
-from mqm_fem.london.avector import image_corrected_moment, solve_a_formulation
-from mqm_fem.london.bfield import solve_b_formulation
+from mqm_fem.london.avector import image_corrected_moment
 from mqm_fem.mesh import Domain, domain_from_skfem
 from mqm_fem.units import MU0
 
@@ -34,6 +34,17 @@ UNIT = 1e-6  # mesh unit (m); λ = 1 mesh unit
 LAMBDA = 1e-6
 B0 = 1e-3  # T
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def a_formulation(domain, penetration_depth, applied_field, **options):
+    """``solve_london`` with the vector-potential (A) formulation."""
+    return solve_london(domain, penetration_depth, applied_field, formulation="A", **options)
+
+
+def b_formulation(domain, penetration_depth, applied_field, **options):
+    """``solve_london`` with the field (B) formulation (``applied_field=None`` with a
+    ``boundary_field`` callable)."""
+    return solve_london(domain, penetration_depth, applied_field, formulation="B", **options)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -75,7 +86,7 @@ def order(hs, errors):
 
 
 def l2_error(solution, exact):
-    basis, x = solution.extras["basis"], solution.extras["dofs"]
+    basis, x = solution.outputs.state["basis"], solution.outputs.state["dofs"]
     tind = solution.domain.regions["superconductor"]
     from skfem import Basis, ElementTetN0
 
@@ -96,7 +107,7 @@ def sphere3(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sphere3_z(sphere3):
-    return solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], far_field="image")
+    return a_formulation(sphere3, LAMBDA, [0, 0, B0], far_field="image")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,8 +124,8 @@ def test_slab_profile_b_formulation():
 
     hs, errs = [], []
     for n in (2, 4, 8):
-        sol = solve_b_formulation(slab_domain(d, n), LAMBDA, [0, 0, B0],
-                                  boundaries=["xmin", "xmax", "zmin", "zmax"])
+        sol = b_formulation(slab_domain(d, n), LAMBDA, [0, 0, B0],
+                            boundaries=["xmin", "xmax", "zmin", "zmax"])
         hs.append(1 / n)
         errs.append(l2_error(sol, exact))
     mean = sol.field_data["mean_field"][2] / B0
@@ -141,8 +152,8 @@ def test_slab_callable_boundary_field():
 
     errs = []
     for n in (2, 4):
-        sol = solve_b_formulation(slab_domain(d, n), "1 um",
-                                  lambda x: exact_mesh(x / UNIT))
+        sol = b_formulation(slab_domain(d, n), "1 um", None,
+                            boundary_field=lambda x: exact_mesh(x / UNIT))
         errs.append(l2_error(sol, exact_mesh))
     print(f"slab, callable B_s on all faces: L2 errors {errs}")
     assert errs[1] < 0.55 * errs[0]
@@ -161,7 +172,7 @@ def test_cylinder_profile_b_formulation(tmp_path):
     hs, errs = [], []
     for h in (0.5, 0.35, 0.25, 0.18):
         dom = geometry.cylinder(radius, 2.0, h=h, length_unit=UNIT, path=tmp_path / f"c{h}.msh")
-        sol = solve_b_formulation(dom, LAMBDA, f"0 0 {B0} T", boundaries=["side", "zmin", "zmax"])
+        sol = b_formulation(dom, LAMBDA, f"0 0 {B0} T", boundaries=["side", "zmin", "zmax"])
         hs.append(h)
         errs.append(l2_error(sol, exact))
     p = order(hs, errs)
@@ -183,17 +194,18 @@ SPHERE_CASES = [  # R/λ, outer radius, h at the surface, refined layer
 @pytest.mark.parametrize(("radius", "outer", "h", "layer"), SPHERE_CASES)
 def test_sphere_moment(tmp_path, radius, outer, h, layer):
     dom = sphere_domain(tmp_path / "s.msh", radius, outer, h, layer)
-    sol = solve_a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
+    sol = a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
     m = sol.magnetic_moment
     ref = sphere_moment(radius)
     err = m[2] / ref - 1
     box = sol.field_data["magnetic_moment_box"][2] / ref
-    print(f"sphere R/λ = {radius:g}: {dom.mesh.nelements} tets, {sol.info['ndofs']} edges, "
+    print(f"sphere R/λ = {radius:g}: {dom.mesh.nelements} tets, {sol.ndofs} edges, "
           f"m_z/m_exact = {m[2] / ref:.5f} (box {box:.5f}),"
-          f" solver {sol.info.get('method')} {sol.info.get('iterations')} its, "
-          f"{sol.info['time_s']:.1f} s")
+          f" solver {sol.solver.get('method')} {sol.solver.get('iterations')} its, "
+          f"{sol.timings.total_s:.1f} s")
     assert abs(err) < 0.01
     assert np.abs(m[:2]).max() < 1e-3 * abs(m[2])
+    assert sol.ndofs == dom.mesh.nedges
 
 
 def test_sphere_moment_convergence(tmp_path):
@@ -203,7 +215,7 @@ def test_sphere_moment_convergence(tmp_path):
     hs, errs, fe_errs = [], [], []
     for h in (0.3, 0.21, 0.15):
         dom = sphere_domain(tmp_path / f"s{h}.msh", 1.0, 2.5, h, 0.25)
-        sol = solve_a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
+        sol = a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
         hs.append(h)
         errs.append(abs(sol.magnetic_moment[2] / sphere_moment(1.0) - 1))
         # split off the geometric part: a sphere with the meshed (polyhedral) volume
@@ -220,7 +232,7 @@ def test_sphere_moment_convergence(tmp_path):
 
 def test_tilted_field(sphere3, sphere3_z):
     direction = np.array([1.0, -2.0, 2.0]) / 3
-    sol = solve_a_formulation(sphere3, LAMBDA, B0 * direction, far_field="image")
+    sol = a_formulation(sphere3, LAMBDA, B0 * direction, far_field="image")
     m = sol.magnetic_moment
     cosine = -m @ direction / np.linalg.norm(m)
     ratio = np.linalg.norm(m) / abs(sphere3_z.magnetic_moment[2])
@@ -239,10 +251,10 @@ def test_penetration_depth_per_region(sphere3, sphere3_z):
     right = mesh.p[0, mesh.t[:, sc]].mean(axis=0) > 0
     split = Domain(mesh, UNIT, {"superconductor_0": sc[~right], "superconductor_1": sc[right],
                                 "vacuum": sphere3.regions["vacuum"]}, sphere3.boundaries)
-    same = solve_a_formulation(split, {"superconductor_0": "1 um", "superconductor_1": "1um"},
-                               [0, 0, B0], far_field="image")
-    harder = solve_a_formulation(split, {"superconductor_0": LAMBDA, "superconductor_1": 0.5e-6},
-                                 [0, 0, B0], far_field="image")
+    same = a_formulation(split, {"superconductor_0": "1 um", "superconductor_1": "1um"},
+                         [0, 0, B0], far_field="image")
+    harder = a_formulation(split, {"superconductor_0": LAMBDA, "superconductor_1": 0.5e-6},
+                           [0, 0, B0], far_field="image")
     m_one, m_same, m_hard = (s.magnetic_moment[2] for s in (sphere3_z, same, harder))
     print(f"per-region λ: equal {m_same / m_one:.12f}, λ₁ = λ/2: {m_hard / m_one:.5f}")
     assert abs(m_same / m_one - 1) < 1e-8
@@ -253,18 +265,21 @@ def test_energy_identity(sphere3, sphere3_z):
     """G = E_m + E_k equals −½ m·B_a (exact for the discrete minimiser, up to the solver
     tolerance) and the analytic box value within the discretisation error."""
     sol = sphere3_z
-    fd = sol.field_data
-    g = fd["free_energy_G"]
+    fd, energies = sol.field_data, sol.energies
+    g = energies.gibbs
     g_moment = -0.5 * fd["magnetic_moment_box"] @ sol.applied_field
     f = sphere_f(3.0)
     g_exact = -0.5 * sphere_moment(3.0) / (1 - f * (3.0 / 4.5) ** 3) * B0
     print(f"G = {g:.6e} J, −½m·B_a = {g_moment:.6e} J, analytic (box) {g_exact:.6e} J; "
-          f"E_m = {fd['magnetic_energy']:.4e} J, E_k = {fd['kinetic_energy']:.4e} J")
-    assert fd["magnetic_energy"] > 0 and fd["kinetic_energy"] > 0
-    shifted = solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], center="0.3 -0.2 0.5 um")
+          f"E_m = {energies.field:.4e} J, E_k = {energies.kinetic:.4e} J")
+    assert energies.field > 0 and energies.kinetic > 0
+    assert energies.gibbs == energies.kinetic + energies.field  # no external current
+    assert (fd["gibbs_energy"], fd["field_energy"], fd["kinetic_energy"]) == (
+        energies.gibbs, energies.field, energies.kinetic)  # the exported names
+    shifted = a_formulation(sphere3, LAMBDA, [0, 0, B0], center="0.3 -0.2 0.5 um")
     assert np.allclose(shifted.field_data["magnetic_moment_box"], fd["magnetic_moment_box"],
                        rtol=1e-6, atol=1e-6 * abs(fd["magnetic_moment_box"][2]))
-    assert abs(shifted.field_data["free_energy_G"] / g - 1) < 1e-6
+    assert abs(shifted.energies.gibbs / g - 1) < 1e-6
     assert abs(g / g_moment - 1) < 1e-7
     assert abs(g / g_exact - 1) < 0.01
 
@@ -275,7 +290,7 @@ def test_image_correction_removes_box_error(tmp_path):
     rows = []
     for outer in (4.0, 6.0):
         dom = sphere_domain(tmp_path / f"L{outer}.msh", radius, outer, 0.5, 1.0, h_far=1.0)
-        sol = solve_a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
+        sol = a_formulation(dom, LAMBDA, [0, 0, B0], far_field="image")
         rows.append((outer, sol.field_data["magnetic_moment_box"][2],
                      sol.magnetic_moment[2]))
     f = sphere_f(radius)
@@ -313,17 +328,18 @@ def test_semidefinite_system_cg_and_regularised(tmp_path):
     kernel = discrete_gradient(basis)[:, vac_vertex[:5]].toarray()
     assert np.abs(C @ kernel).max() < 1e-12 * abs(C).max()  # gradients: K is singular
 
-    sols = {m: solve_a_formulation(dom, LAMBDA, [0, 0, B0], solver=m)
+    sols = {m: a_formulation(dom, LAMBDA, [0, 0, B0], solver=m, far_field="none")
             for m in ("cg", "ams-cg", "direct")}
     ref = sphere_moment(1.0)
     moments = {k: s.magnetic_moment[2] for k, s in sols.items()}
     disc = abs(moments["cg"] - ref)
-    print(f"semidefinite: Jacobi-CG {sols['cg'].info['iterations']} its (residual "
-          f"{sols['cg'].info['residual']:.1e}), AMS-CG {sols['ams-cg'].info['iterations']} its; "
+    cg, ams = sols["cg"].solver, sols["ams-cg"].solver
+    print(f"semidefinite: Jacobi-CG {cg['iterations']} its (residual {cg['residual']:.1e}), "
+          f"AMS-CG {ams['iterations']} its; "
           f"discretisation error {disc / abs(ref):.3e}; |m_direct − m_cg|/disc = "
           f"{abs(moments['direct'] - moments['cg']) / disc:.2e}, |m_ams − m_cg|/disc = "
           f"{abs(moments['ams-cg'] - moments['cg']) / disc:.2e}")
-    assert sols["cg"].info["residual"] < 1e-9
+    assert sols["cg"].solver["residual"] < 1e-9
     assert abs(moments["direct"] - moments["cg"]) < 1e-3 * disc
     assert abs(moments["ams-cg"] - moments["cg"]) < 1e-3 * disc
     b_cg, b_direct = sols["cg"].cell_data["B"], sols["direct"].cell_data["B"]
@@ -349,8 +365,10 @@ def test_external_current_shell(tmp_path):
     b_shell = 2 / 3 * MU0 * j0 * quad(profile, a, b)[0] * UNIT
     m_shell = 4 * np.pi / 3 * j0 * quad(lambda r: profile(r) * r**3, a, b)[0] * UNIT**4
     predicted = 1 - MU0 * m_shell / (2 * np.pi * (outer * UNIT) ** 3 * b_shell)
-    with_current = solve_a_formulation(dom, LAMBDA, [0, 0, 0], current_density=current)
-    in_field = solve_a_formulation(dom, LAMBDA, [0, 0, b_shell])
+    # both are moments inside the wall (far_field="none"; "auto" would image-correct in_field)
+    with_current = a_formulation(dom, LAMBDA, [0, 0, 0], current_density=current,
+                                 far_field="none")
+    in_field = a_formulation(dom, LAMBDA, [0, 0, b_shell], far_field="none")
     ratio = with_current.magnetic_moment[2] / in_field.magnetic_moment[2]
     print(f"current shell: B_shell = {b_shell:.4e} T, moment ratio {ratio:.5f} "
           f"(predicted {predicted:.5f})")
@@ -359,10 +377,9 @@ def test_external_current_shell(tmp_path):
 
 def test_solve_london_dispatch(sphere3, sphere3_z):
     """The package entry point picks A with a vacuum region and B without one."""
-    from mqm_fem.london import solve_london
-
     sol = solve_london(sphere3, "1 um", "0 0 1 mT")  # far_field "auto": a ball -> "image"
-    assert sol.formulation == "A" and sol.info["far_field"] == "image"
+    assert sol.formulation == "A" and sol.outputs.state["far_field"] == "image"
+    assert sol.options.far_field == "auto"
     assert np.allclose(sol.magnetic_moment, sphere3_z.magnetic_moment, rtol=1e-8,
                        atol=1e-8 * abs(sphere3_z.magnetic_moment[2]))
     slab = solve_london(slab_domain(2.0, 2), "1 um", [0, 0, B0])
@@ -375,46 +392,55 @@ def test_solve_london_dispatch(sphere3, sphere3_z):
 # ----------------------------------------------------------------------------------------------
 def test_errors(tmp_path, sphere3):
     flat = domain_from_skfem(MeshTri.init_symmetric(), UNIT)
-    with pytest.raises(ParameterError, match="needs a 3D tetrahedral mesh"):
-        solve_a_formulation(flat, LAMBDA, [0, 0, B0])
-    with pytest.raises(ParameterError, match="needs a 3D tetrahedral mesh"):
-        solve_b_formulation(flat, LAMBDA, [0, 0, B0])
+    with pytest.raises(ParameterError, match="formulation 'A' needs a 3D mesh; this mesh is 2D"):
+        a_formulation(flat, LAMBDA, [0, 0, B0])
+    with pytest.raises(ParameterError, match="formulation 'B' needs a 3D mesh; this mesh is 2D"):
+        b_formulation(flat, LAMBDA, [0, 0, B0])
     cube = domain_from_skfem(MeshTet.init_tensor(*(np.linspace(0, 1, 3),) * 3), UNIT,
                              regions={"superconductor": np.arange(48)})
     with pytest.raises(MeshError, match="needs a vacuum region"):
-        solve_a_formulation(cube, LAMBDA, [0, 0, B0])
+        a_formulation(cube, LAMBDA, [0, 0, B0])
     m = MeshTet.init_tensor(*(np.linspace(0, 1, 3),) * 3)
     touching = domain_from_skfem(m, UNIT, regions={
         "superconductor": np.arange(0, 24), "vacuum": np.arange(24, 48)})
     with pytest.raises(MeshError, match="touches the outer boundary"):
-        solve_a_formulation(touching, LAMBDA, [0, 0, B0])
-    with pytest.raises(ParameterError, match="expected 3 components"):
-        solve_a_formulation(sphere3, LAMBDA, [0, B0])
+        a_formulation(touching, LAMBDA, [0, 0, B0])
+    with pytest.raises(ParameterError, match=r"applied_field: a 3D mesh needs 3 components "
+                                             r"\(B_x, B_y, B_z\), got 2"):
+        a_formulation(sphere3, LAMBDA, [0, B0])
     with pytest.raises(ParameterError, match="penetration_depth: must be a positive length"):
-        solve_a_formulation(sphere3, "-100 nm", [0, 0, B0])
+        a_formulation(sphere3, "-100 nm", [0, 0, B0])
     with pytest.raises(ParameterError, match="penetration_depth"):
-        solve_a_formulation(sphere3, "1 mT", [0, 0, B0])
-    with pytest.raises(ParameterError, match="far_field"):
-        solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], far_field="dipole")
+        a_formulation(sphere3, "1 mT", [0, 0, B0])
+    with pytest.raises(ParameterError, match="far_field: 'dipole' is not one of auto, none, "
+                                             r"image \(the 'A' formulation\)"):
+        a_formulation(sphere3, LAMBDA, [0, 0, B0], far_field="dipole")
+    with pytest.raises(ParameterError, match="option.*fluxoids not taken by the 'A' formulation"):
+        solve_london(sphere3, LAMBDA, [0, 0, B0], fluxoids={"hole_0": 1})
     with pytest.raises(ParameterError, match="current_density: expected a callable"):
-        solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=[1, 0, 0])
+        a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=[1, 0, 0])
     with pytest.raises(ParameterError, match="not available together with current_density"):
-        solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=lambda x: 0 * x,
-                            far_field="image")
+        a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=lambda x: 0 * x,
+                      far_field="image")
     with pytest.raises(ParameterError, match="shape"):
-        solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=lambda x: x[0])
+        a_formulation(sphere3, LAMBDA, [0, 0, B0], current_density=lambda x: x[0])
     with pytest.raises(ParameterError, match="center: expected 3 components"):
-        solve_a_formulation(sphere3, LAMBDA, [0, 0, B0], center=[0, 0])
+        a_formulation(sphere3, LAMBDA, [0, 0, B0], center=[0, 0])
     box = sphere_domain(tmp_path / "cube.msh", 1.0, 2.0, 0.5, 0.3, outer="box")
     with pytest.raises(ParameterError, match="needs a spherical outer boundary"):
-        solve_a_formulation(box, LAMBDA, [0, 0, B0], far_field="image")
+        a_formulation(box, LAMBDA, [0, 0, B0], far_field="image")
     slab = slab_domain(2.0, 2)
     with pytest.raises(ParameterError, match="not on the surface of the superconductors"):
-        solve_b_formulation(sphere3, LAMBDA, [0, 0, B0], boundaries="outer")
-    with pytest.raises(ParameterError, match="boundary_field"):
-        solve_b_formulation(slab, LAMBDA, [0, B0])
+        b_formulation(sphere3, LAMBDA, [0, 0, B0], boundaries="outer")
+    with pytest.raises(ParameterError, match="applied_field: a 3D mesh needs 3 components"):
+        b_formulation(slab, LAMBDA, [0, B0])
+    with pytest.raises(ParameterError, match="boundary_field: expected a callable"):
+        b_formulation(slab, LAMBDA, None, boundary_field=[0, 0, B0])
     with pytest.raises(ParameterError, match="boundary_field: the callable must return"):
-        solve_b_formulation(slab, LAMBDA, lambda x: x[:2])
+        b_formulation(slab, LAMBDA, None, boundary_field=lambda x: x[:2])
+    with pytest.raises(ParameterError, match="option.*far_field not taken by the 'B' "
+                                             "formulation; it takes: boundaries"):
+        b_formulation(slab, LAMBDA, [0, 0, B0], far_field="image")
 
 
 def test_box_truncation_without_image(tmp_path):
@@ -426,7 +452,7 @@ def test_box_truncation_without_image(tmp_path):
     for half_side in sizes:
         dom = sphere_domain(tmp_path / f"cube{half_side}.msh", radius, half_side, 0.5, 1.0,
                             h_far=1.5, outer="box")
-        sol = solve_a_formulation(dom, LAMBDA, [0, 0, B0])
+        sol = a_formulation(dom, LAMBDA, [0, 0, B0], far_field="none")
         errs.append(sol.magnetic_moment[2] / sphere_moment(radius) - 1)
     slope = order(sizes, np.abs(errs))
     coeff = [e / (sphere_f(radius) * (radius / s) ** 3) for e, s in zip(errs, sizes, strict=True)]

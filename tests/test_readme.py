@@ -36,4 +36,6 @@ def test_python_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "sphere.vtu").exists() and (tmp_path / "out" / "modes.vtu").exists()
     m = np.asarray(namespace["sol"].magnetic_moment)
     assert -4.0e-15 < m[2] < -3.5e-15  # the value the README quotes, ≈ −3.7e-15 A·m²
-    assert abs(namespace["sol2"].field_data["fluxoid_hole_0"] - 1.0) < 1e-8
+    sol2 = namespace["sol2"]
+    assert sol2.formulation == "out-of-plane"
+    assert abs(sol2.fluxoid("hole_0") - 1.0) < 1e-8

@@ -1,6 +1,6 @@
 """Tests of mqm_fem.linalg: discrete operators G and Π, AMS-CG vs direct, flat iteration counts.
 
-The model problem is the London sphere-in-box of physics.md §1a on a structured tetrahedral box
+The model problem is the London sphere-in-box of docs/theory.md §1a on a structured tetrahedral box
 [-2, 2]³ (mesh units): elements whose centroid lies in the unit ball get σ = λ⁻² (λ = 0.2),
 the others σ = 0 (semidefinite vacuum block), n×A = 0 on the box, applied field B_a = ẑ so
 A_a = ½ B_a × r and the right-hand side is −(σ A_a, v) (consistent with the vacuum kernel).
@@ -403,12 +403,11 @@ def test_ams_graded_mesh(tmp_path):
     The superconductor floats in σ = 0 vacuum, so p = 1 on its vertices is a null vector of
     GᵀKG. Before solvers._pin_floating_components removed it, pyamg's pinv coarse solve could
     invert its round-off eigenvalue: with this skfem-assembled K, CG stalled at a relative
-    residual of 1e-7 after 300 iterations (solve_a_formulation then fell back to Jacobi-CG,
-    406 iterations); with the fix it needs 10. Also checks solve_a_formulation (closed-form
-    assembly) on the same mesh."""
-    from mqm_fem import geometry
+    residual of 1e-7 after 300 iterations (the A-formulation solve then fell back to Jacobi-CG,
+    406 iterations); with the fix it needs 10. Also checks the A-formulation through
+    ``solve_london`` (closed-form assembly) on the same mesh."""
+    from mqm_fem import geometry, solve_london
     from mqm_fem.linalg.ams import ams_preconditioner
-    from mqm_fem.london.avector import solve_a_formulation
 
     domain = geometry.sphere_in_box(0.3, 30.0, h=5.0, h_sc=0.03, length_unit="um",
                                     path=tmp_path / "graded.msh")
@@ -429,9 +428,12 @@ def test_ams_graded_mesh(tmp_path):
           f"residual {info['residual']:.1e}, {info['time_s']:.1f} s; {prec.info}")
     assert prec.info["pinned_vertices"] == 1  # one floating superconductor
     assert info["iterations"] <= 15
-    sol = solve_a_formulation(domain, "100 nm", [0, 0, 1e-3], solver="ams-cg", tol=1e-10)
-    print(f"solve_a_formulation: {sol.info['iterations']} iterations, {sol.info['timings']}")
-    assert sol.info["iterations"] <= 15
+    sol = solve_london(domain, "100 nm", [0, 0, 1e-3], formulation="A", solver="ams-cg",
+                       tol=1e-10)
+    print(f"solve_london (A): {sol.solver['iterations']} iterations, {sol.timings}")
+    assert sol.formulation == "A" and sol.solver["method"] == "ams-cg"
+    assert "fallback" not in sol.solver
+    assert sol.solver["iterations"] <= 15
 
 
 def test_factorized_guards_memory_before_factorising():
@@ -445,5 +447,5 @@ def test_factorized_guards_memory_before_factorising():
     b = np.ones(A.shape[0])
     assert np.allclose(A @ factorized(A, what="test", dim=2)(b), b, rtol=0, atol=1e-12)
     assert estimate_direct_memory(A, dim=2) < estimate_direct_memory(A, dim=3)
-    with pytest.raises(SolverError, match="solve_in_plane: direct solve refused.*coarser"):
-        factorized(A, what="solve_in_plane: direct solve", dim=2, max_direct_memory=1)
+    with pytest.raises(SolverError, match="the in-plane London system refused.*coarser"):
+        factorized(A, what="the in-plane London system", dim=2, max_direct_memory=1)

@@ -1,4 +1,4 @@
-r"""3D London screening in the vector-potential (A) formulation (physics.md §1a).
+r"""3D London screening in the vector-potential (A) formulation (docs/theory.md §1a).
 
 Equation (SI), superconductors Ω_s (χ_s = 1, penetration depth λ per region) in vacuum Ω_v::
 
@@ -41,7 +41,7 @@ B = ∇×A, J and the moment do not depend on the kernel part, and the regularis
 moment by ~1e-11 of the discretisation error (``test_semidefinite_system_cg_and_regularised``).
 A in vacuum is defined up to that gradient gauge.
 
-Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI):
+Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI):
 
 * point data ``A`` (T·m, total A_a + A_r), ``B`` (T, total B_a + ∇×A_r), ``J`` (A/m²,
   J = −χ_s A/(μ₀λ²), the supercurrent; zero in vacuum), L2-projected onto P1 vertex values
@@ -50,8 +50,9 @@ Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI):
 * field data ``magnetic_moment`` m = ½∫(r − r_c)×J dV (A·m², the free-space estimate when
   ``far_field="image"``), ``magnetic_moment_box`` (the moment of the computed box problem),
   ``kinetic_energy`` E_k = ∫ ½μ₀λ²|J|² dV = (1/2μ₀)∫χ_s λ⁻²|A|² dV,
-  ``magnetic_energy`` E_m = (1/2μ₀)∫_box |∇×A_r|² dV (energy of the reaction field B − B_a),
-  and ``free_energy_G`` G = E_m + E_k − ∫ J_ext·A_r dV (J).
+  ``field_energy`` E_m = (1/2μ₀)∫_box |∇×A_r|² dV (energy of the reaction field B − B_a),
+  and ``gibbs_energy`` G = E_m + E_k − ∫ J_ext·A_r dV (J). In :class:`Energies` these are
+  ``kinetic``, ``field`` and ``gibbs``.
 
   G is the minimum of the reaction-field functional
   Φ[A_r] = (1/2μ₀)‖∇×A_r‖² + (1/2μ₀)(χ_s λ⁻² A, A) − (J_ext, A_r), i.e. (for J_ext = 0) the
@@ -65,7 +66,7 @@ Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI):
 
 Implementation: K, the load and all derived quantities use the closed-form Whitney element
 formulas of :class:`mqm_fem.fem.nedelec.NedelecTet` (exact; no skfem basis arrays), so a 1M-unknown
-problem assembles in seconds; ``info["timings"]`` splits the wall time into assembly,
+problem assembles in seconds; ``solution.timings`` splits the wall time into assembly,
 solve (AMS set-up + CG) and post-processing (``benchmarks/london_sphere.py``).
 
 Validation: ``tests/test_london_3d.py`` (sphere moment −2πR³H₀ f(R) for R/λ = 1, 3, 10,
@@ -74,194 +75,186 @@ convergence under refinement, tilted field, energy identity, image correction).
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import MeshError, ParameterError
-from ..mesh import Domain
+from ..fem.forms import vector_load, vector_mass
+from ..fem.nedelec import NedelecTet, discrete_gradient
+from ..fem.projection import dot_last, integrate_linear_product, project_linear
+from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl, solve_spd
+from ..mesh import Domain, is_vacuum_name
 from ..units import MU0, parse_vector
-from .common import (
-    LondonSolution,
-    applied_field_vector,
-    element_lambda,
-    require_dimension,
-    resolve_penetration_depth,
-    solve_mass,
-)
+from .options import FormulationOptions, check_callable, check_positive, option
+from .registry import Formulation, register
+from .solution import Energies, LondonSolution, Outputs
 
-FAR_FIELD = ("none", "image")
+FAR_FIELD = ("auto", "none", "image")
 
 #: Relative tolerance with which the outer-boundary vertices must lie on one sphere for
 #: ``far_field="image"``.
 SPHERE_TOLERANCE = 1e-3
 
-__all__ = ["FAR_FIELD", "evaluate_fields", "image_corrected_moment", "solve_a_formulation"]
+__all__ = ["FAR_FIELD", "AFormulationOptions", "evaluate_fields", "image_corrected_moment"]
 
 
-def solve_a_formulation(domain: Domain, penetration_depth, applied_field, *,
-                        superconductors=None, current_density=None, center=None,
-                        far_field: str = "none", solver: str = "auto",
-                        tol: float = 1e-10) -> LondonSolution:
-    """Solve the 3D London A-formulation (physics.md §1a) on a tetrahedral ``domain``.
+@dataclass(frozen=True)
+class AFormulationOptions(FormulationOptions):
+    """Options of the 3D A-formulation."""
 
-    Parameters
-    ----------
-    domain : Domain
-        3D tetrahedral mesh with superconducting regions inside vacuum regions (``vacuum*``,
-        ``air*``, ``hole*``). The superconductors must not touch the outer boundary.
-    penetration_depth : str, float or dict
-        λ (``"100 nm"`` or metres) or a mapping superconducting region -> λ.
-    applied_field : sequence of 3 or str
-        Uniform applied field B_a in tesla, any direction (``(0, 0, 1e-3)``, ``"0 0 1 mT"``).
-    superconductors : list of str, optional
-        Superconducting regions (default: every region not named vacuum*/air*/hole*).
-    current_density : callable, optional
-        External current density J_ext(x) in A/m²: takes points of shape (3, n) in metres and
-        returns (3, n). Its discrete-gradient (non-solenoidal) part is removed.
-    center : sequence of 3, optional
-        Gauge centre r_c of A_a = ½B_a×(r − r_c) in metres (or ``"0 0 1 um"``; default: volume
-        centroid of the superconductors). The moment is taken about the same point (it does
-        not depend on it: ∫J dV = 0).
-    far_field : {"none", "image"}
-        ``"image"``: the outer boundary must be a sphere of radius L; the uniform image field
-        B_u = −μ₀ m_box/(2πL³) of the B·n = 0 wall is removed from the moment
-        (:func:`image_corrected_moment`). ``"none"``: the moment of the box problem.
-    solver : {"auto", "direct", "ams-cg", "cg"}
-        ``"direct"``/``"ams-cg"``: :func:`mqm_fem.linalg.solve_curl_curl` (ε-regularised LU;
-        AMS-preconditioned CG on the singular system); ``"cg"``: Jacobi-preconditioned CG on the
-        singular system; ``"auto"``: direct for small systems, AMS-CG above
-        ``solvers.DIRECT_LIMIT`` unknowns with Jacobi-CG as fallback.
-    tol : float
-        Relative residual tolerance of iterative solves.
-    """
-    start = time.perf_counter()
-    from skfem import Basis, ElementTetN0, LinearForm
-    from skfem.helpers import dot
+    far_field: str = option(
+        "auto", cli="--far-field", choices=FAR_FIELD,
+        help="'image': remove the spherical outer boundary's image field from the moment; "
+        "'none': the moment of the truncated box; 'auto': image when the outer boundary is a "
+        "sphere and no current_density is given")
+    solver: str = option("auto", cli="--solver", choices=CURL_CURL_METHODS,
+                         help="linear solver (mqm_fem.linalg.solve_curl_curl)")
+    tol: float = option(1e-10, help="relative residual of iterative solves")
+    current_density: object = option(
+        None, help="external J_ext(points (3, n) in m) -> (3, n) A/m²; its discrete-gradient "
+        "part is removed")
+    center: object = option(
+        None, help="gauge centre r_c of A_a = ½B_a×(r − r_c) (3 lengths; default: the "
+        "superconductors' centroid)")
 
-    _check_domain(domain, "the A-formulation")
-    field = applied_field_vector(applied_field, 3)
-    if far_field not in FAR_FIELD:
-        raise ParameterError(f"far_field: {far_field!r} is not one of {FAR_FIELD}")
-    if current_density is not None and not callable(current_density):
-        raise ParameterError(
-            "current_density: expected a callable J_ext(points) -> (3, n) array in A/m² "
-            f"(points of shape (3, n) in metres), got {type(current_density).__name__}"
-        )
-    if far_field == "image" and current_density is not None:
-        raise ParameterError(
-            "far_field='image' corrects the response to a uniform applied field; it is not "
-            "available together with current_density (use far_field='none' and a larger box)"
-        )
-    lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
-    mesh = domain.mesh
-    ell = domain.length_unit
-    lam = element_lambda(domain, lambdas)
-    sc = np.flatnonzero(np.isfinite(lam))
+    def validate(self):
+        check_positive(self.tol, "tol")
+        check_callable(self.current_density, "current_density",
+                       "J_ext(points) -> (3, n) array in A/m² (points of shape (3, n) in m)")
+        if self.far_field == "image" and self.current_density is not None:
+            raise ParameterError(
+                "far_field='image' corrects the response to a uniform applied field; it is not "
+                "available together with current_density (use far_field='none' and a larger "
+                "box)"
+            )
+        if self.center is not None:
+            parse_vector(self.center, "length", "center", dim=3)
+
+
+@dataclass
+class _System:
+    """K = C + M_σ (closed-form Whitney assembly), the load, Dirichlet edges and the
+    quantities the derived fields need."""
+
+    matrix: sp.csr_matrix
+    load: np.ndarray
+    nedelec: NedelecTet
+    dirichlet: np.ndarray
+    sigma: np.ndarray
+    center: np.ndarray
+    outer: np.ndarray
+    far_field: str
+    j_ext: np.ndarray | None = None
+    basis: object = None
+
+
+def assemble(problem, options: AFormulationOptions) -> _System:
+    """(∇×Ã_r, ∇×v) + (σÃ_r, v) = −(σÃ_a, v) + (μ₀ℓJ_ext, v), n×Ã_r = 0 on the outer
+    boundary (σ = χ_s/λ'², lengths in mesh units, Ã = A/ℓ in tesla)."""
+    domain, ell = problem.domain, problem.length_unit
+    mesh, sc = domain.mesh, problem.superconducting
     outer = _outer_facets(domain)
     _check_vacuum(domain, sc, outer)
-    r_c = _centroid(mesh, sc) if center is None else _center(center, ell)
-
-    # -- assembly: closed-form Whitney element matrices (solvers.NedelecTet; identical to
-    # skfem's ElementTetN0 quadrature assembly to round-off, ≈5x faster, no basis arrays)
-    from ..fem.nedelec import NedelecTet
-
-    ned = NedelecTet(mesh)  # also builds mesh.edges / mesh.t2e (fast) for the skfem bases
-    sigma = np.zeros(mesh.nelements)
-    sigma[sc] = 1.0 / lam[sc] ** 2
-    K = ned.assemble(sigma)
+    far_field = _far_field(domain, outer, options)
+    r_c = problem.centroid() if options.center is None else _center(options.center, ell)
+    ned = NedelecTet(mesh)  # also builds mesh.edges / mesh.t2e for the skfem bases
+    sigma = problem.screening
     # Ã_a = ½B_a×(r − r_c) is of the form a + b×r, which lowest-order Nédélec represents
-    # exactly: its DOFs are the edge integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2, and
-    # −(χ_s λ⁻² Ã_a, v) = −M_σ a_dofs.
-    a_vertices = _applied_potential(field, mesh.p, r_c)
+    # exactly: its DOFs are the edge integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2.
+    a_vertices = _applied_potential(problem.applied_field, mesh.p, r_c)
     edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
     a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
                                       + a_vertices[:, mesh.edges[1]]), axis=0)
-    f = -ned.mass_apply(sigma, a_dofs)
-    dirichlet = ned.boundary_dofs(outer)
-    j_ext_si = None
-    basis = None
-    if current_density is not None:
-        basis = Basis(mesh, ElementTetN0())
-        x_all = np.asarray(basis.global_coordinates())
-        j_ext_si = _call_current_density(current_density, x_all * ell)
+    system = _System(matrix=ned.assemble(sigma), load=-ned.mass_apply(sigma, a_dofs),
+                     nedelec=ned, dirichlet=ned.boundary_dofs(outer), sigma=sigma, center=r_c,
+                     outer=outer, far_field=far_field)
+    if options.current_density is not None:
+        _add_current_load(system, options.current_density, sc, ell)
+    return system
 
-        @LinearForm
-        def current_load(v, w):
-            return dot(w["mu0_l_j"], v)
 
-        f_ext = current_load.assemble(basis, mu0_l_j=MU0 * ell * j_ext_si)
-        f = f + _consistent_load(basis, f_ext, sc, outer)
+def solve(system: _System, options: AFormulationOptions):
+    """The consistent semidefinite system by :func:`mqm_fem.linalg.solve_curl_curl`."""
+    ned = system.nedelec
+    free = np.setdiff1d(np.arange(ned.N), system.dirichlet)
+    x, info = solve_curl_curl(system.matrix, system.load, ned, free_dofs=free,
+                              method=options.solver, tol=options.tol)
+    system.matrix = None  # the derived quantities do not need it; free the memory early
+    info["nfree"] = int(free.size)
+    return x, info
 
-    t_assembled = time.perf_counter()
-    x, solve_info = _solve_curl_curl(K, f, ned, dirichlet, tol=tol, method=solver)
-    t_solved = time.perf_counter()
-    del K
 
-    # -- derived fields (scaled units: Ã in T, lengths in mesh units) ------------------------
-    # Closed forms on each tetrahedron (no skfem basis arrays): Ã_r and Ã_a are linear on an
-    # element, given by their vertex values F_i, so ∫ F·G dV = |T|/20 (Σ F_i·G_i + ΣF_i·ΣG_i)
-    # (from ∫λ_iλ_j = |T|(1+δ_ij)/20) — the same numbers as exact quadrature.
+def derive(problem, options, system: _System, x) -> Outputs:
+    """A, B = B_a + ∇×A_r, J = −χ_sA/(μ₀λ²), the moment ½∫(r − r_c)×J dV and the energies,
+    in closed form on each tetrahedron (exact)."""
+    mesh, ell, ned = problem.domain.mesh, problem.length_unit, system.nedelec
+    field, sc, r_c, sigma = problem.applied_field, problem.superconducting, system.center, \
+        system.sigma
     a_vert = ned.vertex_values(x)  # Ã_r at the 4 vertices of every element (ne, 4, 3)
     a_vert += _applied_potential(field, mesh.p, r_c)[:, mesh.t].transpose(2, 1, 0)
-    vol_sc = ned.volume[sc]
-    a_sc = a_vert[sc]  # total Ã on the superconductors
+    vol_sc, a_sc = ned.volume[sc], a_vert[sc]
     j_sc = -sigma[sc, None, None] * a_sc / (MU0 * ell)  # J at the vertices (A/m²)
     r_sc = (mesh.p[:, mesh.t[:, sc]] - r_c[:, None, None]).transpose(2, 1, 0)
-    moment_box = 0.5 * ell**4 * _integrate_bilinear(np.cross, r_sc, j_sc, vol_sc)
+    moment_box = 0.5 * ell**4 * integrate_linear_product(np.cross, r_sc, j_sc, vol_sc)
     e_kin = ell**3 / (2 * MU0) * float(np.sum(
-        sigma[sc] * _integrate_bilinear(_dot, a_sc, a_sc, vol_sc, total=False)))
+        sigma[sc] * integrate_linear_product(dot_last, a_sc, a_sc, vol_sc, total=False)))
     curls = ned.element_curls(x)  # ∇×Ã_r, constant per element
-    e_mag = ell**3 / (2 * MU0) * float(np.sum(ned.volume * np.sum(curls**2, axis=1)))
-    work_ext = 0.0
-    if j_ext_si is not None:
-        a_r_si = np.asarray(basis.interpolate(x)) * ell
-        work_ext = ell**3 * float(np.sum(np.sum(j_ext_si * a_r_si, axis=0) * basis.dx))
-    free_energy = e_mag + e_kin - work_ext
-
-    field_data = {
-        "magnetic_moment": moment_box,
-        "magnetic_moment_box": moment_box,
-        "kinetic_energy": e_kin,
-        "magnetic_energy": e_mag,
-        "free_energy_G": free_energy,
-    }
-    units = {"A": "T*m", "B": "T", "J": "A/m^2", "magnetic_moment": "A*m^2",
-             "magnetic_moment_box": "A*m^2", "kinetic_energy": "J", "magnetic_energy": "J",
-             "free_energy_G": "J"}
-    if far_field == "image":
-        radius, sphere_center = _spherical_outer_boundary(mesh, outer)
-        m_free, b_image = image_corrected_moment(moment_box, field, radius * ell)
-        field_data.update(magnetic_moment=m_free, image_field=b_image,
-                          outer_radius=radius * ell)
-        units.update(image_field="T", outer_radius="m")
-
-    # point data: L2 projection onto P1; cell data: element averages
+    e_field = ell**3 / (2 * MU0) * float(np.sum(ned.volume * np.sum(curls**2, axis=1)))
+    work = 0.0
+    if system.j_ext is not None:
+        a_r_si = np.asarray(system.basis.interpolate(x)) * ell
+        work = ell**3 * float(np.sum(np.sum(system.j_ext * a_r_si, axis=0) * system.basis.dx))
+    scalars = {"magnetic_moment_box": (moment_box, "A*m^2"), "far_field": (system.far_field, "")}
+    moment = moment_box
+    if system.far_field == "image":
+        radius, _ = _spherical_outer_boundary(mesh, system.outer)
+        moment, b_image = image_corrected_moment(moment_box, field, radius * ell)
+        scalars.update(image_field=(b_image, "T"), outer_radius=(radius * ell, "m"))
     b_cells = curls + field
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc] = j_sc.mean(axis=1)
-    all_elements = np.arange(mesh.nelements)
+    every = np.arange(mesh.nelements)
     point_data = {
-        "A": _project_linear(mesh, ned.volume, all_elements, a_vert * ell),
-        "B": _project_linear(mesh, ned.volume, all_elements,
-                             np.repeat(b_cells[:, None, :], 4, axis=1)),
-        "J": _project_linear(mesh, ned.volume, sc, j_sc),
+        "A": project_linear(mesh, ned.volume, every, a_vert * ell),
+        "B": project_linear(mesh, ned.volume, every, np.repeat(b_cells[:, None, :], 4, axis=1)),
+        "J": project_linear(mesh, ned.volume, sc, j_sc),
     }
-    end = time.perf_counter()
-    timings = {"assembly_s": t_assembled - start, "solve_s": t_solved - t_assembled,
-               "postprocess_s": end - t_solved}
-    # the linear solver's own time_s is timings["solve_s"]; time_s is the whole solve
-    info = {**solve_info, "ndofs": int(ned.N), "nfree": int(ned.N - len(dirichlet)),
-            "time_s": round(end - start, 3), "timings": timings, "far_field": far_field,
-            "center": r_c * ell, "solver": solve_info.get("method")}
-    return LondonSolution(
-        domain=domain, formulation="A", penetration_depth=lambdas, applied_field=field,
-        point_data=point_data, cell_data={"B": b_cells, "J": cell_j}, field_data=field_data,
-        units=units, info=info,
-        extras={"basis": basis, "reaction_dofs": x, "center": r_c, "length_unit": ell},
-        # basis: the skfem Basis(mesh, ElementTetN0()), built on first use by evaluate_fields
-    )
+    return Outputs(point_data=point_data, cell_data={"B": b_cells, "J": cell_j}, moment=moment,
+                   energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work),
+                   ndofs=int(ned.N), scalars=scalars,
+                   state={"basis": system.basis, "reaction_dofs": x, "center": r_c,
+                          "far_field": system.far_field})
+
+
+def _far_field(domain, outer, options) -> str:
+    """``options.far_field`` with ``"auto"`` resolved: ``"image"`` for a spherical outer
+    boundary without external current, else ``"none"``."""
+    if options.far_field != "auto":
+        if options.far_field == "image":
+            _spherical_outer_boundary(domain.mesh, outer)  # refuses a non-spherical boundary
+        return options.far_field
+    if options.current_density is not None:
+        return "none"
+    try:
+        _spherical_outer_boundary(domain.mesh, outer)
+    except ParameterError:
+        return "none"
+    return "image"
+
+
+def _add_current_load(system: _System, current_density, sc, ell) -> None:
+    """Add (μ₀ℓJ_ext, v), made consistent with the kernel of the singular system."""
+    from skfem import Basis, ElementTetN0
+
+    mesh = system.nedelec.mesh
+    basis = Basis(mesh, ElementTetN0())
+    x_all = np.asarray(basis.global_coordinates())
+    j_ext = _call_current_density(current_density, x_all * ell)
+    f_ext = vector_load.assemble(basis, f=MU0 * ell * j_ext)
+    system.load = system.load + _consistent_load(basis, f_ext, sc, system.outer)
+    system.j_ext, system.basis = j_ext, basis
 
 
 def image_corrected_moment(moment_box, applied_field, outer_radius):
@@ -298,19 +291,23 @@ def evaluate_fields(solution: LondonSolution, points):
     B = B_a + ∇×A_r. Points must lie inside the mesh. Returns two arrays of shape (3, n).
     """
     if solution.formulation != "A":
-        raise ParameterError("evaluate_fields: needs a solution of solve_a_formulation")
-    basis = solution.extras.get("basis")
-    if basis is None:
+        raise ParameterError(
+            "evaluate_fields: needs a solution of the 'A' formulation, got "
+            f"{solution.formulation!r}"
+        )
+    state = solution.outputs.state
+    if state.get("basis") is None:
         from skfem import Basis, ElementTetN0
 
-        basis = solution.extras["basis"] = Basis(solution.domain.mesh, ElementTetN0())
-    ell = solution.extras["length_unit"]
+        state["basis"] = Basis(solution.domain.mesh, ElementTetN0())
+    basis = state["basis"]
+    ell = solution.domain.length_unit
     pts = np.asarray(points, dtype=float).reshape(3, -1) / ell
-    x = solution.extras["reaction_dofs"]
+    x = state["reaction_dofs"]
     probe = basis.probes(pts)
     a_r = (probe @ x).reshape(3, -1)
     a = (a_r + _applied_potential(np.asarray(solution.applied_field), pts,
-                                  solution.extras["center"])) * ell
+                                  state["center"])) * ell
     tets = basis.mesh.element_finder()(*pts)
     curls = np.asarray(basis.interpolate(x).curl)  # constant per element (N0)
     b = curls[:, tets, 0] + np.asarray(solution.applied_field)[:, None]
@@ -320,10 +317,6 @@ def evaluate_fields(solution: LondonSolution, points):
 # ----------------------------------------------------------------------------------------------
 # checks and geometry helpers
 # ----------------------------------------------------------------------------------------------
-def _check_domain(domain, what: str) -> None:
-    require_dimension(domain, 3, what)
-
-
 def _outer_facets(domain: Domain) -> np.ndarray:
     if "outer" in domain.boundaries:
         return np.asarray(domain.boundaries["outer"])
@@ -336,7 +329,7 @@ def _check_vacuum(domain: Domain, sc: np.ndarray, outer: np.ndarray) -> None:
         raise MeshError(
             "the A-formulation needs a vacuum region around the superconductors, but every "
             f"element is superconducting (regions: {', '.join(domain.regions)}); add a vacuum "
-            "region (named vacuum*/air*) or use solve_b_formulation (field prescribed on the "
+            "region (named vacuum*/air*) or use formulation='B' (field prescribed on the "
             "superconductor's surface)"
         )
     touching = np.intersect1d(np.unique(mesh.t[:, sc]), np.unique(mesh.facets[:, outer]))
@@ -344,16 +337,8 @@ def _check_vacuum(domain: Domain, sc: np.ndarray, outer: np.ndarray) -> None:
         raise MeshError(
             f"the superconductor touches the outer boundary at {len(touching)} vertices; the "
             "A-formulation needs vacuum all around the superconductors (n×A_r = 0 on the outer "
-            "boundary): enlarge the vacuum box, or use solve_b_formulation"
+            "boundary): enlarge the vacuum box, or use formulation='B'"
         )
-
-
-def _centroid(mesh, elements) -> np.ndarray:
-    from ..mesh import element_measures
-
-    vol = element_measures(mesh)[elements]
-    mid = mesh.p[:, mesh.t[:, elements]].mean(axis=1)
-    return (mid * vol).sum(axis=1) / vol.sum()
 
 
 def _center(center, length_unit) -> np.ndarray:
@@ -392,11 +377,6 @@ def _consistent_load(basis, load, sc, outer):
     into the superconductors this removes only discretisation noise.
     """
     from scipy.sparse.csgraph import connected_components
-    from skfem import BilinearForm
-    from skfem.helpers import dot
-
-    from ..fem.nedelec import discrete_gradient
-    from ..linalg.linear import solve_spd
 
     mesh = basis.mesh
     nv = mesh.nvertices
@@ -419,11 +399,7 @@ def _consistent_load(basis, load, sc, outer):
                            len(vacuum_cols) + comp_of_vertex[sc_vertices]])
     Z = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(nv, len(vacuum_cols) + ncomp))
 
-    @BilinearForm
-    def mass(u, v, _):
-        return dot(u, v)
-
-    M = mass.assemble(basis).tocsr()
+    M = vector_mass.assemble(basis).tocsr()
     Gk = (discrete_gradient(basis) @ Z).tocsr()
     L = (Gk.T @ M @ Gk).tocsr()  # P1 Laplacian on the kernel coordinates: SPD
     phi, _ = solve_spd(L, Gk.T @ load, tol=1e-12)
@@ -451,53 +427,22 @@ def _spherical_outer_boundary(mesh, outer):
 # ----------------------------------------------------------------------------------------------
 # linear solve and projections (shared with bfield)
 # ----------------------------------------------------------------------------------------------
-def _solve_curl_curl(K, f, basis, dirichlet, *, tol=1e-10, method="auto", x_dirichlet=None):
-    """Solve K x = f with x[dirichlet] = x_dirichlet (default 0) by
-    :func:`mqm_fem.linalg.solve_curl_curl` (its ``auto`` policy); returns (x, info)."""
-    from ..linalg.linear import solve_curl_curl
-
-    x0 = np.zeros(basis.N)
-    if x_dirichlet is not None:
-        x0[dirichlet] = x_dirichlet
-    free = np.setdiff1d(np.arange(basis.N), dirichlet)
-    return solve_curl_curl(K, f, basis, free_dofs=free, method=method, tol=tol, x0=x0)
+def three_components(field: np.ndarray) -> np.ndarray:
+    """A 3D formulation's applied field: exactly (B_x, B_y, B_z) in tesla."""
+    if field.size != 3:
+        raise ParameterError(
+            f"applied_field: a 3D mesh needs 3 components (B_x, B_y, B_z), got {field.size} "
+            f"({field.tolist()} T); e.g. '0 0 1 mT'"
+        )
+    return field
 
 
-def _dot(a, b, axis=-1):
-    return np.sum(a * b, axis=axis)
 
 
-def _integrate_bilinear(product, f, g, volume, total=True):
-    """∫ product(F, G) dV over elements for fields linear on each tetrahedron.
-
-    ``f``, ``g``: vertex values (ne, 4, 3); ``product``: np.cross or :func:`_dot` (acting on
-    the last axis). Uses ∫λ_iλ_j dV = |T|(1 + δ_ij)/20, so the result is exact. Returns the
-    sum over elements, or per-element values when ``total`` is False.
-    """
-    per = (product(f, g, axis=-1).sum(axis=1)
-           + product(f.sum(axis=1), g.sum(axis=1), axis=-1))
-    per = per * (volume / 20.0).reshape((-1,) + (1,) * (per.ndim - 1))
-    return per.sum(axis=0) if total else per
-
-
-def _project_linear(mesh, volume, elements, values):
-    """L2 projection onto P1 vertex values of a field linear on each of ``elements``.
-
-    ``values``: vertex values per element (len(elements), 4, 3); P1 mass and load in closed
-    form (∫λ_iλ_j = |T|(1+δ_ij)/20), Jacobi-preconditioned CG to 1e-12 (the P1 mass matrix
-    is well conditioned). Vertices not touched by ``elements`` get zero. Returns
-    (nvertices, 3). Equals :func:`project_to_vertices` with exact quadrature.
-    """
-    t = mesh.t[:, elements]
-    vol = volume[elements] / 20.0
-    local = vol[:, None, None] * (1.0 + np.eye(4))[None]
-    rows = np.broadcast_to(t.T[:, :, None], local.shape).ravel()
-    cols = np.broadcast_to(t.T[:, None, :], local.shape).ravel()
-    M = sp.coo_matrix((local.ravel(), (rows, cols)),
-                      shape=(mesh.nvertices, mesh.nvertices)).tocsr()
-    load = vol[:, None, None] * (values + values.sum(axis=1, keepdims=True))  # ∫ F λ_i
-    rhs = np.zeros((mesh.nvertices, 3))
-    for k in range(3):
-        rhs[:, k] = np.bincount(t.T.ravel(), weights=load[:, :, k].ravel(),
-                                minlength=mesh.nvertices)
-    return solve_mass(M, rhs, np.unique(t))
+register(Formulation(
+    name="A", dim=3,
+    equation="∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = ½B_a×r + A_r, n×A_r = 0 on the outer boundary",
+    auto_rule="3D mesh with a vacuum region (vacuum*/air*/hole*)",
+    auto=lambda domain, field: any(map(is_vacuum_name, domain.regions)),
+    applied=lambda field: three_components(field), options=AFormulationOptions,
+    assemble=assemble, solve=solve, derive=derive))

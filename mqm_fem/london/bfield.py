@@ -1,4 +1,4 @@
-r"""3D London screening in the field (B) formulation, inside the superconductor only (§1b).
+r"""3D London screening in the field (B) formulation, inside the superconductor only.
 
 Equation (SI), Ω_s the superconducting regions (λ per region)::
 
@@ -20,13 +20,14 @@ parallel to it (slab, cylinder), or a callable of points.
 Scaling: lengths in mesh units ℓ (``domain.length_unit``), B in tesla: λ'²(∇'×B, ∇'×v) + (B, v)
 = 0 with λ' = λ/ℓ, and J = ∇'×B/(μ₀ℓ).
 
-Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI): point data ``B`` (T) and ``J``
+Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI): point data ``B`` (T) and ``J``
 (A/m²), L2-projected onto the vertices of the superconductor (zero elsewhere); cell data ``B``
 (element average; NaN outside the superconductors) and ``J`` (constant per element; zero
 outside); field data ``magnetic_moment`` m = ½∫(r − r_c)×J dV about the superconductors'
 centroid r_c (A·m²; where J crosses a natural boundary, as in a slab cut from an infinite one,
-m depends on r_c), ``mean_field`` ⟨B⟩ over Ω_s (T), ``magnetic_energy`` (1/2μ₀)∫_Ωs|B|² dV and
-``kinetic_energy`` ½μ₀λ²∫_Ωs|J|² dV (J).
+m depends on r_c), ``mean_field`` ⟨B⟩ over Ω_s (T), ``kinetic_energy`` ½μ₀λ²∫_Ωs|J|² dV (J) and
+``superconductor_field_energy`` (1/2μ₀)∫_Ωs|B|² dV (J). The field outside the superconductor is
+not solved for, so :class:`Energies` has no ``field`` and no ``gibbs`` term here.
 
 Validation: ``tests/test_london_3d.py`` — slab B = B₀cosh(x/λ)/cosh(d/2λ) and cylinder
 B_z = B₀ I₀(r/λ)/I₀(R/λ), L2 error converging at order ≈ 1 (lowest-order Nédélec).
@@ -34,131 +35,130 @@ B_z = B₀ I₀(r/λ)/I₀(R/λ), L2 error converging at order ≈ 1 (lowest-ord
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import ParameterError
-from ..mesh import Domain
+from ..fem.forms import london_b
+from ..fem.projection import cell_average, project_to_vertices
+from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl
+from ..mesh import Domain, is_vacuum_name
 from ..units import MU0
-from .avector import (
-    _centroid,
-    _check_domain,
-    _solve_curl_curl,
-)
-from .common import (
-    LondonSolution,
-    applied_field_vector,
-    cell_average,
-    element_lambda,
-    project_to_vertices,
-    resolve_penetration_depth,
-)
+from .avector import three_components
+from .options import FormulationOptions, check_callable, check_positive, option
+from .registry import Formulation, register
+from .solution import Energies, Outputs
 
-__all__ = ["solve_b_formulation", "superconductor_surface", "tangential_edge_values"]
+__all__ = ["BFormulationOptions", "superconductor_surface", "tangential_edge_values"]
 
 #: Gauss–Legendre nodes (on [0, 1]) and weights for the edge integrals of a callable B_s.
 _GAUSS_S = 0.5 + 0.5 * np.array([-np.sqrt(0.6), 0.0, np.sqrt(0.6)])
 _GAUSS_W = np.array([5.0, 8.0, 5.0]) / 18.0
 
 
-def solve_b_formulation(domain: Domain, penetration_depth, boundary_field, *,
-                        superconductors=None, boundaries=None, solver: str = "auto",
-                        tol: float = 1e-10) -> LondonSolution:
-    """Solve λ²∇×∇×B + B = 0 in the superconductors with n×B = n×B_s on ``boundaries``.
+@dataclass(frozen=True)
+class BFormulationOptions(FormulationOptions):
+    """Options of the 3D B-formulation."""
 
-    Parameters
-    ----------
-    domain : Domain
-        3D tetrahedral mesh; only the superconducting elements are used (vacuum regions, if
-        any, are ignored).
-    penetration_depth : str, float or dict
-        λ (``"100 nm"`` or metres) or a mapping superconducting region -> λ.
-    boundary_field : sequence of 3, str or callable
-        B_s in tesla: a constant vector (``(0, 0, 1e-3)``, ``"0 0 1 mT"``) or a callable taking
-        points of shape (3, n) in metres and returning (3, n) tesla.
-    superconductors : list of str, optional
-        Superconducting regions (default: every region not named vacuum*/air*/hole*).
-    boundaries : str or list of str, optional
-        Named boundaries (facet groups) where n×B = n×B_s; default: the whole surface of the
-        superconductors. Elsewhere the natural condition J×n = 0 holds.
-    solver, tol
-        As in :func:`mqm_fem.london.avector.solve_a_formulation`.
-    """
-    start = time.perf_counter()
-    from skfem import Basis, BilinearForm, ElementTetN0
-    from skfem.helpers import curl, dot
+    boundaries: list | str | None = option(
+        None, help="named boundaries where n×B = n×B_s (default: the whole surface of the "
+        "superconductors; elsewhere J×n = 0)")
+    boundary_field: object = option(
+        None, help="B_s(points (3, n) in m) -> (3, n) T on the boundary (default: the uniform "
+        "applied field)")
+    solver: str = option("auto", cli="--solver", choices=CURL_CURL_METHODS,
+                         help="linear solver (mqm_fem.linalg.solve_curl_curl)")
+    tol: float = option(1e-10, help="relative residual of iterative solves")
 
-    _check_domain(domain, "the B-formulation")
-    lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
-    mesh = domain.mesh
-    ell = domain.length_unit
-    lam = element_lambda(domain, lambdas)
-    sc = np.flatnonzero(np.isfinite(lam))
-    surface = superconductor_surface(mesh, sc)
-    facets = _dirichlet_facets(domain, boundaries, surface)
-    if callable(boundary_field):
-        field_value = None
-    else:
-        field_value = applied_field_vector(boundary_field, 3, "boundary_field")
+    def validate(self):
+        check_positive(self.tol, "tol")
+        check_callable(self.boundary_field, "boundary_field",
+                       "B_s(points) -> (3, n) tesla (points of shape (3, n) in m)")
 
+
+@dataclass
+class _System:
+    matrix: sp.csr_matrix
+    basis: object
+    sc_basis: object
+    dirichlet: np.ndarray
+    x_dirichlet: np.ndarray
+    n_boundary: int
+    active: np.ndarray
+
+
+def assemble(problem, options: BFormulationOptions) -> _System:
+    """λ'²(∇×B, ∇×v) + (B, v) on the superconducting elements; the Nédélec DOFs of the
+    boundary edges are the line integrals ∫_e B_s·dl, the DOFs off Ω_s are zero."""
+    from skfem import Basis, ElementTetN0
+
+    mesh, sc, lam = problem.domain.mesh, problem.superconducting, problem.element_lambda
+    facets = _dirichlet_facets(problem.domain, options.boundaries,
+                               superconductor_surface(mesh, sc))
+    boundary_field = (options.boundary_field if options.boundary_field is not None
+                      else problem.applied_field)
     basis = Basis(mesh, ElementTetN0())
     sc_basis = Basis(mesh, ElementTetN0(), elements=sc)
     lam2 = np.repeat((lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
-
-    @BilinearForm
-    def london_b(u, v, w):
-        return w["lam2"] * dot(curl(u), curl(v)) + dot(u, v)
-
     K = london_b.assemble(sc_basis, lam2=lam2).tocsr()
     active = np.zeros(basis.N, dtype=bool)
     active[basis.element_dofs[:, sc].ravel()] = True
     edges = np.unique(mesh.f2e[:, facets]) if len(facets) else np.zeros(0, dtype=np.int64)
     edge_dof = np.empty(mesh.nedges, dtype=np.int64)
     edge_dof[mesh.t2e.ravel()] = basis.element_dofs.ravel()
-    boundary_dofs = edge_dof[edges]
-    values = tangential_edge_values(mesh, edges, boundary_field if field_value is None
-                                    else field_value, ell)
+    values = tangential_edge_values(mesh, edges, boundary_field, problem.length_unit)
     inactive = np.flatnonzero(~active)
-    dirichlet = np.concatenate([boundary_dofs, inactive])
-    x_dirichlet = np.concatenate([values, np.zeros(len(inactive))])
-    x, solve_info = _solve_curl_curl(K, np.zeros(basis.N), basis, dirichlet, tol=tol,
-                                     method=solver, x_dirichlet=x_dirichlet)
+    x0 = np.zeros(basis.N)
+    x0[edge_dof[edges]] = values
+    return _System(matrix=K, basis=basis, sc_basis=sc_basis,
+                   dirichlet=np.concatenate([edge_dof[edges], inactive]), x_dirichlet=x0,
+                   n_boundary=len(edges), active=active)
 
+
+def solve(system: _System, options: BFormulationOptions):
+    """:func:`mqm_fem.linalg.solve_curl_curl` with the boundary values in ``x0``."""
+    free = np.setdiff1d(np.arange(system.basis.N), system.dirichlet)
+    return solve_curl_curl(system.matrix, np.zeros(system.basis.N), system.basis,
+                           free_dofs=free, method=options.solver, tol=options.tol,
+                           x0=system.x_dirichlet)
+
+
+def derive(problem, options, system: _System, x) -> Outputs:
+    """B, J = ∇×B/μ₀, m = ½∫(r − r_c)×J dV, ⟨B⟩ and the energies inside Ω_s."""
+    mesh, ell, sc = problem.domain.mesh, problem.length_unit, problem.superconducting
+    sc_basis = system.sc_basis
     fields = sc_basis.interpolate(x)
     b_q = np.asarray(fields)  # T
     j_q = fields.curl / (MU0 * ell)  # A/m²
     dx = sc_basis.dx
     x_q = np.asarray(sc_basis.global_coordinates())
-    r_c = _centroid(mesh, sc)
+    r_c = problem.centroid()
     moment = 0.5 * ell**4 * np.einsum("ikq,kq->i", np.cross(x_q - r_c[:, None, None], j_q,
                                                             axis=0), dx)
-    volume = dx.sum()
-    mean_field = np.einsum("ikq,kq->i", b_q, dx) / volume
-    e_mag = ell**3 / (2 * MU0) * float(np.sum(np.sum(b_q**2, axis=0) * dx))
+    mean_field = np.einsum("ikq,kq->i", b_q, dx) / dx.sum()
+    lam2 = problem.element_lambda[sc, None] ** 2
+    e_sc_field = ell**3 / (2 * MU0) * float(np.sum(np.sum(b_q**2, axis=0) * dx))
     e_kin = ell**3 * MU0 / 2 * float(np.sum(lam2 * ell**2 * np.sum(j_q**2, axis=0) * dx))
-
     cell_b = np.full((mesh.nelements, 3), np.nan)
     cell_b[sc] = cell_average(b_q, dx)
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc] = cell_average(j_q, dx)
-    point_data = {"B": project_to_vertices(mesh, b_q, sc_basis),
-                  "J": project_to_vertices(mesh, j_q, sc_basis)}
-    field_data = {"magnetic_moment": moment, "mean_field": mean_field,
-                  "magnetic_energy": e_mag, "kinetic_energy": e_kin}
-    units = {"B": "T", "J": "A/m^2", "magnetic_moment": "A*m^2", "mean_field": "T",
-             "magnetic_energy": "J", "kinetic_energy": "J"}
-    info = {**solve_info, "ndofs": int(active.sum()),
-            "nfree": int(active.sum() - len(boundary_dofs)),
-            "time_s": round(time.perf_counter() - start, 3), "center": r_c * ell,
-            "solver": solve_info.get("method")}
-    applied = field_value if field_value is not None else np.full(3, np.nan)
-    return LondonSolution(
-        domain=domain, formulation="B", penetration_depth=lambdas, applied_field=applied,
-        point_data=point_data, cell_data={"B": cell_b, "J": cell_j}, field_data=field_data,
-        units=units, info=info,
-        extras={"basis": basis, "dofs": x, "dirichlet_facets": facets, "length_unit": ell},
-    )
+    outside = np.setdiff1d(np.arange(mesh.nelements), sc)
+    cell_b[outside] = 0.0  # no field is computed there (VTK needs finite values)
+    return Outputs(
+        point_data={"B": project_to_vertices(mesh, b_q, sc_basis),
+                    "J": project_to_vertices(mesh, j_q, sc_basis)},
+        cell_data={"B": cell_b, "J": cell_j}, moment=moment,
+        energies=Energies(kinetic=e_kin, field=None, gibbs=None),
+        ndofs=int(system.active.sum()), mean_field=mean_field,
+        scalars={"superconductor_field_energy": (e_sc_field, "J")},
+        state={"basis": system.basis, "dofs": x})
+
+
+def _boundary_field(field: np.ndarray) -> np.ndarray:
+    return three_components(field)
 
 
 def superconductor_surface(mesh, elements) -> np.ndarray:
@@ -208,3 +208,12 @@ def _dirichlet_facets(domain: Domain, boundaries, surface) -> np.ndarray:
             )
         parts.append(facets)
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+register(Formulation(
+    name="B", dim=3,
+    equation="λ²∇×∇×B + B = 0 in the superconductor, n×B = n×B_s on its surface",
+    auto_rule="3D mesh without a vacuum region (the superconductor alone)",
+    auto=lambda domain, field: not any(map(is_vacuum_name, domain.regions)),
+    applied=_boundary_field, options=BFormulationOptions,
+    assemble=assemble, solve=solve, derive=derive))

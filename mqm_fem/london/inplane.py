@@ -1,4 +1,4 @@
-r"""2D London screening with the field in the plane (transverse field, physics.md §1d).
+r"""2D London screening with the field in the plane (transverse field, docs/theory.md §1d).
 
 Infinitely long conductors along z in vacuum, uniform applied field B_a(cos α, sin α) in the
 plane: the vector potential is A = A_z(x, y) ẑ and (SI)::
@@ -35,7 +35,7 @@ the box, B_a', is chosen such that B_a' + Γm'(B_a') = B_a. What remains falls a
 quadrupole's image, the dipole's offset from the box centre): even L = 2R leaves < 1e-4
 (``tests/test_london_2d.py::test_transverse_far_field_correction``). ``far_field="dirichlet"``
 is the plain truncation. With ``"dipole"`` the output fields A, B contain the field applied
-in the box, B_a' (``info["box_applied_field"]``): near the conductors they are the free-space
+in the box, B_a' (field data ``box_applied_field``): near the conductors they are the free-space
 solution for B_a, near the wall they are the box's. A net current I_k (a line monopole) needs
 no correction when the conductor is centred in a circular boundary (A_r ∝ ln(r/L) vanishes
 there).
@@ -43,14 +43,14 @@ there).
 Scaling: coordinates in mesh units ℓ, λ' = λ/ℓ, A in T·m: −Δ'A + χ(A − c)/λ'² = μ₀J_ext ℓ²,
 B = (∂_y'A, −∂_x'A)/ℓ, J_z = −(A − c)/(μ₀λ'²ℓ²).
 
-Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI, per unit length along z): point data
+Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI, per unit length along z): point data
 ``A`` = (0, 0, A_z) (T·m, vertex values), ``B`` = (B_x, B_y, 0) (T, L2 projection of the
 gradient), ``J`` = (0, 0, J_z) (A/m², projected from the superconductors, zero elsewhere); cell data
 ``B`` and ``J`` (element means); field data ``magnetic_moment`` m' = ∫ (r − r_c) × J dA =
 (∫ y J_z dA, −∫ x J_z dA) about r_c (A·m; independent of r_c when the net current vanishes),
 ``current_<component>`` (A), ``kinetic_energy`` (μ₀λ²/2)∫J_z² dA, ``field_energy``
-(1/2μ₀)∫|∇A_r|² dA over the mesh and ``energy`` = their sum (J/m; with no net or external current
-and ``far_field="dirichlet"`` it equals −½ m'·B_a, the linear-response Gibbs energy).
+(1/2μ₀)∫|∇A_r|² dA over the mesh and ``gibbs_energy`` = E_kin + E_field − ∫J_ext A_r dA (J/m; with
+no net or external current and ``far_field="dirichlet"`` it equals −½ m'·B_a).
 The sign convention of m' (no ½ for z-directed currents: the return currents at z = ±∞ supply the
 other half) is checked against the transverse cylinder m' = −2πR²H₀ g(R), g = 1 − 2I₁(R)/(R I₀(R)).
 
@@ -60,232 +60,234 @@ current, far-field correction).
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ParameterError
-from ..mesh import Domain, element_measures
-from ..units import MU0, parse_quantity, parse_vector
-from .common import (
-    LondonSolution,
-    cell_average,
-    element_lambda,
-    project_to_vertices,
-    resolve_penetration_depth,
+from ..fem.forms import laplace, weighted_load, weighted_mass
+from ..fem.projection import cell_average, project_to_vertices
+from ..linalg.linear import factorized
+from ..mesh import Domain
+from ..units import MU0, parse_quantity
+from .options import (
+    FormulationOptions,
+    check_mapping,
+    check_order,
+    option,
     values_by_name,
 )
-from .outofplane import check_2d, lagrange_element
+from .outofplane import lagrange_element
+from .registry import Formulation, register
+from .solution import Energies, Outputs
 
-__all__ = ["FAR_FIELDS", "solve_in_plane", "superconducting_components"]
+__all__ = ["FAR_FIELDS", "InPlaneOptions", "superconducting_components"]
 
 FAR_FIELDS = ("dipole", "dirichlet")
 
 
-def solve_in_plane(domain: Domain, penetration_depth, applied_field, *, superconductors=None,
-                   currents=None, current_density=None, order: int = 2,
-                   far_field: str = "dipole", outer_boundary=None) -> LondonSolution:
-    """Solve −ΔA_z + χ_s(A_z − c_k)/λ² = μ₀J_ext for conductors in a transverse field.
+@dataclass(frozen=True)
+class InPlaneOptions(FormulationOptions):
+    """Options of the 2D in-plane (transverse-field) formulation."""
 
-    Parameters
-    ----------
-    domain : Domain
-        2D triangle mesh: superconducting regions inside vacuum regions (``vacuum*``/``air*``).
-    penetration_depth : str, float or dict
-        λ (``"100 nm"`` or metres), or a mapping superconducting region -> λ.
-    applied_field : sequence or str
-        (B_x, B_y) in tesla, ``"1 0 mT"``, or a 3-vector with B_z = 0 (a field along z is
-        :func:`mqm_fem.london.outofplane.solve_out_of_plane`'s problem).
-    superconductors : list of str, optional
-        Superconducting regions (default: every region not named vacuum*/air*/hole*).
-    currents : dict, optional
-        Component name (see :func:`superconducting_components`) -> net current I_k (A or
-        ``"1 mA"``); default 0 for every component.
-    current_density : dict, optional
-        Vacuum/normal region name -> external current density J_ext along z (A/m² or a string
-        with units), uniform in the region.
-    order : 1 or 2
-        Lagrange degree (default 2).
-    far_field : {"dipole", "dirichlet"}
-        Correct the leading (R/L)² truncation error (default) or not; see the module docstring.
-    outer_boundary : str or list of str, optional
-        Named boundaries where A_r = 0; default every boundary facet of the mesh.
-    """
-    start = time.perf_counter()
-    from skfem import Basis, BilinearForm, LinearForm
-    from skfem.helpers import dot, grad
+    currents: dict | None = option(
+        None, cli="--current", repeat=True, metavar="CONDUCTOR=AMPS",
+        help="net current of a superconducting component (A or '1 mA'; default 0)")
+    current_density: dict | None = option(
+        None, help="vacuum/normal region name -> uniform external J_z (A/m² or a string)")
+    order: int = option(2, cli="--order", choices=(1, 2), help="Lagrange degree, 1 or 2")
+    far_field: str = option(
+        "dipole", cli="--far-field", choices=FAR_FIELDS,
+        help="remove the outer wall's (R/L)² image error ('dipole', default) or not")
+    outer_boundary: list | str | None = option(
+        None, help="named boundaries where A_r = 0 (default: every boundary facet)")
 
-    check_2d(domain, "solve_in_plane")
-    element = lagrange_element(order)
-    b_applied = in_plane_field(applied_field)
-    if far_field not in FAR_FIELDS:
-        raise ParameterError(f"far_field: must be one of {FAR_FIELDS}, got {far_field!r}")
-    lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
-    mesh = domain.mesh
-    ell = domain.length_unit
-    lam = element_lambda(domain, lambdas)
-    sc = np.flatnonzero(np.isfinite(lam))
-    names, comp_elements = superconducting_components(domain, lambdas)
-    net = _net_currents(currents, names)
-    j_ext = _external_current(domain, current_density, sc)
-    outer = _outer_facets(domain, outer_boundary)
+    def validate(self):
+        check_order(self.order)
+        check_mapping(self.currents, "currents", "superconducting component")
+        check_mapping(self.current_density, "current_density", "region")
+
+
+@dataclass
+class _System:
+    """[[L + M_s, C], [Cᵀ, D]] on the free DOFs and the floating constants c_k."""
+
+    matrix: sp.csc_matrix
+    keep: np.ndarray
+    laplace: sp.csr_matrix
+    dirichlet: np.ndarray
+    basis: object
+    sc_basis: object
+    inv_lam2: np.ndarray
+    x_q: np.ndarray
+    center: np.ndarray
+    names: list
+    comp_pos: list
+    net_current: np.ndarray
+    j_ext: object
+    ell: float
+    applied: np.ndarray
+
+    def applied_potential(self, field):
+        """A_a (T·m) at the superconductor's quadrature points for (B_x, B_y)."""
+        x_q, r_c = self.x_q, self.center
+        return self.ell * (field[0] * (x_q[1] - r_c[1]) - field[1] * (x_q[0] - r_c[0]))
+
+    def rhs(self, field, with_sources: bool) -> np.ndarray:
+        """Load for the applied field ``field`` (+ J_ext and net currents)."""
+        a_q = self.applied_potential(field)
+        f = -weighted_load.assemble(self.sc_basis, f=self.inv_lam2 * a_q)
+        g = np.array([float(np.sum(self.inv_lam2[e] * a_q[e] * self.sc_basis.dx[e]))
+                      for e in self.comp_pos])
+        if with_sources:
+            if self.j_ext is not None:
+                f = f + MU0 * self.ell**2 * self.j_ext(self.basis)
+            g = g + MU0 * self.net_current
+        return np.concatenate([f, g])
+
+    def currents_at_quadrature(self, y, field):
+        """J_z (A/m²) at the superconductor's quadrature points."""
+        a_q = self.applied_potential(field) + np.asarray(
+            self.sc_basis.interpolate(y[: self.basis.N]))
+        c_q = np.zeros_like(a_q)
+        for k, pos in enumerate(self.comp_pos):
+            c_q[pos] = y[self.basis.N + k]
+        return -(a_q - c_q) * self.inv_lam2 / (MU0 * self.ell**2)
+
+    def moment(self, y, field) -> np.ndarray:
+        """m' = (∫ y J_z dA, −∫ x J_z dA) about the centroid (A·m)."""
+        j_q = self.currents_at_quadrature(y, field)
+        dx = self.sc_basis.dx * self.ell**2
+        rel = (self.x_q - self.center[:, None, None]) * self.ell
+        return np.array([np.sum(rel[1] * j_q * dx), -np.sum(rel[0] * j_q * dx)])
+
+
+@dataclass
+class _Solved:
+    y: np.ndarray
+    box_field: np.ndarray
+    image: np.ndarray
+
+
+def in_plane_field(field: np.ndarray) -> np.ndarray:
+    """(B_x, B_y, 0) from (B_x, B_y) or a 3-vector with B_z = 0."""
+    if field.size == 1 or (field.size == 3 and field[2] != 0):
+        raise ParameterError(
+            f"applied_field: {field.tolist()} T has a z component; the in-plane formulation "
+            "takes (B_x, B_y) or (B_x, B_y, 0) — use formulation='out-of-plane' for B_z (the "
+            "two problems are independent and their fields add)"
+        )
+    return np.array([field[0], field[1], 0.0])
+
+
+def assemble(problem, options: InPlaneOptions) -> _System:
+    """(∇A_r, ∇v) + (χ_s(A_r − c_k)/λ², v) with one floating constant c_k per conductor."""
+    from skfem import Basis
+
+    domain, ell, mesh = problem.domain, problem.length_unit, problem.domain.mesh
+    sc, lam = problem.superconducting, problem.element_lambda
+    element = lagrange_element(options.order)
+    names, comp_elements = superconducting_components(domain, problem.penetration_depth)
+    net = values_by_name(options.currents, names, "currents", "superconducting component",
+                         lambda key, v: parse_quantity(v, "current", f"currents[{key!r}]"))
+    j_ext = _external_current(domain, options.current_density, sc)
+    outer = _outer_facets(domain, options.outer_boundary)
     if np.all(np.isfinite(lam[mesh.f2t[0, outer]])):
         raise ParameterError(
             "domain: the in-plane formulation needs vacuum around the conductors (A_r = 0 on "
             "the outer boundary of a vacuum region), but every outer boundary facet belongs to a "
             "superconductor; mesh a vacuum region (e.g. geometry.circle_in_box)"
         )
-
     basis = Basis(mesh, element)
     sc_basis = Basis(mesh, element, elements=sc)
-    nq = sc_basis.X.shape[1]
-    inv_lam2 = np.repeat((1.0 / lam[sc] ** 2)[:, None], nq, axis=1)
-    x_q = np.asarray(sc_basis.global_coordinates())
-    measures = element_measures(mesh)
-    r_c = (mesh.p[:, mesh.t[:, sc]].mean(axis=1) @ measures[sc]) / measures[sc].sum()
-
-    @BilinearForm
-    def laplace(u, v, _):
-        return dot(grad(u), grad(v))
-
-    @BilinearForm
-    def screening(u, v, w):
-        return w["s"] * u * v
-
-    @LinearForm
-    def weighted(v, w):
-        return w["f"] * v
-
+    inv_lam2 = np.repeat((1.0 / lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
     L = laplace.assemble(basis).tocsr()
-    M_s = screening.assemble(sc_basis, s=inv_lam2).tocsr()
-    n_comp = len(names)
-    # coupling to the floating constants: column k = −∫_k φ_i/λ², diagonal ∫_k 1/λ²
+    M_s = weighted_mass.assemble(sc_basis, s=inv_lam2).tocsr()
     elem_pos = np.full(mesh.nelements, -1)
     elem_pos[sc] = np.arange(len(sc))
-    C = np.zeros((basis.N, n_comp))
-    D = np.zeros(n_comp)
-    for k, elems in enumerate(comp_elements):
+    comp_pos = [elem_pos[e] for e in comp_elements]
+    C = np.zeros((basis.N, len(names)))
+    D = np.zeros(len(names))
+    for k, pos in enumerate(comp_pos):
         s_k = np.zeros_like(inv_lam2)
-        s_k[elem_pos[elems]] = inv_lam2[elem_pos[elems]]
-        C[:, k] = -weighted.assemble(sc_basis, f=s_k)
+        s_k[pos] = inv_lam2[pos]
+        C[:, k] = -weighted_load.assemble(sc_basis, f=s_k)
         D[k] = float(np.sum(s_k * sc_basis.dx))
-
-    def applied_potential(field):  # A_a in T·m at the superconductor's quadrature points
-        return field[0] * ell * (x_q[1] - r_c[1]) - field[1] * ell * (x_q[0] - r_c[0])
-
-    def rhs(field, with_sources):
-        a_q = applied_potential(field)
-        f = -weighted.assemble(sc_basis, f=inv_lam2 * a_q)
-        g = np.array([float(np.sum(inv_lam2[elem_pos[e]] * a_q[elem_pos[e]]
-                                   * sc_basis.dx[elem_pos[e]])) for e in comp_elements])
-        if with_sources:
-            if j_ext is not None:
-                f = f + MU0 * ell**2 * j_ext(basis)
-            g = g + MU0 * net
-        return np.concatenate([f, g])
-
     dirichlet = basis.get_dofs(facets=outer).all()
     free = np.setdiff1d(np.arange(basis.N), dirichlet)
     K = sp.bmat([[L + M_s, sp.csr_matrix(C)], [sp.csr_matrix(C.T), sp.diags(D)]]).tocsr()
-    keep = np.concatenate([free, basis.N + np.arange(n_comp)])
-    K_free = K[keep][:, keep].tocsc()
-    solve = _factorize(K_free)
+    keep = np.concatenate([free, basis.N + np.arange(len(names))])
+    return _System(matrix=K[keep][:, keep].tocsc(), keep=keep, laplace=L, dirichlet=dirichlet,
+                   basis=basis, sc_basis=sc_basis, inv_lam2=inv_lam2,
+                   x_q=np.asarray(sc_basis.global_coordinates()), center=problem.centroid(),
+                   names=names, comp_pos=comp_pos, net_current=net, j_ext=j_ext, ell=ell,
+                   applied=problem.applied_field[:2])
+
+
+def solve(system: _System, options: InPlaneOptions):
+    """One factorisation; with ``far_field="dipole"`` the field applied in the box, B_a',
+    solves B_a' + Γ m'(B_a') = B_a (Γ: the wall's image field per unit dipole)."""
+    lu = factorized(system.matrix, what="the in-plane London system", dim=2)
+    n = system.basis.N + len(system.names)
 
     def solution(field, with_sources=True):
-        y = np.zeros(basis.N + n_comp)
-        y[keep] = solve(rhs(field, with_sources)[keep])
+        y = np.zeros(n)
+        y[system.keep] = lu(system.rhs(field, with_sources)[system.keep])
         return y
 
-    def moment_of(y, field):
-        a_q = applied_potential(field) + np.asarray(sc_basis.interpolate(y[: basis.N]))
-        c_q = np.zeros_like(a_q)
-        for k, elems in enumerate(comp_elements):
-            c_q[elem_pos[elems]] = y[basis.N + k]
-        j_q = -(a_q - c_q) * inv_lam2 / (MU0 * ell**2)
-        dx = sc_basis.dx * ell**2
-        m = np.array([np.sum((x_q[1] - r_c[1]) * ell * j_q * dx),
-                      -np.sum((x_q[0] - r_c[0]) * ell * j_q * dx)])
-        return m, j_q
+    box_field, image = system.applied.copy(), np.zeros((2, 2))
+    if options.far_field == "dipole":
+        image = _image_field_matrix(system.basis, system.sc_basis, system.laplace,
+                                    system.dirichlet, system.center, system.ell)
+        response = np.stack([system.moment(solution(e, False), e) for e in np.eye(2)], axis=1)
+        m_sources = system.moment(solution(np.zeros(2), True), np.zeros(2))
+        box_field = np.linalg.solve(np.eye(2) + image @ response,
+                                    system.applied - image @ m_sources)
+    info = {"method": "direct", "iterations": 0, "box_applied_field": box_field.tolist()}
+    return _Solved(solution(box_field), box_field, image), info
 
-    field_box = b_applied.copy()
-    image = np.zeros((2, 2))
-    if far_field == "dipole":
-        image = _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell)
-        response = np.stack([moment_of(solution(e, False), e)[0] for e in np.eye(2)], axis=1)
-        m_sources = moment_of(solution(np.zeros(2), True), np.zeros(2))[0]
-        field_box = np.linalg.solve(np.eye(2) + image @ response,
-                                    b_applied - image @ m_sources)
-    y = solution(field_box)
-    moment, j_q = moment_of(y, field_box)
+
+def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
+    """A_z, B = (∂_yA_z, −∂_xA_z), J_z, m', net currents and energies (per unit length)."""
+    from skfem import Basis
+
+    mesh, ell, basis = problem.domain.mesh, system.ell, system.basis
+    y, field_box = solved.y, solved.box_field
+    j_q = system.currents_at_quadrature(y, field_box)
     a_r = y[: basis.N]
-    c = y[basis.N:]
-
-    # --- derived fields --------------------------------------------------------------------------
-    dx = sc_basis.dx
-    currents_back = [float(np.sum(j_q[elem_pos[e]] * dx[elem_pos[e]]) * ell**2)
-                     for e in comp_elements]
-    e_field = float(a_r @ (L @ a_r)) / (2 * MU0)
-    e_kin = MU0 * ell**2 / 2 * float(np.sum(j_q**2 / inv_lam2 * ell**2 * dx))
+    dx = system.sc_basis.dx
+    currents = {name: float(np.sum(j_q[pos] * dx[pos]) * ell**2)
+                for name, pos in zip(system.names, system.comp_pos, strict=True)}
+    e_field = float(a_r @ (system.laplace @ a_r)) / (2 * MU0)
+    e_kin = MU0 * ell**2 / 2 * float(np.sum(j_q**2 / system.inv_lam2 * ell**2 * dx))
+    work = 0.0 if system.j_ext is None else float(system.j_ext(basis) @ a_r) * ell**2
+    r_c = system.center
     vertex_a = a_r[basis.nodal_dofs[0]] + (field_box[0] * (mesh.p[1] - r_c[1])
                                            - field_box[1] * (mesh.p[0] - r_c[0])) * ell
-    all_basis = Basis(mesh, element)
-    g = all_basis.interpolate(a_r).grad / ell
+    g = basis.interpolate(a_r).grad / ell
     b_q = np.stack([g[1] + field_box[0], -g[0] + field_box[1]])
-    point_b = np.zeros((mesh.nvertices, 3))
-    point_b[:, :2] = project_to_vertices(mesh, b_q, all_basis)
-    cell_b = np.zeros((mesh.nelements, 3))
-    cell_b[:, :2] = cell_average(b_q, all_basis.dx)
-    point_j = np.zeros((mesh.nvertices, 3))
-    point_j[:, 2] = project_to_vertices(mesh, j_q[None], sc_basis)[:, 0]
-    cell_j = np.zeros((mesh.nelements, 3))
-    cell_j[sc, 2] = cell_average(j_q[None], dx)[:, 0]
-    zeros = np.zeros(mesh.nvertices)
-
-    field_data = {"magnetic_moment": moment, "kinetic_energy": e_kin, "field_energy": e_field,
-                  "energy": e_kin + e_field}
-    units = {"A": "T*m", "B": "T", "J": "A/m^2", "magnetic_moment": "A*m",
-             "kinetic_energy": "J/m", "field_energy": "J/m", "energy": "J/m"}
-    for name, current in zip(names, currents_back, strict=True):
-        field_data[f"current_{name}"] = current
-        units[f"current_{name}"] = "A"
-    info = {"ndofs": int(basis.N), "nfree": int(len(keep)), "order": order,
-            "components": names, "far_field": far_field, "center": r_c * ell,
-            "box_applied_field": field_box, "image_matrix": image,
-            "time_s": round(time.perf_counter() - start, 3)}
-    return LondonSolution(
-        domain=domain, formulation="in-plane", penetration_depth=lambdas,
-        applied_field=np.array([b_applied[0], b_applied[1], 0.0]),
-        point_data={"A": np.stack([zeros, zeros, vertex_a], axis=1), "B": point_b,
-                    "J": point_j},
-        cell_data={"B": cell_b, "J": cell_j}, field_data=field_data, units=units, info=info,
-        extras={"basis": basis, "reaction_dofs": a_r, "constants": c, "length_unit": ell,
-                "superconducting_elements": sc, "components": dict(zip(names, comp_elements,
-                                                                       strict=True))},
-    )
-
-
-def in_plane_field(applied_field) -> np.ndarray:
-    """(B_x, B_y) in tesla from a 2-vector, ``"1 0 mT"`` or a 3-vector with B_z = 0."""
-    if np.ndim(applied_field) == 0 and not (isinstance(applied_field, str)
-                                            and len(applied_field.replace(",", " ").split()) > 2):
-        raise ParameterError(
-            f"applied_field: the in-plane formulation needs (B_x, B_y), got the single value "
-            f"{applied_field!r}; a field along z is solve_out_of_plane's problem"
-        )
-    field = parse_vector(applied_field, "magnetic_field", "applied_field")
-    if field.size not in (2, 3):
-        raise ParameterError(
-            f"applied_field: the in-plane formulation takes (B_x, B_y) or (B_x, B_y, 0); got "
-            f"{field.size} components ({applied_field!r})"
-        )
-    if field.size == 3 and field[2] != 0:
-        raise ParameterError(
-            f"applied_field: {field.tolist()} T has a z component; solve_in_plane handles "
-            "(B_x, B_y) only — use mqm_fem.london.outofplane.solve_out_of_plane for B_z (the "
-            "two problems are independent and their fields add)"
-        )
-    return field[:2].astype(float)
+    point_b, cell_b = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
+    point_b[:, :2] = project_to_vertices(mesh, b_q, basis)
+    cell_b[:, :2] = cell_average(b_q, basis.dx)
+    point_j, cell_j = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
+    point_j[:, 2] = project_to_vertices(mesh, j_q[None], system.sc_basis)[:, 0]
+    cell_j[problem.superconducting, 2] = cell_average(j_q[None], dx)[:, 0]
+    point_a = np.zeros((mesh.nvertices, 3))
+    point_a[:, 2] = vertex_a
+    moment = system.moment(y, field_box)
+    scalars = {"far_field": (options.far_field, "")}
+    if options.far_field == "dipole":
+        scalars["box_applied_field"] = (np.append(field_box, 0.0), "T")
+    return Outputs(
+        point_data={"A": point_a, "B": point_b, "J": point_j},
+        cell_data={"B": cell_b, "J": cell_j}, moment=np.array([moment[0], moment[1], 0.0]),
+        energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work,
+                          unit="J/m"),
+        ndofs=int(basis.N), net_currents=currents, scalars=scalars,
+        state={"basis": Basis(mesh, basis.elem), "reaction_dofs": a_r, "center": r_c,
+               "components": dict(zip(system.names, system.comp_pos, strict=True)),
+               "image_matrix": solved.image})
 
 
 def superconducting_components(domain: Domain, lambdas) -> tuple[list[str], list[np.ndarray]]:
@@ -321,18 +323,9 @@ def superconducting_components(domain: Domain, lambdas) -> tuple[list[str], list
     return out_names, [elems for _, elems in comps_sorted]
 
 
-def _net_currents(currents, names) -> np.ndarray:
-    return values_by_name(currents, names, "currents", "superconducting component",
-                          lambda key, v: parse_quantity(v, "current", f"currents[{key!r}]"))
-
-
 def _external_current(domain, current_density, sc):
     if current_density is None:
         return None
-    if not isinstance(current_density, dict):
-        raise ParameterError("current_density: expected a dict region name -> J_z (A/m^2)")
-    from skfem import LinearForm
-
     mesh = domain.mesh
     jz = np.zeros(mesh.nelements)
     for name, value in current_density.items():
@@ -344,13 +337,9 @@ def _external_current(domain, current_density, sc):
             )
         jz[elems] = parse_quantity(value, "current_density", f"current_density[{name!r}]")
 
-    @LinearForm
-    def source(v, w):
-        return w["j"] * v
-
     def load(basis):
         nq = basis.X.shape[1]
-        return source.assemble(basis, j=np.repeat(jz[:, None], nq, axis=1))
+        return weighted_load.assemble(basis, f=np.repeat(jz[:, None], nq, axis=1))
 
     return load
 
@@ -360,12 +349,6 @@ def _outer_facets(domain, names) -> np.ndarray:
         return domain.mesh.boundary_facets()
     names = [names] if isinstance(names, str) else list(names)
     return np.unique(np.concatenate([np.asarray(domain.boundary(n)) for n in names]))
-
-
-def _factorize(A):
-    from ..linalg.linear import factorized
-
-    return factorized(A, what="solve_in_plane", dim=2)
 
 
 def _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell) -> np.ndarray:
@@ -378,7 +361,7 @@ def _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell) -> np.ndarray:
     d = basis.doflocs[:, dirichlet] - r_c[:, None]
     r2 = np.sum(d**2, axis=0)
     free = np.setdiff1d(np.arange(basis.N), dirichlet)
-    solve = _factorize(L[free][:, free].tocsc())
+    solve = factorized(L[free][:, free].tocsc(), what="the in-plane image field", dim=2)
     area = sc_basis.dx.sum()
     gamma = np.zeros((2, 2))
     for j, m in enumerate(np.eye(2)):
@@ -388,3 +371,13 @@ def _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell) -> np.ndarray:
         g = sc_basis.interpolate(h).grad / ell
         gamma[:, j] = [np.sum(g[1] * sc_basis.dx) / area, -np.sum(g[0] * sc_basis.dx) / area]
     return gamma
+
+
+register(Formulation(
+    name="in-plane", dim=2,
+    equation="−ΔA_z + χ_s(A_z − c_k)/λ² = μ₀J_ext, a net current per conductor",
+    auto_rule="2D mesh, field in the plane ((B_x, B_y) or (B_x, B_y, 0))",
+    auto=lambda domain, field: field.size == 2 or (field.size == 3 and field[2] == 0
+                                                   and bool(np.any(field[:2]))),
+    applied=in_plane_field, options=InPlaneOptions,
+    assemble=assemble, solve=solve, derive=derive))

@@ -1,4 +1,4 @@
-r"""2D London screening with the field out of the plane (physics.md §1c).
+r"""2D London screening with the field out of the plane (docs/theory.md §1c).
 
 An infinitely long prism along z in a uniform field B_a ẑ: B = B_z(x, y) ẑ with (SI)::
 
@@ -31,7 +31,7 @@ in order of the loop centroid (x, then y), skipping names already taken.
 Scaling: coordinates in mesh units ℓ (``domain.length_unit``), λ' = λ/ℓ, B in tesla:
 λ'²(∇'B, ∇'v) + (B, v) = Σ n_k (Φ₀/ℓ²) v_k; J = (∂_y'B, −∂_x'B)/(μ₀ℓ).
 
-Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI, per unit length along z):
+Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI, per unit length along z):
 
 * point data ``B`` = (0, 0, B_z) in T (vertex values; B_a outside the superconductor and holes, b_k
   inside a vacuum region enclosed by hole k) and ``J`` = (J_x, J_y, 0) in A/m² (L2
@@ -45,8 +45,8 @@ Outputs (:class:`~mqm_fem.london.common.LondonSolution`, SI, per unit length alo
   ``hole_field_<name>`` b_k (T), ``hole_flux_<name>`` b_k|h_k| (Wb), ``hole_area_<name>`` (m²),
   ``fluxoid_<name>`` (units of Φ₀); energies per unit length (J/m): ``kinetic_energy``
   (λ²/2μ₀)∫|∇B_z|², ``field_energy`` (1/2μ₀)∫(B_z − B_a)² over superconductor and holes, and
-  ``energy`` = their sum, the Gibbs energy relative to the normal state. With zero fluxoids
-  and B_z = B_a on the whole outer boundary, ``energy`` = −½ m'_z B_a (linear response).
+  ``gibbs_energy`` = their sum, the Gibbs energy relative to the unscreened state. With zero
+  fluxoids and B_z = B_a on the whole outer boundary, ``gibbs_energy`` = −½ m'_z B_a.
 
 Regions with different λ meet with B_z and λ²∂_nB_z continuous (the natural interface condition
 of the weak form). Limitation: boundary loops touching at a single vertex are merged into one.
@@ -59,106 +59,191 @@ hole; b_h, fluxoid read-back, moment).
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import MeshError, ParameterError
-from ..mesh import Domain, element_measures
+from ..fem.forms import london_scalar, mass
+from ..fem.projection import cell_average, project_to_vertices
+from ..linalg.linear import SPD_METHODS, solve_spd
+from ..mesh import element_measures
 from ..units import MU0, PHI0
-from .common import (
-    LondonSolution,
-    applied_field_vector,
-    cell_average,
-    element_lambda,
-    project_to_vertices,
-    require_dimension,
-    resolve_penetration_depth,
-    values_by_name,
-)
+from .options import FormulationOptions, check_order, check_positive, option, values_by_name
+from .registry import Formulation, register
+from .solution import Energies, Hole, Outputs
 
-__all__ = ["boundary_loops", "solve_out_of_plane"]
+__all__ = ["OutOfPlaneOptions", "boundary_loops", "lagrange_element"]
 
 
-def solve_out_of_plane(domain: Domain, penetration_depth, applied_field, *, superconductors=None,
-                       fluxoids=None, order: int = 2, dirichlet_boundaries=None,
-                       solver: str = "auto", tol: float = 1e-12) -> LondonSolution:
-    """Solve −λ²ΔB_z + B_z = 0 in the superconducting cross-section with fluxoids in the holes.
+@dataclass(frozen=True)
+class OutOfPlaneOptions(FormulationOptions):
+    """Options of the 2D out-of-plane formulation."""
 
-    Parameters
-    ----------
-    domain : Domain
-        2D triangle mesh of the cross-section. Superconducting regions, optional meshed holes
-        ``hole_*`` (vacuum, field uniform), optional unmeshed holes (interior boundary loops);
-        other vacuum regions (``vacuum*``, ``air*``) are ignored (field B_a there).
-    penetration_depth : str, float or dict
-        λ (``"100 nm"`` or metres), or a mapping superconducting region -> λ.
-    applied_field : float, str or sequence
-        B_a in tesla along z: ``1e-3``, ``"1 mT"`` or ``(0, 0, 1e-3)`` (x/y components must be
-        zero: an in-plane field is :func:`mqm_fem.london.inplane.solve_in_plane`'s problem).
-    superconductors : list of str, optional
-        Superconducting regions (default: every region not named vacuum*/air*/hole*).
-    fluxoids : dict, optional
-        Hole name -> integer fluxoid number n_k (default 0 for every hole: zero-field cooled).
-    order : 1 or 2
-        Lagrange polynomial degree (default 2).
-    dirichlet_boundaries : str or list of str, optional
-        Named boundaries where B_z = B_a is imposed; default the whole outer boundary of the
-        superconductor. Outer facets left out carry the natural condition ∂_nB_z = 0 (no
-        current through them: a slab cut out of an infinite one).
-    solver, tol
-        Passed to :func:`mqm_fem.linalg.solve_spd` (``"auto"``, ``"direct"``, ``"amg-cg"``).
-    """
-    start = time.perf_counter()
-    from skfem import Basis, BilinearForm
-    from skfem.helpers import dot, grad
+    fluxoids: dict | None = option(
+        None, cli="--fluxoid", repeat=True, metavar="HOLE=N",
+        help="fluxoid number n_k trapped in a hole (integer; default 0: zero-field cooled)")
+    order: int = option(2, cli="--order", choices=(1, 2), help="Lagrange degree, 1 or 2")
+    dirichlet_boundaries: list | str | None = option(
+        None, help="named boundaries where B_z = B_a (default: the whole outer boundary of the "
+        "superconductor; other outer facets carry ∂_nB_z = 0)")
+    solver: str = option("auto", cli="--solver", choices=SPD_METHODS,
+                         help="linear solver (mqm_fem.linalg.solve_spd)")
+    tol: float = option(1e-12, help="relative residual of iterative solves")
 
-    from ..linalg.linear import solve_spd
+    def validate(self):
+        check_order(self.order)
+        check_positive(self.tol, "tol")
+        if self.fluxoids is not None:
+            values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
+                           _fluxoid_number)
 
-    check_2d(domain, "solve_out_of_plane")
-    element = lagrange_element(order)
-    b_applied = out_of_plane_field(applied_field)
-    lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
-    mesh = domain.mesh
-    ell = domain.length_unit
-    lam = element_lambda(domain, lambdas)
-    sc = np.flatnonzero(np.isfinite(lam))
-    hole_regions = [n for n in domain.hole_names() if n not in lambdas]
-    meshed = {n: np.asarray(domain.region(n)) for n in hole_regions}
+
+@dataclass
+class _System:
+    """The reduced SPD system P^T K P y = load, with the map back to all DOFs."""
+
+    matrix: sp.csr_matrix
+    load: np.ndarray
+    prolongation: sp.csr_matrix
+    x_dirichlet: np.ndarray
+    stiffness: sp.csr_matrix
+    basis: object
+    sc_basis: object
+    union: np.ndarray
+    holes: list
+    n_free: int
+    unmeshed_area: np.ndarray
+    ndofs: int
+
+
+def out_of_plane_field(field: np.ndarray) -> np.ndarray:
+    """(0, 0, B_z) from B_z or a 3-vector without x/y components."""
+    if field.size == 2 or (field.size == 3 and np.any(field[:2] != 0)):
+        raise ParameterError(
+            f"applied_field: {field.tolist()} T has in-plane components; the out-of-plane "
+            "formulation takes B_z only (a number, '1 mT' or (0, 0, B_z)) — use "
+            "formulation='in-plane' for (B_x, B_y) (the two problems are independent and "
+            "their fields add)"
+        )
+    return np.array([0.0, 0.0, float(field[-1])])
+
+
+def assemble(problem, options: OutOfPlaneOptions) -> _System:
+    """λ'²(∇B, ∇v) + (B, v) over Ω_s (+ the hole mass), each hole's DOFs tied into one
+    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k."""
+    from skfem import Basis
+
+    domain, ell = problem.domain, problem.length_unit
+    mesh, lam = domain.mesh, problem.element_lambda
+    sc = problem.superconducting
+    element = lagrange_element(options.order)
+    meshed = {n: np.asarray(domain.region(n)) for n in domain.hole_names()
+              if n not in problem.penetration_depth}
     union = np.unique(np.concatenate([sc, *meshed.values()]))
-
     loops = boundary_loops(mesh, union)
-    outer_facets = np.concatenate([lp["facets"] for lp in loops if lp["area"] > 0]
-                                  + [np.zeros(0, dtype=np.int64)])
-    dirichlet_facets = _dirichlet_facets(domain, dirichlet_boundaries, outer_facets)
+    outer = np.concatenate([lp["facets"] for lp in loops if lp["area"] > 0]
+                           + [np.zeros(0, dtype=np.int64)])
+    dirichlet_facets = _dirichlet_facets(domain, options.dirichlet_boundaries, outer)
     holes = _holes(domain, meshed, [lp for lp in loops if lp["area"] < 0])
-    n_fluxoid = _fluxoid_numbers(fluxoids, [h["name"] for h in holes])
+    n_fluxoid = values_by_name(options.fluxoids, [h["name"] for h in holes], "fluxoids", "hole",
+                               _fluxoid_number)
 
     basis = Basis(mesh, element)
     sc_basis = Basis(mesh, element, elements=sc)
     lam2 = np.repeat((lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
-
-    @BilinearForm
-    def london(u, v, w):
-        return w["lam2"] * dot(grad(u), grad(v)) + u * v
-
-    @BilinearForm
-    def mass(u, v, _):
-        return u * v
-
-    K = london.assemble(sc_basis, lam2=lam2)
+    K = london_scalar.assemble(sc_basis, lam2=lam2)
     meshed_elements = np.concatenate([h["elements"] for h in holes if h["meshed"]]
                                      + [np.zeros(0, dtype=np.int64)])
     if len(meshed_elements):
         K = K + mass.assemble(Basis(mesh, element, elements=meshed_elements))
     K = K.tocsr()
+    role = _dof_roles(basis, union, dirichlet_facets, holes)
+    P, n_free = _prolongation(role, len(holes))
+    x0 = np.where(role == -2, problem.applied_field[2], 0.0)
+    unmeshed_area = np.array([0.0 if h["meshed"] else h["area"] for h in holes])
+    A_red = (P.T @ K @ P).tocsr()
+    if holes:
+        A_red = A_red + sp.diags(np.concatenate([np.zeros(n_free), unmeshed_area])).tocsr()
+    load = -(P.T @ (K @ x0))
+    load[n_free:] += n_fluxoid * PHI0 / ell**2
+    return _System(matrix=A_red, load=load, prolongation=P, x_dirichlet=x0, stiffness=K,
+                   basis=basis, sc_basis=sc_basis, union=union, holes=holes, n_free=n_free,
+                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role >= -2)))
 
-    # --- prolongation: free DOFs one by one, each hole's DOFs tied into one unknown ----------
-    role = np.full(basis.N, -3)  # -3 inactive, -2 Dirichlet, -1 free, k >= 0 hole k
+
+def solve(system: _System, options: OutOfPlaneOptions):
+    """SPD solve of the reduced system (:func:`mqm_fem.linalg.solve_spd`)."""
+    y, info = solve_spd(system.matrix, system.load, method=options.solver, tol=options.tol)
+    return system.prolongation @ y + system.x_dirichlet, info
+
+
+def derive(problem, options, system: _System, x) -> Outputs:
+    """B_z, J = (∂_yB_z, −∂_xB_z)/μ₀, the moment ∫(B_z − B_a)/μ₀ dA, energies, holes."""
+    from skfem import Basis
+
+    mesh, ell = problem.domain.mesh, problem.length_unit
+    b_applied = problem.applied_field[2]
+    sc, sc_basis = problem.superconducting, system.sc_basis
+    n_free, holes = system.n_free, system.holes
+    b_hole = (system.prolongation.T @ x)[n_free:] / np.maximum(
+        np.asarray(system.prolongation.sum(axis=0)).ravel()[n_free:], 1)
+    fluxoid = ((system.prolongation.T @ (system.stiffness @ x))[n_free:]
+               + system.unmeshed_area * b_hole) * ell**2 / PHI0
+    fields = sc_basis.interpolate(x)
+    g = fields.grad  # T per mesh unit
+    j_q = np.stack([g[1], -g[0]]) / (MU0 * ell)
+    union_basis = Basis(mesh, system.basis.elem, elements=system.union)
+    u_q = np.asarray(union_basis.interpolate(x)) - b_applied
+    excess = float(np.sum(u_q * union_basis.dx) + np.sum(system.unmeshed_area
+                                                          * (b_hole - b_applied)))
+    lam2 = problem.element_lambda[sc, None] ** 2
+    e_kin = float(np.sum(lam2 * np.sum(g**2, axis=0) * sc_basis.dx)) * ell**2 / (2 * MU0)
+    e_field = (float(np.sum(u_q**2 * union_basis.dx))
+               + float(np.sum(system.unmeshed_area * (b_hole - b_applied) ** 2))) \
+        * ell**2 / (2 * MU0)
+    point_b, cell_b = _field_arrays(mesh, system, x, union_basis, u_q + b_applied, b_hole,
+                                    b_applied)
+    point_j = np.zeros((mesh.nvertices, 3))
+    point_j[:, :2] = project_to_vertices(mesh, j_q, sc_basis)
+    cell_j = np.zeros((mesh.nelements, 3))
+    cell_j[sc, :2] = cell_average(j_q, sc_basis.dx)
+    mean = float(np.sum(np.asarray(fields) * sc_basis.dx) / np.sum(sc_basis.dx))
+    hole_results = {h["name"]: Hole(field=float(b_hole[k]),
+                                    flux=float(b_hole[k] * h["area"] * ell**2),
+                                    area=float(h["area"] * ell**2),
+                                    fluxoid=float(fluxoid[k]), meshed=bool(h["meshed"]))
+                    for k, h in enumerate(holes)}
+    return Outputs(
+        point_data={"B": point_b, "J": point_j}, cell_data={"B": cell_b, "J": cell_j},
+        moment=np.array([0.0, 0.0, excess * ell**2 / MU0]),
+        energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field, unit="J/m"),
+        ndofs=system.ndofs, holes=hole_results, mean_field=np.array([0.0, 0.0, mean]),
+        state={"basis": system.basis, "dofs": x, "superconducting_elements": sc,
+               "prolongation": system.prolongation})
+
+
+def _field_arrays(mesh, system, x, union_basis, b_q, b_hole, b_applied):
+    """Vertex and cell arrays of B = (0, 0, B_z): B_a outside, b_k in enclosed vacuum."""
+    vertex_b = _vertex_field(mesh, system.basis, x, system.union, system.holes, b_hole,
+                             b_applied)
+    cell_b = np.full(mesh.nelements, b_applied)
+    cell_b[system.union] = cell_average(b_q[None], union_basis.dx)[:, 0]
+    for k, hole in enumerate(system.holes):
+        if not hole["meshed"]:
+            cell_b[hole["enclosed_elements"]] = b_hole[k]
+    zeros_p, zeros_c = np.zeros(mesh.nvertices), np.zeros(mesh.nelements)
+    return (np.stack([zeros_p, zeros_p, vertex_b], axis=1),
+            np.stack([zeros_c, zeros_c, cell_b], axis=1))
+
+
+def _dof_roles(basis, union, dirichlet_facets, holes) -> np.ndarray:
+    """Per DOF: −3 inactive, −2 Dirichlet (B_z = B_a), −1 free, k ≥ 0 tied into hole k."""
+    role = np.full(basis.N, -3)
     role[np.unique(basis.element_dofs[:, union])] = -1
-    dirichlet = basis.get_dofs(facets=dirichlet_facets).all() if len(dirichlet_facets) else []
-    role[dirichlet] = -2
+    if len(dirichlet_facets):
+        role[basis.get_dofs(facets=dirichlet_facets).all()] = -2
     for k, hole in enumerate(holes):
         if hole["meshed"]:
             dofs = np.unique(basis.element_dofs[:, hole["elements"]])
@@ -174,124 +259,29 @@ def solve_out_of_plane(domain: Domain, penetration_depth, applied_field, *, supe
                 "superconductor (separate holes and the outer boundary by at least one element)"
             )
         role[dofs] = k
-        hole["dofs"] = dofs
+    return role
+
+
+def _prolongation(role, n_holes):
+    """P: reduced unknowns (free DOFs one by one, then one per hole) -> all DOFs."""
     free = np.flatnonzero(role == -1)
-    n_free, n_holes = len(free), len(holes)
-    col = np.full(basis.N, -1)
+    n_free = len(free)
+    col = np.full(role.size, -1)
     col[free] = np.arange(n_free)
     tied = role >= 0
     col[tied] = n_free + role[tied]
     rows = np.flatnonzero(col >= 0)
-    P = sp.csr_matrix((np.ones(len(rows)), (rows, col[rows])), shape=(basis.N, n_free + n_holes))
-
-    x0 = np.zeros(basis.N)
-    x0[role == -2] = b_applied
-    A_red = (P.T @ K @ P).tocsr()
-    hole_area = np.array([h["area"] for h in holes])  # mesh units²
-    unmeshed_area = np.array([0.0 if h["meshed"] else h["area"] for h in holes])
-    if n_holes:
-        A_red = A_red + sp.diags(np.concatenate([np.zeros(n_free), unmeshed_area])).tocsr()
-    load = -(P.T @ (K @ x0))
-    load[n_free:] += n_fluxoid * PHI0 / ell**2
-    y, solve_info = solve_spd(A_red, load, method=solver, tol=tol)
-    x = P @ y + x0
-    b_hole = y[n_free:]
-
-    # --- derived quantities ----------------------------------------------------------------------
-    fluxoid_back = ((P.T @ (K @ x))[n_free:] + unmeshed_area * b_hole) * ell**2 / PHI0
-    fields = sc_basis.interpolate(x)
-    dx = sc_basis.dx
-    g = fields.grad  # T per mesh unit
-    j_q = np.stack([g[1], -g[0]]) / (MU0 * ell)
-    b_q = np.asarray(fields)
-    union_basis = Basis(mesh, element, elements=union)
-    u_q = np.asarray(union_basis.interpolate(x))
-    excess = float(np.sum((u_q - b_applied) * union_basis.dx))
-    excess += float(np.sum(unmeshed_area * (b_hole - b_applied)))
-    moment = excess * ell**2 / MU0
-    e_kin = float(np.sum(lam2 * np.sum(g**2, axis=0) * dx)) * ell**2 / (2 * MU0)
-    e_field = (float(np.sum((u_q - b_applied) ** 2 * union_basis.dx))
-               + float(np.sum(unmeshed_area * (b_hole - b_applied) ** 2))) * ell**2 / (2 * MU0)
-
-    vertex_b = _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied)
-    cell_b = np.full(mesh.nelements, b_applied)
-    cell_b[union] = cell_average(u_q[None], union_basis.dx)[:, 0]
-    for k, hole in enumerate(holes):
-        if not hole["meshed"]:
-            cell_b[hole["enclosed_elements"]] = b_hole[k]
-    cell_j = np.zeros((mesh.nelements, 3))
-    cell_j[sc, :2] = cell_average(j_q, dx)
-    point_j = np.zeros((mesh.nvertices, 3))
-    point_j[:, :2] = project_to_vertices(mesh, j_q, sc_basis)
-    zeros_p, zeros_c = np.zeros(mesh.nvertices), np.zeros(mesh.nelements)
-
-    field_data = {"magnetic_moment": moment,
-                  "mean_field": float(np.sum(b_q * dx) / np.sum(dx)),
-                  "kinetic_energy": e_kin, "field_energy": e_field, "energy": e_kin + e_field}
-    units = {"B": "T", "J": "A/m^2", "magnetic_moment": "A*m", "mean_field": "T",
-             "kinetic_energy": "J/m", "field_energy": "J/m", "energy": "J/m"}
-    for k, hole in enumerate(holes):
-        name = hole["name"]
-        field_data[f"hole_field_{name}"] = float(b_hole[k])
-        field_data[f"hole_flux_{name}"] = float(b_hole[k] * hole_area[k] * ell**2)
-        field_data[f"hole_area_{name}"] = float(hole_area[k] * ell**2)
-        field_data[f"fluxoid_{name}"] = float(fluxoid_back[k])
-        units.update({f"hole_field_{name}": "T", f"hole_flux_{name}": "Wb",
-                      f"hole_area_{name}": "m^2", f"fluxoid_{name}": "Phi0"})
-    info = {**solve_info, "solve_time_s": solve_info.get("time_s"),
-            "ndofs": int(np.sum(role >= -2)), "nfree": n_free + n_holes, "order": order,
-            "holes": [h["name"] for h in holes],
-            "unmeshed_holes": [h["name"] for h in holes if not h["meshed"]],
-            "time_s": round(time.perf_counter() - start, 3)}
-    return LondonSolution(
-        domain=domain, formulation="out-of-plane", penetration_depth=lambdas,
-        applied_field=np.array([0.0, 0.0, b_applied]),
-        point_data={"B": np.stack([zeros_p, zeros_p, vertex_b], axis=1), "J": point_j},
-        cell_data={"B": np.stack([zeros_c, zeros_c, cell_b], axis=1), "J": cell_j},
-        field_data=field_data, units=units, info=info,
-        extras={"basis": basis, "dofs": x, "prolongation": P, "length_unit": ell,
-                "superconducting_elements": sc, "holes": holes,
-                "dirichlet_facets": dirichlet_facets},
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# helpers shared with the in-plane formulation
-def check_2d(domain, who: str) -> None:
-    require_dimension(domain, 2, who)
+    P = sp.csr_matrix((np.ones(len(rows)), (rows, col[rows])),
+                      shape=(role.size, n_free + n_holes))
+    return P, n_free
 
 
 def lagrange_element(order):
+    """ElementTriP1 or ElementTriP2."""
     from skfem import ElementTriP1, ElementTriP2
 
-    if order not in (1, 2) or isinstance(order, bool):
-        raise ParameterError(f"order: must be 1 (P1) or 2 (P2, the default), got {order!r}")
+    check_order(order)
     return ElementTriP1() if order == 1 else ElementTriP2()
-
-
-def out_of_plane_field(applied_field) -> float:
-    """B_a (tesla) along z from a number, ``"1 mT"`` or a 3-vector with zero x/y components."""
-    if isinstance(applied_field, str) and len(applied_field.replace(",", " ").split()) <= 2:
-        return float(applied_field_vector(applied_field, 1)[0])
-    if np.ndim(applied_field) == 0 and not isinstance(applied_field, str):
-        return float(applied_field_vector(applied_field, 1)[0])
-    from ..units import parse_vector
-
-    field = parse_vector(applied_field, "magnetic_field", "applied_field")
-    if field.size == 1:
-        return float(field[0])
-    if field.size != 3:
-        raise ParameterError(
-            f"applied_field: the out-of-plane formulation takes B_z (a number, '1 mT') or a "
-            f"3-vector (0, 0, B_z); got {field.size} components ({applied_field!r})"
-        )
-    if np.any(field[:2] != 0):
-        raise ParameterError(
-            f"applied_field: {field.tolist()} T has in-plane components; solve_out_of_plane "
-            "handles B_z only — use mqm_fem.london.inplane.solve_in_plane for (B_x, B_y) "
-            "(the two problems are independent and their fields add)"
-        )
-    return float(field[2])
 
 
 def boundary_loops(mesh, elements) -> list[dict]:
@@ -401,10 +391,6 @@ def _enclosed_vacuum(domain, hole_loops) -> list[np.ndarray]:
     return out
 
 
-def _fluxoid_numbers(fluxoids, names) -> np.ndarray:
-    return values_by_name(fluxoids, names, "fluxoids", "hole", _fluxoid_number)
-
-
 def _fluxoid_number(key, value) -> float:
     try:
         n = float(value)
@@ -425,3 +411,12 @@ def _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied) -> np.ndarray
             inside = np.unique(mesh.t[:, hole["enclosed_elements"]])
             values[np.setdiff1d(inside, in_union)] = b_hole[k]
     return values
+
+
+register(Formulation(
+    name="out-of-plane", dim=2,
+    equation="−λ²ΔB_z + B_z = 0 in the superconducting cross-section, a fluxoid per hole",
+    auto_rule="2D mesh, field along z (one value, or (0, 0, B_z))",
+    auto=lambda domain, field: field.size == 1 or (field.size == 3 and not np.any(field[:2])),
+    applied=out_of_plane_field, options=OutOfPlaneOptions,
+    assemble=assemble, solve=solve, derive=derive))

@@ -1,0 +1,118 @@
+"""The shared opening of every London solve: a :class:`LondonProblem`.
+
+:func:`prepare` turns the user's inputs (a :class:`~mqm_fem.mesh.Domain`, λ as one value or per
+region, the applied field) into the numbers every formulation starts from: λ per region in
+metres, λ per element in mesh units, the superconducting elements and the applied field in
+tesla. Nothing here depends on the formulation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import MqmFemWarning, ParameterError
+from ..mesh import Domain, element_measures
+from ..units import LengthLike, parse_length
+
+__all__ = ["PLAUSIBLE_PENETRATION_DEPTH", "LondonProblem", "prepare"]
+
+#: λ of real superconductors lies between a few nm and a few µm; outside this range (in metres)
+#: a value is almost certainly a unit mistake (``100`` meant as nm) and gets a warning.
+PLAUSIBLE_PENETRATION_DEPTH = (1e-9, 1e-3)
+
+
+@dataclass(frozen=True)
+class LondonProblem:
+    """Inputs of a London solve, resolved and in consistent units.
+
+    Attributes
+    ----------
+    domain : Domain
+        The mesh with its named regions; coordinates in ``length_unit`` metres.
+    penetration_depth : dict
+        Superconducting region name -> λ in metres.
+    applied_field : ndarray (3,)
+        Uniform applied field B_a in tesla (2D: (0, 0, B_z) or (B_x, B_y, 0)).
+    element_lambda : ndarray (nelements,)
+        λ per element in mesh units; ``inf`` outside the superconductors (χ_s λ⁻² = 0).
+    """
+
+    domain: Domain
+    penetration_depth: dict
+    applied_field: np.ndarray
+    element_lambda: np.ndarray
+
+    @property
+    def length_unit(self) -> float:
+        """Metres per mesh coordinate unit (ℓ)."""
+        return self.domain.length_unit
+
+    @property
+    def superconducting(self) -> np.ndarray:
+        """Indices of the superconducting elements."""
+        return np.flatnonzero(np.isfinite(self.element_lambda))
+
+    @property
+    def screening(self) -> np.ndarray:
+        """σ = χ_s/λ² per element in mesh units⁻² (zero outside the superconductors)."""
+        return np.where(np.isfinite(self.element_lambda), self.element_lambda, np.inf) ** -2.0
+
+    def centroid(self) -> np.ndarray:
+        """Volume (area) centroid of the superconductors, mesh units."""
+        mesh, sc = self.domain.mesh, self.superconducting
+        measure = element_measures(mesh)[sc]
+        mid = mesh.p[:, mesh.t[:, sc]].mean(axis=1)
+        return (mid * measure).sum(axis=1) / measure.sum()
+
+
+def prepare(domain: Domain, penetration_depth, applied_field: np.ndarray,
+            superconductors=None) -> LondonProblem:
+    """Resolve λ per region and per element; ``applied_field`` is the formulation's 3-vector
+    in tesla."""
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
+    lam = np.full(domain.mesh.nelements, np.inf)
+    for name, value in lambdas.items():
+        lam[domain.region(name)] = value / domain.length_unit
+    return LondonProblem(domain=domain, penetration_depth=lambdas,
+                         applied_field=np.asarray(applied_field, dtype=float),
+                         element_lambda=lam)
+
+
+def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | dict,
+                              superconductors=None) -> dict:
+    """λ per superconducting region, in metres.
+
+    ``penetration_depth`` is one value for all superconductors (``"100 nm"`` or metres) or a
+    mapping region name -> value. ``superconductors`` restricts/names the superconducting
+    regions (default: every region not named vacuum*/air*/hole*; keys of a mapping otherwise).
+    A value outside :data:`PLAUSIBLE_PENETRATION_DEPTH` gets an :class:`MqmFemWarning`.
+    """
+    if isinstance(penetration_depth, dict):
+        names = domain.superconductor_names(
+            list(penetration_depth) if superconductors is None else superconductors
+        )
+        missing = [n for n in names if n not in penetration_depth]
+        if missing:
+            raise ParameterError(
+                f"penetration_depth: no value for superconducting region(s) {missing}; "
+                f"given for {list(penetration_depth)}"
+            )
+        values = {n: parse_length(penetration_depth[n], f"penetration_depth[{n!r}]")
+                  for n in names}
+    else:
+        names = domain.superconductor_names(superconductors)
+        lam = parse_length(penetration_depth, "penetration_depth")
+        values = dict.fromkeys(names, lam)
+    lo, hi = PLAUSIBLE_PENETRATION_DEPTH
+    for name, lam in values.items():
+        if not lo <= lam <= hi:
+            warnings.warn(
+                f"penetration_depth[{name!r}] = {lam:g} m is outside {lo:g}–{hi:g} m, the range "
+                "of real superconductors; a number is read in metres (write '100 nm' for "
+                "nanometres)", MqmFemWarning, stacklevel=4)
+    return values

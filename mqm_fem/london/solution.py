@@ -1,0 +1,313 @@
+"""The result of a London solve: :class:`LondonSolution` with typed, documented properties.
+
+Every formulation fills the same :class:`Outputs`; names mean the same thing everywhere:
+
+* ``moment`` — the magnetic moment m = ½∫ r × J dV (A·m²); per unit length along z in 2D
+  (A·m, where the z-directed currents of the in-plane problem count without the ½: the return
+  currents at z = ±∞ supply the other half).
+* ``energies`` — :class:`Energies`: ``kinetic`` E_kin = (μ₀/2)∫λ²|J|² dV, ``field``
+  E_field = (1/2μ₀)∫|B − B_a|² dV over all space, ``gibbs`` G = E_kin + E_field − ∫J_ext·A_r dV
+  (the Gibbs-energy change relative to the unscreened state B = B_a; −½ m·B_a in linear
+  response without fluxoids). J in 3D, J/m in 2D.
+* ``holes`` — per hole of a 2D cross-section: uniform field, flux, area and fluxoid.
+
+``field_data`` and ``units`` are the export view of all of these (the names ParaView shows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RegionNotFoundError
+from ..mesh import Domain
+
+__all__ = ["Energies", "Hole", "LondonSolution", "Outputs", "Timings"]
+
+
+@dataclass(frozen=True)
+class Energies:
+    """Energies of the screening state (J, or J/m per unit length in 2D).
+
+    ``kinetic``: E_kin = (μ₀/2)∫λ²|J|² dV, the kinetic energy of the supercurrent.
+    ``field``: E_field = (1/2μ₀)∫|B − B_a|² dV, the energy of the field the currents produce,
+    over all space (in 3D over the meshed box). ``None`` where the formulation does not solve
+    the field outside the superconductor (3D B-formulation).
+    ``gibbs``: G = E_kin + E_field − ∫J_ext·A_r dV, the change of the Gibbs free energy
+    relative to the unscreened state (condensation energy not included); G = −½ m·B_a in
+    linear response without fluxoids and external currents.
+    """
+
+    kinetic: float
+    field: float | None
+    gibbs: float | None
+    unit: str = "J"
+
+    def as_dict(self) -> dict:
+        """``{"kinetic_energy": …, "field_energy": …, "gibbs_energy": …}`` without Nones."""
+        named = {"kinetic_energy": self.kinetic, "field_energy": self.field,
+                 "gibbs_energy": self.gibbs}
+        return {k: float(v) for k, v in named.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A hole through a 2D cross-section (out-of-plane field): the uniform ``field`` inside
+    (T), the ``flux`` through it (Wb), its ``area`` (m²) and the ``fluxoid`` read back from the
+    solution (units of Φ₀; equals the imposed integer to solver precision), and whether it was
+    ``meshed`` (a hole region) or an interior boundary loop."""
+
+    field: float
+    flux: float
+    area: float
+    fluxoid: float
+    meshed: bool
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Wall-clock seconds of the stages of one solve (``total_s`` includes preparing)."""
+
+    assembly_s: float
+    solve_s: float
+    derive_s: float
+    total_s: float
+
+
+@dataclass
+class Outputs:
+    """What a formulation's ``derive`` step returns (all SI).
+
+    ``point_data`` / ``cell_data``: vertex and element arrays (``A``, ``B``, ``J``, …);
+    ``moment`` (3,); ``energies``; ``holes``; ``net_currents`` (conductor -> A, in-plane);
+    ``mean_field`` ⟨B⟩ over the superconductors (3,) where defined; ``scalars``: further
+    formulation-specific results name -> (value, unit) for the export; ``ndofs``; ``state``:
+    what later evaluation needs (bases, DOF vectors), not part of the public result.
+    """
+
+    point_data: dict
+    cell_data: dict
+    moment: np.ndarray
+    energies: Energies
+    ndofs: int
+    holes: dict = field(default_factory=dict)
+    net_currents: dict = field(default_factory=dict)
+    mean_field: np.ndarray | None = None
+    scalars: dict = field(default_factory=dict)
+    state: dict = field(default_factory=dict)
+
+
+@dataclass
+class LondonSolution:
+    """Result of a London–Maxwell screening solve, all in SI.
+
+    Attributes
+    ----------
+    domain : Domain
+        The mesh the problem was solved on.
+    formulation : str
+        The registered formulation that solved it (``"A"``, ``"B"``, ``"out-of-plane"``,
+        ``"in-plane"``).
+    options : FormulationOptions
+        The options used (a dataclass of that formulation).
+    penetration_depth : dict
+        Region -> λ in metres.
+    applied_field : ndarray (3,)
+        B_a in tesla.
+    outputs : Outputs
+        Fields and derived quantities (read through the properties below).
+    solver : dict
+        What the linear solver reported: ``method``, ``iterations``, ``residual``, …
+    timings : Timings
+        Seconds spent assembling, solving and deriving.
+    """
+
+    domain: Domain
+    formulation: str
+    options: object
+    penetration_depth: dict
+    applied_field: np.ndarray
+    outputs: Outputs
+    solver: dict
+    timings: Timings
+
+    # -- scalar results ------------------------------------------------------------------------
+    @property
+    def moment(self) -> np.ndarray:
+        """Magnetic moment m = ½∫ r × J dV (3,), A·m² (3D) or A·m per unit length (2D)."""
+        return self.outputs.moment
+
+    @property
+    def magnetic_moment(self) -> np.ndarray:
+        """Same as :attr:`moment` (the name of the exported array)."""
+        return self.outputs.moment
+
+    @property
+    def energies(self) -> Energies:
+        """Kinetic, field and Gibbs energies (:class:`Energies`)."""
+        return self.outputs.energies
+
+    @property
+    def holes(self) -> dict:
+        """Hole name -> :class:`Hole` (2D out-of-plane formulation; empty otherwise)."""
+        return self.outputs.holes
+
+    def hole(self, name: str) -> Hole:
+        """The :class:`Hole` called ``name`` (the message lists the holes that exist)."""
+        try:
+            return self.outputs.holes[name]
+        except KeyError:
+            raise RegionNotFoundError(
+                f"hole {name!r} not found in this {self.formulation!r} solution; holes are: "
+                f"{', '.join(self.outputs.holes) or '(none)'}"
+            ) from None
+
+    def fluxoid(self, hole: str) -> float:
+        """Fluxoid around ``hole`` in units of Φ₀: (b|h| + λ²∮∂_nB ds)/Φ₀."""
+        return self.hole(hole).fluxoid
+
+    def hole_flux(self, hole: str) -> float:
+        """Magnetic flux through ``hole`` in Wb."""
+        return self.hole(hole).flux
+
+    @property
+    def net_currents(self) -> dict:
+        """Conductor -> net current in A (2D in-plane formulation; empty otherwise)."""
+        return self.outputs.net_currents
+
+    @property
+    def mean_field(self) -> np.ndarray | None:
+        """⟨B⟩ over the superconductors (3,), T, where the formulation defines it."""
+        return self.outputs.mean_field
+
+    @property
+    def ndofs(self) -> int:
+        """Number of degrees of freedom of the discrete problem."""
+        return self.outputs.ndofs
+
+    # -- fields --------------------------------------------------------------------------------
+    @property
+    def point_data(self) -> dict:
+        """Vertex arrays name -> (nvertices, 3) (``A`` T·m, ``B`` T, ``J`` A/m²)."""
+        return self.outputs.point_data
+
+    @property
+    def cell_data(self) -> dict:
+        """Element arrays name -> (nelements, 3) (element means)."""
+        return self.outputs.cell_data
+
+    @property
+    def A(self) -> np.ndarray:
+        """Vector potential at the vertices (T·m); KeyError if the formulation has none."""
+        return self.outputs.point_data["A"]
+
+    @property
+    def B(self) -> np.ndarray:
+        """Magnetic field at the vertices (T)."""
+        return self.outputs.point_data["B"]
+
+    @property
+    def J(self) -> np.ndarray:
+        """Supercurrent density at the vertices (A/m²)."""
+        return self.outputs.point_data["J"]
+
+    # -- export view ---------------------------------------------------------------------------
+    @property
+    def field_data(self) -> dict:
+        """Every scalar result by its exported name (what the ``.vtu`` field data holds)."""
+        return {name: value for name, (value, _) in self._export().items()}
+
+    @property
+    def units(self) -> dict:
+        """Exported name -> unit string, for field data and point/cell arrays."""
+        units = {name: unit for name, (_, unit) in self._export().items() if unit}
+        units.update({"A": "T*m", "B": "T", "J": "A/m^2"})
+        return {k: v for k, v in units.items() if k in self.field_data or k in self.point_data}
+
+    def _export(self) -> dict:
+        two_d = self.domain.dim == 2
+        energy_unit = self.outputs.energies.unit
+        out = {"magnetic_moment": (self.moment, "A*m" if two_d else "A*m^2")}
+        out.update({k: (v, energy_unit) for k, v in self.energies.as_dict().items()})
+        if self.mean_field is not None:
+            out["mean_field"] = (self.mean_field, "T")
+        for name, hole in self.holes.items():
+            out.update({f"hole_field_{name}": (hole.field, "T"),
+                        f"hole_flux_{name}": (hole.flux, "Wb"),
+                        f"hole_area_{name}": (hole.area, "m^2"),
+                        f"fluxoid_{name}": (hole.fluxoid, "Phi0")})
+        out.update({f"current_{n}": (i, "A") for n, i in self.net_currents.items()})
+        out.update(self.outputs.scalars)
+        out.update({"penetration_depth": (np.array(list(self.penetration_depth.values())), "m"),
+                    "applied_field": (np.asarray(self.applied_field, dtype=float), "T")})
+        return out
+
+    def provenance(self) -> dict:
+        """How this result was computed: formulation, options, solver, DOFs, timings."""
+        options = {k: _plain(v) for k, v in vars(self.options).items()}
+        return {"formulation": self.formulation, "options": options,
+                "solver": {k: _plain(v) for k, v in self.solver.items()},
+                "ndofs": int(self.ndofs),
+                "timings": {k: round(v, 4) for k, v in vars(self.timings).items()}}
+
+    def write(self, path) -> Path:
+        """Write a ``.vtu`` for ParaView: point/cell arrays ``A``, ``B``, ``J``, ``region``; the
+        scalar results as field data; a ``.vtu.json`` sidecar with units and provenance."""
+        from ..io.vtk import write_vtu
+
+        return write_vtu(path, self.domain, point_data=self.point_data,
+                         cell_data=self.cell_data, field_data=self.field_data,
+                         units=self.units, **_provenance_kwarg(self))
+
+    def summary(self) -> str:
+        """Human-readable summary of the scalar results (what the CLI prints)."""
+        lam = ", ".join(f"λ[{k}] = {v:.4g} m" for k, v in self.penetration_depth.items())
+        lines = [f"London solve ({self.formulation}), {lam}",
+                 f"applied field: {np.array2string(np.asarray(self.applied_field), precision=4)} T"]
+        units = self.units
+        for name, value in self.field_data.items():
+            if name in ("penetration_depth", "applied_field"):
+                continue
+            unit = units.get(name, "")
+            text = (value if isinstance(value, str) else f"{float(value):.6g}"
+                    if np.ndim(value) == 0
+                    else np.array2string(np.asarray(value), precision=6))
+            lines.append(f"{name}: {text} {unit}".rstrip())
+        method = self.solver.get("method", "?")
+        its = self.solver.get("iterations")
+        lines.append(f"unknowns: {self.ndofs}, solver: {method}"
+                     + (f" ({its} iterations)" if its else ""))
+        t = self.timings
+        lines.append(f"time: {t.total_s:.2f} s (assembly {t.assembly_s:.2f} s, solve "
+                     f"{t.solve_s:.2f} s, derived quantities {t.derive_s:.2f} s)")
+        return "\n".join(lines)
+
+
+def _plain(value):
+    """A JSON-friendly version of an option or solver-info value."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if callable(value):
+        return f"<callable {getattr(value, '__name__', type(value).__name__)}>"
+    return repr(value)
+
+
+def _provenance_kwarg(solution) -> dict:
+    """``{"provenance": …}`` when the writer accepts it (the io stage records provenance)."""
+    import inspect
+
+    from ..io.vtk import write_vtu
+
+    if "provenance" in inspect.signature(write_vtu).parameters:
+        return {"provenance": solution.provenance()}
+    return {}
