@@ -42,6 +42,7 @@ meshio, integrals with ``integrate_data``, and ParaView's ``pvbatch`` when insta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -198,10 +199,15 @@ def read_vtu(path):
         raise MeshError(f"read_vtu: {path} does not exist")
     import pyvista as pv
 
-    try:
-        grid = pv.read(path)
-    except Exception as exc:  # vtk/pyvista raise several types
-        raise MeshError(f"read_vtu: cannot read {path}: {exc}") from exc
+    with open(path, "rb") as handle:
+        head = handle.read(256).lstrip()
+    if not head.startswith((b"<?xml", b"<VTKFile")):  # spare the user VTK's parser errors
+        raise MeshError(f"read_vtu: {path} holds no points (not a VTK XML file)")
+    with _vtk_messages():
+        try:
+            grid = pv.read(path)
+        except Exception as exc:  # vtk/pyvista raise several types
+            raise MeshError(f"read_vtu: cannot read {path}: {exc}") from exc
     if grid.n_points == 0:
         raise MeshError(f"read_vtu: {path} holds no points (empty or not a VTK XML file)")
     _text_arrays_to_strings(grid)
@@ -549,7 +555,6 @@ def _grid_xml(grid) -> bytes:
     """The ``.vtu`` file of ``grid`` as bytes, encoded by VTK in memory (inline base64, zlib,
     UInt64 headers). VTK's messages are captured instead of printed; a failure raises
     :class:`OSError` with VTK's first message (the caller names the file)."""
-    from vtkmodules.vtkCommonCore import vtkOutputWindow, vtkStringOutputWindow
     from vtkmodules.vtkIOXML import vtkXMLUnstructuredGridWriter
 
     writer = vtkXMLUnstructuredGridWriter()
@@ -558,19 +563,44 @@ def _grid_xml(grid) -> bytes:
     writer.SetCompressorTypeToZLib()
     writer.SetHeaderTypeToUInt64()  # arrays over 4 GiB
     writer.WriteToOutputStringOn()
-    previous = vtkOutputWindow.GetInstance()
-    capture = vtkStringOutputWindow()
-    vtkOutputWindow.SetInstance(capture)
-    try:
+    with _vtk_messages(writer, writer.GetExecutive()) as messages:
         ok = writer.Write() == 1
-    finally:
-        vtkOutputWindow.SetInstance(previous)
     text = writer.GetOutputString() if ok else ""
     if not ok or not text:
-        messages = [ln.strip() for ln in capture.GetOutput().splitlines() if ln.strip()]
-        reason = messages[-1] if messages else "no output"
+        reason = messages[0] if messages else "no output"
         raise OSError(f"VTK could not encode the grid ({reason})")
     return text.encode("utf-8")
+
+
+@contextlib.contextmanager
+def _vtk_messages(*sources):
+    """Keep VTK quiet while the block runs. With ``sources`` (VTK objects): their errors and
+    warnings are collected, one line each, into the list the block gets, instead of being printed
+    (an observer takes them before VTK's log and output window would). Without: every VTK
+    message is switched off (VTK's global warning display) for the block."""
+    from vtkmodules.vtkCommonCore import vtkObject
+
+    messages = []
+
+    def collect(_obj, _event, text=None):
+        lines = [ln.strip() for ln in str(text or "").splitlines() if ln.strip()]
+        # "ERROR: In file, line N" then "Class (0x..): message": keep the message
+        texts = [ln.split("): ", 1)[-1] for ln in lines if not ln.startswith(("ERROR: In",
+                                                                            "Warning: In"))]
+        messages.extend(texts or lines)
+
+    collect.CallDataType = "string0"  # VTK passes the message text as call data
+    tags = [(src, src.AddObserver(event, collect)) for src in sources
+            for event in ("ErrorEvent", "WarningEvent")]
+    display = vtkObject.GetGlobalWarningDisplay()
+    if not sources:
+        vtkObject.GlobalWarningDisplayOff()
+    try:
+        yield messages
+    finally:
+        vtkObject.SetGlobalWarningDisplay(display)
+        for src, tag in tags:
+            src.RemoveObserver(tag)
 
 
 def _write_grid(grid, tmp):
