@@ -53,8 +53,10 @@ def check_writable(path, suffix: str, label: str = "path") -> Path:
             f"{label}: cannot write {path}: cannot create files in {directory} "
             f"({_reason(exc)})"
         ) from None
-    os.close(fd)
-    os.unlink(probe)
+    try:
+        os.close(fd)
+    finally:  # also on Ctrl-C
+        os.unlink(probe)
     return path
 
 
