@@ -18,6 +18,7 @@ Public API
 * errors: every refusal is a :class:`MqmFemError`
 """
 
+from ._version import __version__ as __version__  # re-exported; the one place it is set
 from .errors import (
     MeshError,
     MqmFemError,
@@ -41,8 +42,6 @@ from .quantum import (
     solve_schrodinger,
 )
 from .units import HBAR, MU0, PHI0
-
-__version__ = "0.1.0"
 
 __all__ = [
     "HBAR",

@@ -240,9 +240,11 @@ def _run_london(args):
 
 
 def _check_output(path, suffix):
-    from .io.vtk import _check_suffix
+    """Refuse an output path that cannot be written (suffix, parent a file, directory not
+    writable) before any mesh is read or solve started: one-line error, exit status 2."""
+    from .io.files import check_writable
 
-    return _check_suffix(path, suffix, "--output")
+    return check_writable(path, suffix, "--output")
 
 
 # -- schrodinger ----------------------------------------------------------------------------

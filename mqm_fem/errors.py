@@ -30,5 +30,14 @@ class SolverError(MqmFemError, RuntimeError):
     """A linear or eigen-solve that did not succeed; the message says what to try."""
 
 
+class OutputError(MqmFemError, OSError):
+    """An output file that cannot be written: wrong kind of path, a parent that is a file, a
+    directory without write permission, a full disk. The message names the file and the reason.
+    Also an :class:`OSError`, so ``except OSError`` in older scripts still catches it."""
+
+    def __str__(self) -> str:  # OSError would format (errno, strerror) pairs its own way
+        return str(self.args[0]) if self.args else ""
+
+
 class MqmFemWarning(UserWarning):
     """Warnings issued by mqm_fem (e.g. a mesh without physical groups)."""

@@ -1,6 +1,31 @@
-"""The output stage: VTK XML files for ParaView (``.vtu`` + JSON sidecar with units, ``.pvd``
-collections), written atomically, and matplotlib / off-screen PyVista images."""
+"""The output stage: VTK XML files for ParaView (``.vtu`` + JSON sidecar with units and
+provenance, ``.pvd`` collections), output paths checked before a solve and written atomically,
+and matplotlib / off-screen PyVista images."""
 
-from .vtk import read_sidecar, read_vtu, sidecar_path, write_pvd, write_series, write_vtu
+from ..errors import OutputError
+from .files import atomic_write, check_writable
+from .provenance import file_sha256, provenance
+from .vtk import (
+    decode_text,
+    read_sidecar,
+    read_vtu,
+    sidecar_path,
+    write_pvd,
+    write_series,
+    write_vtu,
+)
 
-__all__ = ["read_sidecar", "read_vtu", "sidecar_path", "write_pvd", "write_series", "write_vtu"]
+__all__ = [
+    "OutputError",
+    "atomic_write",
+    "check_writable",
+    "decode_text",
+    "file_sha256",
+    "provenance",
+    "read_sidecar",
+    "read_vtu",
+    "sidecar_path",
+    "write_pvd",
+    "write_series",
+    "write_vtu",
+]

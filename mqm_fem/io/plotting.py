@@ -7,8 +7,11 @@ rendering works (without a display some VTK builds abort instead of raising). If
 unavailable, fails or yields a blank image it uses a virtual X server when pyvista offers
 ``start_xvfb`` and ``Xvfb`` is installed, and otherwise falls back to matplotlib: ``tripcolor``
 of the triangles in 2D, of a plane slice in 3D. The arrays, names and units are
-the ones :func:`mqm_fem.io.write_vtu` writes (physics.md §3), so a picture shows exactly what
-ParaView would. Tested in ``tests/test_plotting.py``.
+the ones :func:`mqm_fem.io.write_vtu` writes, so a picture shows exactly what ParaView would.
+The output path is checked before anything is drawn and the PNG is written atomically (a
+temporary file, then a rename): a path that cannot be written raises
+:class:`~mqm_fem.errors.OutputError` and leaves nothing behind. Tested in
+``tests/test_plotting.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..mesh import Domain
-from .vtk import _check_suffix
+from .files import atomic_write, check_writable
 
 BACKENDS = ("auto", "pyvista", "matplotlib")
 _AXES = {"x": 0, "y": 1, "z": 2}
@@ -66,8 +69,15 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     -------
     Path
         ``path_png``.
+
+    Raises
+    ------
+    ParameterError
+        Bad arguments (unknown array, component, backend ...).
+    OutputError
+        ``path_png`` cannot be written (checked before rendering).
     """
-    path_png = _check_suffix(path_png, ".png", "path_png")
+    path_png = check_writable(path_png, ".png", "path_png")
     if backend not in BACKENDS:
         raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if slice_normal is not None and slice_normal not in _AXES:
@@ -88,29 +98,31 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
             raise ParameterError(f"the {slice_normal}-slice through the centre is empty")
         if association == "cell" and scalars_name not in grid.cell_data:
             association = "point"
-    path_png.parent.mkdir(parents=True, exist_ok=True)
     title = label if title is None else title
-
     if backend == "auto" and not _pyvista_can_render():
         backend = "matplotlib"
-    if backend in ("auto", "pyvista"):
-        try:
-            _render_pyvista(grid, scalars_name, association, path_png, title, cmap, clim,
-                            show_edges, dim3, slice_normal, window_size)
-            if _is_informative(path_png):
-                return path_png
-            reason = "pyvista rendered a blank image"
-        except Exception as exc:  # VTK raises a variety when no rendering context exists
-            reason = f"pyvista failed: {exc}"
-        if _try_xvfb():
-            _render_pyvista(grid, scalars_name, association, path_png, title, cmap, clim,
-                            show_edges, dim3, slice_normal, window_size)
-            if _is_informative(path_png):
-                return path_png
-        if backend == "pyvista":
-            raise RuntimeError(f"plot_field: {reason}; use backend='matplotlib'")
-    _render_matplotlib(grid, scalars_name, association, path_png, title, cmap, clim,
-                       show_edges, dim3, slice_normal)
+
+    def render(tmp):  # tmp ends in .png, as pyvista's screenshot wants
+        if backend in ("auto", "pyvista"):
+            try:
+                _render_pyvista(grid, scalars_name, association, tmp, title, cmap, clim,
+                                show_edges, dim3, slice_normal, window_size)
+                if _is_informative(tmp):
+                    return
+                reason = "pyvista rendered a blank image"
+            except Exception as exc:  # VTK raises a variety when no rendering context exists
+                reason = f"pyvista failed: {exc}"
+            if _try_xvfb():
+                _render_pyvista(grid, scalars_name, association, tmp, title, cmap, clim,
+                                show_edges, dim3, slice_normal, window_size)
+                if _is_informative(tmp):
+                    return
+            if backend == "pyvista":
+                raise RuntimeError(f"plot_field: {reason}; use backend='matplotlib'")
+        _render_matplotlib(grid, scalars_name, association, tmp, title, cmap, clim,
+                           show_edges, dim3, slice_normal)
+
+    atomic_write([(path_png, render)])
     return path_png
 
 
@@ -126,7 +138,7 @@ def plot_profile(x, y, path_png, *, labels=None, xlabel="", ylabel="", title=Non
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    path_png = _check_suffix(path_png, ".png", "path_png")
+    path_png = check_writable(path_png, ".png", "path_png")
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size < 2:
         raise ParameterError(f"x must be a 1D array of at least 2 values, got shape {x.shape}")
@@ -170,9 +182,7 @@ def plot_profile(x, y, path_png, *, labels=None, xlabel="", ylabel="", title=Non
         ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    from .vtk import _atomic_write  # temp file + rename: never a half-written PNG
-
-    _atomic_write([(path_png, lambda tmp: fig.savefig(tmp, format="png"))])
+    atomic_write([(path_png, lambda tmp: fig.savefig(tmp, format="png"))])
     return path_png
 
 
@@ -350,7 +360,7 @@ def _render_matplotlib(grid, scalars, association, path_png, title, cmap, clim, 
     ax.set_ylabel(f"{names[axes[1]]} (m)")
     fig.colorbar(mappable, ax=ax, label=title)
     fig.tight_layout()
-    fig.savefig(path_png)
+    fig.savefig(path_png, format="png")
 
 
 def _triangles(surface):

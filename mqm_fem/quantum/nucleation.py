@@ -185,22 +185,41 @@ class PhaseBoundary:
             lines.append(f"{f:14.6g} {f * self.flux_scale:12.6g} {e:12.6g} {t:10.6f}")
         return "\n".join(lines)
 
-    def write(self, path, png: bool = True) -> list:
-        """Write a CSV (columns ``B_T, b, eps0, Tc_over_Tc0``) and, unless ``png=False``, the
-        plot T_c/T_c0 vs B beside it (same name, ``.png``). Both written atomically; returns
-        the paths."""
-        from pathlib import Path
+    def write(self, path, png: bool = True, provenance=None) -> list:
+        """Write a CSV (columns ``B_T, b, eps0, Tc_over_Tc0``), its JSON sidecar
+        ``<path>.json`` (column units, ξ₀, L₀ and the provenance: version, command line, time,
+        plus the entries of ``provenance`` — pass ``mqm_fem.io.provenance(domain)`` to record
+        the mesh file and hash) and, unless ``png=False``, the plot T_c/T_c0 vs B beside it
+        (same name, ``.png``). All written atomically, the paths checked before anything is
+        written (:class:`~mqm_fem.errors.OutputError`); returns the paths."""
+        import json
 
+        from ..io.files import atomic_write, check_writable
         from ..io.plotting import plot_profile
-        from ..io.vtk import _atomic_write, _check_suffix
+        from ..io.provenance import check_provenance
+        from ..io.provenance import provenance as make_provenance
 
-        path = _check_suffix(path, ".csv", "path")
+        path = check_writable(path, ".csv", "path")
+        plot = png and len(self.fields) >= 2
+        if plot:
+            check_writable(path.with_suffix(".png"), ".png", "path")
         rows = ["B_T,b,eps0,Tc_over_Tc0"] + [
             f"{f:.10g},{f * self.flux_scale:.10g},{e:.10g},{t:.10g}"
             for f, e, t in zip(self.fields, self.eigenvalues, self.tc_ratio, strict=True)]
-        _atomic_write([(path, lambda tmp: Path(tmp).write_text("\n".join(rows) + "\n"))])
-        written = [path]
-        if png and len(self.fields) >= 2:
+        record = make_provenance(problem="phase_boundary", xi0_m=float(self.xi0),
+                                 length_scale_m=float(self.length_scale),
+                                 nfields=len(self.fields))
+        if provenance:
+            record.update(check_provenance(provenance))
+        sidecar = {"format": "mqm_fem-csv-sidecar-1", "csv": path.name,
+                   "columns": {"B_T": "T", "b": "1 (2 pi B L0^2 / Phi0)",
+                               "eps0": "1 (lowest scaled eigenvalue)", "Tc_over_Tc0": "1"},
+                   "provenance": record}
+        side = path.with_name(path.name + ".json")
+        atomic_write([(path, lambda tmp: tmp.write_text("\n".join(rows) + "\n")),
+                      (side, lambda tmp: tmp.write_text(json.dumps(sidecar, indent=2)))])
+        written = [path, side]
+        if plot:
             written.append(plot_profile(self.fields * 1e3, self.tc_ratio, path.with_suffix(".png"),
                                         xlabel="applied field B (mT)", ylabel="T_c(B) / T_c0",
                                         title=f"phase boundary, ξ₀ = {self.xi0 * 1e9:.4g} nm"))

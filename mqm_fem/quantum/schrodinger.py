@@ -213,14 +213,23 @@ class SchrodingerSolution:
             data[f"J_s_{i}"] = js[i]
         return data
 
-    def write(self, path) -> Path:
+    def write(self, path, provenance=None) -> Path:
         """Write a ``.vtu`` of the superconducting domain with, per mode ``i``, the vertex arrays
         ``psi_re_i``, ``psi_im_i``, ``density_i`` (max 1), ``phase_i`` (rad), ``J_s_i`` and the
         field data ``eigenvalues`` (scaled ε), ``energies`` (J), ``energies_eV``,
         ``length_scale`` (m), ``applied_field`` (T) and, in 2D, ``winding_<hole boundary>``
-        (the fluxoid of each mode around each hole)."""
+        (the fluxoid of each mode around each hole).
+
+        The provenance (sidecar ``"provenance"``, field arrays ``provenance_*``) records the mesh
+        file and its SHA-256, k, order, gauge, the boundary condition of each named boundary,
+        the degrees of freedom, the eigensolver and its timings; entries of ``provenance``
+        (a dict) are added or override. Raises :class:`~mqm_fem.errors.OutputError` if ``path``
+        cannot be written."""
+        from ..io.files import check_writable
+        from ..io.provenance import provenance as make_provenance
         from ..io.vtk import write_vtu
 
+        path = check_writable(path, ".vtu", "path")  # before the derived fields are computed
         jsu = "A/m^2" if self.superfluid_density is not None else "A*m"
         units = {"eigenvalues": "1 (epsilon = 2 m L0^2 E / hbar^2)", "energies": "J",
                  "energies_eV": "eV", "length_scale": "m", "applied_field": "T"}
@@ -236,8 +245,35 @@ class SchrodingerSolution:
             for name in per_mode[0] if per_mode else ():
                 fd[f"winding_{name}"] = np.array([w[name] for w in per_mode], dtype=float)
                 units[f"winding_{name}"] = "1"
+        info = self.info
+        solver_keys = ("eigensolver", "ordering", "sigma", "factor_fill", "solves", "iterations",
+                       "hermiticity_error")
+        record = make_provenance(
+            self.domain, problem="schrodinger", k=self.k, order=self.order, gauge=self.gauge,
+            bc=self._bc_summary(), length_scale_m=float(self.length_scale),
+            applied_field_T=np.asarray(self.applied_field, dtype=float),
+            ndofs=info.get("ndofs"), free_dofs=info.get("free_dofs"),
+            nelements=info.get("nelements"),
+            eigensolver={key: info[key] for key in solver_keys if key in info},
+            timings_s={key: value for key, value in info.items()
+                       if key.startswith(("time_", "cpu_")) and key.endswith("_s")})
+        if provenance:
+            record.update(provenance)
         return write_vtu(path, self.domain, point_data=self.point_data(), field_data=fd,
-                         units=units)
+                         units=units, provenance=record)
+
+    def _bc_summary(self) -> dict:
+        """Boundary name -> the condition its facets carry (``natural``, ``dirichlet``,
+        ``robin:<ℓ in m>`` or ``mixed``), from the resolved facet sets."""
+        kind = {int(f): "dirichlet" for f in self.bc.get("dirichlet_facets", ())}
+        for facets, ell_scaled in self.bc.get("robin", ()):
+            for f in facets:
+                kind[int(f)] = f"robin:{ell_scaled * self.length_scale:.6g}m"
+        summary = {}
+        for name, facets in self.domain.boundaries.items():
+            kinds = {kind.get(int(f), "natural") for f in facets}
+            summary[name] = kinds.pop() if len(kinds) == 1 else "mixed"
+        return summary
 
     def summary(self) -> str:
         lines = [f"Schrödinger eigenproblem: {self.k} modes, P{self.order}, "
