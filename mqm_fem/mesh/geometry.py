@@ -24,8 +24,14 @@ Size control, common to every generator (keyword-only, all in ``length_unit``):
     resolve a penetration depth λ: ``h_surface ≲ λ/3``, ``surface_layer ≈ 3λ``.
 
 ``path`` (optional) keeps the ``.msh`` file (written atomically: temporary file in the same
-directory, then :func:`os.replace`); ``msh_version`` is the gmsh file format (4.1 or 2.2).
-:data:`GEOMETRIES` maps the CLI kind names (``mqm-fem mesh KIND``) to the generators.
+directory, then :func:`os.replace`; a directory that cannot take the file is refused before
+meshing); ``msh_version`` is the gmsh file format (4.1 or 2.2); ``progress`` (a callable such
+as ``print``) receives a size estimate before gmsh meshes (:func:`estimate_elements`: elements,
+memory, time) and the meshing time after. Sizes whose estimate exceeds :data:`MAX_ELEMENTS`
+are refused. Every generator's docstring documents its parameters in a numpy-style
+"Parameters" section, which the CLI shows in ``mqm-fem mesh KIND --help``.
+:data:`GEOMETRIES` maps the CLI kind names (``mqm-fem mesh KIND``) to the generators,
+:data:`GEOMETRY_DIMENSION` to their dimension, :data:`OUTER_SHAPES` lists the outer boundaries.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ operator (scaled, :func:`mqm_fem.quantum.schrodinger.solve_schrodinger`) reaches
 
 In the bulk ε₀ = b, so B_c2 = Φ₀/(2πξ²); with a natural (superconductor/insulator) boundary a
 large sample nucleates at B_c3 = B_c2/Θ₀ = 1.6946 B_c2 (Θ₀ = 0.5901061249). The phase boundary
-at fixed field is T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b).
+at fixed field is T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b); where ε₀(b) ≥ (L₀/ξ₀)² the field is above
+the nucleation field even at T = 0 and the sample is not superconducting at all
+(:attr:`PhaseBoundary.superconducting` False, ``tc_ratio`` NaN — never a negative T_c).
 
 Validation: ``tests/test_nucleation.py`` (bulk B_c2 of a large Dirichlet disk, H_c3/H_c2 of
 natural-BC disks, the Little–Parks oscillation of T_c in a ring).
