@@ -266,8 +266,7 @@ def test_cli_integer_names_the_option_and_the_item():
     assert cli_integer(np.int64(4), "--k") == 4
     with pytest.raises(ParameterError) as info:
         cli_integer("1.5", "--fluxoid", item="hole_0=1.5")
-    assert str(info.value) == ("--fluxoid: 'hole_0=1.5': the fluxoid number must be an integer, "
-                               "got '1.5'")
+    assert str(info.value) == "--fluxoid: 'hole_0=1.5': the fluxoid number must be an integer"
     for bad in ("two", "", "nan", "inf", True):
         with pytest.raises(ParameterError, match="--k: .*the number of states must be an int"):
             cli_integer(bad, "--k")
