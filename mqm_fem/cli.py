@@ -2,37 +2,59 @@
 
 Verbs: ``mesh`` (geometry library -> .msh), ``info`` (what a mesh holds), ``london`` (screening
 solve -> .vtu), ``schrodinger`` (lowest eigenstates -> .vtu), ``nucleation`` (Tc(B) phase
-boundary -> CSV + PNG). Errors print one line; ``--debug`` shows the traceback.
+boundary -> CSV + PNG); ``mqm-fem --version``.
+
+Conventions of every verb:
+
+* errors print one line ``mqm-fem VERB: error: MESSAGE`` and exit with status 2 (``--debug``
+  shows the traceback); warnings print one line ``mqm-fem VERB: warning: MESSAGE``; Ctrl-C
+  prints ``mqm-fem: interrupted`` and exits with status 130;
+* option values may start with '-' (``--field 0 0 -1mT``, ``--fields -1 0 1 mT``,
+  ``--penetration-depth -1um``): a word that starts with '-' and a digit is always a value;
+* every option is parsed and checked before the mesh is read or anything is solved;
+* progress goes to stderr as timestamped lines, results to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
+import math
+import os
+import re
+import signal
 import sys
+import threading
 import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 
-from .errors import MqmFemError, ParameterError
+from .errors import MqmFemError, MqmFemWarning, ParameterError
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_protect_negative_values(argv))
+    _restore_negative_values(args)
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
-    try:
-        args.run(args)
-    except MqmFemError as exc:
-        if args.debug:
-            raise
-        print(f"mqm-fem {args.verb}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("mqm-fem: interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():  # restores warnings.showwarning afterwards
+        warnings.showwarning = _warning_printer(args.verb)
+        try:
+            args.run(args)
+        except MqmFemError as exc:
+            if args.debug:
+                raise
+            print(f"mqm-fem {args.verb}: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("mqm-fem: interrupted", file=sys.stderr)
+            return 130
     return 0
 
 
@@ -42,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Finite elements for superconductors in the macroscopic quantum model: "
         "London-Maxwell screening and the gauge-covariant Schrödinger problem.",
     )
+    parser.add_argument("--version", action="version", version=f"mqm-fem {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
@@ -54,13 +77,200 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version, else the package's ``__version__`` (running from a
+    source tree); looked up, never imported from the top package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    with contextlib.suppress(PackageNotFoundError, ValueError):
+        return version("mqm-fem")
+    with contextlib.suppress(ImportError):
+        from ._version import __version__  # type: ignore[import-not-found]
+
+        return str(__version__)
+    return str(getattr(sys.modules.get(__package__ or "mqm_fem"), "__version__", "unknown"))
+
+
 def _progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- values that start with '-' -------------------------------------------------------------
+#: a word that starts like a negative number ('-1', '-.5', '-1um', '-1e-3', '-1,0;1,0;0,1') is
+#: a value, never an option (no option of mqm-fem starts with '-' and a digit)
+_NEGATIVE_VALUE = re.compile(r"-\.?\d")
+#: argparse takes a word starting with '-' for an option; a leading space hides it, and
+#: :func:`_restore_negative_values` takes it off again after parsing
+_SHIELD = " "
+
+
+def _protect_negative_values(argv):
+    return [_SHIELD + a if isinstance(a, str) and _NEGATIVE_VALUE.match(a) else a for a in argv]
+
+
+def _restore_negative_values(args) -> None:
+    def restore(value):
+        if isinstance(value, str) and value.startswith(_SHIELD) and \
+                _NEGATIVE_VALUE.match(value[len(_SHIELD):]):
+            return value[len(_SHIELD):]
+        if isinstance(value, list):
+            return [restore(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(restore(v) for v in value)
+        return value
+
+    for name, value in vars(args).items():
+        setattr(args, name, restore(value))
+
+
+# -- warnings -------------------------------------------------------------------------------
+def _warning_printer(verb):
+    """``warnings.showwarning`` replacement: one line ``mqm-fem VERB: warning: MESSAGE`` on
+    stderr (no source line); warnings that are not :class:`MqmFemWarning` name their category."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if not issubclass(category, MqmFemWarning):
+            text = f"{category.__name__}: {text}"
+        stream = sys.stderr if file is None else file
+        with contextlib.suppress(OSError, ValueError):
+            print(f"mqm-fem {verb}: warning: {text}", file=stream, flush=True)
+
+    return show
+
+
+# -- option values --------------------------------------------------------------------------
+_INTEGER_MEANING = {"--fluxoid": "fluxoid number", "--k": "number of states",
+                    "--order": "Lagrange order"}
+
+
+def cli_integer(value, option: str, *, item: str | None = None, what: str | None = None) -> int:
+    """The integer given to a command-line option, or a one-line :class:`ParameterError`.
+
+    ``value`` is the text (or a number) to convert; ``option`` the option's name
+    (``"--fluxoid"``); ``item`` the whole word the value came from, shown in the message
+    (default ``value``; e.g. ``"hole_0=1.5"`` for a ``NAME=N`` option); ``what`` says what the
+    integer means (default from ``option``: ``--fluxoid`` "fluxoid number", ``--k`` "number of
+    states", ``--order`` "Lagrange order"; otherwise "value"). Accepts ``3``, ``+3``, ``-2``,
+    ``2.0``, ``1e3`` (integral values); refuses ``1.5``, ``two``, ``''``, ``nan``, ``inf``.
+    ``cli_integer("1.5", "--fluxoid", item="hole_0=1.5")`` raises
+    ``--fluxoid: 'hole_0=1.5': the fluxoid number must be an integer``.
+    """
+    meaning = what or _INTEGER_MEANING.get(option, "value")
+    shown = value if item is None else item
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, np.integer)):
+        return int(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = None
+    if isinstance(number, float):
+        number = int(number) if math.isfinite(number) and number.is_integer() else None
+    if number is None:
+        raise ParameterError(f"{option}: {str(shown).strip()!r}: the {meaning} must be an integer")
+    return number
+
+
+def _cli_float(value, option: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{option}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ParameterError(f"{option}: must be finite, got {value!r}")
+    return number
+
+
+def _boundary_conditions(items, option="--bc"):
+    """``NAME=KIND`` words -> {name: kind}, each KIND checked now (before any solve)."""
+    from .quantum.schrodinger import parse_bc
+
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(f"{option}: expected NAME=KIND (e.g. outer=dirichlet, "
+                                 f"outer=robin:1um), got {item!r}")
+        name, kind = (part.strip() for part in item.split("=", 1))
+        if not name:
+            raise ParameterError(f"{option}: {item!r} names no boundary (NAME=KIND)")
+        parse_bc(kind, name)
+        out[name] = kind
+    return out or None
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(output: Path):
+    """Let Ctrl-C stop a long call into native code (gmsh meshing) at once.
+
+    Python runs its SIGINT handler only between bytecodes, so a KeyboardInterrupt waits until
+    ``gmsh.model.mesh.generate`` returns — minutes for a large mesh. Here the C-level signal
+    handler's wake-up file descriptor (:func:`signal.set_wakeup_fd`, written by whichever
+    thread receives the signal) is watched by a thread: on Ctrl-C it removes the partial output
+    (the generator's hidden temporary ``.NAME.*.msh`` beside ``output``; the target itself is
+    only ever replaced whole), prints ``mqm-fem: interrupted`` and ends the process with status
+    130 (``os._exit``: gmsh cannot be stopped from Python). A no-op off POSIX, off the main
+    thread, or when someone else handles SIGINT.
+    """
+    usable = (os.name == "posix" and threading.current_thread() is threading.main_thread()
+              and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if not usable:
+        yield
+        return
+    import select
+
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            ready, _, _ = select.select([read_fd], [], [], 0.1)
+            if not ready or bytes([signal.SIGINT]) not in os.read(read_fd, 64):
+                continue
+            for partial in output.parent.glob(f".{output.stem}.*.msh"):
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+                print("mqm-fem: interrupted", file=sys.stderr, flush=True)
+            os._exit(130)
+
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    signal.signal(signal.SIGINT, lambda signum, frame: None)  # the watcher acts, not Python
+    watcher = threading.Thread(target=watch, name="mqm-fem-interrupt", daemon=True)
+    try:
+        watcher.start()
+        yield
+    finally:
+        done.set()
+        if watcher.is_alive():
+            watcher.join()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(read_fd)
+        os.close(write_fd)
+
+
 # -- mesh -----------------------------------------------------------------------------------
+_MESH_SKIP = ("path", "length_unit", "msh_version", "progress")
+
+
 def _add_mesh(sub, common):
-    from .mesh.geometry import GEOMETRIES
+    from .mesh.geometry import GEOMETRIES, GEOMETRY_DIMENSION, OUTER_SHAPES
 
     p = sub.add_parser("mesh", parents=[common],
                        help="generate a gmsh mesh from the geometry library",
@@ -68,25 +278,80 @@ def _add_mesh(sub, common):
                        "`mqm-fem mesh KIND --help` lists the KIND's parameters.")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, func in GEOMETRIES.items():
-        doc = (inspect.getdoc(func) or "").splitlines()
-        k = kinds.add_parser(kind, parents=[common], help=doc[0] if doc else kind,
-                             description=inspect.getdoc(func))
-        for name, param in inspect.signature(func).parameters.items():
-            if name in ("path", "length_unit", "msh_version"):
+        summary, params = _numpy_doc(inspect.getdoc(func) or "")
+        k = kinds.add_parser(
+            kind, parents=[common], help=summary.splitlines()[0] if summary else kind,
+            description=_escape(_as_options(summary, ["length_unit"]) + "\n\nLengths are plain "
+                                "numbers in --length-unit; lists of points are written "
+                                "'x,y;x,y;...'."),
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        signature = inspect.signature(func).parameters
+        for name, param in signature.items():
+            if name in _MESH_SKIP:
                 continue
-            flag = "-h" if name == "h" else f"--{name.replace('_', '-')}"
-            flags = ["--h"] if name == "h" else [flag]
+            flag = f"--{name.replace('_', '-')}"  # also --h: -h is --help
             required = param.default is inspect.Parameter.empty
-            k.add_argument(*flags, dest=name, type=_geometry_value, required=required,
-                           default=None if required else param.default,
-                           help=f"(default {param.default})" if not required else "required")
-        k.add_argument("--length-unit", default="um", help="unit of the coordinates (default um)")
+            meaning = _as_options(params.get(name, ""), signature)
+            if required and "required" not in meaning:
+                meaning += " (required)"
+            elif not required and param.default is not None and "default" not in meaning:
+                meaning += f" (default {param.default})"
+            options = {"dest": name, "required": required, "default": None,
+                       "help": _escape(meaning.strip())}
+            if name == "outer":
+                options["choices"] = OUTER_SHAPES[GEOMETRY_DIMENSION[kind]]
+            k.add_argument(flag, **options)
+        k.add_argument("--length-unit", default="um",
+                       help="unit of the coordinates and sizes (default um)")
         k.add_argument("-o", "--output", required=True, help="output .msh file")
         k.set_defaults(run=_run_mesh, geometry=func)
 
 
-def _geometry_value(text: str):
+def _numpy_doc(doc: str):
+    """(text before the "Parameters" section, {name: one-line description}) of a numpy-style
+    docstring; reST markup (``code``, :role:`~a.b.C`) is turned into plain text."""
+    lines = doc.splitlines()
+    try:
+        start = next(i for i in range(len(lines) - 1)
+                     if lines[i].strip() == "Parameters" and set(lines[i + 1].strip()) == {"-"})
+    except StopIteration:
+        return _plain(doc).strip(), {}
+    summary = [line for line in lines[:start] if not line.startswith("Returns a ")]
+    params, name = {}, None
+    for line in lines[start + 2:]:
+        if line and not line[0].isspace():
+            if line.strip() and set(line.strip()) == {"-"}:  # underline of the next section
+                params.pop(name, None)
+                break
+            name = line.split(":")[0].strip()
+            params[name] = []
+        elif name is not None and line.strip():
+            params[name].append(line.strip())
+    described = {n: _plain(" ".join(text)) for n, text in params.items()}
+    return _plain("\n".join(summary)).strip(), described
+
+
+def _as_options(text: str, names) -> str:
+    """Parameter names with an underscore (``length_unit``) written as options
+    (``--length-unit``) in a help text."""
+    for name in names:
+        if "_" in name:
+            text = re.sub(rf"(?<![\w-]){name}(?!\w)", f"--{name.replace('_', '-')}", text)
+    return text
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`", r"\1", text)
+    return text.replace("``", "")
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _geometry_value(text, option: str):
     """Numbers, or lists like '0,0;1,0;1,1' (polygon vertices) for the geometry library."""
+    text = str(text).strip()
     try:
         return float(text)
     except ValueError:
@@ -98,21 +363,27 @@ def _geometry_value(text: str):
             return tuple(float(v) for v in text.split(","))
     except ValueError:
         pass
-    if text in ("box", "sphere", "disk"):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"expected a number or a list like '0,0;1,0;1,1', got {text!r}")
+    raise ParameterError(
+        f"{option}: expected a number (in --length-unit) or a list like '0,0;1,0;1,1', "
+        f"got {text!r}")
 
 
 def _run_mesh(args):
+    from .units import parse_length
+
     func = args.geometry
-    names = [n for n in inspect.signature(func).parameters if n not in ("path", "msh_version")]
-    kwargs = {n: getattr(args, n) for n in names if n != "length_unit"}
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    out = _check_output(args.output, ".msh")
-    _progress(f"meshing {args.kind} ...")
+    out = Path(_check_output(args.output, ".msh"))
+    parse_length(args.length_unit, "--length-unit")
+    kwargs = {}
+    for name in inspect.signature(func).parameters:
+        value = getattr(args, name, None)
+        if name in _MESH_SKIP or value is None:
+            continue
+        kwargs[name] = value if name == "outer" else _geometry_value(
+            value, f"--{name.replace('_', '-')}")
     start = time.perf_counter()
-    domain = func(**kwargs, length_unit=args.length_unit, path=out)
+    with _stop_on_interrupt(out):
+        domain = func(**kwargs, length_unit=args.length_unit, path=out, progress=_progress)
     _progress(f"wrote {out} in {time.perf_counter() - start:.1f} s")
     print(domain.describe())
 
@@ -252,18 +523,18 @@ def _add_schrodinger(sub, common):
     p = sub.add_parser(
         "schrodinger", parents=[common], help="lowest eigenstates of (−iħ∇ − qA)²/2m -> .vtu",
         description="Linearised Ginzburg-Landau / gauge-covariant Schrödinger eigenproblem "
-        "(physics.md §2): eigenvalues, |ψ|², phase and supercurrent of the k lowest states.",
+        "(docs/theory.md): eigenvalues, |ψ|², phase and supercurrent of the k lowest states.",
     )
     p.add_argument("mesh", help="gmsh .msh file")
     p.add_argument("--field", nargs="+", default=["0"],
-                   help="uniform applied field ('0 0 1mT'; in 2D one value B_z)")
-    p.add_argument("--k", type=int, default=6, help="number of states (default 6)")
+                   help="uniform applied field ('0 0 1mT', '0 0 -1 mT'; in 2D one value B_z)")
+    p.add_argument("--k", default="6", help="number of states (default 6)")
     p.add_argument("--xi", default=None, help="coherence length ξ (e.g. 50nm): also print the "
                    "nucleation field")
     p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
                    help="boundary condition per named boundary: dirichlet, neumann or robin:ℓ "
                    "(e.g. outer=robin:1um); default natural (neumann)")
-    p.add_argument("--order", type=int, default=2, help="Lagrange order 1 or 2 (default 2)")
+    p.add_argument("--order", default="2", help="Lagrange order 1 or 2 (default 2)")
     p.add_argument("--gauge", default="symmetric", help="symmetric (default) or landau")
     p.add_argument("--eigensolver", default="auto",
                    help="auto (default: shift-invert, LOBPCG if the factors would not fit), "
@@ -274,25 +545,47 @@ def _add_schrodinger(sub, common):
 
 
 def _run_schrodinger(args):
+    from .linalg.eigen import EIGENSOLVERS
     from .mesh import load_mesh
+    from .quantum.gauge import GAUGES
     from .quantum.schrodinger import solve_schrodinger
+    from .units import parse_field, parse_length
 
+    # every option first: nothing is read or solved with a bad one
     out = _check_output(args.output, ".vtu")
-    domain = load_mesh(args.mesh, length_unit=args.length_unit)
-    bc = _key_values(args.bc, "--bc", str) or None
-    _progress(f"solving for {args.k} states ({domain.mesh.nelements} elements) ...")
-    solution = solve_schrodinger(domain, applied_field=" ".join(args.field), k=args.k,
-                                 order=args.order, bc=bc, gauge=args.gauge,
-                                 eigensolver=args.eigensolver)
+    unit = parse_length(args.length_unit, "--length-unit")
+    field_text = " ".join(args.field)
+    parse_field(field_text, "--field")
+    k = cli_integer(args.k, "--k")
+    if k <= 0:
+        raise ParameterError(f"--k: the number of states must be a positive integer, got {k}")
+    order = cli_integer(args.order, "--order")
+    if order not in (1, 2):
+        raise ParameterError(f"--order: the Lagrange order must be 1 or 2, got {order}")
+    if args.gauge.lower() not in GAUGES:
+        raise ParameterError(f"--gauge: must be one of {', '.join(GAUGES)}, got {args.gauge!r}")
+    if args.eigensolver not in EIGENSOLVERS:
+        raise ParameterError(f"--eigensolver: unknown method {args.eigensolver!r}; valid: "
+                             f"{', '.join(EIGENSOLVERS)}")
+    xi = None if args.xi is None else parse_length(args.xi, "--xi")
+    bc = _boundary_conditions(args.bc)
+
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=unit)
+    _progress(f"solving for {k} states ({domain.mesh.nelements} elements) ...")
+    solution = solve_schrodinger(domain, applied_field=field_text, k=k, order=order, bc=bc,
+                                 gauge=args.gauge.lower(), eigensolver=args.eigensolver,
+                                 progress=_progress)
     print(solution.summary())
-    if args.xi is not None:
+    if xi is not None:
         from .quantum.nucleation import nucleation_field
 
         _progress("root-finding the nucleation field ...")
         field = np.asarray(solution.applied_field, dtype=float)
         direction = (field / np.linalg.norm(field)
                      if domain.dim == 3 and np.any(field) else None)
-        result = nucleation_field(domain, args.xi, bc=bc, direction=direction)
+        result = nucleation_field(domain, xi, bc=bc, direction=direction, order=order,
+                                  progress=_progress)
         print(f"nucleation field: {_fmt_nucleation(result)}")
     solution.write(out)
     _progress(f"wrote {out}")
@@ -305,17 +598,27 @@ def _fmt_nucleation(result):
 
 # -- nucleation -----------------------------------------------------------------------------
 def _add_nucleation(sub, common):
-    p = sub.add_parser("nucleation", parents=[common],
-                       help="phase boundary Tc(B)/Tc0 over a list of fields -> CSV + PNG")
+    p = sub.add_parser(
+        "nucleation", parents=[common],
+        help="phase boundary Tc(B)/Tc0 over a list of fields -> CSV + PNG",
+        description="Phase boundary of superconductivity nucleation (linearised Ginzburg-Landau,"
+        " docs/theory.md): for each applied field B, the lowest eigenvalue ε₀ of the "
+        "gauge-covariant Schrödinger operator gives Tc(B)/Tc0 = 1 − (ξ₀/L₀)² ε₀ (L₀ = "
+        "--length-unit). Fields with ε₀ ≥ (L₀/ξ₀)² are above the nucleation field: reported "
+        "as 'not superconducting' (NaN in the CSV). Writes a CSV (B_T, b, eps0, Tc_over_Tc0) "
+        "and a plot beside it (.png).",
+    )
     p.add_argument("mesh", help="gmsh .msh file")
     p.add_argument("--xi", required=True, help="zero-temperature coherence length ξ₀ (e.g. 50nm)")
     p.add_argument("--fields", nargs="+", required=True,
-                   help="applied field magnitudes with a unit, e.g. 0 1 2 3 mT (along z in 2D, "
+                   help="applied field magnitudes with units; a unit applies to the bare "
+                   "numbers before it: '0 1 2 3 mT', '1 mT 2 mT', '-1 0 1 mT' (along z in 2D, "
                    "along --direction in 3D)")
-    p.add_argument("--direction", nargs=3, type=float, default=None, metavar=("X", "Y", "Z"),
+    p.add_argument("--direction", nargs=3, default=None, metavar=("X", "Y", "Z"),
                    help="3D: field direction (default 0 0 1)")
     p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
-                   help="boundary condition per boundary (default natural)")
+                   help="boundary condition per boundary: dirichlet, neumann or robin:ℓ "
+                   "(default natural)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True,
                    help="output .csv file (a .png is written beside it)")
@@ -325,13 +628,30 @@ def _add_nucleation(sub, common):
 def _run_nucleation(args):
     from .mesh import load_mesh
     from .quantum.nucleation import phase_boundary
-    from .units import parse_vector
+    from .units import parse_length, parse_values
 
+    # every option first: nothing is read or solved with a bad one
     out = _check_output(args.output, ".csv")
-    domain = load_mesh(args.mesh, length_unit=args.length_unit)
-    fields = parse_vector(" ".join(args.fields), "magnetic_field", "--fields")
-    bc = _key_values(args.bc, "--bc", str) or None
-    result = phase_boundary(domain, args.xi, fields, bc=bc, direction=args.direction)
+    unit = parse_length(args.length_unit, "--length-unit")
+    xi0 = parse_length(args.xi, "--xi")
+    fields = parse_values(" ".join(args.fields), "magnetic_field", "--fields")
+    direction = None
+    if args.direction is not None:
+        direction = np.array([_cli_float(v, "--direction") for v in args.direction])
+        if not np.any(direction):
+            raise ParameterError("--direction: must be a nonzero vector, got 0 0 0")
+        direction = direction / np.linalg.norm(direction)
+    bc = _boundary_conditions(args.bc)
+
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=unit)
+    if direction is not None and domain.dim == 2 and not (
+            direction[0] == direction[1] == 0 and direction[2] > 0):
+        raise ParameterError(f"--direction: a 2D mesh takes fields along z only (0 0 1), got "
+                             f"{' '.join(args.direction)}")
+    _progress(f"phase boundary at {fields.size} field(s) ({domain.mesh.nelements} elements) ...")
+    result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction,
+                            progress=True if _is_terminal(sys.stderr) else _progress)
     print(result.summary())
     for path in result.write(out):
         _progress(f"wrote {path}")

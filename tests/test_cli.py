@@ -164,3 +164,225 @@ def test_debug_shows_the_traceback():
 
     with pytest.raises(MqmFemError):
         main(["info", "no_such.msh", "--debug"])
+
+
+# -- regressions: what a new user hit ---------------------------------------------------------
+def test_nucleation_reads_a_unit_after_each_field(tmp_path, capsys):
+    """'--fields 1 mT 2 mT' was read as [1 T, 1 mT, 2 T, 1 mT] (and ran 58 s)."""
+    out = tmp_path / "t.csv"
+    assert main(["nucleation", str(MESHES / "disk.msh"), "--xi", "100nm", "--fields", "1", "mT",
+                 "2", "mT", "-o", str(out)]) == 0
+    rows = np.loadtxt(out, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(rows[:, 0], [1e-3, 2e-3], rtol=1e-12, atol=0)
+    assert np.all((rows[:, 3] > 0.9) & (rows[:, 3] < 1.0))
+    assert "not superconducting" not in capsys.readouterr().out
+
+
+def test_nucleation_above_the_nucleation_field_is_not_superconducting(tmp_path, capsys):
+    """ξ₀ = 100 nm: B_c2 = 33 mT, so 1 T is far above the nucleation field. It was reported as
+    T_c/T_c0 = −30; now 'not superconducting' (summary), NaN (CSV), a gap (PNG). Negative
+    fields starting with '-' are values, and ε₀(−B) = ε₀(B)."""
+    out = tmp_path / "t.csv"
+    assert main(["nucleation", str(MESHES / "disk.msh"), "--xi", "100nm", "--fields", "-1", "0",
+                 "1", "mT", "1", "T", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    last = [line for line in text.splitlines() if line.split()[:1] == ["1"]]
+    assert last and last[0].endswith("not superconducting"), text
+    rows = np.genfromtxt(out, delimiter=",", skip_header=1)
+    np.testing.assert_allclose(rows[:, 0], [-1e-3, 0, 1e-3, 1.0], rtol=1e-12, atol=0)
+    assert rows[0, 3] == pytest.approx(rows[2, 3], rel=1e-9, abs=0)
+    assert rows[1, 3] == pytest.approx(1.0, abs=1e-8)
+    assert np.isnan(rows[3, 3]) and rows[3, 2] > 100  # ε₀ ≥ (L₀/ξ₀)² = 100
+    assert "nan" in out.read_text().splitlines()[-1]
+    assert out.with_suffix(".png").stat().st_size > 1000
+
+
+def test_values_starting_with_minus_are_not_options(tmp_path, capsys):
+    out = tmp_path / "s.vtu"
+    assert main(["schrodinger", str(MESHES / "disk.msh"), "--field", "0", "0", "-1mT", "--k",
+                 "2", "--order", "1", "-o", str(out)]) == 0
+    field = np.asarray(read_vtu(out).field_data["applied_field"])
+    np.testing.assert_allclose(field, [0, 0, -1e-3], rtol=1e-12, atol=0)
+    err = capsys.readouterr().err
+    assert "usage:" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        # options checked before the mesh is read: the (missing) mesh is never reached
+        (["schrodinger", "MISSING", "--xi", "banana", "-o", "x.vtu"], "--xi: cannot parse"),
+        (["schrodinger", "MISSING", "--xi", "-50nm", "-o", "x.vtu"],
+         "--xi: must be a positive length"),
+        (["schrodinger", "MISSING", "--k", "-1", "-o", "x.vtu"], "--k: the number of states"),
+        (["schrodinger", "MISSING", "--k", "2.5", "-o", "x.vtu"],
+         "--k: '2.5': the number of states must be an integer"),
+        (["schrodinger", "MISSING", "--order", "3", "-o", "x.vtu"], "--order: the Lagrange order"),
+        (["schrodinger", "MISSING", "--gauge", "coulomb", "-o", "x.vtu"], "--gauge"),
+        (["schrodinger", "MISSING", "--eigensolver", "arpack", "-o", "x.vtu"], "--eigensolver"),
+        (["schrodinger", "MISSING", "--bc", "outer=sticky", "-o", "x.vtu"], "sticky"),
+        (["schrodinger", "MISSING", "--field", "0", "0", "-1", "mT", "5", "-o", "x.vtu"],
+         "--field"),
+        (["schrodinger", "MISSING", "--length-unit", "kg", "-o", "x.vtu"], "--length-unit"),
+        (["nucleation", "MISSING", "--xi", "-100nm", "--fields", "-1", "0", "1", "mT", "-o",
+          "x.csv"], "--xi: must be a positive length"),
+        (["nucleation", "MISSING", "--xi", "100nm", "--fields", "1", "mT", "2", "-o", "x.csv"],
+         "--fields: '2' at the end of '1 mT 2' has no unit"),
+        (["nucleation", "MISSING", "--xi", "100nm", "--fields", "1", "mT", "--direction", "0",
+          "0", "0", "-o", "x.csv"], "--direction: must be a nonzero vector"),
+        (["nucleation", "MISSING", "--xi", "100nm", "--fields", "1", "mT", "--direction", "0",
+          "-1", "x", "-o", "x.csv"], "--direction: expected a number, got 'x'"),
+        (["nucleation", "MISSING", "--xi", "100nm", "--fields", "1", "mT", "--bc", "dirichlet",
+          "-o", "x.csv"], "--bc: expected NAME=KIND"),
+        # reaches the london solver, which refuses the negative λ in one line
+        (["london", "MESH", "--penetration-depth", "-1um", "--field", "1mT", "-o", "x.vtu"],
+         "penetration_depth: must be a positive length"),
+        (["mesh", "disk", "--radius", "-1", "--h", "0.1", "-o", "x.msh"], "radius"),
+        (["mesh", "disk", "--radius", "one", "--h", "0.1", "-o", "x.msh"], "--radius"),
+    ],
+)
+def test_options_are_checked_before_any_work(argv, message, tmp_path, capsys):
+    names = {"MESH": str(MESHES / "disk.msh"), "MISSING": str(tmp_path / "missing.msh")}
+    argv = [names.get(a, a) for a in argv]
+    argv = [str(tmp_path / a) if a.startswith("x.") else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"mqm-fem {argv[0]}: error:"), err
+    assert message in err[-1], err[-1]
+    assert not any("usage:" in line or "Traceback" in line for line in err), err
+    if argv[0] != "london":  # the london verb (being rewritten) checks λ in the solver
+        assert not any("reading" in line or "solving" in line for line in err), err
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_integer_names_the_option_and_the_item():
+    from mqm_fem.cli import cli_integer
+    from mqm_fem.errors import ParameterError
+
+    assert cli_integer("3", "--fluxoid") == 3
+    assert cli_integer(" -2 ", "--fluxoid") == -2
+    assert cli_integer("+1", "--k") == 1
+    assert cli_integer("2.0", "--fluxoid") == 2 and cli_integer("1e3", "--k") == 1000
+    assert cli_integer(np.int64(4), "--k") == 4
+    with pytest.raises(ParameterError) as info:
+        cli_integer("1.5", "--fluxoid", item="hole_0=1.5")
+    assert str(info.value) == "--fluxoid: 'hole_0=1.5': the fluxoid number must be an integer"
+    for bad in ("two", "", "nan", "inf", True):
+        with pytest.raises(ParameterError, match="--k: .*the number of states must be an int"):
+            cli_integer(bad, "--k")
+    with pytest.raises(ParameterError, match=r"^--steps: '0\.5': the value must be an integer$"):
+        cli_integer("0.5", "--steps")
+    with pytest.raises(ParameterError, match="the turn count must be an integer"):
+        cli_integer("x", "--turns", what="turn count")
+
+
+def test_version(capsys):
+    import importlib.metadata
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"mqm-fem {importlib.metadata.version('mqm-fem')}"
+
+
+def test_warnings_are_one_line(tmp_path, capsys):
+    """A mesh without physical groups warns: one line 'mqm-fem info: warning: ...', no source
+    line from Python's default warning display."""
+    import warnings as _warnings
+
+    import meshio
+
+    path = tmp_path / "plain.msh"
+    points = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.5, 0.5, 0]], float)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        meshio.write(path, meshio.Mesh(points, [("triangle", np.array(
+            [[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4]]))]), file_format="gmsh22", binary=False)
+    capsys.readouterr()  # meshio's own chatter while writing the file
+    assert main(["info", str(path)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("mqm-fem info: warning: ") and "no physical groups" in err[0]
+
+
+def test_schrodinger_reports_the_eigen_solve_phases(tmp_path, capsys):
+    out = tmp_path / "s.vtu"
+    assert main(["schrodinger", str(MESHES / "disk.msh"), "--k", "2", "--order", "1",
+                 "--eigensolver", "shift-invert", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    for phase in ("assembling P1", "eigen-solve (nested-dissection ordering", "factorisation",
+                  "ARPACK"):
+        assert phase in err, (phase, err)
+    assert "\r" not in err
+
+
+def test_mesh_help_explains_every_parameter(capsys):
+    with pytest.raises(SystemExit):
+        main(["mesh", "disk", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--radius RADIUS Radius of the disk, in --length-unit. (required)" in text
+    assert "--h H Maximum element size everywhere, in --length-unit (required)" in text
+    assert "(default None)" not in text
+    with pytest.raises(SystemExit):
+        main(["mesh", "circle-in-box", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--outer {box,disk} Shape of the outer vacuum boundary" in text
+    with pytest.raises(SystemExit):
+        main(["nucleation", "--help"])
+    assert "Tc(B)/Tc0 = 1 − (ξ₀/L₀)² ε₀" in " ".join(capsys.readouterr().out.split())
+
+
+def test_every_geometry_parameter_is_documented():
+    import inspect
+
+    from mqm_fem.cli import _numpy_doc
+
+    for kind, func in GEOMETRIES.items():
+        _, params = _numpy_doc(inspect.getdoc(func))
+        missing = set(inspect.signature(func).parameters) - set(params)
+        assert not missing, (kind, missing)
+        assert all(len(text) > 10 for text in params.values()), kind
+
+
+def test_mesh_to_an_unwritable_place_is_one_line(tmp_path, capsys):
+    assert main(["mesh", "disk", "--radius", "1", "--h", "0.3", "-o", "/proc/mqm_fem.msh"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("mqm-fem mesh: error:") and "/proc" in err[-1], err
+    assert not any("Traceback" in line or "Exception" in line for line in err)
+
+
+def test_mesh_prints_an_estimate_first(tmp_path, capsys):
+    assert main(["mesh", "disk", "--radius", "1", "--h", "0.1", "-o",
+                 str(tmp_path / "d.msh")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "(estimate)" in err[0] and "elements" in err[0] and "MiB" in err[0], err
+
+
+def test_ctrl_c_stops_meshing_at_once(tmp_path):
+    """gmsh's mesh generation is native code: Python would see Ctrl-C only when it returns.
+    A 3D mesh that takes ~50 s is interrupted 1 s in: exit 130 within a second, no file."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "big.msh"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mqm_fem.cli", "mesh", "sphere-in-box", "--radius", "1",
+         "--box-size", "4", "--h", "0.5", "--h-sc", "0.04", "-o", str(out)],
+        stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stderr.readline()
+        assert "(estimate)" in first, first
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    print(f"stopped {time.perf_counter() - sent:.2f} s after SIGINT")
+    assert code == 130 and rest.strip().splitlines()[-1] == "mqm-fem: interrupted", rest
+    assert time.perf_counter() - sent < 3.0
+    assert not list(tmp_path.iterdir())

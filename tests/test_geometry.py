@@ -446,3 +446,67 @@ def test_generate_script_reproduces_shipped(tmp_path):
         new, old = load_mesh(path), load_mesh(MESHES / f"{stem}.msh")
         assert new.mesh.nelements == pytest.approx(old.mesh.nelements, rel=0.05, abs=0)
         assert set(new.boundaries) == set(old.boundaries)
+
+
+# -- size estimate, output path, progress -----------------------------------------------------
+def _estimated(messages):
+    """The element count of the '(estimate)' progress line: 'about 762 elements', '18k', '1.2M'."""
+    import re
+
+    line = next(m for m in messages if m.endswith("(estimate)"))
+    number, suffix = re.search(r"about ([\d.]+)([kM]?) elements", line).groups()
+    return float(number) * {"": 1, "k": 1e3, "M": 1e6}[suffix]
+
+
+@pytest.mark.parametrize("call", [
+    lambda progress: geometry.disk(1.0, h=0.05, progress=progress),
+    lambda progress: geometry.disk(1.0, h=0.3, h_surface=0.03, surface_layer=0.1,
+                                   progress=progress),
+    lambda progress: geometry.sphere_in_box(1.0, 4.0, h=0.6, h_sc=0.3, progress=progress),
+    lambda progress: geometry.sphere_in_box(1.0, 4.0, h=0.8, h_sc=0.4, h_surface=0.15,
+                                            surface_layer=0.2, progress=progress),
+])
+def test_element_estimate_before_meshing_is_within_a_factor_3(call):
+    messages = []
+    domain = call(messages.append)
+    estimate, actual = _estimated(messages), domain.mesh.nelements
+    print(f"estimated {estimate:.0f}, meshed {actual} (ratio {actual / estimate:.2f})")
+    assert messages[0].endswith("(estimate)") and "MiB" in messages[0]
+    assert actual / 3 < estimate < 3 * actual
+
+
+def test_estimate_formula_for_a_disk():
+    """Uniform size: N = κ₂ A/(√3 h²/4) with κ₂ = 1.05; gmsh gives 0.95-1.07 of it."""
+    est = geometry.estimate_elements(2, math.pi, math.pi, 2 * math.pi, (0.05, 0.05, None, 0.0))
+    assert est.elements == pytest.approx(1.05 * math.pi / (math.sqrt(3) / 4 * 0.05**2),
+                                         rel=1e-12, abs=0)
+    assert est.memory_bytes > 0 and est.seconds > 0
+
+
+def test_unwritable_path_is_refused_before_meshing():
+    with pytest.raises(ParameterError, match=r"path: cannot write '/proc/mqm_fem\.msh'"):
+        geometry.disk(1.0, h=0.5, path="/proc/mqm_fem.msh")
+    assert not gmsh.isInitialized()
+
+
+def test_gmsh_write_failure_names_the_path(tmp_path, monkeypatch):
+    """gmsh raised a bare 'Exception: Unable to open file' (e.g. disk full, directory gone)."""
+    def refuse(name):
+        raise Exception(f"Unable to open file '{name}'")
+
+    monkeypatch.setattr(gmsh, "write", refuse)
+    out = tmp_path / "disk.msh"
+    with pytest.raises(MqmFemError, match=rf"cannot write the mesh to '{out}': Unable to open"):
+        geometry.disk(1.0, h=0.5, path=out)
+    assert not list(tmp_path.iterdir()) and not gmsh.isInitialized()
+
+
+def test_generator_docstrings_document_every_parameter():
+    for kind, func in geometry.GEOMETRIES.items():
+        doc = inspect.getdoc(func)
+        section = doc[doc.index("Parameters\n----------\n"):]
+        for name in inspect.signature(func).parameters:
+            assert f"\n{name} : " in section, (kind, name)
+        if "outer" in inspect.signature(func).parameters:
+            shapes = geometry.OUTER_SHAPES[geometry.GEOMETRY_DIMENSION[kind]]
+            assert "{" + ", ".join(f"'{s}'" for s in shapes) + "}" in section, kind

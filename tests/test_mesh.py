@@ -203,3 +203,75 @@ def test_domain_validates_its_unit(annulus_msh):
     mesh = load_mesh(annulus_msh).mesh
     with pytest.raises(ParameterError, match="length_unit"):
         Domain(mesh, length_unit=-3)
+
+
+def _gmsh_quads(path, dim=2):
+    """A small all-quadrilateral (2D) or all-hexahedral (3D) mesh written by gmsh."""
+    import gmsh
+
+    gmsh.initialize(interruptible=False)
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        occ = gmsh.model.occ
+        tag = occ.addRectangle(0, 0, 0, 1, 1) if dim == 2 else occ.addBox(0, 0, 0, 1, 1, 1)
+        occ.synchronize()
+        gmsh.model.addPhysicalGroup(dim, [tag], name="superconductor")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 0.3)
+        gmsh.option.setNumber("Mesh.RecombineAll", 1)
+        if dim == 3:
+            gmsh.option.setNumber("Mesh.Recombine3DAll", 1)
+            for _, t in gmsh.model.getEntities(1):
+                gmsh.model.mesh.setTransfiniteCurve(t, 4)
+            for _, t in gmsh.model.getEntities(2):
+                gmsh.model.mesh.setTransfiniteSurface(t)
+            gmsh.model.mesh.setTransfiniteVolume(tag)
+        gmsh.model.mesh.generate(dim)
+        gmsh.write(str(path))
+    finally:
+        gmsh.finalize()
+    return path
+
+
+@pytest.mark.parametrize(("dim", "shape", "kind", "simplex"),
+                         [(2, "quadrilaterals", "quad", "triangles"),
+                          (3, "hexahedra", "hexahedron", "tetrahedra")])
+def test_linear_quads_and_hexahedra_are_named_not_higher_order(tmp_path, dim, shape, kind,
+                                                               simplex):
+    """A linear quad mesh (gmsh Mesh.RecombineAll = 1) was refused as 'higher-order'."""
+    path = _gmsh_quads(tmp_path / f"quads{dim}.msh", dim)
+    with pytest.raises(MeshError) as info:
+        load_mesh(path)
+    message = str(info.value)
+    assert f"contains {shape} ({kind})" in message and f"needs {simplex}" in message
+    assert "Mesh.RecombineAll = 0" in message and "higher-order" not in message
+
+
+def test_text_file_named_msh_is_refused_quietly(tmp_path, capfd):
+    """meshio printed 'Error: Couldn't read file' and the message ended in ': 1' (its
+    sys.exit code)."""
+    path = tmp_path / "notes.msh"
+    path.write_text("hello world\nthis is not a mesh\n")
+    with pytest.raises(MeshError) as info:
+        load_mesh(path)
+    assert str(info.value) == (f"cannot read {path}: not a gmsh .msh file: first line is "
+                               "'hello world', expected '$MeshFormat'")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    empty = tmp_path / "empty.msh"
+    empty.write_text("")
+    with pytest.raises(MeshError, match="the file is empty"):
+        load_mesh(empty)
+
+
+def test_corrupt_gmsh_file_is_refused_quietly(tmp_path, capfd):
+    bad = tmp_path / "corrupt.msh"
+    bad.write_text("$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$Nodes\n1 2 x\n")
+    with pytest.raises(MeshError, match=r"cannot read .*corrupt\.msh as a gmsh mesh") as info:
+        load_mesh(bad)
+    assert not str(info.value).endswith(": 1")
+    future = tmp_path / "future.msh"
+    future.write_text("$MeshFormat\n9.9 0 8\n$EndMeshFormat\n")
+    with pytest.raises(MeshError, match=r"future\.msh .*mesh format .*got 9\.9"):
+        load_mesh(future)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

@@ -81,3 +81,45 @@ def test_example_hc3_disk(tmp_path, example):
     assert out["png"].exists()
     assert out["hc3_over_hc2"] == pytest.approx(1 / THETA0, rel=2e-3 / THETA0, abs=0)
     assert np.all(out["rows"][:, 3] > 1 / THETA0)  # finite disks nucleate above 1/Θ₀
+
+
+def test_phase_boundary_flags_fields_above_nucleation(capsys):
+    """Above the nucleation field ε₀ ≥ (L₀/ξ₀)²: not superconducting at any T, so T_c/T_c0 is
+    NaN (it was 1 − (ξ₀/L₀)²ε₀ < 0, e.g. −3498). Fields given as one string with a unit after
+    each group ('1 mT 2 mT' was iterated character by character)."""
+    d = geometry.disk(1.0, h=0.3)
+    pb = phase_boundary(d, "0.1 um", "0 5 mT 1 T", progress=False)
+    np.testing.assert_allclose(pb.fields, [0.0, 5e-3, 1.0], rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(pb.superconducting, [True, True, False])
+    assert pb.tc_ratio[0] == pytest.approx(1.0, abs=1e-10) and 0 < pb.tc_ratio[1] < 1
+    assert np.isnan(pb.tc_ratio[2]) and pb.eigenvalues[2] >= (1e-6 / 1e-7) ** 2
+    summary = pb.summary()
+    assert summary.splitlines()[4].endswith("not superconducting")
+    assert "-" not in summary.splitlines()[4]
+    assert capsys.readouterr().err == ""
+
+
+def test_phase_boundary_progress_is_one_line_per_field_when_redirected(capsys, monkeypatch):
+    """'\\r' counters ran together in log files: stderr that is not a terminal gets lines."""
+    import mqm_fem.quantum.nucleation as nucleation
+
+    d = geometry.disk(1.0, h=0.4)
+    monkeypatch.setattr(nucleation, "PROGRESS_INTERVAL", 0.0)
+    phase_boundary(d, "0.2 um", [0.0, "1 mT", "2 mT"])
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = err.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        f"phase_boundary: field {i}/3" for i in (1, 2, 3)]
+    messages = []
+    phase_boundary(d, "0.2 um", "0 1 mT", progress=messages.append)
+    assert len(messages) == 2 and messages[-1].startswith("phase_boundary: field 2/2 (B = 0.001 T)")
+    assert capsys.readouterr().err == ""
+
+
+def test_nucleation_field_reports_each_eigenvalue():
+    d = geometry.disk(1.0, h=0.3)
+    messages = []
+    res = nucleation_field(d, "0.3 um", progress=messages.append)
+    assert len(messages) == len(res.evaluations) >= 3
+    assert messages[0].startswith("nucleation_field: eigenvalue 1: ε₀(B = 0 T) = ")

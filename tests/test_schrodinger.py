@@ -409,3 +409,23 @@ def test_nested_dissection_is_a_fill_reducing_permutation():
     fill_nd, fill_colamd = nd.L.nnz + nd.U.nnz, colamd.L.nnz + colamd.U.nnz
     print(f"fill: nested dissection {fill_nd}, SuperLU COLAMD {fill_colamd}")
     assert fill_nd < 1.05 * fill_colamd  # the gap grows with n: 197k unknowns 36M vs 57M
+
+
+def test_progress_reports_the_phases(small_disk, capsys):
+    """A long solve (`--k 500`: 105 s) said nothing: progress=callable/True reports assembly and
+    the eigen-solve phases; the default stays silent."""
+    messages = []
+    solve_schrodinger(small_disk, "1 mT", k=2, eigensolver="shift-invert",
+                      progress=messages.append)
+    assert messages[0].startswith("assembling P2 on ") and "unknowns" in messages[0]
+    assert messages[1].startswith("assembled in ") and "ARPACK" in messages[1]
+    assert messages[2].startswith("eigen-solve done in ") and "factorisation" in messages[2]
+    assert "solves)" in messages[2]
+    solve_schrodinger(small_disk, k=2, eigensolver="lobpcg", progress=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("solve_schrodinger: ") for line in err)
+    assert "iterations" in err[-1]
+    solve_schrodinger(small_disk, k=2)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ParameterError, match="progress"):
+        solve_schrodinger(small_disk, k=2, progress="loud")

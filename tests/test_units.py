@@ -70,3 +70,14 @@ def test_values_refuse_a_trailing_number_without_unit():
 
     with pytest.raises(ParameterError, match="fields: '2' at the end of '1 mT 2' has no unit"):
         parse_values("1 mT 2", "magnetic_field", "fields")
+
+
+@pytest.mark.parametrize(("text", "expected"),
+                         [("0 0 -1mT", [0, 0, -1e-3]), ("-1 -2 mT", [-1e-3, -2e-3]),
+                          ("-1mT 2mT", [-1e-3, 2e-3]), ("-.5 mT", [-5e-4])])
+def test_negative_values_as_the_cli_passes_them(text, expected):
+    """The CLI joins option words ('--field 0 0 -1mT') into one string for parse_values."""
+    from mqm_fem.units import parse_values
+
+    np.testing.assert_allclose(parse_values(text, "magnetic_field", "--field"), expected,
+                               rtol=1e-12, atol=0)

@@ -15,6 +15,8 @@ the caller names the superconductors explicitly.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +33,17 @@ DEFAULT_BOUNDARY = "boundary"
 
 _LINEAR = {2: "triangle", 3: "tetra"}
 _FACET = {2: "line", 3: "triangle"}
+#: curved (higher-order) simplices -> dimension
 _HIGHER_ORDER = {
-    "triangle6": 2, "triangle7": 2, "triangle10": 2, "quad": 2, "quad8": 2, "quad9": 2,
-    "tetra10": 3, "tetra20": 3, "hexahedron": 3, "hexahedron20": 3, "hexahedron27": 3,
-    "wedge": 3, "wedge15": 3, "pyramid": 3,
+    "triangle6": 2, "triangle7": 2, "triangle10": 2, "tetra10": 3, "tetra20": 3,
 }
+#: element shapes other than simplices (linear or not) -> dimension
+_NOT_SIMPLEX = {
+    "quad": 2, "quad8": 2, "quad9": 2, "hexahedron": 3, "hexahedron20": 3, "hexahedron27": 3,
+    "wedge": 3, "wedge15": 3, "wedge18": 3, "pyramid": 3, "pyramid13": 3, "pyramid14": 3,
+}
+_SHAPE_NAMES = {"quad": "quadrilaterals", "hexahedron": "hexahedra", "wedge": "prisms (wedges)",
+                "pyramid": "pyramids"}
 
 
 @dataclass
@@ -193,7 +201,10 @@ def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
         Required dimension; by default the highest present.
 
     A file without physical groups gets one region ``"domain"`` and one boundary ``"boundary"``
-    (with a warning). Higher-order elements are refused: re-mesh with ``Mesh.ElementOrder = 1``.
+    (with a warning). Higher-order elements are refused (re-mesh with ``Mesh.ElementOrder = 1``),
+    and so are quadrilaterals, hexahedra, prisms and pyramids (re-mesh without recombination,
+    ``Mesh.RecombineAll = 0``). Anything that is not a readable gmsh file is refused with a
+    :class:`~mqm_fem.errors.MeshError` saying why (meshio's own printing is suppressed).
     """
     path = Path(path)
     unit = parse_length(length_unit, "length_unit")
@@ -203,25 +214,15 @@ def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
         raise MeshError(f"mesh file {path} is a directory, expected a gmsh .msh file")
     if path.suffix.lower() != ".msh":
         raise MeshError(f"mesh file {path}: expected a gmsh .msh file (got suffix {path.suffix!r})")
-    import meshio
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = meshio.read(path, file_format="gmsh")
-    except (Exception, SystemExit) as exc:  # meshio: ReadError, ValueError, ..., even sys.exit
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise MeshError(
-            f"cannot read {path} as a gmsh mesh (truncated or not a .msh file?): {detail}"
-        ) from exc
+    raw = _read_gmsh(path)
 
     types = {block.type for block in raw.cells}
     if dim is None:
         dim = 3 if "tetra" in types else 2 if "triangle" in types else None
         if dim is None:
-            higher = sorted(types & set(_HIGHER_ORDER))
-            if higher:
-                raise MeshError(_higher_order_message(path, higher))
+            shapes = {t: d for t, d in {**_HIGHER_ORDER, **_NOT_SIMPLEX}.items() if t in types}
+            if shapes:
+                _refuse_element_types(path, types, max(shapes.values()))
             raise MeshError(
                 f"{path} has no triangles or tetrahedra "
                 f"(found: {', '.join(sorted(types)) or 'no cells'}); "
@@ -229,15 +230,67 @@ def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
             )
     if dim not in (2, 3):
         raise ParameterError(f"dim must be 2 or 3, got {dim!r}")
-    higher = sorted(t for t in types if _HIGHER_ORDER.get(t) == dim)
-    if higher:
-        raise MeshError(_higher_order_message(path, higher))
+    _refuse_element_types(path, types, dim)
     if _LINEAR[dim] not in types:
         raise MeshError(
             f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
             f"(found: {', '.join(sorted(types))})"
         )
     return _domain_from_meshio(raw, dim, unit, path)
+
+
+def _read_gmsh(path: Path):
+    """meshio's gmsh reader, silenced: meshio prints its own errors (and may ``sys.exit``) —
+    every failure becomes one :class:`MeshError`. A file that does not start like a gmsh file
+    (``$MeshFormat``) is refused by its first line."""
+    import meshio
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise MeshError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head.strip():
+        raise MeshError(f"cannot read {path}: the file is empty, expected a gmsh .msh file")
+    first = head.lstrip().splitlines()[0].decode("utf-8", errors="replace").strip()
+    if first != "$MeshFormat":
+        shown = first if len(first) <= 60 else first[:57] + "..."
+        hint = (" (gmsh's old format 1: re-save it from gmsh as version 4.1 or 2.2)"
+                if first == "$NOD" else "")
+        raise MeshError(f"cannot read {path}: not a gmsh .msh file: first line is {shown!r}, "
+                        f"expected '$MeshFormat'{hint}")
+    sink = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            return meshio.gmsh.read(str(path))
+    except (Exception, SystemExit) as exc:  # meshio: ReadError, ValueError, ..., even sys.exit
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        printed = [line.strip() for line in sink.getvalue().splitlines() if line.strip()]
+        if (not detail or isinstance(exc, SystemExit)) and printed:
+            detail = printed[0]
+        detail = detail or type(exc).__name__
+        raise MeshError(
+            f"cannot read {path} as a gmsh mesh (truncated or corrupt?): {detail}"
+        ) from exc
+
+
+def _refuse_element_types(path, types, dim) -> None:
+    """Refuse elements of dimension ``dim`` that are not linear simplices."""
+    shapes = sorted(t for t in types if _NOT_SIMPLEX.get(t) == dim)
+    if shapes:
+        names = sorted({_SHAPE_NAMES[next(k for k in _SHAPE_NAMES if t.startswith(k))]
+                        for t in shapes})
+        raise MeshError(
+            f"{path} contains {' and '.join(names)} ({', '.join(shapes)}): mqm_fem needs "
+            f"{'triangles' if dim == 2 else 'tetrahedra'}; re-mesh without recombination "
+            "(gmsh: 'Mesh.RecombineAll = 0', no 'Recombine Surface'/'Recombine Volume', "
+            "'Mesh.SubdivisionAlgorithm = 0'; extruded layers without 'Recombine')"
+        )
+    higher = sorted(t for t in types if _HIGHER_ORDER.get(t) == dim)
+    if higher:
+        raise MeshError(_higher_order_message(path, higher))
 
 
 def _higher_order_message(path, types) -> str:

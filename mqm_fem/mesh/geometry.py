@@ -24,18 +24,27 @@ Size control, common to every generator (keyword-only, all in ``length_unit``):
     resolve a penetration depth λ: ``h_surface ≲ λ/3``, ``surface_layer ≈ 3λ``.
 
 ``path`` (optional) keeps the ``.msh`` file (written atomically: temporary file in the same
-directory, then :func:`os.replace`); ``msh_version`` is the gmsh file format (4.1 or 2.2).
-:data:`GEOMETRIES` maps the CLI kind names (``mqm-fem mesh KIND``) to the generators.
+directory, then :func:`os.replace`; a directory that cannot take the file is refused before
+meshing); ``msh_version`` is the gmsh file format (4.1 or 2.2); ``progress`` (a callable such
+as ``print``) receives a size estimate before gmsh meshes (:func:`estimate_elements`: elements,
+memory, time) and the meshing time after. Sizes whose estimate exceeds :data:`MAX_ELEMENTS`
+are refused. Every generator's docstring documents its parameters in a numpy-style
+"Parameters" section, which the CLI shows in ``mqm-fem mesh KIND --help``.
+:data:`GEOMETRIES` maps the CLI kind names (``mqm-fem mesh KIND``) to the generators,
+:data:`GEOMETRY_DIMENSION` to their dimension, :data:`OUTER_SHAPES` lists the outer boundaries.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import numbers
 import os
 import tempfile
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +54,9 @@ from ..units import parse_length
 from .domain import Domain, load_mesh
 
 __all__ = [
-    "GEOMETRIES", "annulus", "box", "circle_in_box", "cross_section_in_box", "cube_in_box",
-    "cylinder", "cylinder_in_box", "disk", "film_in_box", "polygon", "rectangle",
-    "sphere_in_box", "torus_in_box",
+    "GEOMETRIES", "GEOMETRY_DIMENSION", "OUTER_SHAPES", "MeshEstimate", "annulus", "box",
+    "circle_in_box", "cross_section_in_box", "cube_in_box", "cylinder", "cylinder_in_box", "disk",
+    "estimate_elements", "film_in_box", "polygon", "rectangle", "sphere_in_box", "torus_in_box",
 ]
 
 #: refuse to mesh when the estimated number of elements exceeds this
@@ -221,7 +230,7 @@ def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit) -> Domain
     if path is None:
         with tempfile.TemporaryDirectory(prefix="mqm_fem_mesh_") as tmp:
             file = Path(tmp) / "mesh.msh"
-            gmsh.write(str(file))
+            _gmsh_write(gmsh, file, file)
             domain = load_mesh(file, length_unit=length_unit, dim=dim)
         domain.source = None
     else:
@@ -229,7 +238,7 @@ def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit) -> Domain
         # with the usual permissions
         tmp = str(path.parent / f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:12]}.msh")
         try:
-            gmsh.write(tmp)
+            _gmsh_write(gmsh, tmp, path)
             domain = load_mesh(tmp, length_unit=length_unit, dim=dim)
             os.replace(tmp, path)
         except BaseException:
@@ -239,6 +248,16 @@ def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit) -> Domain
         domain.source = path
     _restore_overlapping_groups(domain, groups, dim)
     return domain
+
+
+def _gmsh_write(gmsh, file, target) -> None:
+    """``gmsh.write``, whose bare ``Exception("Unable to open file ...")`` becomes a
+    :class:`MeshError` naming the file the user asked for (``target``)."""
+    try:
+        gmsh.write(str(file))
+    except Exception as exc:
+        raise MeshError(f"cannot write the mesh to {str(target)!r}: {exc} (is the directory "
+                        "writable and the disk not full?)") from exc
 
 
 def _restore_overlapping_groups(domain: Domain, groups: _Groups, dim: int) -> None:
@@ -310,8 +329,12 @@ def _box_half(box_size, dim, outer, name="box_size") -> np.ndarray:
     return half
 
 
+#: the ``outer`` vacuum boundaries the in-box generators accept, per dimension
+OUTER_SHAPES = {2: ("box", "disk"), 3: ("box", "sphere")}
+
+
 def _outer_kind(outer, dim) -> str:
-    valid = ("box", "disk") if dim == 2 else ("box", "sphere")
+    valid = OUTER_SHAPES[dim]
     if outer not in valid:
         raise ParameterError(f"outer must be one of {', '.join(map(repr, valid))}, got {outer!r}")
     return outer
@@ -510,53 +533,230 @@ def _face_groups(gmsh, groups, dim, entities, names="xyz"):
             groups.add(dim - 1, f"{names[axis]}{side}", tags)
 
 
-def _check_element_count(gmsh, dim, sc, surface, sizes) -> None:
-    """Refuse sizes that would need more than :data:`MAX_ELEMENTS` elements (rough estimate
-    from the measures and the equilateral-simplex size), before gmsh tries."""
+@dataclass(frozen=True)
+class MeshEstimate:
+    """What meshing a geometry will roughly cost, computed before gmsh meshes it.
+
+    ``elements``: number of triangles (2D) or tetrahedra (3D); ``memory_bytes``: peak memory
+    of the generator; ``seconds``: its wall time on one core. The element count is good to a
+    factor of about 1.5 for the generators here (:func:`estimate_elements`), time and memory
+    to a factor of a few.
+    """
+
+    elements: float
+    memory_bytes: float
+    seconds: float
+
+    def describe(self) -> str:
+        return (f"about {_round(self.elements)} elements, "
+                f"{self.memory_bytes / 2**20:.0f} MiB and {_duration(self.seconds)} of meshing")
+
+
+def _round(n: float) -> str:
+    n = float(n)
+    if n < 1e4:
+        return f"{n:.0f}"
+    return f"{n / 1e3:.0f}k" if n < 1e6 else f"{n / 1e6:.1f}M"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "< 1 s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+#: elements of a gmsh mesh per equilateral simplex of edge h filling the same measure, measured
+#: with the options above on disks, rectangles, annuli, circles/spheres/tori/films in boxes
+#: (700-500k elements): 2D 1.00-1.12; 3D 0.42 (thin film) - 0.79, typically 0.5-0.65 (gmsh's
+#: tetrahedra are larger on average than the regular tetrahedron of edge h)
+_DENSITY = {2: 1.05, 3: 0.6}
+#: whole generator (gmsh meshing + optimisation, writing, reading back): peak memory per element
+#: (bytes; measured 1.2-1.3 kB at 2e5-5e5 elements) and throughput (elements/s on one core of the
+#: development machine: 2D 2e4, 3D 6.5e3-9e3 with the Netgen optimiser), plus a fixed start-up
+_BYTES_PER_ELEMENT = {2: 1.5e3, 3: 1.5e3}
+_ELEMENTS_PER_SECOND = {2: 2e4, 3: 7e3}
+_STARTUP_SECONDS = 0.5
+
+
+def estimate_elements(dim: int, total_measure: float, sc_measure: float,
+                      surface_measure: float, sizes) -> MeshEstimate:
+    """Rough size of the mesh for the size fields of :func:`_apply_sizes`.
+
+    The number of elements is the integral of the element density over the domain,
+
+        N ≈ κ_d ∫ dx / (c_d h(x)^d),   c_2 = √3/4, c_3 = 1/(6√2)  (equilateral simplex of
+        edge h), κ_2 = 1.05, κ_3 = 0.6 (measured density of gmsh meshes),
+
+    with the size h(x) a function of the distance s to the superconductor's surface: ``h`` in
+    the vacuum and ``h_sc`` inside, refined to ``h_surface`` within ``surface_layer`` inside,
+    and graded linearly (slope 0.5) between the sizes. The measure at distance s is taken as
+    that of a ball with the same volume-to-surface ratio ρ = d·V_sc/S (exact for a disk or a
+    sphere): dV = S (1 ± s/ρ)^(d−1) ds (+ outside, − inside), capped at the vacuum and
+    superconductor measures. ``total_measure``, ``sc_measure`` (area/volume) and
+    ``surface_measure`` (length/area of the superconductor's surface) are in the same unit as
+    the sizes. Memory and time scale linearly with N (1.5 kB per element; 2e4 triangles or 7e3
+    tetrahedra per second, measured on one core including writing and reading the file back):
+    rough, the machine and the geometry's complexity change them by a factor of a few.
+    """
     h, h_sc, h_surface, layer = sizes
-    per_element = math.sqrt(3) / 4 if dim == 2 else 1 / (6 * math.sqrt(2))
+    c = (math.sqrt(3) / 4 if dim == 2 else 1 / (6 * math.sqrt(2))) / _DENSITY[dim]
+    vacuum = max(total_measure - sc_measure, 0.0)
+    graded = surface_measure > 0 and (h_surface is not None or h_sc < h)
+    if not graded:
+        n = vacuum / (c * h**dim) + sc_measure / (c * h_sc**dim)
+    else:
+        finest = h_sc if h_surface is None else h_surface
+        rho = dim * sc_measure / surface_measure if sc_measure > 0 else math.inf
+        n = 0.0
+        # vacuum side: size finest + g s up to h, on shells growing like a ball's
+        width = (h - finest) / _GRADING
+        s = np.linspace(0.0, width, 401)
+        shell = surface_measure * (1 + s / rho) ** (dim - 1)
+        volume = _cumulative(shell, s)
+        cut = np.minimum(volume, vacuum)
+        density = 1 / (c * np.minimum(finest + _GRADING * s, h) ** dim)
+        n += float(np.sum(np.diff(cut) * 0.5 * (density[1:] + density[:-1])))
+        n += max(vacuum - cut[-1], 0.0) / (c * h**dim)
+        # superconductor side: h_surface within the layer, then graded to h_sc
+        if h_surface is None:
+            size = lambda s: np.minimum(finest + _GRADING * s, h_sc)  # noqa: E731
+            width = (h_sc - finest) / _GRADING
+        else:
+            size = lambda s: np.minimum(  # noqa: E731
+                h_surface + _GRADING * np.maximum(s - layer, 0.0), h_sc)
+            width = layer + (h_sc - h_surface) / _GRADING
+        s = np.linspace(0.0, min(width, rho), 401)
+        shell = surface_measure * np.clip(1 - s / rho, 0.0, None) ** (dim - 1)
+        cut = np.minimum(_cumulative(shell, s), sc_measure)
+        density = 1 / (c * size(s) ** dim)
+        n += float(np.sum(np.diff(cut) * 0.5 * (density[1:] + density[:-1])))
+        n += max(sc_measure - cut[-1], 0.0) / (c * h_sc**dim)
+    return MeshEstimate(elements=n, memory_bytes=n * _BYTES_PER_ELEMENT[dim],
+                        seconds=_STARTUP_SECONDS + n / _ELEMENTS_PER_SECOND[dim])
+
+
+def _cumulative(shell, s):
+    return np.concatenate([[0.0], np.cumsum(np.diff(s) * 0.5 * (shell[1:] + shell[:-1]))])
+
+
+def _estimate(gmsh, dim, sc, surface, sizes) -> MeshEstimate:
+    """:func:`estimate_elements` from the measures of the built gmsh geometry."""
     total = sum(gmsh.model.occ.getMass(dim, t) for _, t in gmsh.model.getEntities(dim))
     inside = sum(gmsh.model.occ.getMass(dim, t) for t in sc)
-    estimate = ((total - inside) / h**dim + inside / h_sc**dim) / per_element
-    if h_surface is not None and surface:
-        shell = sum(gmsh.model.occ.getMass(dim - 1, t) for t in surface) * max(layer, h_surface)
-        estimate += min(shell, inside) / h_surface**dim / per_element
-    if estimate > MAX_ELEMENTS:
+    area = sum(gmsh.model.occ.getMass(dim - 1, t) for t in surface) if surface else 0.0
+    return estimate_elements(dim, total, inside, area, sizes)
+
+
+def _check_element_count(estimate: MeshEstimate) -> None:
+    """Refuse sizes that would need more than :data:`MAX_ELEMENTS` elements, before gmsh
+    tries."""
+    if estimate.elements > MAX_ELEMENTS:
         raise ParameterError(
-            f"h / h_sc / h_surface too small for this geometry: about {estimate:.2g} elements "
-            f"(limit {MAX_ELEMENTS:.0e}); use larger sizes")
+            f"h / h_sc / h_surface too small for this geometry: about {estimate.elements:.2g} "
+            f"elements (limit {MAX_ELEMENTS:.0e}); use larger sizes")
 
 
-def _run(name, dim, build, sizes, length_unit, path, msh_version) -> Domain:
-    """Shared pipeline: build (returns sc tags, surface tags), size fields, mesh, write, load."""
+def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None) -> Domain:
+    """Shared pipeline: build (returns sc tags, surface tags), size fields, mesh, write, load.
+
+    ``progress`` (callable or None) receives one-line messages: the size estimate
+    (:func:`estimate_elements`) before gmsh meshes, and the timings after."""
     parse_length(length_unit, "length_unit")
     msh_version = _number("msh_version", msh_version)
     if msh_version not in (2.2, 4.0, 4.1):
         raise ParameterError(f"msh_version must be 4.1, 4.0 or 2.2, got {msh_version!r}")
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress must be a callable (e.g. print) or None, got {progress!r}")
+    report = progress or (lambda message: None)
     if path is not None:
-        path = Path(path)
-        if path.suffix.lower() != ".msh":
-            raise ParameterError(f"path must end in .msh, got {str(path)!r}")
-        if not path.parent.is_dir():
-            raise ParameterError(f"path: directory {str(path.parent)!r} does not exist")
+        path = _check_path(path)
     with _gmsh_session(name) as gmsh:
         groups = _Groups(gmsh)
         sc, surface = build(gmsh, groups)
-        _check_element_count(gmsh, dim, sc, surface, sizes)
+        estimate = _estimate(gmsh, dim, sc, surface, sizes)
+        _check_element_count(estimate)
+        report(f"meshing {name} ({dim}D): {estimate.describe()} (estimate)")
         _apply_sizes(gmsh, dim, sc, surface, sizes)
-        return _write_and_load(gmsh, dim, groups, path, msh_version, length_unit)
+        start = time.perf_counter()
+        domain = _write_and_load(gmsh, dim, groups, path, msh_version, length_unit)
+        report(f"meshed {domain.mesh.nelements} {'triangles' if dim == 2 else 'tetrahedra'} "
+               f"in {time.perf_counter() - start:.1f} s")
+        return domain
+
+
+def _check_path(path) -> Path:
+    """The output ``.msh`` path, refused before meshing if its directory cannot take a file
+    (checked by creating and removing a probe file: permissions, read-only file systems)."""
+    path = Path(path)
+    if path.suffix.lower() != ".msh":
+        raise ParameterError(f"path must end in .msh, got {str(path)!r}")
+    if path.is_dir():
+        raise ParameterError(f"path: {str(path)!r} is a directory, expected a .msh file name")
+    if not path.parent.is_dir():
+        raise ParameterError(f"path: directory {str(path.parent)!r} does not exist")
+    probe = path.parent / f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:12]}.probe"
+    try:
+        probe.open("x").close()
+        probe.unlink()
+    except OSError as exc:
+        raise ParameterError(f"path: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    return path
+
+
+_SIZE_PARAMETERS = """\
+    h : float
+        Maximum element size everywhere, in length_unit (required).
+    h_sc : float, optional
+        Element size inside the superconductor, in length_unit (default h).
+    h_surface : float, optional
+        Element size at the superconductor's surface and within surface_layer inside it, in
+        length_unit; away from the layer the size grows by at most 0.5 per unit distance. To
+        resolve a penetration depth λ: h_surface ≲ λ/3 (default: no surface refinement).
+    surface_layer : float, optional
+        Thickness of the h_surface layer inside the superconductor, in length_unit (default 0;
+        ≈ 3λ for a London solve). Needs h_surface.
+    length_unit : str or float
+        What one coordinate unit is: 'um' (default), 'nm', '1 mm', or metres as a number.
+    path : str or Path, optional
+        Keep the mesh in this .msh file (written atomically); default: not kept.
+    msh_version : float
+        gmsh file format of path: 4.1 (default) or 2.2.
+    progress : callable, optional
+        Called with one-line progress messages (a size estimate before meshing: elements,
+        memory, time; the meshing time after), e.g. print.
+"""
+
+
+def _size_parameters(func):
+    """Append the size/output parameters shared by every generator to the "Parameters"
+    section of its docstring (which must end with that section)."""
+    doc = inspect.cleandoc(func.__doc__ or "")
+    if "\nParameters\n----------\n" not in doc:
+        doc += "\n\nParameters\n----------\n"
+    func.__doc__ = doc.rstrip("\n") + "\n" + inspect.cleandoc(
+        "\n".join(line[4:] if line.startswith("    ") else line
+                  for line in _SIZE_PARAMETERS.splitlines()))
+    return func
 
 
 # ============================================================================================
 # 2D generators
 # ============================================================================================
+@_size_parameters
 def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float | None = None,
          surface_layer: float | None = None, length_unit="um", path=None,
-         msh_version: float = 4.1) -> Domain:
-    """2D superconducting disk of radius ``radius`` centred at 0.
+         msh_version: float = 4.1, progress=None) -> Domain:
+    """2D superconducting disk centred at 0.
 
     Region ``superconductor``; boundaries ``outer`` and ``surface`` (both the circle).
     Returns a :class:`~mqm_fem.mesh.Domain`.
+
+    Parameters
+    ----------
+    radius : float
+        Radius of the disk, in length_unit.
     """
     radius = _positive("radius", radius)
     sizes = _sizes(h, h_sc, h_surface, surface_layer)
@@ -570,16 +770,24 @@ def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float
         groups.add(1, "surface", curves)
         return [s], curves
 
-    return _run("disk", 2, build, sizes, length_unit, path, msh_version)
+    return _run("disk", 2, build, sizes, length_unit, path, msh_version, progress)
 
 
+@_size_parameters
 def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float | None = None,
             h_surface: float | None = None, surface_layer: float | None = None,
-            length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+            length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """2D superconducting ring (annulus) with its hole meshed as vacuum.
 
     Regions ``superconductor``, ``hole_0``; boundaries ``outer`` (outer circle),
     ``hole_0_boundary`` (inner circle), ``surface`` (both circles).
+
+    Parameters
+    ----------
+    inner_radius : float
+        Radius of the hole, in length_unit.
+    outer_radius : float
+        Outer radius of the ring, in length_unit (larger than inner_radius).
     """
     r_in = _positive("inner_radius", inner_radius)
     r_out = _positive("outer_radius", outer_radius)
@@ -598,7 +806,7 @@ def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float |
         ring = sorted({t for d, t in out_map[0] if d == 2} - set(hole))
         return _holed_groups(gmsh, groups, ring, [hole])
 
-    return _run("annulus", 2, build, sizes, length_unit, path, msh_version)
+    return _run("annulus", 2, build, sizes, length_unit, path, msh_version, progress)
 
 
 def _holed_groups(gmsh, groups, sc, holes):
@@ -617,13 +825,21 @@ def _holed_groups(gmsh, groups, sc, holes):
     return sc, surface
 
 
+@_size_parameters
 def rectangle(width: float, height: float, *, h: float, h_sc: float | None = None,
               h_surface: float | None = None, surface_layer: float | None = None,
-              length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+              length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """2D superconducting rectangle ``width`` x ``height`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin``, ``xmax``, ``ymin``, ``ymax`` (the sides),
     ``outer`` and ``surface`` (all four sides).
+
+    Parameters
+    ----------
+    width : float
+        Side along x, in length_unit.
+    height : float
+        Side along y, in length_unit.
     """
     width = _positive("width", width)
     height = _positive("height", height)
@@ -639,18 +855,26 @@ def rectangle(width: float, height: float, *, h: float, h_sc: float | None = Non
         groups.add(1, "surface", curves)
         return [s], curves
 
-    return _run("rectangle", 2, build, sizes, length_unit, path, msh_version)
+    return _run("rectangle", 2, build, sizes, length_unit, path, msh_version, progress)
 
 
+@_size_parameters
 def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
             h_surface: float | None = None, surface_layer: float | None = None,
-            length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+            length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """2D superconducting polygon with polygonal holes meshed as vacuum.
 
-    ``vertices``: [(x, y), ...] (either orientation); ``holes``: list of vertex lists, each
-    strictly inside the polygon and disjoint from the others (one vertex list = one hole).
     Regions ``superconductor``, ``hole_0``, ...; boundaries ``outer``, ``hole_k_boundary``,
     ``surface`` (outer and hole boundaries).
+
+    Parameters
+    ----------
+    vertices : list of (x, y)
+        Outline of the polygon in length_unit, either orientation, e.g. [(0, 0), (2, 0),
+        (2, 1), (0, 1)] (command line: '0,0;2,0;2,1;0,1').
+    holes : list of vertex lists, optional
+        Polygonal holes in length_unit, each strictly inside the polygon and disjoint from the
+        others; one vertex list is one hole (command line: '0.5,0.2;1.5,0.2;1,0.8').
     """
     outline = _vertices("vertices", vertices)
     hole_pts = _holes(holes, outline)
@@ -670,7 +894,7 @@ def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
         occ.synchronize()
         return _holed_groups(gmsh, groups, sc, holes_)
 
-    return _run("polygon", 2, build, sizes, length_unit, path, msh_version)
+    return _run("polygon", 2, build, sizes, length_unit, path, msh_version, progress)
 
 
 def _is_scalar(value) -> bool:
@@ -704,17 +928,27 @@ def _conductor(k, item):
     return ("polygon", _vertices(f"conductors[{k}]", seq))
 
 
+@_size_parameters
 def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
                          h_sc: float | None = None, h_surface: float | None = None,
                          surface_layer: float | None = None, length_unit="um", path=None,
-                         msh_version: float = 4.1) -> Domain:
+                         msh_version: float = 4.1, progress=None) -> Domain:
     """2D cross-section: conductors (circles, polygons) in a vacuum box or disk.
 
-    ``conductors``: list of ``((cx, cy), radius)`` circles or ``[(x, y), ...]`` polygons,
-    disjoint, inside the box. ``box_size``: side of the square box centred at 0 (or (lx, ly)),
-    or the diameter of the outer disk when ``outer="disk"``. One conductor is named
-    ``superconductor``, several ``superconductor_0``, ``superconductor_1``, ... in order; the
-    rest is ``vacuum``. Boundaries ``outer`` and ``surface`` (all conductor boundaries).
+    One conductor is named ``superconductor``, several ``superconductor_0``,
+    ``superconductor_1``, ... in order; the rest is ``vacuum``. Boundaries ``outer`` and
+    ``surface`` (all conductor boundaries).
+
+    Parameters
+    ----------
+    conductors : list
+        Disjoint conductors inside the box, in length_unit: ``((cx, cy), radius)`` circles or
+        ``[(x, y), ...]`` polygons (command line: one polygon '0,0;1,0;1,1').
+    box_size : float or (lx, ly)
+        Side of the square vacuum box centred at 0 (or its two sides), or the diameter of the
+        outer disk when outer is 'disk', in length_unit.
+    outer : {'box', 'disk'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     outer = _outer_kind(outer, 2)
     if conductors is None or len(conductors) == 0:
@@ -751,33 +985,54 @@ def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
         per_body, vacuum = _fragment_in_box(gmsh, 2, bodies, half, outer)
         return _in_box_groups(gmsh, groups, 2, per_body, vacuum)
 
-    return _run("cross_section_in_box", 2, build, sizes, length_unit, path, msh_version)
+    return _run("cross_section_in_box", 2, build, sizes, length_unit, path, msh_version, progress)
 
 
+@_size_parameters
 def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
                   h_sc: float | None = None, h_surface: float | None = None,
                   surface_layer: float | None = None, length_unit="um", path=None,
-                  msh_version: float = 4.1) -> Domain:
+                  msh_version: float = 4.1, progress=None) -> Domain:
     """2D superconducting disk at the centre of a vacuum box or disk.
 
-    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``. ``box_size``:
-    side of the box, or diameter of the outer disk (``outer="disk"``).
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+
+    Parameters
+    ----------
+    radius : float
+        Radius of the superconducting disk, in length_unit.
+    box_size : float
+        Side of the square vacuum box, or the diameter of the outer disk when outer is
+        'disk', in length_unit.
+    outer : {'box', 'disk'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     radius = _positive("radius", radius)
     return cross_section_in_box([((0.0, 0.0), radius)], box_size, outer=outer, h=h, h_sc=h_sc,
                                 h_surface=h_surface, surface_layer=surface_layer,
-                                length_unit=length_unit, path=path, msh_version=msh_version)
+                                length_unit=length_unit, path=path, msh_version=msh_version,
+                                progress=progress)
 
 
 # ============================================================================================
 # 3D generators
 # ============================================================================================
+@_size_parameters
 def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
         h_surface: float | None = None, surface_layer: float | None = None, length_unit="um",
-        path=None, msh_version: float = 4.1) -> Domain:
+        path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting box ``lx`` x ``ly`` x ``lz`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin`` ... ``zmax`` (faces), ``outer``, ``surface``.
+
+    Parameters
+    ----------
+    lx : float
+        Side along x, in length_unit.
+    ly : float
+        Side along y, in length_unit.
+    lz : float
+        Side along z, in length_unit.
     """
     lx, ly, lz = (_positive(n, v) for n, v in (("lx", lx), ("ly", ly), ("lz", lz)))
     sizes = _sizes(h, h_sc, h_surface, surface_layer)
@@ -792,16 +1047,24 @@ def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
         groups.add(2, "surface", faces)
         return [v], faces
 
-    return _run("box", 3, build, sizes, length_unit, path, msh_version)
+    return _run("box", 3, build, sizes, length_unit, path, msh_version, progress)
 
 
+@_size_parameters
 def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = None,
              h_surface: float | None = None, surface_layer: float | None = None,
-             length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+             length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting cylinder along z, centred at 0.
 
     Region ``superconductor``; boundaries ``zmin``, ``zmax`` (end faces), ``side``, ``outer``
     and ``surface`` (the whole boundary).
+
+    Parameters
+    ----------
+    radius : float
+        Radius of the cylinder, in length_unit.
+    length : float
+        Length along z, in length_unit.
     """
     radius = _positive("radius", radius)
     length = _positive("length", length)
@@ -824,10 +1087,11 @@ def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = Non
         groups.add(2, "surface", faces)
         return [v], faces
 
-    return _run("cylinder", 3, build, sizes, length_unit, path, msh_version)
+    return _run("cylinder", 3, build, sizes, length_unit, path, msh_version, progress)
 
 
-def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, path, msh_version):
+def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, path, msh_version,
+                 progress):
     outer = _outer_kind(outer, 3)
     half = _box_half(box_size, 3, outer)
     _fits(fit_points, half, outer, "the superconductor")
@@ -836,35 +1100,56 @@ def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, pa
         per_body, vacuum = _fragment_in_box(gmsh, 3, [make(gmsh)], half, outer)
         return _in_box_groups(gmsh, groups, 3, per_body, vacuum)
 
-    return _run(name, 3, build, sizes, length_unit, path, msh_version)
+    return _run(name, 3, build, sizes, length_unit, path, msh_version, progress)
 
 
+@_size_parameters
 def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
                   h_sc: float | None = None, h_surface: float | None = None,
                   surface_layer: float | None = None, length_unit="um", path=None,
-                  msh_version: float = 4.1) -> Domain:
+                  msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting sphere centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
 
-    ``box_size``: side of the cube (or (lx, ly, lz)), or the diameter of the outer sphere when
-    ``outer="sphere"``.
+    Parameters
+    ----------
+    radius : float
+        Radius of the superconducting sphere, in length_unit.
+    box_size : float or (lx, ly, lz)
+        Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
+        outer is 'sphere', in length_unit.
+    outer : {'box', 'sphere'}
+        Shape of the outer vacuum boundary (default 'box'; 'sphere' allows the far-field image
+        correction of the London moment).
     """
     radius = _positive("radius", radius)
     sizes = _sizes(h, h_sc, h_surface, surface_layer)
     pts = radius * np.vstack([np.eye(3), -np.eye(3)])
     return _body_in_box("sphere_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addSphere(0, 0, 0, radius))],
-                        pts, box_size, outer, sizes, length_unit, path, msh_version)
+                        pts, box_size, outer, sizes, length_unit, path, msh_version,
+                        progress)
 
 
+@_size_parameters
 def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
                 h_sc: float | None = None, h_surface: float | None = None,
                 surface_layer: float | None = None, length_unit="um", path=None,
-                msh_version: float = 4.1) -> Domain:
+                msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting cube centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+
+    Parameters
+    ----------
+    side : float
+        Side of the superconducting cube, in length_unit.
+    box_size : float or (lx, ly, lz)
+        Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
+        outer is 'sphere', in length_unit.
+    outer : {'box', 'sphere'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     side = _positive("side", side)
     sizes = _sizes(h, h_sc, h_surface, surface_layer)
@@ -872,16 +1157,30 @@ def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
     return _body_in_box("cube_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addBox(*(3 * [-side / 2]),
                                                                 side, side, side))],
-                        corners, box_size, outer, sizes, length_unit, path, msh_version)
+                        corners, box_size, outer, sizes, length_unit, path, msh_version,
+                        progress)
 
 
+@_size_parameters
 def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str = "box",
                     h: float, h_sc: float | None = None, h_surface: float | None = None,
                     surface_layer: float | None = None, length_unit="um", path=None,
-                    msh_version: float = 4.1) -> Domain:
+                    msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting cylinder along z centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+
+    Parameters
+    ----------
+    radius : float
+        Radius of the cylinder, in length_unit.
+    length : float
+        Length of the cylinder along z, in length_unit.
+    box_size : float or (lx, ly, lz)
+        Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
+        outer is 'sphere', in length_unit.
+    outer : {'box', 'sphere'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     radius = _positive("radius", radius)
     length = _positive("length", length)
@@ -892,16 +1191,31 @@ def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str
     return _body_in_box("cylinder_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addCylinder(0, 0, -length / 2, 0, 0,
                                                                      length, radius))],
-                        np.array(ring), box_size, outer, sizes, length_unit, path, msh_version)
+                        np.array(ring), box_size, outer, sizes, length_unit, path, msh_version,
+                        progress)
 
 
+@_size_parameters
 def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
                  outer: str = "box", h: float, h_sc: float | None = None,
                  h_surface: float | None = None, surface_layer: float | None = None,
-                 length_unit="um", path=None, msh_version: float = 4.1) -> Domain:
+                 length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
     """3D superconducting ring (torus about the z axis) in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+
+    Parameters
+    ----------
+    major_radius : float
+        Distance from the z axis to the centre of the ring's cross-section, in length_unit.
+    minor_radius : float
+        Radius of the ring's circular cross-section, in length_unit (smaller than
+        major_radius).
+    box_size : float or (lx, ly, lz)
+        Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
+        outer is 'sphere', in length_unit.
+    outer : {'box', 'sphere'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     big = _positive("major_radius", major_radius)
     small = _positive("minor_radius", minor_radius)
@@ -914,18 +1228,36 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
     pts += [(big, 0.0, small), (big, 0.0, -small)]
     return _body_in_box("torus_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addTorus(0, 0, 0, big, small))],
-                        np.array(pts), box_size, outer, sizes, length_unit, path, msh_version)
+                        np.array(pts), box_size, outer, sizes, length_unit, path, msh_version,
+                        progress)
 
 
+@_size_parameters
 def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str = "box",
                 h: float, h_sc: float | None = None, h_surface: float | None = None,
                 surface_layer: float | None = None, length_unit="um", path=None,
-                msh_version: float = 4.1) -> Domain:
+                msh_version: float = 4.1, progress=None) -> Domain:
     """3D thin film (polygon with holes, extruded along z) in a vacuum box or sphere.
 
     The film spans ``-thickness/2 < z < thickness/2``. Regions ``superconductor``, ``vacuum``
     (the holes are part of it); boundaries ``outer``, ``surface``, and ``hole_k_boundary`` (the
     walls of hole k).
+
+    Parameters
+    ----------
+    vertices : list of (x, y)
+        Outline of the film in the xy plane, in length_unit, either orientation (command line:
+        '0,0;2,0;2,1;0,1').
+    thickness : float
+        Thickness of the film along z, in length_unit.
+    box_size : float or (lx, ly, lz)
+        Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
+        outer is 'sphere', in length_unit.
+    holes : list of vertex lists, optional
+        Polygonal holes through the film in length_unit, each strictly inside the outline and
+        disjoint from the others; one vertex list is one hole.
+    outer : {'box', 'sphere'}
+        Shape of the outer vacuum boundary (default 'box').
     """
     outline = _vertices("vertices", vertices)
     hole_pts = _holes(holes, outline)
@@ -960,7 +1292,7 @@ def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str 
 
         return _in_box_groups(gmsh, groups, 3, per_body, vacuum, hole_walls)
 
-    return _run("film_in_box", 3, build, sizes, length_unit, path, msh_version)
+    return _run("film_in_box", 3, build, sizes, length_unit, path, msh_version, progress)
 
 
 #: CLI kind name -> generator (``mqm-fem mesh KIND``)
@@ -979,3 +1311,8 @@ GEOMETRIES = {
     "torus-in-box": torus_in_box,
     "film-in-box": film_in_box,
 }
+
+#: CLI kind name -> dimension of the mesh it makes
+GEOMETRY_DIMENSION = {kind: 2 if kind in ("disk", "annulus", "rectangle", "polygon",
+                                          "circle-in-box", "cross-section-in-box") else 3
+                      for kind in GEOMETRIES}

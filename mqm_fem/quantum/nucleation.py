@@ -7,7 +7,9 @@ operator (scaled, :func:`mqm_fem.quantum.schrodinger.solve_schrodinger`) reaches
 
 In the bulk ε₀ = b, so B_c2 = Φ₀/(2πξ²); with a natural (superconductor/insulator) boundary a
 large sample nucleates at B_c3 = B_c2/Θ₀ = 1.6946 B_c2 (Θ₀ = 0.5901061249). The phase boundary
-at fixed field is T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b).
+at fixed field is T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b); where ε₀(b) ≥ (L₀/ξ₀)² the field is above
+the nucleation field even at T = 0 and the sample is not superconducting at all
+(:attr:`PhaseBoundary.superconducting` False, ``tc_ratio`` NaN — never a negative T_c).
 
 Validation: ``tests/test_nucleation.py`` (bulk B_c2 of a large Dirichlet disk, H_c3/H_c2 of
 natural-BC disks, the Little–Parks oscillation of T_c in a ring).
@@ -16,6 +18,7 @@ natural-BC disks, the Little–Parks oscillation of T_c in a ring).
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +26,7 @@ from scipy.optimize import brentq
 
 from ..errors import ParameterError, SolverError
 from ..mesh import Domain
-from ..units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_vector
+from ..units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_values, parse_vector
 from .schrodinger import lowest_eigenvalue
 
 THETA0 = 0.5901061249
@@ -95,7 +98,8 @@ def _applied(domain, magnitude, direction):
 
 def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=None,
                      length_scale=None, order: int = 2, xtol: float = 1e-5,
-                     max_steps: int = 40, **solver_options) -> NucleationResult:
+                     max_steps: int = 40, progress=None,
+                     **solver_options) -> NucleationResult:
     """The field at which superconductivity nucleates: ε₀(b) = (L₀/ξ)².
 
     ε₀(b) is computed at b = ½, 1, 3/2, ... × (L₀/ξ)² until it exceeds the target; the root is
@@ -112,6 +116,8 @@ def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=Non
         natural: superconductor/insulator, giving B_c3).
     direction : 3-vector, optional
         Field direction (3D; 2D is along z).
+    progress : callable, optional
+        Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print.
 
     Raises
     ------
@@ -124,13 +130,20 @@ def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=Non
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress: expected a callable or None, got {progress!r}")
     target = (length0 / xi) ** 2
     evaluations = []
 
     def eps0(b):
+        start = time.perf_counter()
         value = lowest_eigenvalue(domain, _applied(domain, _field_from_b(b, length0), d),
                                   bc=bc, order=order, length_scale=length0, **solver_options)
         evaluations.append((float(b), value))
+        if progress is not None:
+            progress(f"nucleation_field: eigenvalue {len(evaluations)}: ε₀(B = "
+                     f"{_field_from_b(b, length0):.6g} T) = {value:.6g} (target "
+                     f"{target:.6g}), {time.perf_counter() - start:.1f} s")
         return value
 
     e0 = eps0(0.0)
@@ -165,13 +178,28 @@ def hc3_over_hc2(domain: Domain, coherence_length, **kwargs) -> float:
 
 @dataclass
 class PhaseBoundary:
-    """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) at the given fields (T, magnitudes along direction)."""
+    """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) at the given fields (T, magnitudes along direction).
+
+    ``superconducting[i]`` is False where ε₀ ≥ (L₀/ξ₀)²: that field is above the nucleation
+    field even at T = 0, so the sample is not superconducting at any temperature and
+    ``tc_ratio[i]`` is NaN (never a negative T_c). ``eigenvalues`` keeps ε₀ at every field.
+    """
 
     fields: np.ndarray
     eigenvalues: np.ndarray
     tc_ratio: np.ndarray
     xi0: float
     length_scale: float
+    superconducting: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.fields = np.asarray(self.fields, dtype=float)
+        self.eigenvalues = np.asarray(self.eigenvalues, dtype=float)
+        if self.superconducting is None:
+            self.superconducting = self.eigenvalues < (self.length_scale / self.xi0) ** 2
+        self.superconducting = np.asarray(self.superconducting, dtype=bool)
+        self.tc_ratio = np.where(self.superconducting, np.asarray(self.tc_ratio, dtype=float),
+                                 np.nan)
 
     @property
     def flux_scale(self) -> float:
@@ -181,8 +209,14 @@ class PhaseBoundary:
     def summary(self) -> str:
         lines = [f"phase boundary: ξ₀ = {self.xi0:.4g} m, L₀ = {self.length_scale:.4g} m",
                  f"{'B (T)':>14} {'b':>12} {'eps0':>12} {'Tc/Tc0':>10}"]
-        for f, e, t in zip(self.fields, self.eigenvalues, self.tc_ratio, strict=True):
-            lines.append(f"{f:14.6g} {f * self.flux_scale:12.6g} {e:12.6g} {t:10.6f}")
+        for f, e, t, sc in zip(self.fields, self.eigenvalues, self.tc_ratio,
+                               self.superconducting, strict=True):
+            tc = f"{t:10.6f}" if sc else f"{'not superconducting':>10}"
+            lines.append(f"{f:14.6g} {f * self.flux_scale:12.6g} {e:12.6g} {tc}")
+        if not np.all(self.superconducting):
+            lines.append(f"not superconducting: ε₀ ≥ (L₀/ξ₀)² = "
+                         f"{(self.length_scale / self.xi0) ** 2:.6g}, the field is above the "
+                         "nucleation field even at T = 0 (Tc/Tc0 is NaN in the CSV)")
         return "\n".join(lines)
 
     def write(self, path, png: bool = True, provenance=None) -> list:
@@ -227,38 +261,62 @@ class PhaseBoundary:
 
 
 def phase_boundary(domain: Domain, xi0, fields, *, bc=None, direction=None, length_scale=None,
-                   order: int = 2, progress: bool = True, **solver_options) -> PhaseBoundary:
-    """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) for each field in ``fields`` (T or strings).
+                   order: int = 2, progress=True, **solver_options) -> PhaseBoundary:
+    """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) for each field in ``fields``.
 
-    A progress display is shown on stderr (tqdm if installed, else a counter) unless
-    ``progress=False``. Values ≤ 0 mean no superconductivity at that field.
+    ``fields``: magnitudes in T along ``direction`` — numbers, strings with units, or one string
+    such as ``"0 1 2 mT"`` or ``"1 mT 2 mT"`` (:func:`mqm_fem.units.parse_values`: a unit
+    applies to the bare numbers before it). Fields where ε₀ ≥ (L₀/ξ₀)² are above the nucleation
+    field: :attr:`PhaseBoundary.superconducting` is False there and ``tc_ratio`` NaN.
+
+    ``progress``: ``True`` (default) shows the progress on stderr — a tqdm bar or a ``\\r``
+    counter on a terminal, one line per field (at most one every 2 s, plus the last) when stderr
+    is redirected to a file; ``False`` is silent; a callable receives the lines instead.
     """
     xi0 = parse_length(xi0, "xi0")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    values = [parse_quantity(f, "magnetic_field", f"fields[{i}]") for i, f in enumerate(fields)]
-    if not values:
+    values = parse_values(fields, "magnetic_field", "fields")
+    if values.size == 0:
         raise ParameterError("fields: give at least one field value")
+    if progress is not None and not isinstance(progress, bool) and not callable(progress):
+        raise ParameterError(f"progress: expected True, False or a callable, got {progress!r}")
     eigen = []
-    for _, value in _progress(values, progress):
+    for _, value in _progress(list(values), progress):
         eigen.append(lowest_eigenvalue(domain, _applied(domain, value, d), bc=bc, order=order,
                                        length_scale=length0, **solver_options))
     eigen = np.array(eigen)
-    return PhaseBoundary(fields=np.array(values), eigenvalues=eigen,
+    return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
                          length_scale=length0)
 
 
+#: redirected progress: at most one line every this many seconds (plus the first and last)
+PROGRESS_INTERVAL = 2.0
+
+
 def _progress(values, enabled):
+    """Yield ``(i, value)`` while showing the progress (see :func:`phase_boundary`)."""
     items = list(enumerate(values))
     if not enabled:
         yield from items
         return
+    n = len(items)
+    if callable(enabled) or not _is_terminal(sys.stderr):
+        emit = enabled if callable(enabled) else _stderr_line
+        start = last = time.perf_counter()
+        for i, v in items:
+            yield i, v
+            now = time.perf_counter()
+            if i == 0 or i == n - 1 or now - last >= PROGRESS_INTERVAL:
+                emit(f"phase_boundary: field {i + 1}/{n} (B = {v:.6g} T) done, "
+                     f"{now - start:.1f} s elapsed")
+                last = now
+        return
     try:
         from tqdm import tqdm
     except ImportError:
-        n = len(items)
         for i, v in items:
             sys.stderr.write(f"\rphase_boundary: field {i + 1}/{n}")
             sys.stderr.flush()
@@ -266,3 +324,14 @@ def _progress(values, enabled):
         sys.stderr.write("\n")
         return
     yield from tqdm(items, desc="phase_boundary", unit="field")
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stderr_line(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

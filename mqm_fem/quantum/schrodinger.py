@@ -297,8 +297,8 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
                       scalar_potential=None, k: int = 6, order: int = 2, bc=None,
                       gauge: str = "symmetric", center=None, length_scale=None,
                       superconductors=None, superfluid_density=None, maxiter: int | None = None,
-                      tol: float = 0.0, sigma=None,
-                      eigensolver: str = "auto") -> SchrodingerSolution:
+                      tol: float = 0.0, sigma=None, eigensolver: str = "auto",
+                      progress=None) -> SchrodingerSolution:
     """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
 
     Parameters
@@ -335,6 +335,10 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
         (memory O(n), slower here); ``"auto"`` = shift-invert, the faster at all measured sizes
         (:mod:`mqm_fem.linalg.eigen`, ``benchmarks/eigen_disk.py``). Timings go to ``info``
         (``time_assembly_s``, ``time_factor_s``, ``time_eigen_s``).
+    progress : callable, ``True`` or None
+        Report the phases (assembly; eigen-solve: ordering + factorisation + ARPACK, or LOBPCG)
+        as one-line messages: a callable receives each message (the CLI's timestamped log);
+        ``True`` prints them to stderr; ``None`` (default) is silent.
 
     Raises
     ------
@@ -348,6 +352,7 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     if eigensolver not in EIGENSOLVERS:
         raise ParameterError(f"eigensolver: unknown method {eigensolver!r}; valid: "
                              f"{', '.join(EIGENSOLVERS)}")
+    report = _reporter(progress)
     if vector_potential is not None and applied_field is not None:
         raise ParameterError(
             "applied_field and vector_potential: give one of them (a London solution's A "
@@ -370,6 +375,8 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     mesh = sub.mesh if scale == 1.0 else sub.mesh.scaled(scale)
     elem = _element(dim, order)
     basis = skfem.Basis(mesh, elem, intorder=2 * order + 2)
+    report(f"assembling P{order} on {mesh.nelements} {'triangles' if dim == 2 else 'tetrahedra'}"
+           f" ({basis.N} unknowns) ...")
     xq = np.asarray(basis.global_coordinates()) * length0  # metres, (dim, nel, nqp)
 
     # -- potentials at quadrature points (scaled) ----------------------------------------------
@@ -416,9 +423,13 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     real = K1.nnz == 0 or not np.any(K1.data)
     Kf = Kf.real if real else Kf
     extent = float(np.max(np.ptp(mesh.p, axis=1)))
+    report(f"assembled in {t_assembly:.1f} s; eigen-solve ({_EIGEN_PHASES[eigensolver]}) for "
+           f"{nev} eigenpairs of {free.size} {'real' if real else 'complex'} unknowns ...")
+    t_eigen = time.perf_counter()
     vals, vecs, eig_info = lowest_eigenpairs(
         Kf, Mf, nev, sigma=sigma, method=eigensolver, coords=basis.doflocs[:, free],
         scale=1.0 / extent**2 + abs(sigma), maxiter=maxiter, tol=tol)
+    report(_eigen_report(eig_info, time.perf_counter() - t_eigen))
     vals = np.real(vals)
     order_idx = np.argsort(vals)[:k]
     vals = vals[order_idx]
@@ -439,6 +450,41 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
         superfluid_density=ns, info=info)
     info["time_s"] = round(time.perf_counter() - t0, 3)
     return sol
+
+
+_EIGEN_PHASES = {
+    "auto": "nested-dissection ordering, LU factorisation, ARPACK shift-invert; LOBPCG if "
+            "the factors would not fit in memory",
+    "shift-invert": "nested-dissection ordering, LU factorisation, ARPACK shift-invert",
+    "lobpcg": "AMG set-up, LOBPCG iterations",
+}
+
+
+def _reporter(progress):
+    """A callable taking one-line progress messages, from ``progress`` (callable/True/None)."""
+    if progress is None or progress is False:
+        return lambda message: None
+    if progress is True:
+        import sys
+
+        return lambda message: print(f"solve_schrodinger: {message}", file=sys.stderr,
+                                      flush=True)
+    if not callable(progress):
+        raise ParameterError(f"progress: expected a callable, True or None, got {progress!r}")
+    return progress
+
+
+def _eigen_report(info: dict, seconds: float) -> str:
+    """One line with the timings of the eigen-solve phases (from ``lowest_eigenpairs``)."""
+    if info.get("eigensolver") == "shift-invert":
+        order = info.get("time_ordering_s", 0.0)
+        factor = info.get("time_factor_s", 0.0)
+        return (f"eigen-solve done in {seconds:.1f} s: ordering {order:.1f} s, factorisation "
+                f"{factor - order:.1f} s (fill {info.get('factor_fill', 0):.3g}), ARPACK "
+                f"{info.get('time_eigen_s', seconds) - factor:.1f} s "
+                f"({info.get('solves', '?')} solves)")
+    its = f" ({info['iterations']} iterations)" if "iterations" in info else ""
+    return f"eigen-solve ({info.get('eigensolver', '?')}) done in {seconds:.1f} s{its}"
 
 
 def lowest_eigenvalue(domain: Domain, applied_field=None, **kwargs) -> float:
