@@ -1,4 +1,4 @@
-"""2D eigenproblem benchmark: mqm_fem vs NGSolve on the same P2 disk mesh (physics.md §2).
+"""2D eigenproblem benchmark: mqm_fem vs NGSolve on the same P2 disk mesh (docs/theory.md §2).
 
 Problem (scaled units, lengths in L₀ = 1 µm, disk radius R = 1):
 

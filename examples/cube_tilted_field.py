@@ -1,4 +1,4 @@
-"""3D: a superconducting cube in a tilted uniform field (physics.md §2).
+"""3D: a superconducting cube in a tilted uniform field (docs/theory.md §2).
 
 Cube of side 1 µm, natural boundary, field of b = 8 (L₀ = 1 µm) along (1, 1, 2)/√6,
 tetrahedra with P2. The lowest ε₀ is the nucleation eigenvalue; it is gauge invariant: the

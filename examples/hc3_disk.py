@@ -1,7 +1,7 @@
 """Surface superconductivity: H_c3/H_c2 of disks, extrapolated to the half-plane 1/Θ₀ = 1.6946.
 
 With a natural (superconductor/insulator) boundary superconductivity nucleates at the edge
-where ε₀(b) = (L₀/ξ)² (physics.md §2). One eigen-solve at field b gives one point of the
+where ε₀(b) = (L₀/ξ)² (docs/theory.md §2). One eigen-solve at field b gives one point of the
 nucleation curve directly: ξ = L₀/√ε₀ and H_c3/H_c2 = b/ε₀ (B_c2 = Φ₀/(2πξ²) is where the
 bulk ε₀ = b reaches (L₀/ξ)²), for a disk of radius R/ξ = R√ε₀/L₀.
 Units: L₀ = magnetic length (b = 1), radii R = 8, 10, 12 magnetic lengths. For large R,

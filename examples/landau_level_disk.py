@@ -1,9 +1,9 @@
-"""Bulk Landau level in a large Dirichlet disk: ε₀ → b (physics.md §2).
+"""Bulk Landau level in a large Dirichlet disk: ε₀ → b (docs/theory.md §2).
 
 A disk of radius 1 µm with ψ = 0 on its edge in fields b = 20, 40, 60 (b = 2πBL₀²/Φ₀,
 L₀ = 1 µm, so B = b·ħ/(qL₀²) ≈ b × 0.33 mT). Once the magnetic length 1/√b is much smaller
 than the radius the ground state is the lowest Landau level ψ ∝ exp(−b r²/4) at the gauge centre
-and ε₀/b → 1 from above (physics.md §2; validated in tests/test_schrodinger.py).
+and ε₀/b → 1 from above (docs/theory.md §2; validated in tests/test_schrodinger.py).
 Writes landau_level_disk.vtu with ψ, |ψ|², phase, J_s for the three lowest modes at b = 60.
 
 Run:  python examples/landau_level_disk.py [output_dir]   (default ./out)

@@ -1,4 +1,4 @@
-"""Little–Parks oscillation: ε₀ of a thin ring versus the flux through it (physics.md §2).
+"""Little–Parks oscillation: ε₀ of a thin ring versus the flux through it (docs/theory.md §2).
 
 Ring of mean radius R = 1 µm and width w = 0.1 µm, natural boundary conditions. For w ≪ R,
 ε₀ ≈ min_n (n − Φ/Φ₀)²/R² (L₀ = 1 µm) with corrections O(w²): periodic in the flux with period

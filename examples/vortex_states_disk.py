@@ -1,4 +1,4 @@
-"""Vortex states of a mesoscopic disk: phase winding of the nucleating state (physics.md §2).
+"""Vortex states of a mesoscopic disk: phase winding of the nucleating state (docs/theory.md §2).
 
 Disk of radius 1 µm, natural boundary, fields b = 2, 8, 15, 25 (L₀ = 1 µm, B = b·ħ/(qL₀²)).
 The lowest eigenstate ψ ~ f(r)e^{iLθ} carries a (giant) vortex of winding L at the centre that

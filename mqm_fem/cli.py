@@ -653,7 +653,10 @@ def _run_nucleation(args):
     result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction,
                             progress=True if _is_terminal(sys.stderr) else _progress)
     print(result.summary())
-    for path in result.write(out):
+    from .io.provenance import provenance
+
+    record = provenance(domain, verb="nucleation", order=2, bc=args.bc or "natural")
+    for path in result.write(out, provenance=record):
         _progress(f"wrote {path}")
 
 

@@ -55,7 +55,7 @@ def test_mesh_sphere_in_box_then_info(tmp_path, capsys):
 
 def test_london_3d_on_shipped_sphere(tmp_path, capsys):
     """The README's main job: Meissner screening of the shipped sphere-in-ball mesh, whose
-    moment is compared with the analytic London sphere (physics.md §1a)."""
+    moment is compared with the analytic London sphere (docs/theory.md §1a)."""
     out = tmp_path / "sphere.vtu"
     assert main(["london", str(MESHES / "sphere_in_ball.msh"), "--penetration-depth", "0.1um",
                  "--field", "0", "0", "1mT", "-o", str(out)]) == 0

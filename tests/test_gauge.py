@@ -1,4 +1,5 @@
-"""Gauge covariance and current conservation of the discrete Schrödinger problem (physics.md §2).
+"""Gauge covariance and current conservation of the discrete Schrödinger problem (§2 of
+docs/theory.md).
 
 ψ → ψe^{iχ}, A → A + (ħ/q)∇χ leaves ε, |ψ|² and J_s unchanged in the continuum; discretely the
 differences are discretisation errors that must vanish under refinement. Stationary states carry

@@ -1,4 +1,4 @@
-"""Nucleation fields and the phase boundary (physics.md §2: ε₀(b) = (L₀/ξ)², bulk ε₀ = b).
+"""Nucleation fields and the phase boundary (docs/theory.md §2: ε₀(b) = (L₀/ξ)², bulk ε₀ = b).
 
 Meshes in µm, L₀ = 1 µm.
 """

@@ -1,4 +1,4 @@
-"""Validation of mqm_fem.quantum.schrodinger against the references of physics.md §2.
+"""Validation of mqm_fem.quantum.schrodinger against the references of docs/theory.md §2.
 
 Units: meshes in µm with L₀ = 1 µm, so the scaled field b = 1 is B₁ = ħ/(qL₀²) ≈ 0.33 mT.
 Each validation prints its observed errors and fits a convergence order (log-log slope).

@@ -69,7 +69,8 @@ EIGENSOLVERS = ("auto", "shift-invert", "lobpcg")
 
 def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coords=None,
                       scale: float | None = None, maxiter: int | None = None,
-                      tol: float = 0.0, max_direct_memory: float | None = None):
+                      tol: float = 0.0, max_direct_memory: float | None = None,
+                      progress=None):
     r"""The ``nev`` smallest eigenpairs of :math:`Kx = \varepsilon Mx` (K Hermitian, M SPD).
 
     Parameters
@@ -88,6 +89,9 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
         residual of 1e-8 for LOBPCG (eigenvalue error ~1e-16 relative).
     max_direct_memory : bytes, optional
         Limit for the shift-invert factorisation (default 70 % of the available memory).
+    progress : callable, optional
+        Receives one-line messages while the solve runs (after the factorisation, then every
+        few seconds of ARPACK iterations), so long solves show they are alive.
 
     Returns
     -------
@@ -113,13 +117,14 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
     if method == "lobpcg":
         vals, vecs, info = _lobpcg(K, M, nev, sigma, scale, maxiter, tol)
     else:
-        vals, vecs, info = _shift_invert(K, M, nev, sigma, coords, maxiter, tol)
+        vals, vecs, info = _shift_invert(K, M, nev, sigma, coords, maxiter, tol,
+                                         progress or (lambda message: None))
     info["cpu_eigen_s"] = round(time.process_time() - c0, 3)  # CPU time of this process
     o = np.argsort(np.real(vals))
     return np.real(vals)[o], vecs[:, o], info
 
 
-def _shift_invert(K, M, nev, sigma, coords, maxiter, tol):
+def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say):
     t0 = time.perf_counter()
     shifted = (K - sigma * M).tocsr()
     try:
@@ -142,10 +147,15 @@ def _shift_invert(K, M, nev, sigma, coords, maxiter, tol):
             f"factorising K − σM failed ({exc}); try a different shift (sigma, now {sigma:.4g})"
         ) from exc
     t_fact = time.perf_counter() - t0
-    nsolves = [0]
+    say(f"factorised K − σM ({shifted.shape[0]} unknowns, {ordering} ordering, fill "
+        f"{lu.L.nnz + lu.U.nnz:.3g}) in {t_fact:.1f} s; ARPACK iterating")
+    nsolves, last = [0], [time.perf_counter()]
 
     def counted(x):
         nsolves[0] += 1
+        if time.perf_counter() - last[0] > 5.0:  # a line every few seconds, not per solve
+            last[0] = time.perf_counter()
+            say(f"ARPACK: {nsolves[0]} solves, {last[0] - t0:.1f} s")
         return solve(x)
 
     opinv = LinearOperator(shifted.shape, matvec=counted, dtype=shifted.dtype)

@@ -1,6 +1,6 @@
 r"""Linear solvers for the curl-curl systems of the 3D London problem and for scalar H1 problems.
 
-Curl-curl systems (physics.md §1a/§1b)
+Curl-curl systems (docs/theory.md §1a/§1b)
 --------------------------------------
 Lowest-order Nédélec (``ElementTetN0``) discretisation of
 

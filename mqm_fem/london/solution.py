@@ -259,7 +259,7 @@ class LondonSolution:
 
         return write_vtu(path, self.domain, point_data=self.point_data,
                          cell_data=self.cell_data, field_data=self.field_data,
-                         units=self.units, **_provenance_kwarg(self))
+                         units=self.units, provenance=self.provenance())
 
     def summary(self) -> str:
         """Human-readable summary of the scalar results (what the CLI prints)."""
@@ -300,14 +300,3 @@ def _plain(value):
     if callable(value):
         return f"<callable {getattr(value, '__name__', type(value).__name__)}>"
     return repr(value)
-
-
-def _provenance_kwarg(solution) -> dict:
-    """``{"provenance": …}`` when the writer accepts it (the io stage records provenance)."""
-    import inspect
-
-    from ..io.vtk import write_vtu
-
-    if "provenance" in inspect.signature(write_vtu).parameters:
-        return {"provenance": solution.provenance()}
-    return {}

@@ -1,4 +1,4 @@
-"""Vector potentials and gauge transformations for the Schrödinger problem (physics.md §2).
+"""Vector potentials and gauge transformations for the Schrödinger problem (docs/theory.md §2).
 
 Gauge covariance: the substitution
 

@@ -1,4 +1,5 @@
-"""Nucleation of superconductivity: the linearised Ginzburg–Landau phase boundary (physics.md §2).
+"""Nucleation of superconductivity: the linearised Ginzburg–Landau phase boundary
+(docs/theory.md §2).
 
 Superconductivity nucleates where the lowest eigenvalue of the gauge-covariant Schrödinger
 operator (scaled, :func:`mqm_fem.quantum.schrodinger.solve_schrodinger`) reaches
@@ -220,7 +221,7 @@ class PhaseBoundary:
         return "\n".join(lines)
 
     def write(self, path, png: bool = True, provenance=None) -> list:
-        """Write a CSV (columns ``B_T, b, eps0, Tc_over_Tc0``), its JSON sidecar
+        """Write a CSV (columns ``B_T, b, eps0, Tc_over_Tc0, superconducting``), its JSON sidecar
         ``<path>.json`` (column units, ξ₀, L₀ and the provenance: version, command line, time,
         plus the entries of ``provenance`` — pass ``mqm_fem.io.provenance(domain)`` to record
         the mesh file and hash) and, unless ``png=False``, the plot T_c/T_c0 vs B beside it
@@ -237,9 +238,10 @@ class PhaseBoundary:
         plot = png and len(self.fields) >= 2
         if plot:
             check_writable(path.with_suffix(".png"), ".png", "path")
-        rows = ["B_T,b,eps0,Tc_over_Tc0"] + [
-            f"{f:.10g},{f * self.flux_scale:.10g},{e:.10g},{t:.10g}"
-            for f, e, t in zip(self.fields, self.eigenvalues, self.tc_ratio, strict=True)]
+        rows = ["B_T,b,eps0,Tc_over_Tc0,superconducting"] + [
+            f"{f:.10g},{f * self.flux_scale:.10g},{e:.10g},{t:.10g},{int(sc)}"
+            for f, e, t, sc in zip(self.fields, self.eigenvalues, self.tc_ratio,
+                                   self.superconducting, strict=True)]
         record = make_provenance(problem="phase_boundary", xi0_m=float(self.xi0),
                                  length_scale_m=float(self.length_scale),
                                  nfields=len(self.fields))
@@ -247,7 +249,9 @@ class PhaseBoundary:
             record.update(check_provenance(provenance))
         sidecar = {"format": "mqm_fem-csv-sidecar-1", "csv": path.name,
                    "columns": {"B_T": "T", "b": "1 (2 pi B L0^2 / Phi0)",
-                               "eps0": "1 (lowest scaled eigenvalue)", "Tc_over_Tc0": "1"},
+                               "eps0": "1 (lowest scaled eigenvalue)",
+                               "Tc_over_Tc0": "1 (nan where not superconducting)",
+                               "superconducting": "1 if superconductivity nucleates, else 0"},
                    "provenance": record}
         side = path.with_name(path.name + ".json")
         atomic_write([(path, lambda tmp: tmp.write_text("\n".join(rows) + "\n")),

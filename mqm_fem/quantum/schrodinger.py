@@ -1,4 +1,4 @@
-"""Stationary gauge-covariant Schrödinger problem (linearised Ginzburg–Landau), physics.md §2.
+"""Stationary gauge-covariant Schrödinger problem (linearised Ginzburg–Landau), docs/theory.md §2.
 
 Equation (SI): (1/2m)(−iħ∇ − qA)²ψ + qφψ = Eψ in the superconductor Ω_s, q = 2e, m = 2mₑ.
 In scaled units with a length scale L₀ (default ``domain.length_unit``):
@@ -428,7 +428,8 @@ def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=No
     t_eigen = time.perf_counter()
     vals, vecs, eig_info = lowest_eigenpairs(
         Kf, Mf, nev, sigma=sigma, method=eigensolver, coords=basis.doflocs[:, free],
-        scale=1.0 / extent**2 + abs(sigma), maxiter=maxiter, tol=tol)
+        scale=1.0 / extent**2 + abs(sigma), maxiter=maxiter, tol=tol,
+        progress=None if progress is None or progress is False else report)
     report(_eigen_report(eig_info, time.perf_counter() - t_eigen))
     vals = np.real(vals)
     order_idx = np.argsort(vals)[:k]
