@@ -123,8 +123,9 @@ def test_nucleation_writes_csv_and_png(tmp_path, capsys):
                  "10", "mT", "-o", str(out)]) == 0
     assert "Tc/Tc0" in capsys.readouterr().out
     rows = np.loadtxt(out, delimiter=",", skiprows=1)
-    assert rows.shape == (3, 4)
+    assert rows.shape == (3, 5)
     assert np.allclose(rows[:, 0], [0, 5e-3, 10e-3])
+    assert np.all(rows[:, 4] == 1)  # superconducting at every field
     assert rows[0, 3] == pytest.approx(1.0, abs=1e-8)  # natural BC, zero field: ε0 = 0
     assert np.all(np.diff(rows[:, 3]) < 0)  # the field suppresses T_c
     assert out.with_suffix(".png").stat().st_size > 1000
