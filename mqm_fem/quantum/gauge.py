@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 
 from ..errors import ParameterError
-from ..units import HBAR, Q, parse_quantity, parse_vector
+from ..units import HBAR, Q, parse_field
 
 GAUGES = ("symmetric", "landau")
 
@@ -42,23 +42,18 @@ def uniform_field_vector(applied_field, dim: int, name: str = "applied_field") -
     """
     if applied_field is None:
         return np.zeros(3)
-    if isinstance(applied_field, str) and len(applied_field.replace(",", " ").split()) <= 2:
-        value = np.array([0.0, 0.0, parse_quantity(applied_field, "magnetic_field", name)])
-    elif np.ndim(applied_field) == 0 and not isinstance(applied_field, str):
-        value = np.array([0.0, 0.0, parse_quantity(applied_field, "magnetic_field", name)])
+    value = parse_field(applied_field, name)
+    if value.size == 1:
         if dim == 3:
             raise ParameterError(
                 f"{name}: a 3D domain needs a field vector (Bx, By, Bz) in T, got the scalar "
                 f"{applied_field!r}"
             )
-    else:
-        value = parse_vector(applied_field, "magnetic_field", name)
-        if value.shape == (1,):
-            value = np.array([0.0, 0.0, value[0]])
-        if value.shape != (3,):
-            raise ParameterError(
-                f"{name}: expected a scalar B_z or a 3-vector (Bx, By, Bz), got {applied_field!r}"
-            )
+        value = np.array([0.0, 0.0, value[0]])
+    elif value.size != 3:
+        raise ParameterError(
+            f"{name}: expected a scalar B_z or a 3-vector (Bx, By, Bz), got {applied_field!r}"
+        )
     if dim == 2 and np.any(value[:2] != 0):
         raise ParameterError(
             f"{name}: a 2D domain (prism along z) takes a field along z only, got in-plane "
