@@ -39,3 +39,27 @@ def test_python_example_runs(tmp_path, monkeypatch):
     sol2 = namespace["sol2"]
     assert sol2.formulation == "out-of-plane"
     assert abs(sol2.fluxoid("hole_0") - 1.0) < 1e-8
+
+
+def test_command_line_block_runs(tmp_path, monkeypatch, capsys):
+    """Every command of the README's "Command line" block runs as written (through the same
+    entry point as the console script) and exits 0."""
+    import shlex
+
+    from mqm_fem.cli import main
+
+    block = README.split("## Command line", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "meshes").symlink_to(ROOT / "meshes")
+    commands = []
+    for line in block.splitlines():
+        line = line.split("  #", 1)[0].strip()
+        commands += [c.strip() for c in line.split("&&") if c.strip()]
+    assert len(commands) >= 8
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "mqm-fem"
+        if argv[1:] == ["--help"]:
+            continue
+        code = main(argv[1:])
+        assert code == 0, (command, capsys.readouterr().err)
