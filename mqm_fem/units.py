@@ -12,8 +12,9 @@ error message.
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -36,6 +37,11 @@ LengthLike = float | str
 #: What a field-valued parameter accepts: tesla as a number, a string ``"0 0 1 mT"``, or a
 #: sequence of numbers / strings with units.
 FieldLike = float | str | Sequence[float | str]
+#: A file name: a string or a :class:`pathlib.Path`.
+PathLike = str | os.PathLike
+#: Progress reporting: a callable receiving one-line messages, ``True`` (print to stderr) or
+#: ``None``/``False`` (silent).
+ProgressLike = Callable[[str], object] | bool | None
 
 _DIMENSIONS = {
     "length": ("[length]", "m"),

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..errors import MeshError, MqmFemWarning, ParameterError
 from ..mesh import Domain
+from ..units import PathLike
 from .files import atomic_write, check_writable
 from .provenance import check_provenance
 from .provenance import provenance as make_provenance
@@ -71,8 +72,9 @@ _VTK_TETRA = 10
 
 # ----------------------------------------------------------------------------------------------
 # public API
-def write_vtu(path, domain: Domain, point_data=None, cell_data=None, field_data=None,
-              units=None, provenance=None) -> Path:
+def write_vtu(path: PathLike, domain: Domain, point_data: dict | None = None,
+              cell_data: dict | None = None, field_data: dict | None = None,
+              units: dict | None = None, provenance: dict | bool | None = None) -> Path:
     """Write ``domain`` with named arrays as a VTK unstructured grid ``path`` (``.vtu``).
 
     Parameters
@@ -120,7 +122,7 @@ def write_vtu(path, domain: Domain, point_data=None, cell_data=None, field_data=
     return path
 
 
-def write_pvd(path, entries, provenance=None) -> Path:
+def write_pvd(path: PathLike, entries: list, provenance: dict | bool | None = None) -> Path:
     """Write a ParaView collection ``path`` (``.pvd``) of ``.vtu`` files, and its JSON sidecar
     ``<path>.json`` (the entries and the provenance).
 
@@ -138,7 +140,8 @@ def write_pvd(path, entries, provenance=None) -> Path:
     return path
 
 
-def write_series(path_pvd, domain: Domain, frames, units=None, provenance=None) -> Path:
+def write_series(path_pvd: PathLike, domain: Domain, frames: list, units: dict | None = None,
+                 provenance: dict | bool | None = None) -> Path:
     """Write one ``.vtu`` per frame next to ``path_pvd`` and the ``.pvd`` collecting them.
 
     ``frames`` is a sequence of dicts with optional keys ``point_data``, ``cell_data``,
@@ -188,7 +191,7 @@ def write_series(path_pvd, domain: Domain, frames, units=None, provenance=None) 
     return path_pvd
 
 
-def read_vtu(path):
+def read_vtu(path: PathLike):
     """Read a ``.vtu`` file as a :class:`pyvista.UnstructuredGrid` (units: see
     :func:`read_sidecar`). Text field arrays written by mqm_fem (``region_names``, ``units``,
     ``provenance_*`` ...) come back as string arrays."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..mesh import Domain
-from ..units import FieldLike, LengthLike, parse_field
+from ..units import FieldLike, LengthLike, ProgressLike, parse_field
 from . import avector, bfield, inplane, outofplane  # noqa: F401  (register the formulations)
 from .problem import LondonProblem, prepare
 from .registry import FORMULATIONS, Formulation, choose, get, register
@@ -33,9 +33,10 @@ __all__ = ["FORMULATIONS", "Energies", "Formulation", "Hole", "LondonProblem",
            "LondonSolution", "Timings", "choose", "get", "register", "solve_london"]
 
 
-def solve_london(domain, penetration_depth: LengthLike | dict, applied_field: FieldLike | None,
+def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
+                 applied_field: FieldLike | None,
                  *, superconductors: list[str] | None = None, formulation: str = "auto",
-                 progress=None, **options) -> LondonSolution:
+                 progress: ProgressLike = None, **options) -> LondonSolution:
     """Solve London screening on ``domain`` and return a :class:`LondonSolution` (SI units).
 
     Parameters

@@ -25,7 +25,7 @@ import numpy as np
 import skfem
 
 from ..errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
-from ..units import parse_length
+from ..units import LengthLike, PathLike, parse_length
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
 DEFAULT_REGION = "domain"
@@ -187,7 +187,7 @@ def element_measures(mesh: skfem.Mesh) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-def load_mesh(path, length_unit="um", *, dim: int | None = None) -> Domain:
+def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None = None) -> Domain:
     """Read a gmsh ``.msh`` file (format 2 or 4) into a :class:`Domain`.
 
     Parameters
@@ -446,7 +446,8 @@ def _match_facets(mesh, facet_nodes: np.ndarray) -> np.ndarray:
     return np.where(found, order[pos], -1)
 
 
-def domain_from_skfem(mesh: skfem.Mesh, length_unit="um", regions=None, boundaries=None) -> Domain:
+def domain_from_skfem(mesh: skfem.Mesh, length_unit: LengthLike = "um", regions: dict | None = None,
+                      boundaries: dict | None = None) -> Domain:
     """Wrap an in-memory scikit-fem mesh. ``regions``/``boundaries`` default to the mesh's
     ``subdomains``/``boundaries`` (skfem tags), else one region and one boundary."""
     unit = parse_length(length_unit, "length_unit")

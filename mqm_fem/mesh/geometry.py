@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MeshError, ParameterError
-from ..units import parse_length
+from ..units import LengthLike, PathLike, ProgressLike, parse_length
 from .domain import Domain, load_mesh
 
 __all__ = [
@@ -746,8 +746,9 @@ def _size_parameters(func):
 # ============================================================================================
 @_size_parameters
 def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float | None = None,
-         surface_layer: float | None = None, length_unit="um", path=None,
-         msh_version: float = 4.1, progress=None) -> Domain:
+         surface_layer: float | None = None, length_unit: LengthLike = "um",
+         path: PathLike | None = None,
+         msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """2D superconducting disk centred at 0.
 
     Region ``superconductor``; boundaries ``outer`` and ``surface`` (both the circle).
@@ -776,7 +777,9 @@ def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float
 @_size_parameters
 def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float | None = None,
             h_surface: float | None = None, surface_layer: float | None = None,
-            length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
+            length_unit: LengthLike = "um",
+            path: PathLike | None = None, msh_version: float = 4.1,
+            progress: ProgressLike = None) -> Domain:
     """2D superconducting ring (annulus) with its hole meshed as vacuum.
 
     Regions ``superconductor``, ``hole_0``; boundaries ``outer`` (outer circle),
@@ -828,7 +831,9 @@ def _holed_groups(gmsh, groups, sc, holes):
 @_size_parameters
 def rectangle(width: float, height: float, *, h: float, h_sc: float | None = None,
               h_surface: float | None = None, surface_layer: float | None = None,
-              length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
+              length_unit: LengthLike = "um",
+              path: PathLike | None = None, msh_version: float = 4.1,
+              progress: ProgressLike = None) -> Domain:
     """2D superconducting rectangle ``width`` x ``height`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin``, ``xmax``, ``ymin``, ``ymax`` (the sides),
@@ -861,7 +866,9 @@ def rectangle(width: float, height: float, *, h: float, h_sc: float | None = Non
 @_size_parameters
 def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
             h_surface: float | None = None, surface_layer: float | None = None,
-            length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
+            length_unit: LengthLike = "um",
+            path: PathLike | None = None, msh_version: float = 4.1,
+            progress: ProgressLike = None) -> Domain:
     """2D superconducting polygon with polygonal holes meshed as vacuum.
 
     Regions ``superconductor``, ``hole_0``, ...; boundaries ``outer``, ``hole_k_boundary``,
@@ -931,8 +938,9 @@ def _conductor(k, item):
 @_size_parameters
 def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
                          h_sc: float | None = None, h_surface: float | None = None,
-                         surface_layer: float | None = None, length_unit="um", path=None,
-                         msh_version: float = 4.1, progress=None) -> Domain:
+                         surface_layer: float | None = None, length_unit: LengthLike = "um",
+                         path: PathLike | None = None,
+                         msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """2D cross-section: conductors (circles, polygons) in a vacuum box or disk.
 
     One conductor is named ``superconductor``, several ``superconductor_0``,
@@ -991,8 +999,9 @@ def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
 @_size_parameters
 def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
                   h_sc: float | None = None, h_surface: float | None = None,
-                  surface_layer: float | None = None, length_unit="um", path=None,
-                  msh_version: float = 4.1, progress=None) -> Domain:
+                  surface_layer: float | None = None, length_unit: LengthLike = "um",
+                  path: PathLike | None = None,
+                  msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """2D superconducting disk at the centre of a vacuum box or disk.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1019,8 +1028,10 @@ def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
 # ============================================================================================
 @_size_parameters
 def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
-        h_surface: float | None = None, surface_layer: float | None = None, length_unit="um",
-        path=None, msh_version: float = 4.1, progress=None) -> Domain:
+        h_surface: float | None = None, surface_layer: float | None = None,
+        length_unit: LengthLike = "um",
+        path: PathLike | None = None, msh_version: float = 4.1,
+        progress: ProgressLike = None) -> Domain:
     """3D superconducting box ``lx`` x ``ly`` x ``lz`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin`` ... ``zmax`` (faces), ``outer``, ``surface``.
@@ -1053,7 +1064,9 @@ def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
 @_size_parameters
 def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = None,
              h_surface: float | None = None, surface_layer: float | None = None,
-             length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
+             length_unit: LengthLike = "um",
+             path: PathLike | None = None, msh_version: float = 4.1,
+             progress: ProgressLike = None) -> Domain:
     """3D superconducting cylinder along z, centred at 0.
 
     Region ``superconductor``; boundaries ``zmin``, ``zmax`` (end faces), ``side``, ``outer``
@@ -1106,8 +1119,9 @@ def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, pa
 @_size_parameters
 def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: float,
                   h_sc: float | None = None, h_surface: float | None = None,
-                  surface_layer: float | None = None, length_unit="um", path=None,
-                  msh_version: float = 4.1, progress=None) -> Domain:
+                  surface_layer: float | None = None, length_unit: LengthLike = "um",
+                  path: PathLike | None = None,
+                  msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """3D superconducting sphere centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1135,8 +1149,9 @@ def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
 @_size_parameters
 def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
                 h_sc: float | None = None, h_surface: float | None = None,
-                surface_layer: float | None = None, length_unit="um", path=None,
-                msh_version: float = 4.1, progress=None) -> Domain:
+                surface_layer: float | None = None, length_unit: LengthLike = "um",
+                path: PathLike | None = None,
+                msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """3D superconducting cube centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1164,8 +1179,9 @@ def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
 @_size_parameters
 def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str = "box",
                     h: float, h_sc: float | None = None, h_surface: float | None = None,
-                    surface_layer: float | None = None, length_unit="um", path=None,
-                    msh_version: float = 4.1, progress=None) -> Domain:
+                    surface_layer: float | None = None, length_unit: LengthLike = "um",
+                    path: PathLike | None = None,
+                    msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """3D superconducting cylinder along z centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1199,7 +1215,9 @@ def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str
 def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
                  outer: str = "box", h: float, h_sc: float | None = None,
                  h_surface: float | None = None, surface_layer: float | None = None,
-                 length_unit="um", path=None, msh_version: float = 4.1, progress=None) -> Domain:
+                 length_unit: LengthLike = "um",
+                 path: PathLike | None = None, msh_version: float = 4.1,
+                 progress: ProgressLike = None) -> Domain:
     """3D superconducting ring (torus about the z axis) in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1235,8 +1253,9 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
 @_size_parameters
 def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str = "box",
                 h: float, h_sc: float | None = None, h_surface: float | None = None,
-                surface_layer: float | None = None, length_unit="um", path=None,
-                msh_version: float = 4.1, progress=None) -> Domain:
+                surface_layer: float | None = None, length_unit: LengthLike = "um",
+                path: PathLike | None = None,
+                msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
     """3D thin film (polygon with holes, extruded along z) in a vacuum box or sphere.
 
     The film spans ``-thickness/2 < z < thickness/2``. Regions ``superconductor``, ``vacuum``

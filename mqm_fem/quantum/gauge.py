@@ -23,6 +23,7 @@ This module provides
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -172,7 +173,8 @@ def transformed_potential(vector_potential, chi, grad_chi=None):
     return a_prime
 
 
-def gauge_transform(solution_or_psi, chi, *, points=None, vector_potential=None, grad_chi=None):
+def gauge_transform(solution_or_psi: object, chi: Callable, *, points: np.ndarray | None = None,
+                    vector_potential: Callable | None = None, grad_chi: Callable | None = None):
     """Apply the gauge transformation ψ → ψ e^{iχ}, A → A + (ħ/q)∇χ.
 
     Parameters

@@ -27,14 +27,25 @@ from scipy.optimize import brentq
 
 from ..errors import ParameterError, SolverError
 from ..mesh import Domain
-from ..units import HBAR, PHI0, Q, parse_length, parse_quantity, parse_values, parse_vector
-from .schrodinger import lowest_eigenvalue
+from ..units import (
+    HBAR,
+    PHI0,
+    FieldLike,
+    LengthLike,
+    ProgressLike,
+    Q,
+    parse_length,
+    parse_quantity,
+    parse_values,
+    parse_vector,
+)
+from .schrodinger import BoundaryConditions, lowest_eigenvalue
 
 THETA0 = 0.5901061249
 """de Gennes' Θ₀: the half-plane ground state ε₀ = Θ₀b with a natural boundary."""
 
 
-def coherence_length(temperature, xi0, tc) -> float:
+def coherence_length(temperature: float | str, xi0: LengthLike, tc: float | str) -> float:
     """ξ(T) = ξ₀/√(1 − T/T_c) in metres (``temperature`` and ``tc`` in K, 0 ≤ T < T_c)."""
     t = parse_quantity(temperature, "temperature", "temperature")
     tc = parse_quantity(tc, "temperature", "tc")
@@ -97,9 +108,10 @@ def _applied(domain, magnitude, direction):
     return magnitude * direction if domain.dim == 3 else magnitude
 
 
-def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=None,
-                     length_scale=None, order: int = 2, xtol: float = 1e-5,
-                     max_steps: int = 40, progress=None,
+def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: BoundaryConditions = None,
+                     direction: FieldLike | None = None,
+                     length_scale: LengthLike | None = None, order: int = 2, xtol: float = 1e-5,
+                     max_steps: int = 40, progress: ProgressLike = None,
                      **solver_options) -> NucleationResult:
     """The field at which superconductivity nucleates: ε₀(b) = (L₀/ξ)².
 
@@ -171,7 +183,7 @@ def nucleation_field(domain: Domain, coherence_length, *, bc=None, direction=Non
                             evaluations=evaluations)
 
 
-def hc3_over_hc2(domain: Domain, coherence_length, **kwargs) -> float:
+def hc3_over_hc2(domain: Domain, coherence_length: LengthLike, **kwargs) -> float:
     """B_c3/B_c2: the nucleation field with natural boundary (unless ``bc`` given) over the
     bulk B_c2 = Φ₀/(2πξ²). Tends to 1/Θ₀ = 1.6946 for samples much larger than ξ."""
     return nucleation_field(domain, coherence_length, **kwargs).ratio
@@ -264,8 +276,10 @@ class PhaseBoundary:
         return written
 
 
-def phase_boundary(domain: Domain, xi0, fields, *, bc=None, direction=None, length_scale=None,
-                   order: int = 2, progress=True, **solver_options) -> PhaseBoundary:
+def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
+                   bc: BoundaryConditions = None, direction: FieldLike | None = None,
+                   length_scale: LengthLike | None = None, order: int = 2,
+                   progress: ProgressLike = True, **solver_options) -> PhaseBoundary:
     """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) for each field in ``fields``.
 
     ``fields``: magnitudes in T along ``direction`` — numbers, strings with units, or one string

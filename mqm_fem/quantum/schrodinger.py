@@ -51,7 +51,17 @@ from ..errors import ParameterError, SolverError
 from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
-from ..units import HBAR, M, Q, parse_length, parse_quantity, parse_vector
+from ..units import (
+    HBAR,
+    FieldLike,
+    LengthLike,
+    M,
+    ProgressLike,
+    Q,
+    parse_length,
+    parse_quantity,
+    parse_vector,
+)
 from .gauge import (
     check_potential_values,
     uniform_field_potential,
@@ -60,6 +70,12 @@ from .gauge import (
 )
 
 BC_KINDS = ("natural", "dirichlet", "robin")
+
+#: Boundary conditions of the Schrödinger problem: one kind for every boundary
+#: (``"dirichlet"``) or a mapping boundary name -> ``"natural"`` / ``"dirichlet"`` /
+#: ``("robin", ℓ)`` / ``"robin:1um"``.
+BoundaryConditions = str | dict | None
+
 
 
 # ==============================================================================================
@@ -293,12 +309,15 @@ class SchrodingerSolution:
 
 # ==============================================================================================
 # solver
-def solve_schrodinger(domain: Domain, applied_field=None, *, vector_potential=None,
-                      scalar_potential=None, k: int = 6, order: int = 2, bc=None,
-                      gauge: str = "symmetric", center=None, length_scale=None,
-                      superconductors=None, superfluid_density=None, maxiter: int | None = None,
-                      tol: float = 0.0, sigma=None, eigensolver: str = "auto",
-                      progress=None) -> SchrodingerSolution:
+def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
+                      vector_potential: object = None, scalar_potential: object = None,
+                      k: int = 6, order: int = 2, bc: BoundaryConditions = None,
+                      gauge: str = "symmetric", center: FieldLike | None = None,
+                      length_scale: LengthLike | None = None,
+                      superconductors: list[str] | None = None,
+                      superfluid_density: float | None = None, maxiter: int | None = None,
+                      tol: float = 0.0, sigma: float | None = None, eigensolver: str = "auto",
+                      progress: ProgressLike = None) -> SchrodingerSolution:
     """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
 
     Parameters
@@ -488,7 +507,7 @@ def _eigen_report(info: dict, seconds: float) -> str:
     return f"eigen-solve ({info.get('eigensolver', '?')}) done in {seconds:.1f} s{its}"
 
 
-def lowest_eigenvalue(domain: Domain, applied_field=None, **kwargs) -> float:
+def lowest_eigenvalue(domain: Domain, applied_field = None, **kwargs) -> float:
     """ε₀: the lowest scaled eigenvalue (convenience for nucleation and scans)."""
     kwargs.setdefault("k", 1)
     return float(solve_schrodinger(domain, applied_field, **kwargs).eigenvalues[0])
@@ -502,7 +521,7 @@ def _element(dim: int, order: int):
     return skfem.ElementTetP2() if order == 2 else skfem.ElementTetP1()
 
 
-def superconducting_subdomain(domain: Domain, superconductors=None):
+def superconducting_subdomain(domain: Domain, superconductors = None):
     """The sub-domain of the superconducting regions and the map sub-vertex -> parent vertex.
 
     Boundaries of the parent that lie on the sub-mesh boundary are kept (by name); the
