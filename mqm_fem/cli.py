@@ -185,16 +185,6 @@ def cli_integer(value, option: str, *, item: str | None = None, what: str | None
     return number
 
 
-def _cli_float(value, option: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{option}: expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ParameterError(f"{option}: must be finite, got {value!r}")
-    return number
-
-
 def _boundary_conditions(items, option="--bc"):
     """``NAME=KIND`` words -> {name: kind}, each KIND checked now (before any solve)."""
     from .quantum.schrodinger import parse_bc
@@ -628,7 +618,7 @@ def _add_nucleation(sub, common):
 def _run_nucleation(args):
     from .mesh import load_mesh
     from .quantum.nucleation import phase_boundary
-    from .units import parse_length, parse_values
+    from .units import parse_length, parse_number, parse_values
 
     # every option first: nothing is read or solved with a bad one
     out = _check_output(args.output, ".csv")
@@ -637,7 +627,7 @@ def _run_nucleation(args):
     fields = parse_values(" ".join(args.fields), "magnetic_field", "--fields")
     direction = None
     if args.direction is not None:
-        direction = np.array([_cli_float(v, "--direction") for v in args.direction])
+        direction = np.array([parse_number(v, "--direction") for v in args.direction])
         if not np.any(direction):
             raise ParameterError("--direction: must be a nonzero vector, got 0 0 0")
         direction = direction / np.linalg.norm(direction)

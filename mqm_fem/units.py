@@ -105,6 +105,19 @@ def parse_quantity(value, kind: str, name: str) -> float:
     return number
 
 
+def parse_number(value, name: str) -> float:
+    """A finite plain number (no unit); ``name`` is used in the error message."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{name}: expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ParameterError(f"{name}: must be finite, got {value!r}")
+    return number
+
+
 def parse_length(value, name: str = "length", *, positive: bool = True) -> float:
     """A length in metres; strictly positive unless ``positive=False``."""
     number = parse_quantity(value, "length", name)

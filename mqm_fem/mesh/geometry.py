@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MeshError, ParameterError
-from ..units import LengthLike, PathLike, ProgressLike, parse_length
+from ..units import LengthLike, PathLike, ProgressLike, parse_length, parse_number
 from .domain import Domain, load_mesh
 
 __all__ = [
@@ -288,27 +288,15 @@ def _restore_overlapping_groups(domain: Domain, groups: _Groups, dim: int) -> No
 # ============================================================================================
 # parameter checks
 # ============================================================================================
-def _number(name, value) -> float:
-    if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a number, got {value!r}")
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(out):
-        raise ParameterError(f"{name} must be finite, got {value!r}")
-    return out
-
-
 def _positive(name, value) -> float:
-    out = _number(name, value)
+    out = parse_number(value, name)
     if out <= 0:
         raise ParameterError(f"{name} must be positive, got {value!r}")
     return out
 
 
 def _nonnegative(name, value) -> float:
-    out = _number(name, value)
+    out = parse_number(value, name)
     if out < 0:
         raise ParameterError(f"{name} must be >= 0, got {value!r}")
     return out
@@ -664,7 +652,7 @@ def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None)
     ``progress`` (callable or None) receives one-line messages: the size estimate
     (:func:`estimate_elements`) before gmsh meshes, and the timings after."""
     parse_length(length_unit, "length_unit")
-    msh_version = _number("msh_version", msh_version)
+    msh_version = parse_number(msh_version, "msh_version")
     if msh_version not in (2.2, 4.0, 4.1):
         raise ParameterError(f"msh_version must be 4.1, 4.0 or 2.2, got {msh_version!r}")
     if progress is not None and not callable(progress):
@@ -928,7 +916,7 @@ def _conductor(k, item):
         raise ParameterError(f"conductors[{k}] must be (center, radius) or a vertex list, "
                              f"got {item!r}") from None
     if len(seq) == 2 and _is_scalar(seq[1]) and not _is_scalar(seq[0]):
-        center = np.array([_number(f"conductors[{k}] center", c) for c in seq[0]])
+        center = np.array([parse_number(c, f"conductors[{k}] center") for c in seq[0]])
         if center.shape != (2,):
             raise ParameterError(f"conductors[{k}]: center must be (x, y), got {seq[0]!r}")
         return ("circle", center, _positive(f"conductors[{k}] radius", seq[1]))
