@@ -110,3 +110,15 @@ def test_no_applied_field_needs_another_source():
     ring = geometry.annulus(0.5, 1.0, h=0.2)
     with pytest.raises(ParameterError, match="applied_field: None is only meaningful"):
         solve_london(ring, "100 nm", None)
+
+
+def test_penetration_depth_in_metres_by_mistake_warns(tmp_path, capsys):
+    """`--penetration-depth 100` (meant as nm, read as 100 m) was accepted without a word: now
+    one warning line names the region, the value and how to write nanometres."""
+    out = tmp_path / "ring.vtu"
+    assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "100",
+                 "--field", "1mT", "-o", str(out)]) == 0
+    warnings = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("mqm-fem london: warning: penetration_depth['superconductor']")
+    assert "100 m is outside 1e-09–0.001 m" in warnings[0] and "'100 nm'" in warnings[0]
