@@ -457,12 +457,32 @@ def _london_options(args) -> dict:
         if entries[0][1].repeat:
             value = _key_values(value, flag, str)
         elif isinstance(default, int) and not isinstance(default, bool):
-            try:
-                value = int(value)
-            except ValueError:
-                raise ParameterError(f"{flag}: expected an integer, got {value!r}") from None
+            value = cli_integer(value, flag)
         options[name] = value
     return options
+
+
+def _check_london_args(args, lam, options) -> None:
+    """Check, before the mesh is read, everything that does not need it, naming the flags:
+    λ, the field, the length unit, and that some formulation takes the options given."""
+    from .london import FORMULATIONS
+    from .units import parse_field, parse_length
+
+    for value in lam.values() if isinstance(lam, dict) else [lam]:
+        parse_length(value, "--penetration-depth")
+    parse_field(" ".join(args.field), "--field")
+    parse_length(args.length_unit, "--length-unit")
+    candidates = (list(FORMULATIONS.values()) if args.formulation == "auto"
+                  else [FORMULATIONS[args.formulation]])
+    refusals = []
+    for formulation in candidates:
+        try:
+            formulation.options.from_kwargs(options)
+            return
+        except ParameterError as exc:
+            takes_all = set(options) <= set(formulation.options.specs())
+            refusals.append((takes_all, exc))
+    raise next((exc for takes_all, exc in refusals if takes_all), refusals[0][1])
 
 
 def _key_values(items, option, convert):
@@ -470,9 +490,13 @@ def _key_values(items, option, convert):
     for item in items:
         if "=" not in item:
             raise ParameterError(f"{option}: expected NAME=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
+        key, value = (part.strip() for part in item.split("=", 1))
+        if key in out:
+            raise ParameterError(f"{option}: {key!r} is given twice ({item!r}); give each once")
         try:
-            out[key.strip()] = convert(value.strip())
+            out[key] = convert(value)
+        except ParameterError:
+            raise
         except ValueError as exc:
             raise ParameterError(f"{option}: bad value in {item!r}: {exc}") from None
     return out
@@ -489,6 +513,7 @@ def _run_london(args):
         lam = lam[0]
     else:
         lam = _key_values(lam, "--penetration-depth", str)
+    _check_london_args(args, lam, options)
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=args.length_unit)
     solution = solve_london(domain, lam, " ".join(args.field),

@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from scipy import constants as _c
@@ -39,9 +40,6 @@ LengthLike = float | str
 FieldLike = float | str | Sequence[float | str]
 #: A file name: a string or a :class:`pathlib.Path`.
 PathLike = str | os.PathLike
-#: Progress reporting: a callable receiving one-line messages, ``True`` (print to stderr) or
-#: ``None``/``False`` (silent).
-ProgressLike = Callable[[str], object] | bool | None
 
 _DIMENSIONS = {
     "length": ("[length]", "m"),
@@ -71,6 +69,9 @@ def parse_quantity(value, kind: str, name: str) -> float:
     parameter's name, used in error messages.
     """
     dim, si = _DIMENSIONS[kind]
+    if isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name}: expected a number in {si} or a string with units, "
+                             f"got {value!r}")
     if isinstance(value, str):
         ureg = _registry()
         text = value.strip().replace("µ", "u").replace("μ", "u")
@@ -103,6 +104,14 @@ def parse_quantity(value, kind: str, name: str) -> float:
     if not math.isfinite(number):
         raise ParameterError(f"{name}: must be finite, got {value!r}")
     return number
+
+
+def as_path(value, name: str) -> Path:
+    """A file name (str or os.PathLike) as a :class:`~pathlib.Path`; anything else is refused
+    naming ``name``."""
+    if isinstance(value, (str, os.PathLike)) and str(value).strip():
+        return Path(value)
+    raise ParameterError(f"{name}: expected a file name (str or Path), got {value!r}")
 
 
 def parse_number(value, name: str) -> float:

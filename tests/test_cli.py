@@ -237,7 +237,7 @@ def test_values_starting_with_minus_are_not_options(tmp_path, capsys):
           "-o", "x.csv"], "--bc: expected NAME=KIND"),
         # reaches the london solver, which refuses the negative λ in one line
         (["london", "MESH", "--penetration-depth", "-1um", "--field", "1mT", "-o", "x.vtu"],
-         "penetration_depth: must be a positive length"),
+         "--penetration-depth: must be a positive length"),
         (["mesh", "disk", "--radius", "-1", "--h", "0.1", "-o", "x.msh"], "radius"),
         (["mesh", "disk", "--radius", "one", "--h", "0.1", "-o", "x.msh"], "--radius"),
     ],

@@ -61,7 +61,8 @@ def test_b_formulation_by_name_on_a_mesh_with_vacuum(tmp_path, capsys):
      (["--fluxoid", "hole_0=1.5"], "fluxoids['hole_0']: must be an integer, got '1.5'"),
      (["--fluxoid", "hole_9=1"], "fluxoids: no hole named 'hole_9'; holes are: hole_0"),
      (["--order", "3"], "order: 3 is not one of 1, 2"),
-     (["--order", "two"], "--order: expected an integer, got 'two'"),
+     (["--order", "two"], "--order: 'two': the Lagrange order must be an integer"),
+     (["--fluxoid", "hole_0=1", "--fluxoid", "hole_0=2"], "--fluxoid: 'hole_0' is given twice"),
      (["--solver", "ams-cg"], "solver: 'ams-cg' is not one of auto, direct, amg-cg"),
      (["--formulation", "A"], "formulation 'A' needs a 3D mesh; this mesh is 2D")],
 )
@@ -102,14 +103,24 @@ def test_fluxoid_and_order_from_the_command_line(tmp_path):
 
 
 def test_no_applied_field_needs_another_source():
-    """applied_field=None once solved the zero problem silently; now it needs a boundary field
-    or an external current."""
+    """applied_field=None once solved the zero problem silently; now it needs another source
+    the formulation takes: a trapped fluxoid alone (no applied field) is a real problem, and
+    so is a net current in the in-plane formulation."""
     from mqm_fem import geometry, solve_london
     from mqm_fem.errors import ParameterError
+    from mqm_fem.units import PHI0
 
-    ring = geometry.annulus(0.5, 1.0, h=0.2)
-    with pytest.raises(ParameterError, match="applied_field: None is only meaningful"):
+    ring = geometry.annulus(0.5, 1.0, h=0.1)
+    with pytest.raises(ParameterError, match=r"applied_field: None \(no applied field\) leaves "
+                       r"nothing to solve.*'out-of-plane' formulation takes \(fluxoids\)"):
         solve_london(ring, "100 nm", None)
+    trapped = solve_london(ring, "100 nm", None, fluxoids={"hole_0": 1})
+    assert trapped.fluxoid("hole_0") == pytest.approx(1, abs=1e-9)
+    assert 0 < trapped.hole_flux("hole_0") < PHI0  # the kinetic term holds back part of Φ₀
+    wire = geometry.circle_in_box(0.5, 4.0, h=0.25, h_sc=0.1)
+    carrying = solve_london(wire, "100 nm", None, formulation="in-plane",
+                            currents={"superconductor": "1 mA"})
+    assert carrying.net_currents["superconductor"] == pytest.approx(1e-3, rel=1e-9, abs=0)
 
 
 def test_penetration_depth_in_metres_by_mistake_warns(tmp_path, capsys):

@@ -655,3 +655,31 @@ def test_paraview_reads_vtu_and_pvd(half_disk, ball, annulus_msh, tmp_path):
     print(f"ParaView integral {result['pvd_last_integrals']['f'][0]:.12e}, "
           f"reference {reference:.12e}")
     assert result["pvd_last_integrals"]["f"][0] == pytest.approx(reference, rel=1e-12, abs=0)
+
+
+def test_result_and_sidecar_are_written_together_or_not_at_all(tmp_path, half_disk):
+    """A sidecar path that cannot be written (a directory is in the way) is refused before
+    anything is written, and an older result of the same name stays untouched."""
+    from mqm_fem.errors import OutputError
+    from mqm_fem.io.files import atomic_write
+
+    out = tmp_path / "x.vtu"
+    (tmp_path / "x.vtu.json").mkdir()
+    with pytest.raises(OutputError, match=r"x\.vtu\.json: it is a directory"):
+        write_vtu(out, half_disk)
+    assert not out.exists()
+    old, blocked = tmp_path / "old.txt", tmp_path / "blocked"
+    old.write_text("old")
+    blocked.mkdir()
+    (blocked / "keep").write_text("")  # a non-empty directory: the rename onto it fails
+    with pytest.raises(OutputError, match="cannot write .*blocked"):
+        atomic_write([(old, lambda tmp: tmp.write_text("new")),
+                      (blocked, lambda tmp: tmp.write_text("x"))])
+    assert old.read_text() == "old"  # rolled back, not half-replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "old.txt", "x.vtu.json"]
+
+
+def test_long_but_legal_file_names_are_accepted(tmp_path, half_disk):
+    """The probe and temporary names are short: a 250-character file name still works."""
+    out = tmp_path / ("a" * 246 + ".vtu")
+    assert write_vtu(out, half_disk).exists()

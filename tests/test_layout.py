@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mqm_fem"
 
 #: Layer of each top-level module or subpackage (lower = nearer the data).
 LAYERS = {
-    "errors": 0, "_version": 0, "units": 1, "mesh": 2, "fem": 3, "linalg": 4, "io": 5,
-    "london": 6, "quantum": 7, "cli": 8, "__init__": 9,
+    "errors": 0, "_version": 0, "units": 1, "progress": 1, "mesh": 2, "fem": 3, "linalg": 4,
+    "io": 5, "london": 6, "quantum": 7, "cli": 8, "__init__": 9,
 }
 
 

@@ -122,4 +122,4 @@ def test_nucleation_field_reports_each_eigenvalue():
     messages = []
     res = nucleation_field(d, "0.3 um", progress=messages.append)
     assert len(messages) == len(res.evaluations) >= 3
-    assert messages[0].startswith("nucleation_field: eigenvalue 1: ε₀(B = 0 T) = ")
+    assert messages[0].startswith("eigenvalue 1: ε₀(B = 0 T) = ")

@@ -158,3 +158,18 @@ def test_cli_schrodinger_records_solver_details(tmp_path, monkeypatch):
     assert json.loads(decode_text(m.field_data["provenance_k"])[0]) == 2
     assert json.loads(decode_text(m.field_data["provenance_bc"])[0])["outer"] == "dirichlet"
     assert os.path.getsize(out) > 0
+
+
+def test_mesh_hash_is_of_the_mesh_that_was_solved(annulus_msh, tmp_path):
+    """The hash is taken when the mesh is read: overwriting the file before the result is
+    written must not change what the provenance says was solved."""
+    import shutil
+
+    mesh = tmp_path / "m.msh"
+    shutil.copy(annulus_msh, mesh)
+    domain = mqm_fem.load_mesh(mesh)
+    solved = _sha256(mesh)
+    assert domain.source_sha256 == solved
+    mesh.write_text(mesh.read_text().replace("$EndElements", "$EndElements\n"))
+    out = write_vtu(tmp_path / "r.vtu", domain, point_data={"u": np.zeros(domain.mesh.nvertices)})
+    assert read_sidecar(out)["provenance"]["mesh_sha256"] == solved != _sha256(mesh)

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import OutputError, ParameterError
+from ..units import as_path
 
 
 def check_writable(path, suffix: str, label: str = "path") -> Path:
@@ -31,7 +32,7 @@ def check_writable(path, suffix: str, label: str = "path") -> Path:
 
     Nothing is left behind, and no directory is created (that happens when the file is written).
     """
-    path = Path(path)
+    path = as_path(path, label)
     if path.suffix.lower() != suffix.lower():
         raise ParameterError(f"{label}: {path} must end in {suffix} (got {path.suffix!r})")
     if path.is_dir():
@@ -45,7 +46,7 @@ def check_writable(path, suffix: str, label: str = "path") -> Path:
         raise OutputError(
             f"{label}: cannot write {path}: {directory} is a file, not a directory"
         )
-    probe = directory / f".{path.name}.{uuid.uuid4().hex[:12]}.probe"
+    probe = directory / f".mqm-probe-{uuid.uuid4().hex[:12]}"  # short: long names stay legal
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
@@ -80,12 +81,10 @@ def atomic_write(jobs) -> None:
             created.extend(_make_parents(final.parent))
             # a fresh name (not mkstemp: its 0600 mode would survive the rename; this honours
             # the umask like any other file the user writes)
-            tmp = final.parent / f".{final.stem}.{uuid.uuid4().hex[:12]}.tmp{final.suffix}"
+            tmp = final.parent / f".mqm-{uuid.uuid4().hex[:12]}.tmp{final.suffix}"
             temps.append((tmp, final))
             write(tmp)
-        for tmp, final in temps:
-            current = final
-            os.replace(tmp, final)
+        _replace_all(temps)
         done = True
     except OutputError:
         raise
@@ -103,6 +102,39 @@ def atomic_write(jobs) -> None:
                     directory.rmdir()
                 except OSError:
                     break
+
+
+def _replace_all(temps) -> None:
+    """Rename every ``(tmp, final)`` into place, all or none: an existing ``final`` is kept as a
+    hard link (or copy) until every rename succeeded, and put back if one fails."""
+    import shutil
+
+    backups, renamed = [], []
+    try:
+        for _, final in temps:
+            if final.is_file():
+                backup = final.parent / f".mqm-{uuid.uuid4().hex[:12]}.bak"
+                try:
+                    os.link(final, backup)
+                except OSError:
+                    shutil.copy2(final, backup)
+                backups.append((backup, final))
+        for tmp, final in temps:
+            try:
+                os.replace(tmp, final)
+            except OSError as exc:
+                raise OutputError(f"cannot write {final}: {_reason(exc)}") from exc
+            renamed.append(final)
+    except BaseException:
+        restored = {final for _, final in backups}
+        for final in renamed:
+            if final not in restored:
+                final.unlink(missing_ok=True)
+        for backup, final in backups:
+            os.replace(backup, final)
+        raise
+    for backup, _ in backups:
+        backup.unlink(missing_ok=True)
 
 
 def _make_parents(directory: Path) -> list:

@@ -61,7 +61,7 @@ def provenance(domain=None, **details) -> dict:
     if source:
         mesh_file = Path(source).absolute()
         record["mesh_file"] = str(mesh_file)
-        digest = file_sha256(mesh_file)
+        digest = getattr(domain, "source_sha256", None) or file_sha256(mesh_file)
         if digest is not None:
             record["mesh_sha256"] = digest
     for key, value in details.items():

@@ -112,6 +112,7 @@ def write_vtu(path: PathLike, domain: Domain, point_data: dict | None = None,
         raised before anything is written where it can be foreseen.
     """
     path = check_writable(path, ".vtu", "path")
+    check_writable(sidecar_path(path), ".json", "path (its sidecar)")
     record = _provenance_record(provenance, domain)
     grid, sidecar = _build(domain, point_data, cell_data, field_data, units, vtu_name=path.name,
                            provenance=record)

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..mesh import Domain
-from ..units import FieldLike, LengthLike, ProgressLike, parse_field
+from ..progress import ProgressLike, reporter
+from ..units import FieldLike, LengthLike, parse_field
 from . import avector, bfield, inplane, outofplane  # noqa: F401  (register the formulations)
 from .problem import LondonProblem, prepare
 from .registry import FORMULATIONS, Formulation, choose, get, register
@@ -47,8 +48,9 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
         λ (``"100 nm"`` or metres), or a mapping superconducting region -> λ.
     applied_field : field
         Uniform applied field B_a in tesla (``(0, 0, 1e-3)``, ``"0 0 1 mT"``); on a 2D mesh a
-        single value is B_z, two values the in-plane field. ``None`` (zero) only together with
-        a ``boundary_field`` (B) or a ``current_density`` (A).
+        single value is B_z, two values the in-plane field. ``None`` (no applied field) only
+        together with another source of the chosen formulation (its options' ``sources()``:
+        trapped ``fluxoids``, ``currents``, a ``current_density`` or a ``boundary_field``).
     superconductors : list of str, optional
         Superconducting region names (default: every region not named vacuum*/air*/hole*).
     formulation : str
@@ -63,17 +65,18 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
         those it takes.
     """
     started = time.perf_counter()
+    say = reporter(progress, "solve_london")
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
-    if applied_field is None and options.get("boundary_field") is None \
-            and options.get("current_density") is None:
-        raise ParameterError(
-            "applied_field: None is only meaningful with a boundary_field (B-formulation) or a "
-            "current_density (A-formulation); give the applied field, e.g. '0 0 1 mT'"
-        )
     field = (np.zeros(3 if domain.dim == 3 else 1) if applied_field is None
              else parse_field(applied_field))
     chosen = choose(domain, field, formulation)
     opts = chosen.options.from_kwargs(options)
+    if applied_field is None and not opts.sources():
+        raise ParameterError(
+            f"applied_field: None (no applied field) leaves nothing to solve: give the field "
+            f"(e.g. '0 0 1 mT') or a source the {chosen.name!r} formulation takes "
+            f"({', '.join(chosen.options.source_options) or 'none'})"
+        )
     problem = prepare(domain, penetration_depth, chosen.applied(field), superconductors)
-    return run(chosen, problem, opts, started, progress)
+    return run(chosen, problem, opts, started, say)

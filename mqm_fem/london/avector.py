@@ -88,6 +88,7 @@ from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl, solve_spd
 from ..mesh import Domain, is_vacuum_name
 from ..units import MU0, parse_vector
 from .options import FormulationOptions, check_callable, check_positive, option
+from .problem import three_component_field
 from .registry import Formulation, register
 from .solution import Energies, LondonSolution, Outputs
 
@@ -103,6 +104,8 @@ __all__ = ["FAR_FIELD", "AFormulationOptions", "evaluate_fields", "image_correct
 @dataclass(frozen=True)
 class AFormulationOptions(FormulationOptions):
     """Options of the 3D A-formulation."""
+
+    source_options = ("current_density",)
 
     far_field: str = option(
         "auto", cli="--far-field", choices=FAR_FIELD,
@@ -131,6 +134,7 @@ class AFormulationOptions(FormulationOptions):
             )
         if self.center is not None:
             parse_vector(self.center, "length", "center", dim=3)
+
 
 
 @dataclass
@@ -427,16 +431,6 @@ def _spherical_outer_boundary(mesh, outer):
 # ----------------------------------------------------------------------------------------------
 # linear solve and projections (shared with bfield)
 # ----------------------------------------------------------------------------------------------
-def three_components(field: np.ndarray) -> np.ndarray:
-    """A 3D formulation's applied field: exactly (B_x, B_y, B_z) in tesla."""
-    if field.size != 3:
-        raise ParameterError(
-            f"applied_field: a 3D mesh needs 3 components (B_x, B_y, B_z), got {field.size} "
-            f"({field.tolist()} T); e.g. '0 0 1 mT'"
-        )
-    return field
-
-
 
 
 register(Formulation(
@@ -444,5 +438,5 @@ register(Formulation(
     equation="∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = ½B_a×r + A_r, n×A_r = 0 on the outer boundary",
     auto_rule="3D mesh with a vacuum region (vacuum*/air*/hole*)",
     auto=lambda domain, field: any(map(is_vacuum_name, domain.regions)),
-    applied=lambda field: three_components(field), options=AFormulationOptions,
+    applied=three_component_field, options=AFormulationOptions,
     assemble=assemble, solve=solve, derive=derive))

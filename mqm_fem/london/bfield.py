@@ -22,12 +22,13 @@ Scaling: lengths in mesh units ℓ (``domain.length_unit``), B in tesla: λ'²(�
 
 Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI): point data ``B`` (T) and ``J``
 (A/m²), L2-projected onto the vertices of the superconductor (zero elsewhere); cell data ``B``
-(element average; NaN outside the superconductors) and ``J`` (constant per element; zero
-outside); field data ``magnetic_moment`` m = ½∫(r − r_c)×J dV about the superconductors'
-centroid r_c (A·m²; where J crosses a natural boundary, as in a slab cut from an infinite one,
-m depends on r_c), ``mean_field`` ⟨B⟩ over Ω_s (T), ``kinetic_energy`` ½μ₀λ²∫_Ωs|J|² dV (J) and
-``superconductor_field_energy`` (1/2μ₀)∫_Ωs|B|² dV (J). The field outside the superconductor is
-not solved for, so :class:`Energies` has no ``field`` and no ``gibbs`` term here.
+(element average; zero outside the superconductors, where no field is computed) and ``J``
+(constant per element; zero outside); field data ``magnetic_moment`` m = ½∫(r − r_c)×J dV
+about the superconductors' centroid r_c (A·m²; where J crosses a natural boundary, as in a
+slab cut from an infinite one, m depends on r_c), ``mean_field`` ⟨B⟩ over Ω_s (T),
+``kinetic_energy`` ½μ₀λ²∫_Ωs|J|² dV (J) and ``superconductor_field_energy``
+(1/2μ₀)∫_Ωs|B|² dV (J). The field outside the superconductor is not solved for, so
+:class:`Energies` has no ``field`` and no ``gibbs`` term here.
 
 Validation: ``tests/test_london_3d.py`` — slab B = B₀cosh(x/λ)/cosh(d/2λ) and cylinder
 B_z = B₀ I₀(r/λ)/I₀(R/λ), L2 error converging at order ≈ 1 (lowest-order Nédélec).
@@ -46,8 +47,8 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl
 from ..mesh import Domain, is_vacuum_name
 from ..units import MU0
-from .avector import three_components
-from .options import FormulationOptions, check_callable, check_positive, option
+from .options import FormulationOptions, check_callable, check_names, check_positive, option
+from .problem import named_facets, three_component_field
 from .registry import Formulation, register
 from .solution import Energies, Outputs
 
@@ -62,6 +63,8 @@ _GAUSS_W = np.array([5.0, 8.0, 5.0]) / 18.0
 class BFormulationOptions(FormulationOptions):
     """Options of the 3D B-formulation."""
 
+    source_options = ("boundary_field",)
+
     boundaries: list | str | None = option(
         None, help="named boundaries where n×B = n×B_s (default: the whole surface of the "
         "superconductors; elsewhere J×n = 0)")
@@ -74,8 +77,10 @@ class BFormulationOptions(FormulationOptions):
 
     def validate(self):
         check_positive(self.tol, "tol")
+        check_names(self.boundaries, "boundaries")
         check_callable(self.boundary_field, "boundary_field",
                        "B_s(points) -> (3, n) tesla (points of shape (3, n) in m)")
+
 
 
 @dataclass
@@ -141,12 +146,10 @@ def derive(problem, options, system: _System, x) -> Outputs:
     lam2 = problem.element_lambda[sc, None] ** 2
     e_sc_field = ell**3 / (2 * MU0) * float(np.sum(np.sum(b_q**2, axis=0) * dx))
     e_kin = ell**3 * MU0 / 2 * float(np.sum(lam2 * ell**2 * np.sum(j_q**2, axis=0) * dx))
-    cell_b = np.full((mesh.nelements, 3), np.nan)
+    cell_b = np.zeros((mesh.nelements, 3))  # no field is computed outside Ω_s
     cell_b[sc] = cell_average(b_q, dx)
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc] = cell_average(j_q, dx)
-    outside = np.setdiff1d(np.arange(mesh.nelements), sc)
-    cell_b[outside] = 0.0  # no field is computed there (VTK needs finite values)
     return Outputs(
         point_data={"B": project_to_vertices(mesh, b_q, sc_basis),
                     "J": project_to_vertices(mesh, j_q, sc_basis)},
@@ -155,10 +158,6 @@ def derive(problem, options, system: _System, x) -> Outputs:
         ndofs=int(system.active.sum()), mean_field=mean_field,
         scalars={"superconductor_field_energy": (e_sc_field, "J")},
         state={"basis": system.basis, "dofs": x})
-
-
-def _boundary_field(field: np.ndarray) -> np.ndarray:
-    return three_components(field)
 
 
 def superconductor_surface(mesh, elements) -> np.ndarray:
@@ -194,20 +193,11 @@ def tangential_edge_values(mesh, edges, boundary_field, length_unit) -> np.ndarr
 
 
 def _dirichlet_facets(domain: Domain, boundaries, surface) -> np.ndarray:
+    """The facets where n×B = n×B_s: the named ``boundaries`` or the whole surface."""
     if boundaries is None:
         return surface
-    names = [boundaries] if isinstance(boundaries, str) else list(boundaries)
-    parts = []
-    for name in names:
-        facets = np.asarray(domain.boundary(name))
-        off = np.setdiff1d(facets, surface)
-        if len(off):
-            raise ParameterError(
-                f"boundaries: {len(off)} facets of {name!r} are not on the surface of the "
-                "superconductors; n×B = n×B_s is imposed on the superconductor's boundary only"
-            )
-        parts.append(facets)
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return named_facets(domain, boundaries, "boundaries", surface,
+                        "the surface of the superconductors (n×B = n×B_s is imposed there only)")
 
 
 register(Formulation(
@@ -215,5 +205,5 @@ register(Formulation(
     equation="λ²∇×∇×B + B = 0 in the superconductor, n×B = n×B_s on its surface",
     auto_rule="3D mesh without a vacuum region (the superconductor alone)",
     auto=lambda domain, field: not any(map(is_vacuum_name, domain.regions)),
-    applied=_boundary_field, options=BFormulationOptions,
+    applied=three_component_field, options=BFormulationOptions,
     assemble=assemble, solve=solve, derive=derive))

@@ -74,11 +74,13 @@ from ..units import MU0, parse_quantity
 from .options import (
     FormulationOptions,
     check_mapping,
+    check_names,
     check_order,
     option,
     values_by_name,
 )
 from .outofplane import lagrange_element
+from .problem import named_facets
 from .registry import Formulation, register
 from .solution import Energies, Outputs
 
@@ -90,6 +92,8 @@ FAR_FIELDS = ("dipole", "dirichlet")
 @dataclass(frozen=True)
 class InPlaneOptions(FormulationOptions):
     """Options of the 2D in-plane (transverse-field) formulation."""
+
+    source_options = ("currents", "current_density")
 
     currents: dict | None = option(
         None, cli="--current", repeat=True, metavar="CONDUCTOR=AMPS",
@@ -107,6 +111,8 @@ class InPlaneOptions(FormulationOptions):
         check_order(self.order)
         check_mapping(self.currents, "currents", "superconducting component")
         check_mapping(self.current_density, "current_density", "region")
+        check_names(self.outer_boundary, "outer_boundary")
+
 
 
 @dataclass
@@ -172,6 +178,8 @@ class _Solved:
 
 def in_plane_field(field: np.ndarray) -> np.ndarray:
     """(B_x, B_y, 0) from (B_x, B_y) or a 3-vector with B_z = 0."""
+    if field.size == 1 and field[0] == 0:  # no applied field (other sources drive it)
+        return np.zeros(3)
     if field.size == 1 or (field.size == 3 and field[2] != 0):
         raise ParameterError(
             f"applied_field: {field.tolist()} T has a z component; the in-plane formulation "
@@ -250,7 +258,6 @@ def solve(system: _System, options: InPlaneOptions):
 
 def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
     """A_z, B = (∂_yA_z, −∂_xA_z), J_z, m', net currents and energies (per unit length)."""
-    from skfem import Basis
 
     mesh, ell, basis = problem.domain.mesh, system.ell, system.basis
     y, field_box = solved.y, solved.box_field
@@ -285,7 +292,7 @@ def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
         energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work,
                           unit="J/m"),
         ndofs=int(basis.N), net_currents=currents, scalars=scalars,
-        state={"basis": Basis(mesh, basis.elem), "reaction_dofs": a_r, "center": r_c,
+        state={"basis": basis, "reaction_dofs": a_r, "center": r_c,
                "components": dict(zip(system.names, system.comp_pos, strict=True)),
                "image_matrix": solved.image})
 
@@ -345,10 +352,10 @@ def _external_current(domain, current_density, sc):
 
 
 def _outer_facets(domain, names) -> np.ndarray:
+    """Facets where A_r = 0: the named boundaries, or every boundary facet."""
     if names is None:
         return domain.mesh.boundary_facets()
-    names = [names] if isinstance(names, str) else list(names)
-    return np.unique(np.concatenate([np.asarray(domain.boundary(n)) for n in names]))
+    return named_facets(domain, names, "outer_boundary")
 
 
 def _image_field_matrix(basis, sc_basis, L, dirichlet, r_c, ell) -> np.ndarray:

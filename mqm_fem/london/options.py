@@ -47,6 +47,9 @@ class FormulationOptions:
     :func:`option` and check their values in :meth:`validate`, which runs on construction."""
 
     formulation: ClassVar[str] = "?"
+    #: Options that can drive the problem besides the applied field (trapped fluxoids,
+    #: currents, a boundary field): a solve without an applied field needs one of them.
+    source_options: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -62,6 +65,15 @@ class FormulationOptions:
     def validate(self) -> None:
         """Check the values (raise :class:`ParameterError` naming the option); the default
         checks only the declared choices."""
+
+    def sources(self) -> list[str]:
+        """The :attr:`source_options` that are given (a mapping counts when one of its values
+        is nonzero)."""
+        def given(value):
+            if isinstance(value, dict):
+                return any(v not in (0, "0", None) for v in value.values())
+            return value is not None
+        return [name for name in self.source_options if given(getattr(self, name))]
 
     @classmethod
     def specs(cls) -> dict[str, tuple[OptionSpec, Any]]:
@@ -89,8 +101,8 @@ def check_positive(value, name: str) -> None:
 
 
 def check_order(order) -> None:
-    """Lagrange order 1 or 2."""
-    if isinstance(order, bool) or order not in (1, 2):
+    """Lagrange order 1 or 2 (an integer)."""
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order not in (1, 2):
         raise ParameterError(f"order: must be 1 (P1) or 2 (P2, the default), got {order!r}")
 
 
@@ -99,6 +111,16 @@ def check_mapping(value, name: str, what: str) -> None:
     if value is not None and not isinstance(value, dict):
         raise ParameterError(
             f"{name}: expected a dict {what} name -> value, got {type(value).__name__}"
+        )
+
+
+def check_names(value, name: str) -> None:
+    """``None``, one boundary/region name or a list of names."""
+    if value is None or isinstance(value, str):
+        return
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ParameterError(
+            f"{name}: expected a name or a list of names, got {value!r}"
         )
 
 

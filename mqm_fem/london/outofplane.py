@@ -70,7 +70,16 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd
 from ..mesh import element_measures
 from ..units import MU0, PHI0
-from .options import FormulationOptions, check_order, check_positive, option, values_by_name
+from .options import (
+    FormulationOptions,
+    check_mapping,
+    check_names,
+    check_order,
+    check_positive,
+    option,
+    values_by_name,
+)
+from .problem import named_facets
 from .registry import Formulation, register
 from .solution import Energies, Hole, Outputs
 
@@ -80,6 +89,8 @@ __all__ = ["OutOfPlaneOptions", "boundary_loops", "lagrange_element"]
 @dataclass(frozen=True)
 class OutOfPlaneOptions(FormulationOptions):
     """Options of the 2D out-of-plane formulation."""
+
+    source_options = ("fluxoids",)
 
     fluxoids: dict | None = option(
         None, cli="--fluxoid", repeat=True, metavar="HOLE=N",
@@ -95,9 +106,12 @@ class OutOfPlaneOptions(FormulationOptions):
     def validate(self):
         check_order(self.order)
         check_positive(self.tol, "tol")
+        check_names(self.dirichlet_boundaries, "dirichlet_boundaries")
+        check_mapping(self.fluxoids, "fluxoids", "hole")
         if self.fluxoids is not None:
             values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
                            _fluxoid_number)
+
 
 
 @dataclass
@@ -161,7 +175,7 @@ def assemble(problem, options: OutOfPlaneOptions) -> _System:
     K = K.tocsr()
     role = _dof_roles(basis, union, dirichlet_facets, holes)
     P, n_free = _prolongation(role, len(holes))
-    x0 = np.where(role == -2, problem.applied_field[2], 0.0)
+    x0 = np.where(role == FIXED, problem.applied_field[2], 0.0)
     unmeshed_area = np.array([0.0 if h["meshed"] else h["area"] for h in holes])
     A_red = (P.T @ K @ P).tocsr()
     if holes:
@@ -170,7 +184,7 @@ def assemble(problem, options: OutOfPlaneOptions) -> _System:
     load[n_free:] += n_fluxoid * PHI0 / ell**2
     return _System(matrix=A_red, load=load, prolongation=P, x_dirichlet=x0, stiffness=K,
                    basis=basis, sc_basis=sc_basis, union=union, holes=holes, n_free=n_free,
-                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role >= -2)))
+                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role != INACTIVE)))
 
 
 def solve(system: _System, options: OutOfPlaneOptions):
@@ -238,21 +252,26 @@ def _field_arrays(mesh, system, x, union_basis, b_q, b_hole, b_applied):
             np.stack([zeros_c, zeros_c, cell_b], axis=1))
 
 
+#: Roles of a DOF in the reduced system (k ≥ 0: tied into the unknown of hole k).
+INACTIVE, FIXED, FREE = -3, -2, -1
+
+
 def _dof_roles(basis, union, dirichlet_facets, holes) -> np.ndarray:
-    """Per DOF: −3 inactive, −2 Dirichlet (B_z = B_a), −1 free, k ≥ 0 tied into hole k."""
-    role = np.full(basis.N, -3)
-    role[np.unique(basis.element_dofs[:, union])] = -1
+    """Per DOF: INACTIVE (outside superconductor and holes), FIXED (B_z = B_a), FREE, or
+    k ≥ 0 (tied into hole k)."""
+    role = np.full(basis.N, INACTIVE)
+    role[np.unique(basis.element_dofs[:, union])] = FREE
     if len(dirichlet_facets):
-        role[basis.get_dofs(facets=dirichlet_facets).all()] = -2
+        role[basis.get_dofs(facets=dirichlet_facets).all()] = FIXED
     for k, hole in enumerate(holes):
         if hole["meshed"]:
             dofs = np.unique(basis.element_dofs[:, hole["elements"]])
         else:
             dofs = basis.get_dofs(facets=hole["facets"]).all()
-        clash = role[dofs] != -1
+        clash = role[dofs] != FREE
         if clash.any():
             other = role[dofs][clash][0]
-            what = "the outer boundary where B_z = B_a" if other == -2 else (
+            what = "the outer boundary where B_z = B_a" if other == FIXED else (
                 f"hole {holes[other]['name']!r}" if other >= 0 else "no superconductor")
             raise MeshError(
                 f"hole {hole['name']!r} touches {what}: a hole must be enclosed by "
@@ -264,7 +283,7 @@ def _dof_roles(basis, union, dirichlet_facets, holes) -> np.ndarray:
 
 def _prolongation(role, n_holes):
     """P: reduced unknowns (free DOFs one by one, then one per hole) -> all DOFs."""
-    free = np.flatnonzero(role == -1)
+    free = np.flatnonzero(role == FREE)
     n_free = len(free)
     col = np.full(role.size, -1)
     col[free] = np.arange(n_free)
@@ -325,21 +344,12 @@ def boundary_loops(mesh, elements) -> list[dict]:
 
 
 def _dirichlet_facets(domain, names, outer_facets) -> np.ndarray:
+    """Facets where B_z = B_a: the named boundaries, or the whole outer boundary."""
     if names is None:
         return np.asarray(outer_facets, dtype=np.int64)
-    names = [names] if isinstance(names, str) else list(names)
-    parts = []
-    for name in names:
-        facets = np.asarray(domain.boundary(name), dtype=np.int64)
-        off = np.setdiff1d(facets, outer_facets)
-        if len(off):
-            raise ParameterError(
-                f"dirichlet_boundaries: {len(off)} facets of {name!r} are not on the outer "
-                "boundary of the superconductor (B_z = B_a is imposed there only; hole "
-                "boundaries carry the fluxoid condition)"
-            )
-        parts.append(facets)
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return named_facets(domain, names, "dirichlet_boundaries", outer_facets,
+                        "the outer boundary of the superconductor (B_z = B_a is imposed there "
+                        "only; hole boundaries carry the fluxoid condition)")
 
 
 def _holes(domain, meshed, hole_loops) -> list[dict]:

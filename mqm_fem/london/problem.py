@@ -17,7 +17,8 @@ from ..errors import MqmFemWarning, ParameterError
 from ..mesh import Domain, element_measures
 from ..units import LengthLike, parse_length
 
-__all__ = ["PLAUSIBLE_PENETRATION_DEPTH", "LondonProblem", "prepare"]
+__all__ = ["PLAUSIBLE_PENETRATION_DEPTH", "LondonProblem", "named_facets", "prepare",
+           "three_component_field"]
 
 #: λ of real superconductors lies between a few nm and a few µm; outside this range (in metres)
 #: a value is almost certainly a unit mistake (``100`` meant as nm) and gets a warning.
@@ -58,7 +59,7 @@ class LondonProblem:
     @property
     def screening(self) -> np.ndarray:
         """σ = χ_s/λ² per element in mesh units⁻² (zero outside the superconductors)."""
-        return np.where(np.isfinite(self.element_lambda), self.element_lambda, np.inf) ** -2.0
+        return self.element_lambda ** -2.0  # λ = ∞ outside: σ = 0
 
     def centroid(self) -> np.ndarray:
         """Volume (area) centroid of the superconductors, mesh units."""
@@ -108,6 +109,11 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
         names = domain.superconductor_names(superconductors)
         lam = parse_length(penetration_depth, "penetration_depth")
         values = dict.fromkeys(names, lam)
+    if not values:
+        raise ParameterError(
+            "superconductors: no superconducting region given; the regions are: "
+            f"{', '.join(domain.regions)}"
+        )
     lo, hi = PLAUSIBLE_PENETRATION_DEPTH
     for name, lam in values.items():
         if not lo <= lam <= hi:
@@ -116,3 +122,31 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
                 "of real superconductors; a number is read in metres (write '100 nm' for "
                 "nanometres)", MqmFemWarning, stacklevel=4)
     return values
+
+
+def three_component_field(field: np.ndarray) -> np.ndarray:
+    """A 3D formulation's applied field: exactly (B_x, B_y, B_z) in tesla."""
+    if field.size != 3:
+        raise ParameterError(
+            f"applied_field: a 3D mesh needs 3 components (B_x, B_y, B_z), got {field.size} "
+            f"({field.tolist()} T); e.g. '0 0 1 mT'"
+        )
+    return field
+
+
+def named_facets(domain: Domain, names, option: str, allowed: np.ndarray | None = None,
+                 where: str = "") -> np.ndarray:
+    """The facets of the named boundaries ``names`` (one name or a list), all of which must lie
+    in ``allowed`` when given (``where`` says what ``allowed`` is, for the message)."""
+    names = [names] if isinstance(names, str) else list(names)
+    parts = []
+    for name in names:
+        facets = np.asarray(domain.boundary(name), dtype=np.int64)
+        if allowed is not None:
+            off = np.setdiff1d(facets, allowed)
+            if len(off):
+                raise ParameterError(
+                    f"{option}: {len(off)} facets of {name!r} are not on {where}"
+                )
+        parts.append(facets)
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)

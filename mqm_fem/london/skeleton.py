@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .problem import LondonProblem
 from .registry import Formulation
@@ -22,13 +23,12 @@ __all__ = ["run"]
 
 
 def run(formulation: Formulation, problem: LondonProblem, options, started: float,
-        progress=None) -> LondonSolution:
+        say: Callable[[str], None]) -> LondonSolution:
     """Run the three steps of ``formulation`` on ``problem`` and pack the result.
 
     ``started`` is the ``time.perf_counter()`` when preparing began (for ``total_s``);
-    ``progress`` an optional callable receiving one-line stage messages.
+    ``say`` receives one-line stage messages (:func:`mqm_fem.progress.reporter`).
     """
-    say = progress or (lambda message: None)
     t0 = time.perf_counter()
     say(f"assembling ({formulation.name} formulation, {problem.domain.mesh.nelements} elements)")
     system = formulation.assemble(problem, options)

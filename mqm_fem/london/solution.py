@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import RegionNotFoundError
+from ..errors import ParameterError, RegionNotFoundError
 from ..mesh import Domain
 
 __all__ = ["Energies", "Hole", "LondonSolution", "Outputs", "Timings"]
@@ -200,18 +200,27 @@ class LondonSolution:
 
     @property
     def A(self) -> np.ndarray:
-        """Vector potential at the vertices (T·m); KeyError if the formulation has none."""
-        return self.outputs.point_data["A"]
+        """Vector potential at the vertices (T·m); the 'A' and 'in-plane' formulations only."""
+        return self._point_array("A")
 
     @property
     def B(self) -> np.ndarray:
         """Magnetic field at the vertices (T)."""
-        return self.outputs.point_data["B"]
+        return self._point_array("B")
 
     @property
     def J(self) -> np.ndarray:
         """Supercurrent density at the vertices (A/m²)."""
-        return self.outputs.point_data["J"]
+        return self._point_array("J")
+
+    def _point_array(self, name: str) -> np.ndarray:
+        try:
+            return self.outputs.point_data[name]
+        except KeyError:
+            raise ParameterError(
+                f"{name}: the {self.formulation!r} formulation does not compute it; its vertex "
+                f"arrays are {', '.join(self.outputs.point_data)}"
+            ) from None
 
     # -- export view ---------------------------------------------------------------------------
     @property

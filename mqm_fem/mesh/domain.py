@@ -25,7 +25,7 @@ import numpy as np
 import skfem
 
 from ..errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
-from ..units import LengthLike, PathLike, parse_length
+from ..units import LengthLike, PathLike, as_path, parse_length
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
 DEFAULT_REGION = "domain"
@@ -62,6 +62,9 @@ class Domain:
         Physical-group name -> indices of facets (``mesh.facets`` columns).
     source : Path or None
         The file the domain was read from.
+    source_sha256 : str or None
+        SHA-256 of that file's bytes when it was read (provenance records the mesh that was
+        solved, even if the file changes later).
     """
 
     mesh: skfem.Mesh
@@ -69,6 +72,7 @@ class Domain:
     regions: dict[str, np.ndarray] = field(default_factory=dict)
     boundaries: dict[str, np.ndarray] = field(default_factory=dict)
     source: Path | None = None
+    source_sha256: str | None = None
 
     def __post_init__(self):
         self.length_unit = parse_length(self.length_unit, "length_unit")
@@ -206,7 +210,7 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
     ``Mesh.RecombineAll = 0``). Anything that is not a readable gmsh file is refused with a
     :class:`~mqm_fem.errors.MeshError` saying why (meshio's own printing is suppressed).
     """
-    path = Path(path)
+    path = as_path(path, "path")
     unit = parse_length(length_unit, "length_unit")
     if not path.exists():
         raise MeshError(f"mesh file {path} does not exist")
@@ -236,7 +240,20 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
             f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
             f"(found: {', '.join(sorted(types))})"
         )
-    return _domain_from_meshio(raw, dim, unit, path)
+    domain = _domain_from_meshio(raw, dim, unit, path)
+    domain.source_sha256 = _sha256(path)
+    return domain
+
+
+def _sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _read_gmsh(path: Path):

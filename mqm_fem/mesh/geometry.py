@@ -50,7 +50,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MeshError, ParameterError
-from ..units import LengthLike, PathLike, ProgressLike, parse_length, parse_number
+from ..progress import ProgressLike, reporter
+from ..units import LengthLike, PathLike, parse_length, parse_number
 from .domain import Domain, load_mesh
 
 __all__ = [
@@ -655,9 +656,7 @@ def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None)
     msh_version = parse_number(msh_version, "msh_version")
     if msh_version not in (2.2, 4.0, 4.1):
         raise ParameterError(f"msh_version must be 4.1, 4.0 or 2.2, got {msh_version!r}")
-    if progress is not None and not callable(progress):
-        raise ParameterError(f"progress must be a callable (e.g. print) or None, got {progress!r}")
-    report = progress or (lambda message: None)
+    report = reporter(progress, f"geometry.{name}")
     if path is not None:
         path = _check_path(path)
     with _gmsh_session(name) as gmsh:

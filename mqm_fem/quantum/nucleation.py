@@ -27,12 +27,12 @@ from scipy.optimize import brentq
 
 from ..errors import ParameterError, SolverError
 from ..mesh import Domain
+from ..progress import ProgressLike, reporter
 from ..units import (
     HBAR,
     PHI0,
     FieldLike,
     LengthLike,
-    ProgressLike,
     Q,
     parse_length,
     parse_quantity,
@@ -143,8 +143,7 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    if progress is not None and not callable(progress):
-        raise ParameterError(f"progress: expected a callable or None, got {progress!r}")
+    report = reporter(progress, "nucleation_field")
     target = (length0 / xi) ** 2
     evaluations = []
 
@@ -153,10 +152,8 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
         value = lowest_eigenvalue(domain, _applied(domain, _field_from_b(b, length0), d),
                                   bc=bc, order=order, length_scale=length0, **solver_options)
         evaluations.append((float(b), value))
-        if progress is not None:
-            progress(f"nucleation_field: eigenvalue {len(evaluations)}: ε₀(B = "
-                     f"{_field_from_b(b, length0):.6g} T) = {value:.6g} (target "
-                     f"{target:.6g}), {time.perf_counter() - start:.1f} s")
+        report(f"eigenvalue {len(evaluations)}: ε₀(B = {_field_from_b(b, length0):.6g} T) = "
+               f"{value:.6g} (target {target:.6g}), {time.perf_counter() - start:.1f} s")
         return value
 
     e0 = eps0(0.0)

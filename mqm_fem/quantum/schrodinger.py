@@ -51,12 +51,12 @@ from ..errors import ParameterError, SolverError
 from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
+from ..progress import ProgressLike, reporter
 from ..units import (
     HBAR,
     FieldLike,
     LengthLike,
     M,
-    ProgressLike,
     Q,
     parse_length,
     parse_quantity,
@@ -371,7 +371,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     if eigensolver not in EIGENSOLVERS:
         raise ParameterError(f"eigensolver: unknown method {eigensolver!r}; valid: "
                              f"{', '.join(EIGENSOLVERS)}")
-    report = _reporter(progress)
+    report = reporter(progress, "solve_schrodinger")
     if vector_potential is not None and applied_field is not None:
         raise ParameterError(
             "applied_field and vector_potential: give one of them (a London solution's A "
@@ -478,20 +478,6 @@ _EIGEN_PHASES = {
     "shift-invert": "nested-dissection ordering, LU factorisation, ARPACK shift-invert",
     "lobpcg": "AMG set-up, LOBPCG iterations",
 }
-
-
-def _reporter(progress):
-    """A callable taking one-line progress messages, from ``progress`` (callable/True/None)."""
-    if progress is None or progress is False:
-        return lambda message: None
-    if progress is True:
-        import sys
-
-        return lambda message: print(f"solve_schrodinger: {message}", file=sys.stderr,
-                                      flush=True)
-    if not callable(progress):
-        raise ParameterError(f"progress: expected a callable, True or None, got {progress!r}")
-    return progress
 
 
 def _eigen_report(info: dict, seconds: float) -> str:
