@@ -364,112 +364,165 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     ParameterError, RegionNotFoundError, SolverError
     """
     t0, c0 = time.perf_counter(), time.process_time()
+    _check_controls(k, order, eigensolver, applied_field, vector_potential)
+    report = reporter(progress, "solve_schrodinger")
+    length0 = (domain.length_unit if length_scale is None
+               else parse_length(length_scale, "length_scale"))
+    ns = _superfluid_density(superfluid_density)
+    problem = _prepare(domain, applied_field, vector_potential, scalar_potential, order, bc,
+                       gauge, center, length0, superconductors)
+    report(f"assembling P{order} on {problem.mesh.nelements} "
+           f"{'triangles' if problem.sub.dim == 2 else 'tetrahedra'} ({problem.basis.N} "
+           "unknowns) ...")
+    system = _assemble(problem, k)
+    t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
+    vals, modes, eig_info = _solve(problem, system, k, sigma, eigensolver, maxiter, tol,
+                                   report, t_assembly, quiet=progress is None or progress is False)
+    info = {"ndofs": int(problem.basis.N), "free_dofs": int(system.free.size),
+            "nelements": int(problem.mesh.nelements), "sigma": float(eig_info.pop("sigma")),
+            "hermiticity_error": float(system.hermiticity_error),
+            "computed_eigenvalues": np.sort(vals), "time_s": 0.0,
+            "time_assembly_s": round(t_assembly, 3), "cpu_assembly_s": round(c_assembly, 3),
+            **eig_info}
+    sol = SchrodingerSolution(
+        domain=problem.sub, parent_domain=domain, eigenvalues=vals, modes=modes,
+        basis=problem.basis, a_quad=problem.a_quad, length_scale=length0,
+        applied_field=problem.field, gauge=gauge if vector_potential is None else "given",
+        order=order, bc={"dirichlet_facets": problem.dirichlet_facets, "robin": problem.robin},
+        superfluid_density=ns, info=info)
+    info["time_s"] = round(time.perf_counter() - t0, 3)
+    return sol
+
+
+@dataclass
+class _Problem:
+    """The resolved inputs: the superconducting sub-domain, its basis (coordinates in L₀), the
+    scaled potentials a, v at the quadrature points and the boundary conditions."""
+
+    sub: Domain
+    mesh: skfem.Mesh
+    basis: skfem.CellBasis
+    field: np.ndarray
+    a_quad: np.ndarray
+    v_quad: np.ndarray
+    dirichlet_facets: np.ndarray
+    robin: list
+    scale: float
+    length0: float
+    order: int
+
+
+@dataclass
+class _System:
+    """K = K₀ + iK₁ and the mass matrix M restricted to the free DOFs."""
+
+    stiffness: sp.csr_matrix
+    mass: sp.csc_matrix
+    free: np.ndarray
+    real: bool
+    hermiticity_error: float
+
+
+def _check_controls(k, order, eigensolver, applied_field, vector_potential) -> None:
+    """Refuse bad solver controls before any work."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
         raise ParameterError(f"k: number of eigenpairs must be a positive integer, got {k!r}")
-    if order not in (1, 2):
+    if isinstance(order, bool) or order not in (1, 2):
         raise ParameterError(f"order: Lagrange order must be 1 or 2, got {order!r}")
     if eigensolver not in EIGENSOLVERS:
         raise ParameterError(f"eigensolver: unknown method {eigensolver!r}; valid: "
                              f"{', '.join(EIGENSOLVERS)}")
-    report = reporter(progress, "solve_schrodinger")
     if vector_potential is not None and applied_field is not None:
         raise ParameterError(
             "applied_field and vector_potential: give one of them (a London solution's A "
             "already contains the applied field)"
         )
-    length0 = (domain.length_unit if length_scale is None
-               else parse_length(length_scale, "length_scale"))
-    ns = None
-    if superfluid_density is not None:
-        ns = float(superfluid_density)
-        if not np.isfinite(ns) or ns <= 0:
-            raise ParameterError(
-                f"superfluid_density: must be a positive number in m^-3, got {superfluid_density!r}"
-            )
 
+
+def _superfluid_density(value) -> float | None:
+    """nₛ in m⁻³ (positive), or None."""
+    if value is None:
+        return None
+    try:
+        ns = float(value)
+    except (TypeError, ValueError):
+        ns = float("nan")
+    if isinstance(value, bool) or not np.isfinite(ns) or ns <= 0:
+        raise ParameterError(
+            f"superfluid_density: must be a positive number in m^-3, got {value!r}"
+        )
+    return ns
+
+
+def _prepare(domain, applied_field, vector_potential, scalar_potential, order, bc, gauge,
+             center, length0, superconductors) -> _Problem:
+    """Sub-domain, basis in L₀ units, scaled potentials a = (qL₀/ħ)A, v = 2mL₀²qφ/ħ², BCs."""
     sub, vertex_map = superconducting_subdomain(domain, superconductors)
     dim = sub.dim
-    field_vec = uniform_field_vector(applied_field, dim)
+    field = uniform_field_vector(applied_field, dim)
     scale = sub.length_unit / length0  # mesh units -> L0 units
     mesh = sub.mesh if scale == 1.0 else sub.mesh.scaled(scale)
-    elem = _element(dim, order)
-    basis = skfem.Basis(mesh, elem, intorder=2 * order + 2)
-    report(f"assembling P{order} on {mesh.nelements} {'triangles' if dim == 2 else 'tetrahedra'}"
-           f" ({basis.N} unknowns) ...")
+    basis = skfem.Basis(mesh, _element(dim, order), intorder=2 * order + 2)
     xq = np.asarray(basis.global_coordinates()) * length0  # metres, (dim, nel, nqp)
-
-    # -- potentials at quadrature points (scaled) ----------------------------------------------
-    a_quad = _vector_potential_quad(basis, xq, field_vec, vector_potential, vertex_map, dim,
+    a_quad = _vector_potential_quad(basis, xq, field, vector_potential, vertex_map, dim,
                                     gauge, center, sub, length0, domain.mesh.nvertices)
     v_quad = _scalar_potential_quad(basis, xq, scalar_potential, vertex_map, length0,
                                     domain.mesh.nvertices)
-
-    # -- boundary conditions -------------------------------------------------------------------
     dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
+    return _Problem(sub=sub, mesh=mesh, basis=basis, field=field, a_quad=a_quad, v_quad=v_quad,
+                    dirichlet_facets=dirichlet_facets, robin=robin, scale=scale,
+                    length0=length0, order=order)
 
-    # -- assembly ------------------------------------------------------------------------------
-    K0 = schrodinger_real.assemble(basis, a=a_quad, v=v_quad)
-    K1 = schrodinger_imag.assemble(basis, a=a_quad)
-    Mass = mass.assemble(basis)
-    for facets, ell_scaled in robin:
-        fb = skfem.FacetBasis(mesh, elem, facets=facets, intorder=2 * order + 2)
+
+def _assemble(problem: _Problem, k: int) -> _System:
+    """K₀ (+ Robin terms (L₀/ℓ)∮ψw̄), K₁, M from the forms of :mod:`mqm_fem.fem.forms`;
+    Dirichlet DOFs removed."""
+    basis, mesh = problem.basis, problem.mesh
+    K0 = schrodinger_real.assemble(basis, a=problem.a_quad, v=problem.v_quad)
+    K1 = schrodinger_imag.assemble(basis, a=problem.a_quad)
+    M = mass.assemble(basis)
+    for facets, ell_scaled in problem.robin:
+        fb = skfem.FacetBasis(mesh, basis.elem, facets=facets, intorder=2 * problem.order + 2)
         K0 = K0 + mass.assemble(fb) / ell_scaled
     K = (K0 + 1j * K1).tocsr()
     herm = _hermiticity_error(K)
     if herm > 1e-10:
         raise SolverError(f"assembled operator is not Hermitian (relative error {herm:.2e})")
-
-    ndofs = basis.N
-    if dirichlet_facets.size:
-        fixed = basis.get_dofs(dirichlet_facets).all()
-    else:
-        fixed = np.zeros(0, dtype=np.int64)
-    free = np.setdiff1d(np.arange(ndofs), fixed)
+    fixed = (basis.get_dofs(problem.dirichlet_facets).all() if problem.dirichlet_facets.size
+             else np.zeros(0, dtype=np.int64))
+    free = np.setdiff1d(np.arange(basis.N), fixed)
     if free.size < k + 2:
         raise ParameterError(
             f"k: {k} eigenpairs requested but the discrete problem has only {free.size} free "
             "degrees of freedom; refine the mesh or lower k"
         )
-    Kf = K[free][:, free]
-    Mf = Mass[free][:, free].tocsc()
-
-    # -- eigen-solve ---------------------------------------------------------------------------
-    t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
-    extra = min(4, free.size - k - 1)
-    nev = k + extra
-    if sigma is None:
-        sigma = _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad)
     real = K1.nnz == 0 or not np.any(K1.data)
-    Kf = Kf.real if real else Kf
-    extent = float(np.max(np.ptp(mesh.p, axis=1)))
-    report(f"assembled in {t_assembly:.1f} s; eigen-solve ({_EIGEN_PHASES[eigensolver]}) for "
-           f"{nev} eigenpairs of {free.size} {'real' if real else 'complex'} unknowns ...")
-    t_eigen = time.perf_counter()
-    vals, vecs, eig_info = lowest_eigenpairs(
-        Kf, Mf, nev, sigma=sigma, method=eigensolver, coords=basis.doflocs[:, free],
-        scale=1.0 / extent**2 + abs(sigma), maxiter=maxiter, tol=tol,
-        progress=None if progress is None or progress is False else report)
-    report(_eigen_report(eig_info, time.perf_counter() - t_eigen))
-    vals = np.real(vals)
-    order_idx = np.argsort(vals)[:k]
-    vals = vals[order_idx]
-    modes = np.zeros((k, ndofs), dtype=complex)
-    modes[:, free] = vecs[:, order_idx].T
-    modes = _normalise(modes)
+    Kf = K[free][:, free]
+    return _System(stiffness=Kf.real if real else Kf, mass=M[free][:, free].tocsc(), free=free,
+                   real=real, hermiticity_error=herm)
 
-    info = {"ndofs": int(ndofs), "free_dofs": int(free.size), "nelements": int(mesh.nelements),
-            "sigma": float(sigma), "hermiticity_error": float(herm),
-            "computed_eigenvalues": np.sort(np.real(vals)), "time_s": 0.0,
-            "time_assembly_s": round(t_assembly, 3), "cpu_assembly_s": round(c_assembly, 3),
-            **eig_info}
-    sol = SchrodingerSolution(
-        domain=sub, parent_domain=domain, eigenvalues=vals, modes=modes, basis=basis,
-        a_quad=a_quad, length_scale=length0, applied_field=field_vec,
-        gauge=gauge if vector_potential is None else "given", order=order,
-        bc={"dirichlet_facets": dirichlet_facets, "robin": robin},
-        superfluid_density=ns, info=info)
-    info["time_s"] = round(time.perf_counter() - t0, 3)
-    return sol
+
+def _solve(problem, system, k, sigma, eigensolver, maxiter, tol, report, t_assembly, quiet):
+    """The k lowest eigenpairs (a few more computed to resolve degenerate levels), modes
+    normalised to max|ψ| = 1; returns (eigenvalues, modes (k, ndofs), info)."""
+    free = system.free
+    nev = k + min(4, free.size - k - 1)
+    if sigma is None:
+        sigma = _safe_shift(problem.sub, problem.scale, problem.field, problem.length0,
+                            problem.v_quad, problem.robin, problem.a_quad)
+    extent = float(np.max(np.ptp(problem.mesh.p, axis=1)))
+    report(f"assembled in {t_assembly:.1f} s; eigen-solve ({_EIGEN_PHASES[eigensolver]}) for "
+           f"{nev} eigenpairs of {free.size} {'real' if system.real else 'complex'} unknowns ...")
+    t_eigen = time.perf_counter()
+    vals, vecs, info = lowest_eigenpairs(
+        system.stiffness, system.mass, nev, sigma=sigma, method=eigensolver,
+        coords=problem.basis.doflocs[:, free], scale=1.0 / extent**2 + abs(sigma),
+        maxiter=maxiter, tol=tol, progress=None if quiet else report)
+    report(_eigen_report(info, time.perf_counter() - t_eigen))
+    keep = np.argsort(np.real(vals))[:k]
+    modes = np.zeros((k, problem.basis.N), dtype=complex)
+    modes[:, free] = vecs[:, keep].T
+    return np.real(vals)[keep], _normalise(modes), {**info, "sigma": sigma}
 
 
 _EIGEN_PHASES = {
@@ -507,7 +560,7 @@ def _element(dim: int, order: int):
     return skfem.ElementTetP2() if order == 2 else skfem.ElementTetP1()
 
 
-def superconducting_subdomain(domain: Domain, superconductors = None):
+def superconducting_subdomain(domain: Domain, superconductors: list[str] | None = None):
     """The sub-domain of the superconducting regions and the map sub-vertex -> parent vertex.
 
     Boundaries of the parent that lie on the sub-mesh boundary are kept (by name); the
