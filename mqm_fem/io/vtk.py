@@ -314,24 +314,43 @@ def _pvd_jobs(path, entries, record, who, check_files):
 # building the grid
 def _build(domain, point_data, cell_data, field_data, units, vtu_name, provenance=None):
     """Validate everything and return ``(pyvista grid, sidecar dict)``; writes nothing."""
-    import pyvista as pv
-
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain must be a mqm_fem Domain, got {type(domain).__name__}")
-    mesh = domain.mesh
-    dim = mesh.dim()
-    nv, ne = mesh.nvertices, mesh.nelements
-    points = np.zeros((nv, 3))
-    points[:, :dim] = np.asarray(mesh.p, dtype=float).T * domain.length_unit
-    cells = _oriented_cells(np.asarray(mesh.p, dtype=float), np.asarray(mesh.t))
-    nn = cells.shape[1]
-    vtk_cells = np.hstack([np.full((ne, 1), nn, dtype=np.int64), cells]).ravel()
-    celltypes = np.full(ne, _VTK_TRIANGLE if dim == 2 else _VTK_TETRA, dtype=np.uint8)
-    grid = pv.UnstructuredGrid(vtk_cells, celltypes, points)
-
     point_data = _as_dict(point_data, "point_data")
     cell_data = _as_dict(cell_data, "cell_data")
     field_data = _as_dict(field_data, "field_data")
+    _check_reserved(cell_data, field_data)
+    grid = _empty_grid(domain)
+    arrays = _add_mesh_arrays(grid, domain, point_data, cell_data)
+    json_fields = _add_field_arrays(grid, field_data)
+    region_names = [str(n) for n in domain.regions]
+    _set_text(grid, "region_names", region_names or [""])
+    all_units = _add_units(grid, units, arrays, set(field_data))
+    for key, value in (provenance or {}).items():
+        _set_text(grid, PROVENANCE_PREFIX + key,
+                  [value if isinstance(value, str) else json.dumps(value)])
+    mesh = domain.mesh
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "vtu": vtu_name,
+        "length_unit": "m",
+        "mesh_length_unit": float(domain.length_unit),
+        "dimension": int(mesh.dim()),
+        "nvertices": int(mesh.nvertices),
+        "nelements": int(mesh.nelements),
+        "units": all_units,
+        "region_names": region_names,
+        "point_data": arrays["point_data"],
+        "cell_data": arrays["cell_data"],
+        "field_data": json_fields,
+    }
+    if provenance is not None:
+        sidecar["provenance"] = provenance
+    return grid, sidecar
+
+
+def _check_reserved(cell_data, field_data) -> None:
+    """Refuse array names that write_vtu adds itself."""
     if RESERVED_CELL_ARRAY in cell_data:
         raise ParameterError(
             f"cell_data: the name {RESERVED_CELL_ARRAY!r} is reserved for the region index that "
@@ -345,7 +364,25 @@ def _build(domain, point_data, cell_data, field_data, units, vtu_name, provenanc
                 "rename it"
             )
 
-    info = {"point_data": {}, "cell_data": {}, "field_data": {}}
+
+def _empty_grid(domain):
+    """The mesh as a pyvista grid: coordinates in metres, positively oriented cells."""
+    import pyvista as pv
+
+    mesh = domain.mesh
+    dim, ne = mesh.dim(), mesh.nelements
+    points = np.zeros((mesh.nvertices, 3))
+    points[:, :dim] = np.asarray(mesh.p, dtype=float).T * domain.length_unit
+    cells = _oriented_cells(np.asarray(mesh.p, dtype=float), np.asarray(mesh.t))
+    vtk_cells = np.hstack([np.full((ne, 1), cells.shape[1], dtype=np.int64), cells]).ravel()
+    celltypes = np.full(ne, _VTK_TRIANGLE if dim == 2 else _VTK_TETRA, dtype=np.uint8)
+    return pv.UnstructuredGrid(vtk_cells, celltypes, points)
+
+
+def _add_mesh_arrays(grid, domain, point_data, cell_data) -> dict:
+    """Checked point and cell arrays plus ``region``; returns their sidecar entries."""
+    nv, ne = domain.mesh.nvertices, domain.mesh.nelements
+    info = {"point_data": {}, "cell_data": {}}
     for name, value in point_data.items():
         arr = _mesh_array(value, f"point_data[{name!r}]", nv, "mesh vertex (nvertices)",
                           other=(ne, "cell_data"))
@@ -358,7 +395,11 @@ def _build(domain, point_data, cell_data, field_data, units, vtu_name, provenanc
         info["cell_data"][name] = {"components": 1 if arr.ndim == 1 else arr.shape[1]}
     grid.cell_data[RESERVED_CELL_ARRAY] = domain.region_ids().astype(np.int32)
     info["cell_data"][RESERVED_CELL_ARRAY] = {"components": 1}
+    return info
 
+
+def _add_field_arrays(grid, field_data) -> dict:
+    """Checked field data (numbers or text); returns their plain JSON form."""
     json_fields = {}
     for name, value in field_data.items():
         arr, plain = _field_array(value, f"field_data[{name!r}]")
@@ -367,42 +408,25 @@ def _build(domain, point_data, cell_data, field_data, units, vtu_name, provenanc
         else:
             grid.field_data[name] = arr
         json_fields[name] = plain
-    region_names = [str(n) for n in domain.regions]
-    _set_text(grid, "region_names", region_names or [""])
+    return json_fields
 
+
+def _add_units(grid, units, arrays, field_names) -> dict:
+    """The ``units`` text array and the unit of each point/cell array in ``arrays``; warns
+    about units of arrays the file does not have. Returns all units (with coordinates)."""
     units = _check_units(units)
-    known = set(point_data) | set(cell_data) | set(field_data) | {RESERVED_CELL_ARRAY}
+    known = set(arrays["point_data"]) | set(arrays["cell_data"]) | field_names
     stray = sorted(set(units) - known)
     if stray:
         warnings.warn(f"units given for {stray}, which are not arrays of this file "
-                      f"(arrays: {sorted(known)})", MqmFemWarning, stacklevel=3)
+                      f"(arrays: {sorted(known)})", MqmFemWarning, stacklevel=4)
     all_units = {"coordinates": "m", **units}
     _set_text(grid, "units", [f"{k}={v}" for k, v in all_units.items()])
-    for key, value in (provenance or {}).items():
-        _set_text(grid, PROVENANCE_PREFIX + key,
-                  [value if isinstance(value, str) else json.dumps(value)])
     for kind in ("point_data", "cell_data"):
-        for name, entry in info[kind].items():
+        for name, entry in arrays[kind].items():
             if name in units:
                 entry["unit"] = units[name]
-
-    sidecar = {
-        "format": SIDECAR_FORMAT,
-        "vtu": vtu_name,
-        "length_unit": "m",
-        "mesh_length_unit": float(domain.length_unit),
-        "dimension": int(dim),
-        "nvertices": int(nv),
-        "nelements": int(ne),
-        "units": all_units,
-        "region_names": region_names,
-        "point_data": info["point_data"],
-        "cell_data": info["cell_data"],
-        "field_data": json_fields,
-    }
-    if provenance is not None:
-        sidecar["provenance"] = provenance
-    return grid, sidecar
+    return all_units
 
 
 def _set_text(grid, name, values):
