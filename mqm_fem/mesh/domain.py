@@ -319,13 +319,9 @@ def _higher_order_message(path, types) -> str:
 
 
 def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain:
-    points = np.asarray(raw.points, dtype=float)
-    if dim == 2:
-        if points.shape[1] == 3:
-            if np.ptp(points[:, 2]) > 1e-12 * max(np.ptp(points[:, :2]), 1.0):
-                raise MeshError(f"{path}: 2D mesh does not lie in a plane z = const")
-        points = points[:, :2]
-
+    """A :class:`Domain` from a meshio mesh: used vertices only, consistently oriented
+    elements, physical groups as regions and boundaries."""
+    points = _planar_points(raw, dim, path)
     # element and facet blocks with their group membership. gmsh puts an entity in several
     # physical groups by (msh 2.2) writing its elements once per group, or (msh 4.1) listing
     # several tags per entity, which meshio keeps only in ``cell_sets``: read both, then merge
@@ -333,19 +329,47 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
     elem_rows, elem_members = _blocks_with_groups(raw, _LINEAR[dim], dim)
     facet_rows, facet_members = _blocks_with_groups(raw, _FACET[dim], dim - 1)
     t_all, elem_inverse = _unique_rows(elem_rows)
-
     # keep only vertices used by elements (gmsh files may hold geometry points)
     used = np.unique(t_all)
     remap = np.full(points.shape[0], -1, dtype=np.int64)
     remap[used] = np.arange(used.size)
     p = points[used].T.copy()
-    t = remap[t_all].T.copy()
-
+    t = _oriented(p, remap[t_all].T.copy(), dim, path)
     mesh_cls = skfem.MeshTri if dim == 2 else skfem.MeshTet
-    # orientation: all elements must agree (mixed signs = inverted/folded elements)
+    try:
+        mesh = mesh_cls(p, t, validate=False)
+    except TypeError:
+        mesh = mesh_cls(p, t)
+    regions = {name: np.unique(elem_inverse[rows])
+               for name, rows in elem_members.items() if rows.size}
+    boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
+    if not regions:
+        warnings.warn(
+            f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
+            f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
+            f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
+            MqmFemWarning,
+            stacklevel=3,
+        )
+    return Domain(mesh, unit, regions, boundaries, Path(path) if path else None)
+
+
+def _planar_points(raw, dim: int, path) -> np.ndarray:
+    """Vertex coordinates (n, dim); a 2D mesh must lie in a plane z = const."""
+    points = np.asarray(raw.points, dtype=float)
+    if dim == 2:
+        if points.shape[1] == 3:
+            if np.ptp(points[:, 2]) > 1e-12 * max(np.ptp(points[:, :2]), 1.0):
+                raise MeshError(f"{path}: 2D mesh does not lie in a plane z = const")
+        points = points[:, :2]
+    return points
+
+
+def _oriented(p, t, dim: int, path) -> np.ndarray:
+    """``t`` with every element positively oriented; degenerate (zero measure) or inverted
+    (orientation disagreeing with the rest) elements are refused."""
     vol = _signed_measures(p, t)
-    scale = float(np.max(np.ptp(p, axis=1))) ** dim
-    tol = 1e-12 * scale
+    tol = 1e-12 * float(np.max(np.ptp(p, axis=1))) ** dim
     bad = np.flatnonzero(np.abs(vol) <= tol)
     if bad.size:
         raise MeshError(
@@ -364,16 +388,11 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
         )
     if neg.all():
         t[[1, 2]] = t[[2, 1]]  # consistently clockwise: just reorder
+    return t
 
-    try:
-        mesh = mesh_cls(p, t, validate=False)
-    except TypeError:
-        mesh = mesh_cls(p, t)
 
-    regions: dict[str, np.ndarray] = {}
-    for name, rows in elem_members.items():
-        if rows.size:
-            regions[name] = np.unique(elem_inverse[rows])
+def _named_boundaries(mesh, remap, facet_rows, facet_members) -> dict:
+    """Boundary name -> mesh facet indices, from the file's named facet groups."""
     boundaries: dict[str, np.ndarray] = {}
     if facet_rows.shape[0] and facet_members:
         facet_index = _match_facets(mesh, remap[facet_rows])
@@ -382,15 +401,7 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
             idx = idx[idx >= 0]
             if idx.size:
                 boundaries[name] = np.unique(idx)
-    if not regions:
-        warnings.warn(
-            f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
-            f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
-            f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
-            MqmFemWarning,
-            stacklevel=3,
-        )
-    return Domain(mesh, unit, regions, boundaries, Path(path) if path else None)
+    return boundaries
 
 
 def _signed_measures(p, t):
