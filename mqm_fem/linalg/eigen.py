@@ -159,9 +159,12 @@ def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say):
         return solve(x)
 
     opinv = LinearOperator(shifted.shape, matvec=counted, dtype=shifted.dtype)
+    # a fixed start vector: the same problem gives the same bits in every process (sweeps on
+    # several workers equal the serial run exactly); ARPACK's default start is random
+    v0 = np.random.default_rng(12345).standard_normal(shifted.shape[0]).astype(shifted.dtype)
     try:
         vals, vecs = eigsh(K, k=nev, M=M, sigma=sigma, which="LM", maxiter=maxiter, tol=tol,
-                           OPinv=opinv)
+                           OPinv=opinv, v0=v0)
     except ArpackNoConvergence as exc:
         raise SolverError(
             f"eigen-solve did not converge ({len(exc.eigenvalues)} of {nev} eigenpairs after "
