@@ -262,11 +262,13 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
         client_factory = None
     else:
         client_factory = None
+    opened_here = False
     if store is not None:
         if not isinstance(store, Store):
             raise ParameterError(f"store: expected a mqm_fem Store, got {store!r}")
         if store.grid is None:
             store.open({"function": describe_callable(func)}, grid)
+            opened_here = True
         elif len(store.grid) != len(grid) or store.grid.keys != grid.keys:
             raise ParameterError(f"store {store.directory}: opened for another grid "
                                  f"({len(store.grid)} points, this one {len(grid)})")
@@ -305,6 +307,8 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
         bar.close()
         if store is not None and store.grid is not None:
             store.write_table(force=True)
+            if opened_here:
+                store.close()
     return [results[i] for i in sorted(results)]
 
 
