@@ -351,3 +351,23 @@ def test_dask_worker_killed_every_point_once(tmp_path, dask_client):
     assert [r["outputs"]["y"] for r in records] == [x * x for x in range(8)]
     report = Store(tmp_path / "s").verify()
     assert report.ok, report
+
+
+@needs_dask
+def test_dask_sweep_of_a_solver_task_identical_to_serial(tmp_path, dask_client):
+    """mqm_fem.sweep of London solves: the same outputs, bit for bit, on the LocalCluster (as a
+    client or by the scheduler's address) as in this process."""
+    from mqm_fem import Task, sweep
+
+    task = Task(kind="london", geometry={"kind": "annulus", "inner_radius": 0.5,
+                                         "outer_radius": 1.0, "h": 0.15})
+    grid = product(penetration_depth=["50 nm", "100 nm", "200 nm", "400 nm"],
+                   applied_field=["1 mT", "-2 mT"])
+    serial = sweep(task, grid, tmp_path / "one", workers=1, progress=False)
+    on_dask = sweep(task, grid, tmp_path / "dask", client=dask_client, progress=False)
+    assert len(grid) == 8 and on_dask.report.ok
+    assert [r["outputs"] for r in on_dask.records] == [r["outputs"] for r in serial.records]
+    assert len({r["worker"] for r in on_dask.records}) == 2
+    by_address = sweep(task, grid, tmp_path / "addr", scheduler=dask_client.scheduler.address,
+                       progress=False)
+    assert [r["outputs"] for r in by_address.records] == [r["outputs"] for r in serial.records]
