@@ -291,6 +291,7 @@ def test_sweep_process_killed_then_resumed(tmp_path):
     finished = {int(p.stem) for p in points.glob("0*.json")}
     assert 3 <= len(finished) < 12
     calls_before = len(_counts(counter))
+    (points / ".mqm-0123456789ab.tmp.json").write_text('{"index": 5')  # as if killed in a write
     rerun = subprocess.run([sys.executable, "-c", code], env=env, timeout=60)
     assert rerun.returncode == 0
     new_calls = _counts(counter)[calls_before:]

@@ -101,6 +101,27 @@ def test_phase_boundary_with_two_workers_equals_serial(tmp_path):
     np.testing.assert_allclose(result.column("eps0"), serial.eigenvalues, rtol=1e-12, atol=1e-13)
 
 
+def test_mesh_file_task_and_its_contents_in_the_hash(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    meshes = Path(__file__).resolve().parents[1] / "meshes"
+    mesh = tmp_path / "sample.msh"
+    shutil.copy(meshes / "disk.msh", mesh)
+    task = Task(kind="phase", mesh=str(mesh), fixed={"xi0": "100 nm", "order": 1})
+    first = sweep(task, product(field=[0.0, "1 mT"]), tmp_path / "s", workers=1,
+                  progress=False)
+    assert first.report.ok and first.failed == []
+    assert sweep(task, product(field=[0.0, "1 mT"]), tmp_path / "s", workers=1,
+                 progress=False).records == first.records  # resumed, nothing recomputed
+    geometry.annulus(0.5, 1.0, h=0.3, path=mesh)  # same file name, another mesh
+    with pytest.raises(ParameterError, match="the sweep specification changed"):
+        sweep(task, product(field=[0.0, "1 mT"]), tmp_path / "s", workers=1, progress=False)
+    with pytest.raises(ParameterError, match="missing.msh is not a readable file"):
+        sweep(Task(kind="phase", mesh=str(tmp_path / "missing.msh")), product(field=[0.0]),
+              tmp_path / "t")
+
+
 def test_user_function_task_and_failed_points(tmp_path):
     result = sweep(_ratio, zipped(a=[1.0, 2.0, 3.0], b=[2.0, 0.0, 4.0]), tmp_path / "s",
                    workers=1, progress=False)

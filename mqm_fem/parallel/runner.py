@@ -320,13 +320,16 @@ def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
 
     queue = deque(pending)
     crashes: Counter = Counter()
-    pool = ProcessPoolExecutor(n_workers)
+    def new_pool():  # func goes to each worker once, not with every point (it may hold a mesh)
+        return ProcessPoolExecutor(n_workers, initializer=_install, initargs=(func,))
+
+    pool = new_pool()
     inflight: dict = {}
     try:
         while queue or inflight:
             while queue and len(inflight) < n_workers:
                 p = queue.popleft()
-                inflight[pool.submit(call_point, func, p.index, p.key, p.parameters,
+                inflight[pool.submit(_call_installed, p.index, p.key, p.parameters,
                                      raise_errors)] = p
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             broken = False
@@ -361,9 +364,22 @@ def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
                         finish(_error_record(
                             p, f"WorkerCrash: a worker process died {crashes[p.index]} times "
                                "while this point was running (out of memory? segfault?)"))
-                pool = ProcessPoolExecutor(n_workers)
+                pool = new_pool()
     finally:
         pool.shutdown(wait=not inflight, cancel_futures=True)
+
+
+_INSTALLED = None
+
+
+def _install(func) -> None:
+    """Pool initializer: keep the task function in the worker process."""
+    global _INSTALLED
+    _INSTALLED = func
+
+
+def _call_installed(index, key, parameters, raise_errors) -> dict:
+    return call_point(_INSTALLED, index, key, parameters, raise_errors)
 
 
 def _dask_client(scheduler):
