@@ -372,3 +372,15 @@ def test_dask_sweep_of_a_solver_task_identical_to_serial(tmp_path, dask_client):
     by_address = sweep(task, grid, tmp_path / "addr", scheduler=dask_client.scheduler.address,
                        progress=False)
     assert [r["outputs"] for r in by_address.records] == [r["outputs"] for r in serial.records]
+
+
+def test_progress_of_a_resumed_sweep_counts_the_finished_points(tmp_path):
+    run_points(square, product(x=[1, 2]), store=Store(tmp_path / "s"), progress=False)
+    lines = []
+    run_points(square, product(x=[1, 2]), store=Store(tmp_path / "s"), progress=lines.append)
+    assert lines == ["sweep: resuming, 2/2 points already done"]  # nothing computed
+    lines.clear()
+    (tmp_path / "s" / "points" / "000001.json").unlink()
+    run_points(square, product(x=[1, 2]), store=Store(tmp_path / "s"), progress=lines.append)
+    assert lines[0] == "sweep: resuming, 1/2 points already done"
+    assert lines[1].startswith("sweep: point 2/2 (x = 2) done, ")

@@ -62,7 +62,7 @@ class ProgressBar:
                 f"progress: expected True, False or a callable, got {progress!r}")
         self.total, self.name, self.unit, self.interval = total, name, unit, interval
         self.describe = describe or _describe_parameters
-        self.count = 0
+        self.count = self.already = 0
         self.start = self.last = time.perf_counter()
         self._emit = self._bar = None
         self._counter = False
@@ -82,10 +82,13 @@ class ProgressBar:
 
     def start_at(self, already: int) -> None:
         """Points already finished before this run (resumed): counted, not timed."""
-        self.total_new = self.total - already
-        self.count = already
+        self.count = self.already = already
+        self.start = self.last = time.perf_counter()
         if self._bar is not None:
             self._bar.update(already)
+        elif self._emit is not None and already:
+            self._emit(f"{self.name}: resuming, {already}/{self.total} {self.unit}s already "
+                       "done")
 
     def update(self, parameters: Mapping) -> None:
         self.count += 1
@@ -94,7 +97,7 @@ class ProgressBar:
             self._bar.update(1)
             return
         elapsed = now - self.start
-        new = self.count - (self.total - getattr(self, "total_new", self.total))
+        new = self.count - self.already
         left = self.total - self.count
         eta = f", ETA {_duration(elapsed / new * left)}" if left and new > 0 else ""
         if self._counter:
