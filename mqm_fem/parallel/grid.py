@@ -44,7 +44,7 @@ def _jsonable(value):
 
 
 def _clean_value(name: str, value):
-    """A grid value as a plain JSON scalar (numbers, strings, booleans); else refused."""
+    """A grid value as plain JSON (numbers, strings, booleans, lists of them); else refused."""
     try:
         import numpy as np
 
@@ -60,6 +60,8 @@ def _clean_value(name: str, value):
         if not math.isfinite(value):
             raise ParameterError(f"grid: {name} contains {value!r}; values must be finite")
         return value
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        return [_clean_value(name, v) for v in list(value)]  # a vector value, e.g. a field
     raise ParameterError(
         f"grid: {name} contains {value!r} ({type(value).__name__}); give numbers or strings "
         "with units like '2 mT'")

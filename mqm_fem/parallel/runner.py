@@ -62,7 +62,7 @@ class ProgressBar:
                 f"progress: expected True, False or a callable, got {progress!r}")
         self.total, self.name, self.unit, self.interval = total, name, unit, interval
         self.describe = describe or _describe_parameters
-        self.count = 0
+        self.count = self.already = 0
         self.start = self.last = time.perf_counter()
         self._emit = self._bar = None
         self._counter = False
@@ -82,10 +82,13 @@ class ProgressBar:
 
     def start_at(self, already: int) -> None:
         """Points already finished before this run (resumed): counted, not timed."""
-        self.total_new = self.total - already
-        self.count = already
+        self.count = self.already = already
+        self.start = self.last = time.perf_counter()
         if self._bar is not None:
             self._bar.update(already)
+        elif self._emit is not None and already:
+            self._emit(f"{self.name}: resuming, {already}/{self.total} {self.unit}s already "
+                       "done")
 
     def update(self, parameters: Mapping) -> None:
         self.count += 1
@@ -94,7 +97,7 @@ class ProgressBar:
             self._bar.update(1)
             return
         elapsed = now - self.start
-        new = self.count - (self.total - getattr(self, "total_new", self.total))
+        new = self.count - self.already
         left = self.total - self.count
         eta = f", ETA {_duration(elapsed / new * left)}" if left and new > 0 else ""
         if self._counter:
@@ -262,11 +265,13 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
         client_factory = None
     else:
         client_factory = None
+    opened_here = False
     if store is not None:
         if not isinstance(store, Store):
             raise ParameterError(f"store: expected a mqm_fem Store, got {store!r}")
         if store.grid is None:
             store.open({"function": describe_callable(func)}, grid)
+            opened_here = True
         elif len(store.grid) != len(grid) or store.grid.keys != grid.keys:
             raise ParameterError(f"store {store.directory}: opened for another grid "
                                  f"({len(store.grid)} points, this one {len(grid)})")
@@ -305,6 +310,8 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
         bar.close()
         if store is not None and store.grid is not None:
             store.write_table(force=True)
+            if opened_here:
+                store.close()
     return [results[i] for i in sorted(results)]
 
 
@@ -316,13 +323,16 @@ def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
 
     queue = deque(pending)
     crashes: Counter = Counter()
-    pool = ProcessPoolExecutor(n_workers)
+    def new_pool():  # func goes to each worker once, not with every point (it may hold a mesh)
+        return ProcessPoolExecutor(n_workers, initializer=_install, initargs=(func,))
+
+    pool = new_pool()
     inflight: dict = {}
     try:
         while queue or inflight:
             while queue and len(inflight) < n_workers:
                 p = queue.popleft()
-                inflight[pool.submit(call_point, func, p.index, p.key, p.parameters,
+                inflight[pool.submit(_call_installed, p.index, p.key, p.parameters,
                                      raise_errors)] = p
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             broken = False
@@ -357,9 +367,22 @@ def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
                         finish(_error_record(
                             p, f"WorkerCrash: a worker process died {crashes[p.index]} times "
                                "while this point was running (out of memory? segfault?)"))
-                pool = ProcessPoolExecutor(n_workers)
+                pool = new_pool()
     finally:
         pool.shutdown(wait=not inflight, cancel_futures=True)
+
+
+_INSTALLED = None
+
+
+def _install(func) -> None:
+    """Pool initializer: keep the task function in the worker process."""
+    global _INSTALLED
+    _INSTALLED = func
+
+
+def _call_installed(index, key, parameters, raise_errors) -> dict:
+    return call_point(_INSTALLED, index, key, parameters, raise_errors)
 
 
 def _dask_client(scheduler):

@@ -153,6 +153,7 @@ class Store:
                         "grid": grid.describe(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
             text = json.dumps(document, indent=1, default=str)
             atomic_write([(self.spec_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))])
+        self.clean()  # leftovers of a killed run: this process holds the lock, nobody writes
         self._records = self._load_valid()
         return self
 
@@ -181,6 +182,12 @@ class Store:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _read_spec(self) -> dict | None:
         if not self.spec_path.is_file():

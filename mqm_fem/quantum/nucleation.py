@@ -311,6 +311,10 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     func = partial(_phase_point, domain, tuple(d), bc, order, length0, solver_options)
     records = run_points(func, grid, workers=workers, client=client, scheduler=scheduler,
                          progress=bar, on_error="raise")
+    lost = [r for r in records if r["status"] != "ok"]  # a Dask worker died repeatedly
+    if lost:
+        raise SolverError(f"phase_boundary: field {lost[0]['parameters']['field']:g} T: "
+                          f"{lost[0]['error']}")
     eigen = np.array([r["outputs"]["eps0"] for r in records])
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,

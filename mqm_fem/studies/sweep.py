@@ -110,7 +110,14 @@ def _number(value, parse_quantity) -> float:
 def sweep_spec(task) -> dict:
     """What a sweep's specification hash covers for ``task`` (with the grid)."""
     if isinstance(task, Task):
-        return {"task": task.describe()}
+        spec = {"task": task.describe()}
+        if task.mesh is not None:  # the same file name with other contents is another sweep
+            from ..io import file_sha256
+
+            spec["mesh_sha256"] = file_sha256(task.mesh)
+            if spec["mesh_sha256"] is None:
+                raise ParameterError(f"task mesh: {task.mesh} is not a readable file")
+        return spec
     return {"function": describe_callable(task)}
 
 
