@@ -376,9 +376,21 @@ _INSTALLED = None
 
 
 def _install(func) -> None:
-    """Pool initializer: keep the task function in the worker process."""
+    """Pool initializer: keep the task function in the worker process, and end the worker when
+    the driver is gone (killed with SIGKILL, its workers would otherwise wait forever)."""
     global _INSTALLED
     _INSTALLED = func
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mqm-parent-watch", daemon=True).start()
 
 
 def _call_installed(index, key, parameters, raise_errors) -> dict:
