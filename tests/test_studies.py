@@ -118,8 +118,8 @@ def test_mesh_file_task_and_its_contents_in_the_hash(tmp_path):
     with pytest.raises(ParameterError, match="the sweep specification changed"):
         sweep(task, product(field=[0.0, "1 mT"]), tmp_path / "s", workers=1, progress=False)
     with pytest.raises(ParameterError, match="missing.msh is not a readable file"):
-        sweep(Task(kind="phase", mesh=str(tmp_path / "missing.msh")), product(field=[0.0]),
-              tmp_path / "t")
+        sweep(Task(kind="phase", mesh=str(tmp_path / "missing.msh"), fixed={"xi0": 1e-7}),
+              product(field=[0.0]), tmp_path / "t")
 
 
 def test_user_function_task_and_failed_points(tmp_path):
@@ -149,6 +149,12 @@ def test_bad_tasks_refused_before_solving(tmp_path):
         sweep(task, product(**{"geometry.radious": [1.0]}), tmp_path / "s")
     with pytest.raises(ParameterError, match="'feild' is not a parameter of a 'phase' task"):
         sweep(task, product(feild=[1.0]), tmp_path / "s")
+    with pytest.raises(ParameterError, match="london task: give penetration_depth .*"
+                                             "or temperature with a TemperatureModel"):
+        sweep(Task(kind="london", geometry=RING), product(applied_field=["1 mT"]),
+              tmp_path / "s")
+    with pytest.raises(ParameterError, match="phase task: give xi0"):
+        sweep(Task(kind="phase", geometry=RING), product(field=[0.0]), tmp_path / "s")
     assert not (tmp_path / "s").exists()
 
 

@@ -119,7 +119,8 @@ class Task:
                 "length_unit": self.length_unit, "fixed": self.fixed, "temperature": model}
 
     def check_parameters(self, names) -> None:
-        """Refuse, before any solve, grid parameter names this task cannot use."""
+        """Refuse, before any solve, grid parameter names this task cannot use and a missing
+        required parameter (neither fixed nor in the grid)."""
         for name in names:
             if name == "temperature" and self.temperature is None:
                 raise ParameterError("grid: 'temperature' needs a temperature model "
@@ -136,6 +137,32 @@ class Task:
                     raise ParameterError(
                         f"grid: {name!r} is not a parameter of a {self.kind!r} task (it takes "
                         f"{', '.join(sorted(accepted))}, temperature, geometry.NAME)")
+        given = set(names) | set(self.fixed)
+        model = self.temperature
+        for required, alternatives in _REQUIRED[self.kind]:
+            if required in given or any(
+                    all(a in given or (model is not None and getattr(model, a, None))
+                        for a in alt) for alt in alternatives):
+                continue
+            raise ParameterError(f"{self.kind} task: give {required} (in fixed or as a grid "
+                                 f"parameter){_REQUIRED_HINT.get(required, '')}")
+
+
+#: per kind: (required parameter, alternatives: tuples of names that together replace it, each
+#: given in fixed/grid or set on the temperature model)
+_REQUIRED = {
+    "london": [("penetration_depth", [("temperature", "penetration_depth_0"),
+                                      ("temperature", "penetration_depth")])],
+    "phase": [("field", []), ("xi0", [("coherence_length_0",)])],
+    "nucleation": [("coherence_length", [("temperature", "coherence_length_0"),
+                                         ("temperature", "coherence_length")])],
+    "schrodinger": [],
+}
+_REQUIRED_HINT = {
+    "penetration_depth": ", or temperature with a TemperatureModel giving λ(T)",
+    "coherence_length": ", or temperature with a TemperatureModel giving ξ(T)",
+    "xi0": ", or a TemperatureModel with coherence_length_0",
+}
 
 
 def _check_geometry_argument(kind: str, name: str) -> None:
