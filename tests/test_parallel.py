@@ -406,3 +406,11 @@ def test_progress_of_a_resumed_sweep_counts_the_finished_points(tmp_path):
     run_points(square, product(x=[1, 2]), store=Store(tmp_path / "s"), progress=lines.append)
     assert lines[0] == "sweep: resuming, 1/2 points already done"
     assert lines[1].startswith("sweep: point 2/2 (x = 2) done, ")
+
+
+def test_unpicklable_function_refused_when_workers_are_spawned(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda *a, **k: "spawn")
+    with pytest.raises(ParameterError, match="func: cannot be sent to worker processes"):
+        run_points(lambda p: {"y": 1}, product(x=[1, 2]), workers=2, progress=False)

@@ -339,8 +339,19 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
 def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
     """Local process pool, rebuilt after a worker died; at most ``n_workers`` points in flight,
     so the points running when a worker died are known (and resubmitted)."""
+    import multiprocessing
+    import pickle
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    if multiprocessing.get_start_method() != "fork":  # spawn/forkserver pickle func
+        try:
+            pickle.dumps(func)
+        except Exception as exc:
+            raise ParameterError(
+                f"func: cannot be sent to worker processes ({type(exc).__name__}: {exc}); give "
+                "a module-level function or a functools.partial of one, or workers=1"
+            ) from None
 
     queue = deque(pending)
     crashes: Counter = Counter()
