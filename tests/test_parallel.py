@@ -67,6 +67,20 @@ def _counts(counter) -> list:
     return [int(v) for v in path.read_text().split()] if path.exists() else []
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
 def _outputs(records):
     return [(r["index"], r["status"], r["outputs"]) for r in records]
 
@@ -262,7 +276,8 @@ def test_local_worker_killed_pool_rebuilt_every_point_once(tmp_path):
 
 
 def test_sweep_process_killed_then_resumed(tmp_path):
-    """SIGKILL of the driver mid-sweep; the rerun computes only the unfinished points."""
+    """SIGKILL of the driver (2 local workers) mid-sweep: its workers end, the rerun computes
+    only the unfinished points, and the store ends complete and clean."""
     counter = tmp_path / "calls.txt"
     code = (
         "import functools, sys, time\n"
@@ -275,7 +290,7 @@ def test_sweep_process_killed_then_resumed(tmp_path):
         "t.slow = slow\n"
         "slow.__module__ = 'test_parallel'\n"
         f"run_points(functools.partial(t.slow, {str(counter)!r}), product(x=list(range(12))),"
-        f" store=Store({str(tmp_path / 's')!r}), workers=1, progress=False)\n"
+        f" store=Store({str(tmp_path / 's')!r}), workers=2, progress=False)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env)
@@ -288,6 +303,13 @@ def test_sweep_process_killed_then_resumed(tmp_path):
         time.sleep(0.02)
     proc.kill()
     proc.wait()
+    # its worker processes notice and end (else they would finish points nobody stores)
+    workers = {int(json.loads(p.read_text())["worker"].split(":")[1])
+               for p in points.glob("0*.json")}
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
     finished = {int(p.stem) for p in points.glob("0*.json")}
     assert 3 <= len(finished) < 12
     calls_before = len(_counts(counter))
@@ -384,3 +406,11 @@ def test_progress_of_a_resumed_sweep_counts_the_finished_points(tmp_path):
     run_points(square, product(x=[1, 2]), store=Store(tmp_path / "s"), progress=lines.append)
     assert lines[0] == "sweep: resuming, 1/2 points already done"
     assert lines[1].startswith("sweep: point 2/2 (x = 2) done, ")
+
+
+def test_unpicklable_function_refused_when_workers_are_spawned(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda *a, **k: "spawn")
+    with pytest.raises(ParameterError, match="func: cannot be sent to worker processes"):
+        run_points(lambda p: {"y": 1}, product(x=[1, 2]), workers=2, progress=False)

@@ -3,12 +3,15 @@ machinery. Small 2D meshes (h = 0.15 µm), order 1 where the kind allows it."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 import mqm_fem
 from mqm_fem import Task, TemperatureModel, geometry, product, solve_london, sweep, zipped
 from mqm_fem.errors import ParameterError
+from mqm_fem.parallel import Store
 from mqm_fem.quantum import phase_boundary
 from mqm_fem.studies import load_spec
 from mqm_fem.studies.task import _cached_domain
@@ -118,8 +121,8 @@ def test_mesh_file_task_and_its_contents_in_the_hash(tmp_path):
     with pytest.raises(ParameterError, match="the sweep specification changed"):
         sweep(task, product(field=[0.0, "1 mT"]), tmp_path / "s", workers=1, progress=False)
     with pytest.raises(ParameterError, match="missing.msh is not a readable file"):
-        sweep(Task(kind="phase", mesh=str(tmp_path / "missing.msh")), product(field=[0.0]),
-              tmp_path / "t")
+        sweep(Task(kind="phase", mesh=str(tmp_path / "missing.msh"), fixed={"xi0": 1e-7}),
+              product(field=[0.0]), tmp_path / "t")
 
 
 def test_user_function_task_and_failed_points(tmp_path):
@@ -149,6 +152,12 @@ def test_bad_tasks_refused_before_solving(tmp_path):
         sweep(task, product(**{"geometry.radious": [1.0]}), tmp_path / "s")
     with pytest.raises(ParameterError, match="'feild' is not a parameter of a 'phase' task"):
         sweep(task, product(feild=[1.0]), tmp_path / "s")
+    with pytest.raises(ParameterError, match="london task: give penetration_depth .*"
+                                             "or temperature with a TemperatureModel"):
+        sweep(Task(kind="london", geometry=RING), product(applied_field=["1 mT"]),
+              tmp_path / "s")
+    with pytest.raises(ParameterError, match="phase task: give xi0"):
+        sweep(Task(kind="phase", geometry=RING), product(field=[0.0]), tmp_path / "s")
     assert not (tmp_path / "s").exists()
 
 
@@ -187,3 +196,26 @@ def test_load_spec_reads_task_temperature_grid_and_options(tmp_path):
 def test_top_level_exports():
     for name in ("sweep", "Task", "product", "zipped", "TemperatureModel"):
         assert name in mqm_fem.__all__ and hasattr(mqm_fem, name)
+
+
+def test_write_fields_stores_each_points_vtu_with_the_point(tmp_path):
+    from mqm_fem import read_vtu
+
+    task = Task(kind="london", geometry=RING, fixed={"penetration_depth": "100 nm"},
+                write_fields=True)
+    result = sweep(task, product(applied_field=["1 mT", "2 mT"]), tmp_path / "s", workers=1,
+                   progress=False)
+    assert result.report.ok, result.report
+    assert result.records[1]["files"] == ["fields/000001.vtu", "fields/000001.vtu.json"]
+    b1 = read_vtu(tmp_path / "s" / "fields" / "000000.vtu")
+    b2 = read_vtu(tmp_path / "s" / "fields" / "000001.vtu")
+    np.testing.assert_allclose(b2.point_data["B"], 2 * b1.point_data["B"], rtol=1e-9,
+                               atol=1e-12)
+    sidecar = json.loads((tmp_path / "s" / "fields" / "000001.vtu.json").read_text())
+    assert sidecar["vtu"] == "000001.vtu"
+    pvd = (tmp_path / "s" / "fields.pvd").read_text()
+    assert 'file="fields/000000.vtu"' in pvd and 'file="fields/000001.vtu"' in pvd
+    (tmp_path / "s" / "fields" / "000001.vtu").unlink()
+    assert [p.name for p in Store(tmp_path / "s").verify().corrupt] == ["000001.json"]
+    with pytest.raises(ParameterError, match="a 'phase' task has no fields to write"):
+        Task(kind="phase", geometry=RING, write_fields=True)

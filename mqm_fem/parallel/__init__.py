@@ -4,9 +4,9 @@ parameter grids (:func:`product`, :func:`zipped`), a store that never loses a fi
 processes or on a Dask cluster."""
 
 from .grid import Grid, Point, canonical_json, product, zipped
-from .runner import CRASH_LIMIT, ProgressBar, describe_callable, run_points
+from .runner import CRASH_LIMIT, FILES_KEY, ProgressBar, describe_callable, run_points
 from .store import Store, StoreReport, spec_hash
 
-__all__ = ["CRASH_LIMIT", "Grid", "Point", "ProgressBar", "Store", "StoreReport",
+__all__ = ["CRASH_LIMIT", "FILES_KEY", "Grid", "Point", "ProgressBar", "Store", "StoreReport",
            "canonical_json", "describe_callable", "product", "run_points", "spec_hash",
            "zipped"]

@@ -117,6 +117,9 @@ class Grid:
     def __len__(self) -> int:
         return len(self.points)
 
+    def __repr__(self) -> str:
+        return f"Grid({self.mode}: {', '.join(self.names)}; {len(self)} points)"
+
     def __iter__(self) -> Iterator[Point]:
         return (self[i] for i in range(len(self)))
 

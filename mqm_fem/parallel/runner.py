@@ -37,7 +37,11 @@ from ..progress import ProgressLike
 from .grid import Grid
 from .store import Store
 
-__all__ = ["CRASH_LIMIT", "ProgressBar", "describe_callable", "run_points"]
+__all__ = ["CRASH_LIMIT", "FILES_KEY", "ProgressBar", "describe_callable", "run_points"]
+
+#: an output of this name, ``{suffix: bytes}``, is files of the point (e.g. ``{".vtu": ...}``):
+#: the driver stores them as ``fields/<index><suffix>`` together with the point
+FILES_KEY = "_files"
 
 #: a point running while a local worker process died this many times is recorded as an error
 CRASH_LIMIT = 3
@@ -189,18 +193,33 @@ def call_point(func, index: int, key: str, parameters: dict, raise_errors: bool)
         if not isinstance(result, Mapping):
             raise TypeError(f"the task returned a {type(result).__name__}, expected a dict "
                             "name -> number")
+        result = dict(result)
+        files = _files(result.pop(FILES_KEY, None))
         outputs = {str(k): _plain(k, v) for k, v in result.items()}
         status, error = "ok", None
     except Exception as exc:
         if raise_errors:
             raise
-        outputs, status = {}, "error"
+        outputs, status, files = {}, "error", None
         error = f"{type(exc).__name__}: {exc}"
         if not str(exc):
             error += " " + traceback.format_exc(limit=-1).strip().splitlines()[-1]
-    return {"index": index, "key": key, "parameters": dict(parameters), "status": status,
-            "outputs": outputs, "error": error, "seconds": time.perf_counter() - start,
-            "worker": _worker_id()}
+    record = {"index": index, "key": key, "parameters": dict(parameters), "status": status,
+              "outputs": outputs, "error": error, "seconds": time.perf_counter() - start,
+              "worker": _worker_id()}
+    if files:
+        record[FILES_KEY] = files
+    return record
+
+
+def _files(files) -> dict | None:
+    if files is None:
+        return None
+    if not isinstance(files, Mapping) or not all(
+            isinstance(k, str) and k.startswith(".") and "/" not in k and isinstance(v, bytes)
+            for k, v in files.items()):
+        raise TypeError(f"output {FILES_KEY!r} must map file suffixes ('.vtu') to bytes")
+    return dict(files)
 
 
 def _error_record(point, message: str) -> dict:
@@ -250,7 +269,8 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
     -------
     list of dict
         One record per point: ``index, key, parameters, status, outputs, error, seconds,
-        worker``.
+        worker`` (and ``files``, the stored files of the point; without a store, files a
+        ``func`` returned under :data:`FILES_KEY` stay in the record under that key).
     """
     if not callable(func):
         raise ParameterError(f"func: expected a callable parameters -> dict, got {func!r}")
@@ -285,7 +305,7 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
 
     def finish(record: dict) -> None:
         if store is not None:
-            store.write_point(record)
+            store.write_point(record, record.pop(FILES_KEY, None))
             store.write_table(force=False)
         results[record["index"]] = record
         bar.update(record["parameters"])
@@ -310,6 +330,7 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
         bar.close()
         if store is not None and store.grid is not None:
             store.write_table(force=True)
+            store.write_collection()
             if opened_here:
                 store.close()
     return [results[i] for i in sorted(results)]
@@ -318,8 +339,19 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
 def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
     """Local process pool, rebuilt after a worker died; at most ``n_workers`` points in flight,
     so the points running when a worker died are known (and resubmitted)."""
+    import multiprocessing
+    import pickle
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    if multiprocessing.get_start_method() != "fork":  # spawn/forkserver pickle func
+        try:
+            pickle.dumps(func)
+        except Exception as exc:
+            raise ParameterError(
+                f"func: cannot be sent to worker processes ({type(exc).__name__}: {exc}); give "
+                "a module-level function or a functools.partial of one, or workers=1"
+            ) from None
 
     queue = deque(pending)
     crashes: Counter = Counter()
@@ -376,9 +408,21 @@ _INSTALLED = None
 
 
 def _install(func) -> None:
-    """Pool initializer: keep the task function in the worker process."""
+    """Pool initializer: keep the task function in the worker process, and end the worker when
+    the driver is gone (killed with SIGKILL, its workers would otherwise wait forever)."""
     global _INSTALLED
     _INSTALLED = func
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mqm-parent-watch", daemon=True).start()
 
 
 def _call_installed(index, key, parameters, raise_errors) -> dict:

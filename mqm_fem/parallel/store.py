@@ -5,7 +5,9 @@ Layout::
     spec.json            {"format", "hash", "spec", "grid"}: what the points belong to
     points/000000.json   one file per finished point, written atomically when it finishes:
                          {"index", "key", "parameters", "status": "ok"|"error", "outputs",
-                          "error", "seconds", "worker"}
+                          "error", "seconds", "worker"[, "files"]}
+    fields/000000.vtu    optional fields of the point (with its .vtu.json sidecar), written
+                         together with its point file; fields.pvd collects them
     results.csv          tidy table rebuilt from the point files (one row per point: index,
                          parameters, outputs, status, error, seconds, worker)
     points.<time>/       old points put aside by ``open(..., on_change="restart")``
@@ -226,7 +228,7 @@ class Store:
     def _scan(self):
         """(records by file, partial files, unreadable files) of points/."""
         found, partial, corrupt = [], [], []
-        for folder in (self.directory, self.points_dir):
+        for folder in (self.directory, self.points_dir, self.directory / "fields"):
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
@@ -262,12 +264,37 @@ class Store:
         """The finished points' records in index order."""
         return [self._records[i] for i in sorted(self._records)]
 
-    def write_point(self, record: dict) -> None:
-        """Write one finished point atomically (driver only) and remember it."""
+    def write_point(self, record: dict, files: dict | None = None) -> None:
+        """Write one finished point atomically (driver only) and remember it. ``files``
+        (suffix -> bytes, e.g. the point's ``.vtu``) are written as ``fields/<index><suffix>``
+        together with the point file, all or nothing; the record lists them under ``files``."""
         i = int(record["index"])
+        jobs = []
+        if files:
+            record["files"] = []
+            for suffix, data in sorted(files.items()):
+                name = f"fields/{i:06d}{suffix}"
+                if suffix == ".vtu.json":  # the sidecar names its .vtu: now the stored one
+                    doc = json.loads(data)
+                    doc["vtu"] = f"{i:06d}.vtu"
+                    data = json.dumps(doc, indent=2).encode()
+                record["files"].append(name)
+                jobs.append((self.directory / name, lambda tmp, data=data: tmp.write_bytes(data)))
         text = json.dumps(record, indent=1, default=str)
-        atomic_write([(self.point_path(i), lambda tmp: tmp.write_text(text, encoding="utf-8"))])
+        jobs.append((self.point_path(i), lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        atomic_write(jobs)
         self._records[i] = record
+
+    def write_collection(self) -> Path | None:
+        """``fields.pvd``: the points' ``.vtu`` files as a ParaView collection (the point index
+        as timestep), if any point has one. Returns its path."""
+        entries = [(r["index"], self.directory / f) for r in self.records()
+                   for f in r.get("files") or () if f.endswith(".vtu")]
+        if not entries:
+            return None
+        from ..io.vtk import write_pvd
+
+        return write_pvd(self.directory / "fields.pvd", entries)
 
     # ----------------------------------------------------------------------------- table
     def columns(self, records=None) -> list[str]:
@@ -322,6 +349,9 @@ class Store:
                                      or record.get("key") != grid.keys[i]
                                      or record.get("status") not in ("ok", "error")):
                 corrupt.append(path)
+                continue
+            if any(not (self.directory / f).is_file() for f in record.get("files") or ()):
+                corrupt.append(path)  # its field files are gone
                 continue
             claims.setdefault(i, []).append(path)
         n = len(grid) if grid is not None else (max(claims) + 1 if claims else 0)

@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from ..errors import ParameterError
 from ..parallel.grid import canonical_json
-from ..parallel.runner import describe_callable
+from ..parallel.runner import FILES_KEY, describe_callable
 from ..temperature import TemperatureModel
 
 __all__ = ["KINDS", "Task", "evaluate"]
@@ -69,6 +69,10 @@ class Task:
         ``applied_field``, ``xi0``, ``order``, ``bc`` ...).
     temperature : TemperatureModel, optional
         Needed when the grid (or ``fixed``) has a ``temperature``.
+    write_fields : bool
+        Also keep each point's fields (``london``, ``schrodinger``): the worker returns the
+        ``.vtu`` (and its sidecar) to the driver, which stores them as
+        ``fields/<index>.vtu`` with the point and collects them in ``fields.pvd``.
     """
 
     kind: str
@@ -77,6 +81,7 @@ class Task:
     length_unit: str | float = "um"
     fixed: Mapping = field(default_factory=dict)
     temperature: TemperatureModel | None = None
+    write_fields: bool = False
 
     def __post_init__(self):
         from ..mesh.geometry import GEOMETRIES
@@ -101,6 +106,12 @@ class Task:
             raise ParameterError(f"task fixed: expected a dict of solver arguments, got "
                                  f"{self.fixed!r}")
         object.__setattr__(self, "fixed", dict(self.fixed))
+        if self.write_fields not in (True, False):
+            raise ParameterError(f"task write_fields: expected True or False, got "
+                                 f"{self.write_fields!r}")
+        if self.write_fields and self.kind not in ("london", "schrodinger"):
+            raise ParameterError(f"task write_fields: a {self.kind!r} task has no fields to "
+                                 "write (london and schrodinger tasks do)")
         if self.temperature is not None and not isinstance(self.temperature, TemperatureModel):
             raise ParameterError(f"task temperature: expected a TemperatureModel, got "
                                  f"{self.temperature!r}")
@@ -116,10 +127,12 @@ class Task:
                 value = getattr(self.temperature, name)
                 model[name] = describe_callable(value) if callable(value) else value
         return {"kind": self.kind, "mesh": self.mesh, "geometry": self.geometry,
-                "length_unit": self.length_unit, "fixed": self.fixed, "temperature": model}
+                "length_unit": self.length_unit, "fixed": self.fixed, "temperature": model,
+                "write_fields": self.write_fields}
 
     def check_parameters(self, names) -> None:
-        """Refuse, before any solve, grid parameter names this task cannot use."""
+        """Refuse, before any solve, grid parameter names this task cannot use and a missing
+        required parameter (neither fixed nor in the grid)."""
         for name in names:
             if name == "temperature" and self.temperature is None:
                 raise ParameterError("grid: 'temperature' needs a temperature model "
@@ -136,6 +149,32 @@ class Task:
                     raise ParameterError(
                         f"grid: {name!r} is not a parameter of a {self.kind!r} task (it takes "
                         f"{', '.join(sorted(accepted))}, temperature, geometry.NAME)")
+        given = set(names) | set(self.fixed)
+        model = self.temperature
+        for required, alternatives in _REQUIRED[self.kind]:
+            if required in given or any(
+                    all(a in given or (model is not None and getattr(model, a, None))
+                        for a in alt) for alt in alternatives):
+                continue
+            raise ParameterError(f"{self.kind} task: give {required} (in fixed or as a grid "
+                                 f"parameter){_REQUIRED_HINT.get(required, '')}")
+
+
+#: per kind: (required parameter, alternatives: tuples of names that together replace it, each
+#: given in fixed/grid or set on the temperature model)
+_REQUIRED = {
+    "london": [("penetration_depth", [("temperature", "penetration_depth_0"),
+                                      ("temperature", "penetration_depth")])],
+    "phase": [("field", []), ("xi0", [("coherence_length_0",)])],
+    "nucleation": [("coherence_length", [("temperature", "coherence_length_0"),
+                                         ("temperature", "coherence_length")])],
+    "schrodinger": [],
+}
+_REQUIRED_HINT = {
+    "penetration_depth": ", or temperature with a TemperatureModel giving λ(T)",
+    "coherence_length": ", or temperature with a TemperatureModel giving ξ(T)",
+    "xi0": ", or a TemperatureModel with coherence_length_0",
+}
 
 
 def _check_geometry_argument(kind: str, name: str) -> None:
@@ -196,7 +235,20 @@ def evaluate(task: Task, point: Mapping) -> dict:
                 if k.startswith(GEOMETRY_PREFIX)}
     temperature = params.pop("temperature", None)
     domain = domain_of(task, geometry)
-    return _SOLVERS[task.kind](task, domain, params, temperature)
+    outputs, solution = _SOLVERS[task.kind](task, domain, params, temperature)
+    if task.write_fields:
+        outputs[FILES_KEY] = _field_files(solution)
+    return outputs
+
+
+def _field_files(solution) -> dict:
+    """The solution's ``.vtu`` and sidecar as bytes, by suffix (the driver stores them)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="mqm-point-") as tmp:
+        solution.write(Path(tmp) / "point.vtu")
+        return {p.name[len("point"):]: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
 
 
 def _from_model(task, params, temperature, name, at):
@@ -223,7 +275,7 @@ def _london(task, domain, params, temperature) -> dict:
     for name, hole in sol.holes.items():
         out[f"fluxoid_{name}"] = float(hole.fluxoid)
         out[f"hole_flux_{name}"] = float(hole.flux)
-    return out
+    return out, sol
 
 
 def _phase(task, domain, params, temperature) -> dict:
@@ -251,7 +303,7 @@ def _phase(task, domain, params, temperature) -> dict:
             t = parse_quantity(temperature, "temperature", "temperature")
             out["superconducting_at_temperature"] = int(bool(out["superconducting"])
                                                         and t < out["tc"])
-    return out
+    return out, None
 
 
 def _nucleation(task, domain, params, temperature) -> dict:
@@ -265,7 +317,7 @@ def _nucleation(task, domain, params, temperature) -> dict:
     res = nucleation_field(domain, xi, **params)
     return {"field": float(res.field), "ratio": float(res.ratio),
             "upper_critical_field": float(res.upper_critical_field),
-            "coherence_length": float(res.coherence_length)}
+            "coherence_length": float(res.coherence_length)}, None
 
 
 def _schrodinger(task, domain, params, temperature) -> dict:
@@ -273,7 +325,7 @@ def _schrodinger(task, domain, params, temperature) -> dict:
 
     field_ = params.pop("applied_field", None)
     sol = solve_schrodinger(domain, field_, **params)
-    return {f"eigenvalue_{i}": float(v) for i, v in enumerate(sol.eigenvalues)}
+    return {f"eigenvalue_{i}": float(v) for i, v in enumerate(sol.eigenvalues)}, sol
 
 
 _SOLVERS = {"london": _london, "phase": _phase, "nucleation": _nucleation,
