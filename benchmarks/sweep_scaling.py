@@ -20,7 +20,8 @@ Columns: wall = seconds of the whole ``mqm_fem.sweep`` call (pool start-up, stor
 table included), the fastest of ``--repeat`` interleaved runs (the machine may be shared);
 CPU = user + system seconds of this process and its workers during that run; solve = sum of
 the per-point seconds the workers measured; speed-up = wall of ``1 worker`` / wall of the row;
-reuse saves = wall(rebuild) − wall(cache) at the same number of workers. All runs must give
+reuse saves = wall(rebuild) − wall(cache) at the same number of workers (speed-up is against
+the 1-worker run of the same mode). All runs must give
 the same ε₀ at every point (to round-off: 1e-9 relative).
 BLAS/OpenMP threads are set to 1 before numpy loads (inherited by the workers), so one point
 uses one core. Peak RSS: this (driver) process and the largest worker process
@@ -71,18 +72,22 @@ def rebuild_each_point(task, parameters):
     return _task_module.evaluate(task, parameters)
 
 
+#: configuration name -> the function of (task) that a run sweeps (None: the task itself)
+MODES = {"cache": None, "rebuild": rebuild_each_point}
+
+
 def _rss_mib(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB -> MiB (Linux)
 
 
-def run(points: int, workers: int, reuse: bool, directory: Path, quick: bool) -> dict:
+def run(points: int, workers: int, mode: str, directory: Path, quick: bool) -> dict:
     from functools import partial
 
     bc2 = PHI0 / (2 * np.pi * XI0**2)
     task = mqm_fem.Task(kind="phase", geometry=QUICK_GEOMETRY if quick else GEOMETRY,
                         length_unit="um", fixed={"xi0": XI0, "order": 1 if quick else 2})
     grid = mqm_fem.product(field=[float(f) for f in np.linspace(0, 2 * bc2, points)])
-    func = task if reuse else partial(rebuild_each_point, task)
+    func = task if MODES[mode] is None else partial(MODES[mode], task)
     _clear_mesh_cache()
     before = os.times()
     start = time.perf_counter()
@@ -90,7 +95,8 @@ def run(points: int, workers: int, reuse: bool, directory: Path, quick: bool) ->
     wall = time.perf_counter() - start
     after = os.times()  # children: the pool's workers, reaped when the sweep ends
     cpu = sum(after[i] - before[i] for i in range(4))
-    return {"workers": workers, "reuse": reuse, "points": len(result.records),
+    return {"workers": workers, "mode": mode, "reuse": mode != "rebuild",
+            "points": len(result.records),
             "failed": len(result.failed), "wall_s": wall, "cpu_s": cpu,
             "solve_s": float(sum(r["seconds"] for r in result.records)),
             "eps0": [r["outputs"].get("eps0") for r in result.records],
@@ -116,30 +122,31 @@ def main(argv=None) -> list[dict]:
         parser.error("--points: at least 2; --repeat: at least 1")
     with tempfile.TemporaryDirectory(prefix="sweep_scaling_") as tmp:
         base = Path(args.workdir or tmp)
-        run(2, 1, True, base / f"warm-up_{time.time_ns()}", args.quick)  # imports, first calls
+        run(2, 1, "cache", base / f"warm-up_{time.time_ns()}", args.quick)  # imports, 1st calls
         best: dict = {}
-        configurations = [(w, reuse) for reuse in (True, False) for w in (1, 2)]
+        configurations = [(w, mode) for mode in MODES for w in (1, 2)]
         for attempt in range(repeat):
-            for workers, reuse in configurations:
-                name = f"w{workers}_{'cache' if reuse else 'rebuild'}_{time.time_ns()}"
-                r = run(points, workers, reuse, base / name, args.quick)
-                r["walls_s"] = best.get((workers, reuse), {}).get("walls_s", []) + [r["wall_s"]]
-                if (workers, reuse) not in best or r["wall_s"] < best[(workers, reuse)]["wall_s"]:
-                    best[(workers, reuse)] = r
-                best[(workers, reuse)]["walls_s"] = r["walls_s"]
-                print(f"  run {attempt + 1}/{repeat}: {workers} worker(s), "
-                      f"{'cache' if reuse else 'rebuild'}: {r['wall_s']:.1f} s wall, "
-                      f"{r['cpu_s']:.1f} s CPU", file=sys.stderr, flush=True)
+            for workers, mode in configurations:
+                name = f"w{workers}_{mode}_{time.time_ns()}"
+                r = run(points, workers, mode, base / name, args.quick)
+                r["walls_s"] = best.get((workers, mode), {}).get("walls_s", []) + [r["wall_s"]]
+                if (workers, mode) not in best or r["wall_s"] < best[(workers, mode)]["wall_s"]:
+                    best[(workers, mode)] = r
+                best[(workers, mode)]["walls_s"] = r["walls_s"]
+                print(f"  run {attempt + 1}/{repeat}: {workers} worker(s), {mode}: "
+                      f"{r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU", file=sys.stderr,
+                      flush=True)
         rows = [best[c] for c in configurations]
     reference = np.array(rows[0]["eps0"], dtype=float)
     scale = 1e-6 * np.max(np.abs(reference))  # ε₀(B = 0) = 0: compare it on the scale of ε₀
-    serial = {r["reuse"]: r["wall_s"] for r in rows if r["workers"] == 1}
-    by_key = {(r["workers"], r["reuse"]): r["wall_s"] for r in rows}
+    serial = {r["mode"]: r["wall_s"] for r in rows if r["workers"] == 1}
+    by_key = {(r["workers"], r["mode"]): r["wall_s"] for r in rows}
     for r in rows:
         r["max_rel_diff"] = float(np.max(np.abs(np.array(r["eps0"], dtype=float) - reference)
                                          / np.maximum(np.abs(reference), scale)))
-        r["speedup"] = serial[r["reuse"]] / r["wall_s"]
-        r["reuse_saves_s"] = by_key[(r["workers"], False)] - by_key[(r["workers"], True)]
+        r["speedup"] = serial[r["mode"]] / r["wall_s"]
+        r["speedup_vs_serial_cache"] = serial["cache"] / r["wall_s"]
+        r["reuse_saves_s"] = by_key[(r["workers"], "rebuild")] - by_key[(r["workers"], "cache")]
     rss = {"driver_mib": _rss_mib(resource.RUSAGE_SELF),
            "largest_worker_mib": _rss_mib(resource.RUSAGE_CHILDREN)}
     from machine import machine_info  # benchmarks/machine.py (script directory)
@@ -153,7 +160,7 @@ def main(argv=None) -> list[dict]:
           "processes | max rel. diff ε₀ | all walls s |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r['workers']} | {'cache' if r['reuse'] else 'rebuild'} | {r['wall_s']:.1f} "
+        print(f"| {r['workers']} | {r['mode']} | {r['wall_s']:.1f} "
               f"| {r['cpu_s']:.1f} | {r['solve_s']:.1f} | {r['speedup']:.2f} | "
               f"{r['reuse_saves_s']:.1f} | {r['processes']} | {r['max_rel_diff']:.1e} | "
               f"{', '.join(f'{w:.1f}' for w in r['walls_s'])} |")

@@ -57,12 +57,12 @@ def test_machine_info_names_the_stack():
 
 @pytest.mark.slow
 def test_sweep_scaling_quick(tmp_path):
-    """8 points of the disk phase-boundary sweep with 1 and 2 workers, with and without mesh
-    reuse: every run complete and clean, 2 worker processes used, the same ε₀ everywhere
-    (correctness only; the timings are in benchmarks/README.md)."""
+    """8 points of the disk phase-boundary sweep with 1 and 2 workers, with the mesh cache and
+    rebuilding the mesh at every point: every run complete and clean, 2 worker processes used,
+    the same ε₀ everywhere (correctness only; the timings are in benchmarks/README.md)."""
     rows = _load("sweep_scaling").main(["--quick", "--workdir", str(tmp_path)])
-    assert [(r["workers"], r["reuse"]) for r in rows] == [(1, True), (2, True), (1, False),
-                                                           (2, False)]
+    assert [(r["workers"], r["mode"]) for r in rows] == [
+        (1, "cache"), (2, "cache"), (1, "rebuild"), (2, "rebuild")]
     for r in rows:
         assert r["points"] == 8 and r["failed"] == 0 and r["report_ok"], r["report"]
         assert r["max_rel_diff"] < 1e-9
