@@ -27,7 +27,7 @@ point, ``spec.json``); rerunning the script resumes from them (finished points a
 The two panels go to ``phase_diagram_sweep.png``. Checked by
 tests/test_studies_example.py::test_example_phase_diagram_sweep.
 
-Run:  python examples/phase_diagram_sweep.py [output_dir]   (default ./out; about 30 s on 2
+Run:  python examples/phase_diagram_sweep.py [output_dir]   (default ./out; about 15 s on 2
 cores with the default 2 worker processes)
 """
 
