@@ -14,6 +14,8 @@ Public API
 * Schrödinger / nucleation: :func:`solve_schrodinger` -> :class:`SchrodingerSolution`,
   :func:`gauge_transform`, :func:`nucleation_field`, :func:`phase_boundary`,
   :func:`hc3_over_hc2`, :func:`coherence_length`
+* sweeps: :func:`sweep` of a :class:`Task` over a grid (:func:`product`, :func:`zipped`) into
+  a store, in local processes or on Dask; :class:`TemperatureModel` (λ(T), ξ(T))
 * export: :func:`write_vtu`, :func:`write_pvd`, :func:`write_series`, :func:`read_vtu`
 * errors: every refusal is a :class:`MqmFemError`
 """
@@ -31,6 +33,7 @@ from .errors import (
 from .io import read_vtu, write_pvd, write_series, write_vtu
 from .london import LondonSolution, solve_london
 from .mesh import Domain, domain_from_skfem, geometry, load_mesh
+from .parallel import product, zipped
 from .quantum import (
     NucleationResult,
     PhaseBoundary,
@@ -42,6 +45,8 @@ from .quantum import (
     phase_boundary,
     solve_schrodinger,
 )
+from .studies import Task, sweep
+from .temperature import TemperatureModel
 from .units import HBAR, MU0, PHI0
 
 __all__ = [
@@ -60,6 +65,8 @@ __all__ = [
     "RegionNotFoundError",
     "SchrodingerSolution",
     "SolverError",
+    "Task",
+    "TemperatureModel",
     "coherence_length",
     "domain_from_skfem",
     "gauge_transform",
@@ -68,10 +75,13 @@ __all__ = [
     "load_mesh",
     "nucleation_field",
     "phase_boundary",
+    "product",
     "read_vtu",
     "solve_london",
     "solve_schrodinger",
+    "sweep",
     "write_pvd",
     "write_series",
     "write_vtu",
+    "zipped",
 ]

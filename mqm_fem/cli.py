@@ -2,7 +2,8 @@
 
 Verbs: ``mesh`` (geometry library -> .msh), ``info`` (what a mesh holds), ``london`` (screening
 solve -> .vtu), ``schrodinger`` (lowest eigenstates -> .vtu), ``nucleation`` (Tc(B) phase
-boundary -> CSV + PNG); ``mqm-fem --version``.
+boundary -> CSV + PNG), ``sweep`` (a parameter sweep described in TOML -> store directory);
+``mqm-fem --version``.
 
 Conventions of every verb:
 
@@ -12,7 +13,9 @@ Conventions of every verb:
 * option values may start with '-' (``--field 0 0 -1mT``, ``--fields -1 0 1 mT``,
   ``--penetration-depth -1um``): a word that starts with '-' and a digit is always a value;
 * every option is parsed and checked before the mesh is read or anything is solved;
-* progress goes to stderr as timestamped lines, results to stdout.
+* progress goes to stderr as timestamped lines, results to stdout;
+* exit status 0 on success, 2 on an error, 130 on Ctrl-C; ``sweep`` exits 1 when it finished
+  but some points failed (they are recorded with their error) or ``--check`` found a problem.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():  # restores warnings.showwarning afterwards
         warnings.showwarning = _warning_printer(args.verb)
         try:
-            args.run(args)
+            status = args.run(args)
         except MqmFemError as exc:
             if args.debug:
                 raise
@@ -55,7 +58,7 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:
             print("mqm-fem: interrupted", file=sys.stderr)
             return 130
-    return 0
+    return int(status or 0)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_london(sub, common)
     _add_schrodinger(sub, common)
     _add_nucleation(sub, common)
+    _add_sweep(sub, common)
     parser.set_defaults(debug=False)
     return parser
 
@@ -634,6 +638,9 @@ def _add_nucleation(sub, common):
     p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
                    help="boundary condition per boundary: dirichlet, neumann or robin:ℓ "
                    "(default natural)")
+    p.add_argument("--workers", default="1", metavar="N",
+                   help="eigen-solves in N local processes at once (default 1: one after the "
+                   "other in this process); the numbers are the same")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True,
                    help="output .csv file (a .png is written beside it)")
@@ -657,6 +664,7 @@ def _run_nucleation(args):
             raise ParameterError("--direction: must be a nonzero vector, got 0 0 0")
         direction = direction / np.linalg.norm(direction)
     bc = _boundary_conditions(args.bc)
+    workers = _workers(args.workers)
 
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=unit)
@@ -664,8 +672,9 @@ def _run_nucleation(args):
             direction[0] == direction[1] == 0 and direction[2] > 0):
         raise ParameterError(f"--direction: a 2D mesh takes fields along z only (0 0 1), got "
                              f"{' '.join(args.direction)}")
-    _progress(f"phase boundary at {fields.size} field(s) ({domain.mesh.nelements} elements) ...")
-    result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction,
+    _progress(f"phase boundary at {fields.size} field(s) ({domain.mesh.nelements} elements)"
+              + (f" in {workers} worker processes" if workers > 1 else "") + " ...")
+    result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction, workers=workers,
                             progress=True if _is_terminal(sys.stderr) else _progress)
     print(result.summary())
     from .io.provenance import provenance
@@ -673,6 +682,207 @@ def _run_nucleation(args):
     record = provenance(domain, verb="nucleation", order=2, bc=args.bc or "natural")
     for path in result.write(out, provenance=record):
         _progress(f"wrote {path}")
+
+
+def _workers(value, option="--workers") -> int:
+    """A positive number of worker processes (1: in this process)."""
+    n = cli_integer(value, option, what="number of worker processes")
+    if n < 1:
+        raise ParameterError(f"{option}: the number of worker processes must be at least 1 "
+                             f"(1 runs in this process), got {n}")
+    return n
+
+
+# -- sweep ----------------------------------------------------------------------------------
+def _add_sweep(sub, common):
+    p = sub.add_parser(
+        "sweep", parents=[common],
+        help="run a parameter sweep described in TOML -> store directory (CSV, JSON, PNG)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a solve (london, phase, nucleation or schrodinger) at every point of a "
+        "parameter grid, in local worker processes or on a Dask cluster (docs/sweeps.md).\n\n"
+        "SPEC.toml holds store = \"DIR\", [task] (kind, geometry or mesh, length_unit, "
+        "[task.fixed]), optional [temperature] (tc, lambda0, xi0), [grid] (mode = \"product\" "
+        "or \"zip\" and one list or {start, stop, num, unit} range per parameter) and optional "
+        "[options] (workers, scheduler, on_change); see examples/sweep_ring.toml.\n\n"
+        "Every finished point is written at once to DIR/points/NNNNNN.json, the table to "
+        "DIR/results.csv, a plot to DIR/summary.png. A point that fails is recorded with its "
+        "error and the sweep goes on (exit status 1 at the end). A store that already holds "
+        "points is only continued with --resume (finished points are skipped); if the "
+        "specification changed since, --restart puts the old points aside and starts anew.",
+    )
+    p.add_argument("spec", metavar="SPEC.toml", help="sweep specification (TOML)")
+    p.add_argument("--workers", default=None, metavar="N",
+                   help="local worker processes (default: [options] workers, else the number "
+                   "of CPUs; 1 = in this process)")
+    p.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="run on a Dask cluster: the scheduler's address, e.g. tcp://host:8786 "
+                   "(needs pip install 'mqm-fem[sweep]')")
+    p.add_argument("--store", default=None, metavar="DIR",
+                   help="store directory (default: the spec's store, relative to the spec file)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a store that already holds points of this sweep")
+    p.add_argument("--restart", action="store_true",
+                   help="if the specification changed since the store was written, move its "
+                   "points to DIR/points.<time>/ and start anew (an unchanged sweep resumes)")
+    p.add_argument("--check", action="store_true",
+                   help="solve nothing: check the store's integrity (missing, duplicate, partial "
+                   "or corrupt point files, stale table); exit status 1 if it is not complete")
+    p.set_defaults(run=_run_sweep)
+
+
+#: the output plotted in summary.png by kind of task
+_SUMMARY_OUTPUT = {"phase": "tc_ratio", "nucleation": "ratio", "london": "moment_z",
+                   "schrodinger": "eigenvalue_0"}
+
+
+def _sweep_options(args, options):
+    """(workers, scheduler, on_change) from the command line over the spec's [options],
+    every one checked before anything is solved."""
+    if args.resume and args.restart:
+        raise ParameterError("--resume and --restart: give one of them (--restart also resumes "
+                             "an unchanged sweep)")
+    scheduler = args.scheduler if args.scheduler is not None else options.get("scheduler")
+    if args.workers is not None and args.scheduler is not None:
+        raise ParameterError("--workers: does not apply with --scheduler (the cluster's "
+                             "workers run the points); give one of them")
+    if args.workers is not None:
+        workers = _workers(args.workers)
+    elif options.get("workers") is not None and args.scheduler is None:
+        workers = _workers(options["workers"], "[options] workers")
+    else:
+        workers = None
+    if scheduler is not None:
+        scheduler = str(scheduler).strip()
+        if not scheduler or any(c.isspace() for c in scheduler):
+            raise ParameterError(f"--scheduler: expected an address like tcp://host:8786, got "
+                                 f"{scheduler!r}")
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ParameterError("--scheduler: running on Dask needs the distributed package: "
+                                 "pip install 'mqm-fem[sweep]' (without --scheduler the sweep "
+                                 "runs in local processes)")
+    on_change = "restart" if args.restart else options.get("on_change", "refuse")
+    if on_change not in ("refuse", "restart"):
+        raise ParameterError(f"[options] on_change: expected 'refuse' or 'restart', got "
+                             f"{on_change!r}")
+    return workers, scheduler, on_change
+
+
+def _stored_points(store, task, grid) -> tuple[int, bool]:
+    """(how many point files the store directory holds, whether they belong to this sweep's
+    specification — same hash); (0, True) for a new store."""
+    import json
+
+    from .parallel import spec_hash
+    from .studies import sweep_spec
+
+    if not store.spec_path.is_file():
+        return 0, True
+    try:
+        stored = json.loads(store.spec_path.read_text(encoding="utf-8")).get("hash")
+    except (OSError, ValueError, AttributeError):
+        stored = None  # Store.open names the problem
+    count = sum(1 for p in store.points_dir.glob("*.json")) if store.points_dir.is_dir() else 0
+    return count, stored == spec_hash(sweep_spec(task), grid)
+
+
+def _connect(scheduler):
+    """A Dask client for ``scheduler``, or a one-line error if it cannot be reached."""
+    from distributed import Client
+
+    _progress(f"connecting to the Dask scheduler at {scheduler} ...")
+    try:
+        client = Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ParameterError(f"--scheduler: cannot connect to {scheduler} "
+                             f"({' '.join(str(exc).split()) or type(exc).__name__}); is "
+                             "`dask scheduler` running there and the port open?") from None
+    n = len(client.scheduler_info().get("workers", {}))
+    _progress(f"connected: {n} Dask worker(s)")
+    return client
+
+
+def _run_sweep(args):
+    from .parallel import Store
+    from .studies import load_spec, sweep
+
+    # every option first: nothing is solved with a bad one
+    try:
+        task, grid, store_dir, options = load_spec(args.spec)
+    except ParameterError as exc:
+        if str(args.spec) in str(exc) or Path(args.spec).name in str(exc):
+            raise
+        raise ParameterError(f"{args.spec}: {exc}") from None
+    if args.store is not None:
+        store_dir = Path(args.store)
+    store = Store(store_dir)
+    if store.directory.exists() and not store.directory.is_dir():
+        raise ParameterError(f"--store: {store.directory} is a file, not a directory")
+    if args.check:
+        if not store.spec_path.is_file():
+            raise ParameterError(f"--check: {store.directory} is not a sweep store (no "
+                                 "spec.json); run the sweep first")
+        report = store.verify()
+        print(f"{store.directory}: {report}")
+        return 0 if report.ok else 1
+    workers, scheduler, on_change = _sweep_options(args, options)
+    existing, same = _stored_points(store, task, grid)
+    if existing and same and not (args.resume or args.restart):
+        raise ParameterError(
+            f"--resume: the store {store.directory} already holds {existing} of this sweep's "
+            f"{len(grid)} points; add --resume to continue it (finished points are skipped), "
+            "or give another --store")
+    if existing and not same and on_change != "restart":
+        raise ParameterError(
+            f"--restart: the store {store.directory} holds {existing} points of a different "
+            "specification (the task or grid changed); add --restart to put them aside in "
+            "points.<time>/ and start anew, or give another --store")
+    reused = existing if same else 0
+
+    client = _connect(scheduler) if scheduler is not None else None
+    where = ("on the Dask cluster" if client is not None
+             else f"in {workers or os.cpu_count() or 1} local process(es)")
+    _progress(f"sweep: {task.kind} task, {len(grid)} points over {', '.join(grid.names)}, "
+              f"{where}, store {store.directory}")
+    start = time.perf_counter()
+    try:
+        result = sweep(task, grid, store, client=client, workers=workers, on_change=on_change,
+                       progress=True if _is_terminal(sys.stderr) else _progress)
+    finally:
+        if client is not None:
+            client.close()
+    elapsed = time.perf_counter() - start
+    failed = result.failed
+    print(f"sweep: {len(result.records)} points ({len(result.records) - len(failed)} ok, "
+          f"{len(failed)} failed) in {elapsed:.1f} s: {len(result.records) - reused} solved now, "
+          f"{reused} from the store")
+    print(f"table: {result.csv_path}")
+    print(f"{store.directory}: {result.report}")
+    _summary_plot(result, task, grid)
+    for record in failed[:5]:
+        params = ", ".join(f"{k} = {v}" for k, v in record["parameters"].items())
+        warnings.warn(f"point {record['index']} ({params}) failed: {record['error']}",
+                      MqmFemWarning, stacklevel=1)
+    if len(failed) > 5:
+        warnings.warn(f"{len(failed) - 5} more failed points: see the error column of "
+                      f"{result.csv_path}", MqmFemWarning, stacklevel=1)
+    return 1 if failed or not result.report.ok else 0
+
+
+def _summary_plot(result, task, grid) -> None:
+    """DIR/summary.png: the kind's main output against the grid's first parameter."""
+    output = _SUMMARY_OUTPUT.get(task.kind)
+    ok = [r for r in result.records if r["status"] == "ok"]
+    if output is None or len(ok) < 2 or output not in (ok[0].get("outputs") or {}):
+        return
+    try:
+        path = result.plot(grid.names[0], output, title=f"{task.kind} sweep")
+    except MqmFemError as exc:
+        warnings.warn(f"no summary plot: {exc}", MqmFemWarning, stacklevel=1)
+        return
+    _progress(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

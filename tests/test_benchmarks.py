@@ -53,3 +53,20 @@ def test_machine_info_names_the_stack():
     info = _load("machine").machine_info()
     assert info["numpy"] != "absent" and info["scikit-fem"] != "absent"
     assert info["cores"] >= 1 and info["python"].count(".") == 2
+
+
+@pytest.mark.slow
+def test_sweep_scaling_quick(tmp_path):
+    """8 points of the disk phase-boundary sweep with 1 and 2 workers, with the mesh cache and
+    rebuilding the mesh at every point: every run complete and clean, 2 worker processes used,
+    the same ε₀ everywhere (correctness only; the timings are in benchmarks/README.md)."""
+    rows = _load("sweep_scaling").main(["--quick", "--workdir", str(tmp_path)])
+    assert [(r["workers"], r["mode"]) for r in rows] == [
+        (1, "cache"), (2, "cache"), (1, "rebuild"), (2, "rebuild")]
+    for r in rows:
+        assert r["points"] == 8 and r["failed"] == 0 and r["report_ok"], r["report"]
+        assert r["max_rel_diff"] < 1e-9
+        assert r["processes"] == r["workers"]
+        assert r["wall_s"] > 0 and r["cpu_s"] > 0 and r["rss"]["driver_mib"] > 50
+    eps0 = np.array(rows[0]["eps0"], dtype=float)
+    assert eps0[0] == pytest.approx(0, abs=1e-9) and np.all(np.diff(eps0) > 0)

@@ -18,9 +18,9 @@ natural-BC disks, the Little–Parks oscillation of T_c in a ring).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy.optimize import brentq
@@ -276,7 +276,8 @@ class PhaseBoundary:
 def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
                    bc: BoundaryConditions = None, direction: FieldLike | None = None,
                    length_scale: LengthLike | None = None, order: int = 2,
-                   progress: ProgressLike = True, **solver_options) -> PhaseBoundary:
+                   progress: ProgressLike = True, workers: int | None = 1, client=None,
+                   scheduler=None, **solver_options) -> PhaseBoundary:
     """T_c(B)/T_c0 = 1 − (ξ₀/L₀)² ε₀(b) for each field in ``fields``.
 
     ``fields``: magnitudes in T along ``direction`` — numbers, strings with units, or one string
@@ -284,10 +285,18 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     applies to the bare numbers before it). Fields where ε₀ ≥ (L₀/ξ₀)² are above the nucleation
     field: :attr:`PhaseBoundary.superconducting` is False there and ``tc_ratio`` NaN.
 
+    The eigenvalues are computed through :func:`mqm_fem.parallel.run_points`: serially in this
+    process by default (``workers=1``), in ``workers`` local processes, or on a Dask cluster
+    (``client`` or ``scheduler``); the numbers are the same. An eigen-solve that fails raises
+    its error as in the serial loop.
+
     ``progress``: ``True`` (default) shows the progress on stderr — a tqdm bar or a ``\\r``
-    counter on a terminal, one line per field (at most one every 2 s, plus the last) when stderr
-    is redirected to a file; ``False`` is silent; a callable receives the lines instead.
+    counter on a terminal, one line per field (at most one every 2 s, plus the first and last)
+    when stderr is redirected to a file; ``False`` is silent; a callable receives the lines
+    instead.
     """
+    from ..parallel import Grid, ProgressBar, run_points
+
     xi0 = parse_length(xi0, "xi0")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
@@ -295,58 +304,29 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     values = parse_values(fields, "magnetic_field", "fields")
     if values.size == 0:
         raise ParameterError("fields: give at least one field value")
-    if progress is not None and not isinstance(progress, bool) and not callable(progress):
-        raise ParameterError(f"progress: expected True, False or a callable, got {progress!r}")
-    eigen = []
-    for _, value in _progress(list(values), progress):
-        eigen.append(lowest_eigenvalue(domain, _applied(domain, value, d), bc=bc, order=order,
-                                       length_scale=length0, **solver_options))
-    eigen = np.array(eigen)
+    bar = ProgressBar(progress, len(values), name="phase_boundary", unit="field",
+                      describe=lambda p: f"B = {p['field']:.6g} T",
+                      interval=PROGRESS_INTERVAL)
+    grid = Grid(points=tuple({"field": float(v)} for v in values), names=("field",))
+    func = partial(_phase_point, domain, tuple(d), bc, order, length0, solver_options)
+    records = run_points(func, grid, workers=workers, client=client, scheduler=scheduler,
+                         progress=bar, on_error="raise")
+    lost = [r for r in records if r["status"] != "ok"]  # a Dask worker died repeatedly
+    if lost:
+        raise SolverError(f"phase_boundary: field {lost[0]['parameters']['field']:g} T: "
+                          f"{lost[0]['error']}")
+    eigen = np.array([r["outputs"]["eps0"] for r in records])
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
                          length_scale=length0)
 
 
+def _phase_point(domain, direction, bc, order, length0, solver_options, point) -> dict:
+    """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes)."""
+    value = lowest_eigenvalue(domain, _applied(domain, point["field"], np.asarray(direction)),
+                              bc=bc, order=order, length_scale=length0, **solver_options)
+    return {"eps0": value}
+
+
 #: redirected progress: at most one line every this many seconds (plus the first and last)
 PROGRESS_INTERVAL = 2.0
-
-
-def _progress(values, enabled):
-    """Yield ``(i, value)`` while showing the progress (see :func:`phase_boundary`)."""
-    items = list(enumerate(values))
-    if not enabled:
-        yield from items
-        return
-    n = len(items)
-    if callable(enabled) or not _is_terminal(sys.stderr):
-        emit = enabled if callable(enabled) else _stderr_line
-        start = last = time.perf_counter()
-        for i, v in items:
-            yield i, v
-            now = time.perf_counter()
-            if i == 0 or i == n - 1 or now - last >= PROGRESS_INTERVAL:
-                emit(f"phase_boundary: field {i + 1}/{n} (B = {v:.6g} T) done, "
-                     f"{now - start:.1f} s elapsed")
-                last = now
-        return
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        for i, v in items:
-            sys.stderr.write(f"\rphase_boundary: field {i + 1}/{n}")
-            sys.stderr.flush()
-            yield i, v
-        sys.stderr.write("\n")
-        return
-    yield from tqdm(items, desc="phase_boundary", unit="field")
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def _stderr_line(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
