@@ -46,6 +46,7 @@ All methods return eigenvalues ascending and M-orthonormal eigenvectors.
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -120,6 +121,9 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
         vals, vecs, info = _shift_invert(K, M, nev, sigma, coords, maxiter, tol,
                                          progress or (lambda message: None))
     info["cpu_eigen_s"] = round(time.process_time() - c0, 3)  # CPU time of this process
+    # SciPy's eigsh wrapper leaves a reference cycle holding K, M and the factorisation: free
+    # them now, not when the garbage collector happens to run (+30 MiB per solve in sweeps)
+    gc.collect(0)
     o = np.argsort(np.real(vals))
     return np.real(vals)[o], vecs[:, o], info
 
