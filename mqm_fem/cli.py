@@ -743,6 +743,8 @@ def _sweep_options(args, options):
         raise ParameterError("--resume and --restart: give one of them (--restart also resumes "
                              "an unchanged sweep)")
     scheduler = args.scheduler if args.scheduler is not None else options.get("scheduler")
+    if args.workers is not None and args.scheduler is None:
+        scheduler = None  # --workers runs the points locally, also over a spec's scheduler
     if args.workers is not None and args.scheduler is not None:
         raise ParameterError("--workers: does not apply with --scheduler (the cluster's "
                              "workers run the points); give one of them")
@@ -825,8 +827,12 @@ def _run_sweep(args):
             raise ParameterError(f"--check: {store.directory} is not a sweep store (no "
                                  "spec.json); run the sweep first")
         report = store.verify()
+        _, same = _stored_points(store, task, grid)
         print(f"{store.directory}: {report}")
-        return 0 if report.ok else 1
+        if not same:
+            print(f"{store.directory}: holds a different specification than {args.spec} "
+                  "(the task or grid changed)")
+        return 0 if report.ok and same else 1
     workers, scheduler, on_change = _sweep_options(args, options)
     existing, same = _stored_points(store, task, grid)
     if existing and same and not (args.resume or args.restart):

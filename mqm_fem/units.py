@@ -52,6 +52,11 @@ _DIMENSIONS = {
 }
 
 
+#: An example of a valid string per kind, for error messages.
+_EXAMPLES = {"length": "'100 nm'", "magnetic_field": "'1 mT'", "temperature": "'4.2 K'",
+             "current": "'1 mA'", "current_density": "'1e10 A/m^2'", "energy": "'1 meV'",
+             "magnetic_flux": "'2.07e-15 Wb'"}
+
 _GAUSS_PREFIX = {None: 1e-4, "k": 1e-1, "m": 1e-7, "u": 1e-10}
 
 
@@ -83,7 +88,7 @@ def parse_quantity(value, kind: str, name: str) -> float:
         except Exception as exc:  # pint raises a zoo of exception types
             raise ParameterError(
                 f"{name}: cannot parse {value!r} as a {kind.replace('_', ' ')} "
-                f"(expected a number in {si} or a string like '100 nm', '1 mT')"
+                f"(expected a number in {si} or a string like {_EXAMPLES[kind]})"
             ) from exc
         if q.dimensionless and not isinstance(q.magnitude, str):
             number = float(q.magnitude)

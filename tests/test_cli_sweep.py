@@ -144,18 +144,62 @@ def test_sweep_changed_spec_refused_or_restarted(tmp_path, capsys):
 
 
 def test_sweep_failed_points_recorded_and_exit_1(tmp_path, capsys):
-    """A point that cannot be solved (a field that is no field) is recorded with its error; the
-    other points finish; exit status 1 and a one-line warning naming the point."""
-    spec = _small(tmp_path, fields='[0, "0.3 parsec", "0.6 mT"]')
+    """A point that cannot be solved (a Lagrange order 3 in the grid, which only the solver
+    checks) is recorded with its error; the other points finish; exit status 1 and a one-line
+    warning naming the point."""
+    spec = _spec(tmp_path, SMALL.format(xi0="250 nm", fields='[0, "0.3 mT", "0.6 mT"]')
+                 .replace("order = 1\n", "").replace("[grid]", '[grid]\nmode = "zip"\n'
+                                                        "order = [1, 3, 1]"))
     assert main(["sweep", str(spec), "--workers", "2"]) == 1
     captured = capsys.readouterr()
     assert "3 points (2 ok, 1 failed)" in captured.out
     warning = [line for line in captured.err.splitlines() if "warning" in line]
     assert len(warning) == 1 and warning[0].startswith("mqm-fem sweep: warning: point 1 ")
-    assert "parsec" in warning[0]
+    assert "order" in warning[0]
     rows = _rows(tmp_path / "small")
     assert [r["status"] for r in rows] == ["ok", "error", "ok"]
-    assert "parsec" in rows[1]["error"] and rows[0]["error"] == ""
+    assert "order" in rows[1]["error"] and rows[0]["error"] == ""
+
+
+@pytest.mark.parametrize(("fixed", "fields", "message"), [
+    ('xi0 = "250 mT"', '[0]', "task fixed: xi0: '250 mT' has units of mT but a length"),
+    ('xi0 = "250 nm"\nordr = 1', '[0]', "task fixed: 'ordr' is not an argument of a 'phase'"),
+    ('xi0 = "250 nm"', '[0, "0.3 parsec"]', "grid point 1: field: '0.3 parsec' has units"),
+])
+def test_sweep_bad_values_refused_before_any_point(tmp_path, capsys, fixed, fields, message):
+    """A wrong unit or a misspelt solver argument once failed every point (and the failed
+    points were stored as finished); now it is one error before anything is solved."""
+    spec = _spec(tmp_path, SMALL.format(xi0="X", fields=fields).replace('xi0 = "X"', fixed))
+    assert main(["sweep", str(spec)]) == 2
+    assert message in _error_line(capsys)
+    assert not (tmp_path / "small").exists()
+
+
+def test_sweep_check_compares_with_the_given_spec(tmp_path, capsys):
+    """--check of a store against a spec whose grid changed reports it (exit 1), not 'ok'."""
+    spec = _small(tmp_path)
+    assert main(["sweep", str(spec), "--workers", "1"]) == 0
+    other = _small(tmp_path, fields='[0, "0.3 mT"]', name="other.toml")
+    capsys.readouterr()
+    assert main(["sweep", str(other), "--check"]) == 1
+    assert "holds a different specification than" in capsys.readouterr().out
+
+
+def test_phase_tc_is_at_most_one_and_needs_the_gl_law(tmp_path):
+    """T_c/T_c0 at zero field is 1 (ε₀ = 0 up to round-off gave 1.0000000000000004); a phase
+    task refuses a ξ(T) callable, whose T_c it could not compute."""
+    from mqm_fem import Task, TemperatureModel, product, sweep
+    from mqm_fem.errors import ParameterError
+
+    ring = {"kind": "annulus", "inner_radius": 0.95, "outer_radius": 1.05, "h": 0.15}
+    task = Task(kind="phase", geometry=ring, fixed={"xi0": "250 nm", "order": 1})
+    result = sweep(task, product(field=[0.0]), tmp_path / "st", workers=1, progress=False)
+    assert result.records[0]["outputs"]["tc_ratio"] == 1.0
+    model = TemperatureModel(tc=9.2, coherence_length_0="250 nm",
+                             coherence_length=lambda t: 250e-9 / (1 - (t / 9.2) ** 2) ** 0.5)
+    with pytest.raises(ParameterError, match="needs a 'nucleation' task"):
+        sweep(Task(kind="phase", geometry=ring, fixed={"order": 1}, temperature=model),
+              product(field=[0.0]), tmp_path / "st2", workers=1, progress=False)
 
 
 @pytest.mark.parametrize(("argv", "message"), [

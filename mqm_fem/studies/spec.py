@@ -25,7 +25,7 @@ Example::
     "geometry.inner_radius" = [0.8, 0.9]
 
     [options]                       # all optional
-    workers = 2
+    workers = 2                     # (--workers on the command line runs locally instead)
     scheduler = "tcp://host:8786"
     on_change = "refuse"            # or "restart"
 """
@@ -42,7 +42,7 @@ from .task import Task
 
 __all__ = ["load_spec"]
 
-_OPTIONS = {"workers", "scheduler", "on_change", "progress"}
+_OPTIONS = {"workers", "scheduler", "on_change"}
 
 
 def _toml(path: Path) -> dict:
@@ -78,6 +78,10 @@ def _values(path, name, value) -> list:
         if isinstance(num, bool) or not isinstance(num, int) or num < 1:
             raise ParameterError(f"{path} [grid] {name}: num must be a whole number >= 1, got "
                                  f"{num!r}")
+        for end in ("start", "stop"):
+            if isinstance(value[end], bool) or not isinstance(value[end], (int, float)):
+                raise ParameterError(f"{path} [grid] {name}: {end} must be a number (the unit "
+                                     f"goes in unit = ...), got {value[end]!r}")
         numbers = [float(v) for v in np.linspace(value["start"], value["stop"], num)]
         unit = value.get("unit")
         return [f"{v:.12g} {unit}" for v in numbers] if unit else numbers
@@ -102,11 +106,18 @@ def load_spec(path) -> tuple[Task, Grid, Path, dict]:
                              "[task], [temperature], [grid], [options])")
     if "task" not in data or "grid" not in data:
         raise ParameterError(f"{path}: needs a [task] and a [grid] table")
+    for table in ("task", "temperature", "grid", "options"):
+        if table in data and not isinstance(data[table], dict):
+            raise ParameterError(f"{path}: {table} must be a table [{table}], got "
+                                 f"{data[table]!r}")
+    if "store" in data and not isinstance(data["store"], str):
+        raise ParameterError(f"{path}: store must be a directory name (a string), got "
+                             f"{data['store']!r}")
     t = dict(data["task"])
-    unknown = set(t) - {"kind", "mesh", "geometry", "length_unit", "fixed"}
+    unknown = set(t) - {"kind", "mesh", "geometry", "length_unit", "fixed", "write_fields"}
     if unknown:
         raise ParameterError(f"{path} [task]: unknown entries {sorted(unknown)} (expected "
-                             "kind, mesh, geometry, length_unit, fixed)")
+                             "kind, mesh, geometry, length_unit, fixed, write_fields)")
     if "kind" not in t:
         raise ParameterError(f"{path} [task]: give kind (london, phase, nucleation, "
                              "schrodinger)")
@@ -121,10 +132,13 @@ def load_spec(path) -> tuple[Task, Grid, Path, dict]:
                                  coherence_length_0=temp.get("xi0"))
     mesh = t.get("mesh")
     if mesh is not None:
-        mesh = str(base / mesh)
+        mesh = base / str(mesh)
+        if not mesh.is_file():
+            raise ParameterError(f"{path} [task] mesh: {mesh} does not exist")
+        mesh = str(mesh)
     task = Task(kind=t["kind"], mesh=mesh, geometry=t.get("geometry"),
                 length_unit=t.get("length_unit", "um"), fixed=t.get("fixed", {}),
-                temperature=model)
+                temperature=model, write_fields=t.get("write_fields", False))
     g = dict(data["grid"])
     mode = g.pop("mode", "product")
     if mode not in ("product", "zip"):
@@ -134,6 +148,7 @@ def load_spec(path) -> tuple[Task, Grid, Path, dict]:
     lists = {name: _values(path, name, value) for name, value in g.items()}
     grid = (product if mode == "product" else zipped)(**lists)
     task.check_parameters(grid.names)
+    task.check_values(grid)
     store = data.get("store", path.stem)
     options = dict(data.get("options", {}))
     unknown = set(options) - _OPTIONS

@@ -149,6 +149,19 @@ class Task:
                     raise ParameterError(
                         f"grid: {name!r} is not a parameter of a {self.kind!r} task (it takes "
                         f"{', '.join(sorted(accepted))}, temperature, geometry.NAME)")
+        for name in self.fixed:
+            accepted = _accepted(self.kind)
+            if name.startswith(GEOMETRY_PREFIX) or name == "temperature":
+                continue
+            if accepted is not None and name not in accepted:
+                raise ParameterError(
+                    f"task fixed: {name!r} is not an argument of a {self.kind!r} task (it takes "
+                    f"{', '.join(sorted(accepted))})")
+        if self.kind == "phase" and self.temperature is not None \
+                and self.temperature.coherence_length is not None:
+            raise ParameterError(
+                "phase task: its T_c comes from the GL law ξ(T) = ξ₀/√(1 − T/T_c); a "
+                "TemperatureModel with a coherence_length callable needs a 'nucleation' task")
         given = set(names) | set(self.fixed)
         model = self.temperature
         for required, alternatives in _REQUIRED[self.kind]:
@@ -159,6 +172,16 @@ class Task:
             raise ParameterError(f"{self.kind} task: give {required} (in fixed or as a grid "
                                  f"parameter){_REQUIRED_HINT.get(required, '')}")
 
+
+    def check_values(self, grid) -> None:
+        """Parse, before any solve, every value of a known quantity in ``fixed`` and in the
+        grid (fields, lengths, temperatures below T_c), so a wrong unit is one error, not one
+        failed point per grid point."""
+        points = [dict(self.fixed)] + [{**self.fixed, **p.parameters} for p in grid]
+        for where, params in enumerate(points):
+            label = "task fixed" if where == 0 else f"grid point {where - 1}"
+            for name, value in params.items():
+                _check_value(self, name, value, label)
 
 #: per kind: (required parameter, alternatives: tuples of names that together replace it, each
 #: given in fixed/grid or set on the temperature model)
@@ -177,18 +200,49 @@ _REQUIRED_HINT = {
 }
 
 
+#: quantities whose values a task parses before the sweep starts: name -> kind of quantity
+_QUANTITIES = {"field": "magnetic_field", "applied_field": "field", "xi0": "length",
+               "coherence_length": "length", "penetration_depth": "length",
+               "length_scale": "length", "temperature": "temperature"}
+
+
+def _check_value(task, name: str, value, label: str) -> None:
+    from ..units import parse_field, parse_length, parse_quantity
+
+    kind = _QUANTITIES.get(name)
+    where = f"{label}: {name}"
+    if kind == "field":
+        parse_field(value, where)
+    elif kind == "length" and not isinstance(value, dict):
+        parse_length(value, where)
+    elif kind == "magnetic_field":
+        parse_quantity(value, "magnetic_field", where)
+    elif kind == "temperature" and task.temperature is not None:
+        parse_quantity(value, "temperature", where)
+        model = task.temperature
+        if model.penetration_depth is not None or model.penetration_depth_0 is not None:
+            model.penetration_depth_at(value)  # refuses T >= Tc, naming both
+        elif model.coherence_length is not None or model.coherence_length_0 is not None:
+            model.coherence_length_at(value)
+
+
 def _check_geometry_argument(kind: str, name: str) -> None:
     from ..mesh.geometry import GEOMETRIES
 
-    accepted = set(inspect.signature(GEOMETRIES[kind]).parameters) - {"path", "progress"}
+    accepted = set(inspect.signature(GEOMETRIES[kind]).parameters) - {
+        "path", "progress", "length_unit", "msh_version"}
     if name not in accepted:
         raise ParameterError(f"grid: geometry.{name} is not an argument of the {kind!r} "
                              f"generator (it takes {', '.join(sorted(accepted))})")
 
 
 def _accepted(kind: str) -> set | None:
+    from ..london import FORMULATIONS
     from ..quantum import nucleation_field, solve_schrodinger
 
+    if kind == "london":
+        options = {name for f in FORMULATIONS.values() for name in f.options.specs()}
+        return {"penetration_depth", "applied_field", "superconductors", "formulation"} | options
     if kind == "phase":
         return {"field", "xi0", "bc", "direction", "length_scale", "order", "k", "maxiter",
                 "tol", "sigma", "eigensolver", "gauge", "center", "superconductors",
@@ -292,7 +346,8 @@ def _phase(task, domain, params, temperature) -> dict:
     fields = params.pop("field")
     xi0 = params.pop("xi0")
     pb = phase_boundary(domain, xi0, [fields], progress=False, **params)
-    out = {"eps0": float(pb.eigenvalues[0]), "tc_ratio": float(pb.tc_ratio[0]),
+    # ε₀ = 0 up to round-off for a natural boundary at zero field: T_c/T_c0 is at most 1
+    out = {"eps0": float(pb.eigenvalues[0]), "tc_ratio": min(float(pb.tc_ratio[0]), 1.0),
            "superconducting": int(pb.superconducting[0])}
     if task.temperature is not None:
         from ..units import parse_quantity
