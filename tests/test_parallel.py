@@ -414,3 +414,168 @@ def test_unpicklable_function_refused_when_workers_are_spawned(monkeypatch):
     monkeypatch.setattr(multiprocessing, "get_start_method", lambda *a, **k: "spawn")
     with pytest.raises(ParameterError, match="func: cannot be sent to worker processes"):
         run_points(lambda p: {"y": 1}, product(x=[1, 2]), workers=2, progress=False)
+
+
+# ================================================================ review fixes (robustness)
+def kill_at_zero(point):
+    """x = 0 always kills its worker process (SIGKILL); the others take a moment."""
+    if point["x"] == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.3)
+    return {"y": point["x"] ** 2}
+
+
+def exiting(point):
+    if point["x"] == 2:
+        sys.exit(3)
+    return {"y": point["x"]}
+
+
+def with_field(counter, point):
+    """square() with a (fake) field file of the point."""
+    with open(counter, "a") as f:
+        f.write(f"{point['x']}\n")
+    return {"y": point["x"] ** 2, "_files": {".vtu": b"<VTKFile/>"}}
+
+
+def odd_outputs(point):
+    return {"x": 10 * point["x"], "status": "fine", "bad": float("nan"),
+            "list": [1.0, float("inf")]}
+
+
+def slow_square(point):
+    time.sleep(0.2)
+    return square(point)
+
+
+def test_a_crash_counts_only_against_a_point_that_ran_alone(tmp_path):
+    """x = 0 kills its worker every time, x = 1 runs beside it: only x = 0 is given up, and it
+    is left missing (not an error record), so a resume retries it."""
+    from mqm_fem.errors import MqmFemWarning
+
+    store = Store(tmp_path / "s")
+    with pytest.warns(MqmFemWarning, match=r"sweep incomplete: 1 of 3 points not finished .*: 0;"):
+        records = run_points(kill_at_zero, product(x=[0, 1, 2]), store=store, workers=2,
+                             progress=False)
+    assert [(r["index"], r["status"]) for r in records] == [(1, "ok"), (2, "ok")]
+    report = Store(tmp_path / "s").verify()
+    assert report.missing == (0,) and report.integrity_ok
+    assert not (tmp_path / "s" / "points" / "000000.json").exists()
+
+
+@needs_dask
+def test_a_lost_dask_cluster_leaves_points_missing_not_errors(tmp_path):
+    """The cluster closed mid-sweep: the cancelled points are not recorded as errors; verify
+    lists them missing and a resume computes them."""
+    import distributed
+
+    from mqm_fem.errors import MqmFemWarning
+
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0")
+    client = distributed.Client(cluster)
+
+    def close_on_first(line):
+        client.close()
+        cluster.close()
+
+    grid = product(x=list(range(6)))
+    try:
+        with pytest.warns(MqmFemWarning, match="sweep incomplete"):
+            records = run_points(slow_square, grid, store=Store(tmp_path / "s"), client=client,
+                                 progress=close_on_first)
+    finally:
+        client.close()
+        cluster.close()
+    assert 1 <= len(records) < 6 and all(r["status"] == "ok" for r in records)
+    report = Store(tmp_path / "s").verify()
+    assert len(report.missing) == 6 - len(records) and report.integrity_ok
+    again = run_points(slow_square, grid, store=Store(tmp_path / "s"), workers=2,
+                       progress=False)
+    assert [r["outputs"]["y"] for r in again] == [x * x for x in range(6)]
+    assert Store(tmp_path / "s").verify().ok
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sys_exit_in_a_point_is_recorded_as_its_error(workers):
+    records = run_points(exiting, product(x=[1, 2, 3]), workers=workers, progress=False)
+    assert [r["status"] for r in records] == ["ok", "error", "ok"]
+    assert records[1]["error"].startswith("SystemExit: 3")
+
+
+def test_unwritable_store_directory_is_an_output_error(tmp_path, monkeypatch):
+    from mqm_fem.errors import OutputError
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(OutputError, match=r"store .*a-file/s: cannot create or write the "
+                                          r"directory \(Not a directory\)"):
+        Store(blocker / "s").open({}, product(x=[1]))
+    original = os.open
+
+    def refuse_lock(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_lock)
+    with pytest.raises(OutputError, match=r"store .*/ro: cannot create or write the directory "
+                                          r"\(Permission denied\)") as info:
+        Store(tmp_path / "ro").open({}, product(x=[1]))
+    assert "\n" not in str(info.value)
+
+
+def test_restart_puts_fields_aside_and_verify_reports_unclaimed_files(tmp_path):
+    counter = tmp_path / "calls.txt"
+    run_points(functools.partial(with_field, str(counter)), product(x=[1, 2]),
+               store=Store(tmp_path / "s"), workers=1, progress=False)
+    s = tmp_path / "s"
+    assert (s / "fields.pvd").is_file() and (s / "fields" / "000001.vtu").is_file()
+    (s / "summary.png").write_bytes(b"png")
+    with Store(s).open({"new": 1}, product(x=[5]), on_change="restart") as store:
+        run_points(square, product(x=[5]), store=store, workers=1, progress=False)
+    aside = next(s.glob("points.*"))
+    assert {"fields", "fields.pvd", "fields.pvd.json", "summary.png"} <= {
+        p.name for p in aside.iterdir()}
+    assert not (s / "fields").exists() and not (s / "fields.pvd").exists()
+    assert not (s / "summary.png").exists()
+    assert Store(s).verify().ok
+    # a stale collection of an earlier sweep without files is removed
+    (s / "fields.pvd").write_text("<VTKFile/>")
+    with Store(s).open({"new": 1}, product(x=[5])) as store:
+        run_points(square, product(x=[5]), store=store, workers=1, progress=False)
+    assert not (s / "fields.pvd").exists()
+    # a field file no record claims is reported
+    (s / "fields").mkdir()
+    (s / "fields" / "000007.vtu").write_bytes(b"x")
+    report = Store(s).verify()
+    assert [p.name for p in report.unclaimed_files] == ["000007.vtu"] and not report.ok
+    assert "unclaimed files" in str(report)
+
+
+def test_a_point_whose_field_files_are_gone_is_redone(tmp_path):
+    counter = tmp_path / "calls.txt"
+    func = functools.partial(with_field, str(counter))
+    grid = product(x=[1, 2, 3])
+    run_points(func, grid, store=Store(tmp_path / "s"), workers=1, progress=False)
+    (tmp_path / "s" / "fields" / "000001.vtu").unlink()
+    assert Store(tmp_path / "s").verify().corrupt != ()
+    run_points(func, grid, store=Store(tmp_path / "s"), workers=1, progress=False)
+    assert _counts(counter) == [1, 2, 3, 2]  # only the point without its field, again
+    assert Store(tmp_path / "s").verify().ok
+
+
+def test_table_prefixes_colliding_outputs_and_writes_nan_as_null(tmp_path):
+    records = run_points(odd_outputs, product(x=[1]), store=Store(tmp_path / "s"), workers=1,
+                         progress=False)
+    assert records[0]["outputs"] == {"x": 10, "status": "fine", "bad": None,
+                                     "list": [1.0, None]}
+    text = (tmp_path / "s" / "points" / "000000.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["outputs"]["bad"] is None
+    header, row = (tmp_path / "s" / "results.csv").read_text().splitlines()
+    assert header == "index,x,out_x,out_status,bad,list,status,error,seconds,worker"
+    assert row.startswith('0,1,10,fine,,"[1.0, null]",ok,,')
+    table = Store(tmp_path / "s").open({"function": "test_parallel.odd_outputs"},
+                                       product(x=[1])).table()
+    assert table[0]["x"] == 1 and table[0]["out_x"] == 10 and table[0]["status"] == "ok"

@@ -6,8 +6,9 @@ does not already hold. Where it runs is chosen by the arguments only:
 * ``workers=1`` (or 0): in this process, one point after the other;
 * ``workers=N`` (default: the number of CPUs): N local processes
   (:class:`concurrent.futures.ProcessPoolExecutor`). A worker that dies (segfault, out of
-  memory, SIGKILL) breaks the pool: it is rebuilt and the points that were running are
-  submitted again (a point running during :data:`CRASH_LIMIT` crashes is recorded as an error);
+  memory, SIGKILL) breaks the pool: it is rebuilt and the points that were running are rerun
+  one at a time, so a crash is counted only against a point that ran alone; a point that
+  crashed alone :data:`CRASH_LIMIT` times is given up (left unfinished, see below);
 * ``client=`` a :class:`distributed.Client` or ``scheduler=`` an address
   (``"tcp://host:8786"``) or a cluster object: Dask distributed, which reschedules the tasks of
   a killed worker itself (``pip install 'mqm-fem[sweep]'``).
@@ -15,7 +16,12 @@ does not already hold. Where it runs is chosen by the arguments only:
 Every result comes back to this (driver) process, which writes it to the store at once, so each
 point is written exactly once, by one process. A point whose ``func`` raises is recorded with
 status ``"error"`` and the message, and the sweep goes on (``on_error="raise"`` re-raises it
-instead). ``func`` must be picklable: a module-level function or a :func:`functools.partial`
+instead). A point lost for a reason of the machinery, not of ``func`` (a cancelled Dask
+future, ``KilledWorker``, a lost connection or cluster, a local worker crashing
+:data:`CRASH_LIMIT` times), is *not* recorded: it stays missing from the returned records and
+the store (:meth:`Store.verify` lists it under ``missing``), a
+:class:`~mqm_fem.errors.MqmFemWarning` names it, and rerunning the sweep retries it. ``func``
+must be picklable: a module-level function or a :func:`functools.partial`
 of one.
 """
 
@@ -29,10 +35,11 @@ import sys
 import time
 import traceback
 import uuid
+import warnings
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 
-from ..errors import ParameterError
+from ..errors import MqmFemWarning, ParameterError
 from ..progress import ProgressLike
 from .grid import Grid
 from .store import Store
@@ -43,8 +50,20 @@ __all__ = ["CRASH_LIMIT", "FILES_KEY", "ProgressBar", "describe_callable", "run_
 #: the driver stores them as ``fields/<index><suffix>`` together with the point
 FILES_KEY = "_files"
 
-#: a point running while a local worker process died this many times is recorded as an error
+#: a point that ran alone in a local worker process which died this many times is given up
+#: (left unfinished: a rerun of the sweep retries it)
 CRASH_LIMIT = 3
+
+#: names of exception classes that mean the machinery lost a point (not an error of the point)
+_INFRASTRUCTURE = frozenset({
+    "CancelledError", "FutureCancelledError", "KilledWorker", "CommClosedError",
+    "BrokenProcessPool", "BrokenExecutor", "StreamClosedError", "WorkerCrash",
+})
+
+
+def _is_infrastructure(exc: BaseException) -> bool:
+    """True for an exception of the machinery (Dask, the process pool, the network)."""
+    return any(cls.__name__ in _INFRASTRUCTURE for cls in type(exc).__mro__)
 
 
 # ============================================================================== progress
@@ -186,7 +205,9 @@ def _plain(name, value):
 
 
 def call_point(func, index: int, key: str, parameters: dict, raise_errors: bool) -> dict:
-    """Run ``func(parameters)`` for one point (in a worker) and return its record."""
+    """Run ``func(parameters)`` for one point (in a worker) and return its record. Anything
+    ``func`` raises (also :class:`SystemExit`; not :class:`KeyboardInterrupt`) makes an
+    ``"error"`` record with the exception's type and message, unless ``raise_errors``."""
     start = time.perf_counter()
     try:
         result = func(dict(parameters))
@@ -197,7 +218,9 @@ def call_point(func, index: int, key: str, parameters: dict, raise_errors: bool)
         files = _files(result.pop(FILES_KEY, None))
         outputs = {str(k): _plain(k, v) for k, v in result.items()}
         status, error = "ok", None
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit of a func calling sys.exit is its error too
         if raise_errors:
             raise
         outputs, status, files = {}, "error", None
@@ -220,12 +243,6 @@ def _files(files) -> dict | None:
             for k, v in files.items()):
         raise TypeError(f"output {FILES_KEY!r} must map file suffixes ('.vtu') to bytes")
     return dict(files)
-
-
-def _error_record(point, message: str) -> dict:
-    return {"index": point.index, "key": point.key, "parameters": dict(point.parameters),
-            "status": "error", "outputs": {}, "error": message, "seconds": 0.0,
-            "worker": None}
 
 
 def _check_workers(workers) -> int:
@@ -268,9 +285,12 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
     Returns
     -------
     list of dict
-        One record per point: ``index, key, parameters, status, outputs, error, seconds,
-        worker`` (and ``files``, the stored files of the point; without a store, files a
-        ``func`` returned under :data:`FILES_KEY` stay in the record under that key).
+        One record per finished point: ``index, key, parameters, status, outputs, error,
+        seconds, worker`` (and ``files``, the stored files of the point; without a store, files
+        a ``func`` returned under :data:`FILES_KEY` stay in the record under that key). A point
+        lost by the machinery (see the module docstring) has no record: the list is then
+        shorter than the grid, a :class:`~mqm_fem.errors.MqmFemWarning` names the missing
+        indices, and a rerun retries them.
     """
     if not callable(func):
         raise ParameterError(f"func: expected a callable parameters -> dict, got {func!r}")
@@ -333,12 +353,21 @@ def run_points(func: Callable[[dict], Mapping], points, *, store: Store | None =
             store.write_collection()
             if opened_here:
                 store.close()
+    missing = [p.index for p in grid if p.index not in results]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10])
+        more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
+        warnings.warn(f"sweep incomplete: {len(missing)} of {len(grid)} points not finished "
+                      f"(lost by the workers or the cluster, not failed): {shown}{more}; rerun "
+                      "the sweep to retry them", MqmFemWarning, stacklevel=2)
     return [results[i] for i in sorted(results)]
 
 
 def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
     """Local process pool, rebuilt after a worker died; at most ``n_workers`` points in flight,
-    so the points running when a worker died are known (and resubmitted)."""
+    so the points running when a worker died are known. They become suspects and are rerun one
+    at a time: a crash is counted only against a point that ran alone, and such a point is
+    given up (left unfinished) after :data:`CRASH_LIMIT` crashes."""
     import multiprocessing
     import pickle
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -354,51 +383,57 @@ def _run_local(func, pending, n_workers, raise_errors, finish) -> None:
             ) from None
 
     queue = deque(pending)
+    suspects: deque = deque()  # were running when the pool broke: rerun alone
     crashes: Counter = Counter()
+
     def new_pool():  # func goes to each worker once, not with every point (it may hold a mesh)
         return ProcessPoolExecutor(n_workers, initializer=_install, initargs=(func,))
+
+    def collect(fut, p, broken: list) -> None:
+        try:
+            record = fut.result()
+        except BrokenProcessPool:
+            broken.append(p)
+            return
+        except Exception as exc:  # the func raised (raise mode), or the machinery failed
+            if raise_errors and not _is_infrastructure(exc):
+                raise
+            return  # not a result of the point: left unfinished, a rerun retries it
+        finish(record)
 
     pool = new_pool()
     inflight: dict = {}
     try:
-        while queue or inflight:
-            while queue and len(inflight) < n_workers:
-                p = queue.popleft()
-                inflight[pool.submit(_call_installed, p.index, p.key, p.parameters,
-                                     raise_errors)] = p
+        while queue or suspects or inflight:
+            if suspects:
+                if not inflight:
+                    p = suspects.popleft()
+                    inflight[pool.submit(_call_installed, p.index, p.key, p.parameters,
+                                         raise_errors)] = p
+            else:
+                while queue and len(inflight) < n_workers:
+                    p = queue.popleft()
+                    inflight[pool.submit(_call_installed, p.index, p.key, p.parameters,
+                                         raise_errors)] = p
+            running = len(inflight)
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            broken = False
+            broken: list = []
             for fut in done:
-                p = inflight.pop(fut)
-                try:
-                    record = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    queue.appendleft(p)
-                    crashes[p.index] += 1
-                    continue
-                except Exception as exc:  # the func raised (raise mode) or did not pickle
-                    if raise_errors:
-                        raise
-                    record = _error_record(p, f"{type(exc).__name__}: {exc}")
-                finish(record)
+                collect(fut, inflight.pop(fut), broken)
             if broken:
                 # the other points in flight fail with the pool, or finished just before
                 wait(inflight)
                 for fut, p in list(inflight.items()):
-                    try:
-                        finish(fut.result())
-                    except BrokenProcessPool:
-                        queue.appendleft(p)
-                        crashes[p.index] += 1
+                    collect(fut, p, broken)
                 inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
-                for p in list(queue):
-                    if crashes[p.index] >= CRASH_LIMIT:
-                        queue.remove(p)
-                        finish(_error_record(
-                            p, f"WorkerCrash: a worker process died {crashes[p.index]} times "
-                               "while this point was running (out of memory? segfault?)"))
+                if running == 1:  # it ran alone: the crash is its own
+                    p = broken[0]
+                    crashes[p.index] += 1
+                    if crashes[p.index] < CRASH_LIMIT:
+                        suspects.appendleft(p)
+                else:
+                    suspects.extend(broken)
                 pool = new_pool()
     finally:
         pool.shutdown(wait=not inflight, cancel_futures=True)
@@ -447,27 +482,51 @@ def _dask_client(scheduler):
 
 
 def _run_dask(client, func, pending, raise_errors, finish) -> None:
-    """Submit every point to Dask; the scheduler reschedules the tasks of a killed worker."""
+    """Submit every point to Dask; the scheduler reschedules the tasks of a killed worker. A
+    point whose future fails for a reason of the machinery (cancelled, ``KilledWorker``, lost
+    connection or cluster) is left unfinished; so are the rest if the cluster is lost."""
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
     futures = {}
-    for p in pending:
-        fut = client.submit(call_point, func, p.index, p.key, p.parameters, raise_errors,
-                            key=f"mqm-point-{run}-{p.index}", pure=False)
-        futures[fut] = p
     try:
-        for fut in as_completed(futures):
+        for p in pending:
+            try:
+                fut = client.submit(call_point, func, p.index, p.key, p.parameters,
+                                    raise_errors, key=f"mqm-point-{run}-{p.index}", pure=False)
+            except Exception as exc:
+                if _is_infrastructure(exc) or isinstance(exc, OSError):
+                    break  # the cluster is lost: the points not submitted stay missing
+                raise
+            futures[fut] = p
+        completed = as_completed(futures)
+        while True:
+            try:
+                fut = next(completed)
+            except StopIteration:
+                break
+            except BaseException as exc:  # asyncio's CancelledError is no Exception
+                if _is_infrastructure(exc) or isinstance(exc, OSError):
+                    break  # the cluster is lost: the unfinished points stay missing
+                raise
             p = futures[fut]
             try:
                 record = fut.result()
-            except Exception as exc:  # raise mode, or KilledWorker after repeated deaths
-                if raise_errors and type(exc).__name__ != "KilledWorker":
+            except BaseException as exc:  # raise mode, or the machinery lost the point
+                if not _is_infrastructure(exc) and (raise_errors
+                                                    or not isinstance(exc, Exception)):
                     raise
-                record = _error_record(p, f"{type(exc).__name__}: {exc}")
+                continue  # not a result of the point: left unfinished, a rerun retries it
+            finally:
+                try:
+                    fut.release()
+                except Exception:  # a closed client
+                    pass
             finish(record)
-            fut.release()
     finally:
         for fut in futures:
-            if not fut.done():
-                fut.cancel()
+            try:
+                if not fut.done():
+                    fut.cancel()
+            except Exception:  # a closed client
+                pass

@@ -9,8 +9,13 @@ Layout::
     fields/000000.vtu    optional fields of the point (with its .vtu.json sidecar), written
                          together with its point file; fields.pvd collects them
     results.csv          tidy table rebuilt from the point files (one row per point: index,
-                         parameters, outputs, status, error, seconds, worker)
-    points.<time>/       old points put aside by ``open(..., on_change="restart")``
+                         parameters, outputs, status, error, seconds, worker; an output named
+                         like a parameter or one of these columns gets the column ``out_<name>``)
+    points.<time>/       old points put aside by ``open(..., on_change="restart")``, with the
+                         old table, spec, fields/, fields.pvd(.json) and summary.png
+
+A non-finite output (NaN, ±Inf) is written as ``null`` in the point's JSON (which stays valid
+JSON for any tool) and as an empty cell in ``results.csv``; the returned records hold ``None``.
 
 Only the driver process writes (workers return their results to it), through
 :func:`mqm_fem.io.files.atomic_write`: a point file is either complete or absent; a process
@@ -25,12 +30,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import OutputError, ParameterError
 from ..io.files import atomic_write
 from ..units import as_path
 from .grid import Grid, canonical_json
@@ -56,7 +62,8 @@ class StoreReport:
     ``missing``: grid indices without a point file; ``duplicates``: indices claimed by more than
     one point file; ``partial_files``: leftover temporary files of interrupted writes;
     ``corrupt``: point files that cannot be read or do not belong to the grid; ``table``:
-    problems of ``results.csv`` (stale, duplicate or missing rows).
+    problems of ``results.csv`` (stale, duplicate or missing rows); ``unclaimed_files``: files in
+    ``fields/`` that no valid point file lists (stale leftovers).
     """
 
     missing: tuple = ()
@@ -64,11 +71,12 @@ class StoreReport:
     partial_files: tuple = ()
     corrupt: tuple = ()
     table: tuple = ()
+    unclaimed_files: tuple = ()
 
     @property
     def ok(self) -> bool:
         return not (self.missing or self.duplicates or self.partial_files or self.corrupt
-                    or self.table)
+                    or self.table or self.unclaimed_files)
 
     @property
     def integrity_ok(self) -> bool:
@@ -79,7 +87,8 @@ class StoreReport:
         if self.ok:
             return "store ok: every point exactly once, no partial file"
         parts = []
-        for name in ("missing", "duplicates", "partial_files", "corrupt", "table"):
+        for name in ("missing", "duplicates", "partial_files", "corrupt", "table",
+                     "unclaimed_files"):
             items = getattr(self, name)
             if items:
                 shown = ", ".join(str(i) for i in items[:10])
@@ -168,8 +177,12 @@ class Store:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no lock
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"store {self.directory}: cannot create or write the directory "
+                              f"({exc.strerror or exc}); give a writable directory") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -211,7 +224,9 @@ class Store:
             os.replace(self.points_dir, aside)
         else:
             aside.mkdir()
-        for path in (self.spec_path, self.csv_path):
+        for path in (self.spec_path, self.csv_path, self.directory / "fields",
+                     self.directory / "fields.pvd", self.directory / "fields.pvd.json",
+                     self.directory / "summary.png"):
             if path.exists():
                 os.replace(path, aside / path.name)
 
@@ -244,16 +259,22 @@ class Store:
                     found.append((path, record))
         return found, partial, corrupt
 
+    def _valid(self, record: dict, grid: Grid | None) -> bool:
+        """A point file's record belongs to the grid, has a final status and its field files
+        exist (the checks of :meth:`verify`; a resume redoes a point that fails them)."""
+        i = int(record["index"])
+        if grid is not None and (i >= len(grid) or i < 0 or record.get("key") != grid.keys[i]
+                                 or record.get("status") not in ("ok", "error")):
+            return False
+        return all((self.directory / f).is_file() for f in record.get("files") or ())
+
     def _load_valid(self) -> dict[int, dict]:
         grid = self._loaded_grid()
         records = {}
         for path, record in self._scan()[0]:
             i = int(record["index"])
-            if path != self.point_path(i):
-                continue
-            if grid is not None and (i >= len(grid) or record.get("key") != grid.keys[i]):
-                continue
-            records[i] = record
+            if path == self.point_path(i) and self._valid(record, grid):
+                records[i] = record
         return records
 
     def done(self) -> set:
@@ -267,7 +288,9 @@ class Store:
     def write_point(self, record: dict, files: dict | None = None) -> None:
         """Write one finished point atomically (driver only) and remember it. ``files``
         (suffix -> bytes, e.g. the point's ``.vtu``) are written as ``fields/<index><suffix>``
-        together with the point file, all or nothing; the record lists them under ``files``."""
+        together with the point file, all or nothing; the record lists them under ``files``.
+        Non-finite numbers (NaN, ±Inf) become ``None`` (JSON ``null``), in ``record`` too."""
+        record.update(_finite(record))
         i = int(record["index"])
         jobs = []
         if files:
@@ -280,7 +303,7 @@ class Store:
                     data = json.dumps(doc, indent=2).encode()
                 record["files"].append(name)
                 jobs.append((self.directory / name, lambda tmp, data=data: tmp.write_bytes(data)))
-        text = json.dumps(record, indent=1, default=str)
+        text = json.dumps(record, indent=1, default=str, allow_nan=False)
         jobs.append((self.point_path(i), lambda tmp: tmp.write_text(text, encoding="utf-8")))
         atomic_write(jobs)
         self._records[i] = record
@@ -290,30 +313,54 @@ class Store:
         as timestep), if any point has one. Returns its path."""
         entries = [(r["index"], self.directory / f) for r in self.records()
                    for f in r.get("files") or () if f.endswith(".vtu")]
-        if not entries:
+        if not entries:  # no stale collection of an earlier sweep
+            for name in ("fields.pvd", "fields.pvd.json"):
+                (self.directory / name).unlink(missing_ok=True)
             return None
         from ..io.vtk import write_pvd
 
         return write_pvd(self.directory / "fields.pvd", entries)
 
     # ----------------------------------------------------------------------------- table
-    def columns(self, records=None) -> list[str]:
-        records = self.records() if records is None else records
+    def _layout(self, records) -> tuple[list[str], dict[str, str]]:
+        """(parameter names, output name -> its column): an output named like a parameter or
+        a fixed column (index, status, error, seconds, worker) is the column ``out_<name>``
+        (``out_out_<name>`` if that is taken too), so it never overwrites them."""
         grid = self._loaded_grid()
         names = list(grid.names) if grid is not None else []
         outputs: list[str] = []
         for r in records:
             names += [n for n in r.get("parameters", {}) if n not in names]
             outputs += [n for n in r.get("outputs") or {} if n not in outputs]
-        return ["index"] + names + [n for n in outputs if n not in names] + list(_BASE_COLUMNS)
+        taken = {"index", *names, *_BASE_COLUMNS, *outputs}
+        column = {}
+        for n in outputs:
+            c = n
+            if n in names or n in _BASE_COLUMNS or n == "index":
+                c = f"out_{n}"
+                while c in taken:
+                    c = f"out_{c}"
+                taken.add(c)
+            column[n] = c
+        return names, column
+
+    def columns(self, records=None) -> list[str]:
+        records = self.records() if records is None else records
+        names, column = self._layout(records)
+        return ["index"] + names + list(column.values()) + list(_BASE_COLUMNS)
 
     def table(self) -> list[dict]:
-        """One flat dict per finished point (index, parameters, outputs, status, error, ...)."""
+        """One flat dict per finished point (index, parameters, outputs, status, error, ...);
+        an output named like a parameter or a fixed column is ``out_<name>``; a non-finite
+        output is ``None`` (an empty cell in ``results.csv``)."""
+        records = self.records()
+        _, column = self._layout(records)
         rows = []
-        for r in self.records():
-            row = {"index": r["index"], **r.get("parameters", {}), **(r.get("outputs") or {})}
+        for r in records:
+            row = {"index": r["index"], **r.get("parameters", {})}
+            row.update({column[k]: v for k, v in (r.get("outputs") or {}).items()})
             row.update({c: r.get(c) for c in _BASE_COLUMNS})
-            rows.append(row)
+            rows.append(_finite(row))
         return rows
 
     def write_table(self, force: bool = True) -> Path | None:
@@ -324,7 +371,7 @@ class Store:
             return None
         records = self.records()
         columns = self.columns(records)
-        rows = self.table()
+        rows = self.table()  # from self.records() too: the same layout
 
         def write(tmp):
             with open(tmp, "w", newline="", encoding="utf-8") as f:
@@ -343,23 +390,24 @@ class Store:
         grid = self._loaded_grid()
         found, partial, corrupt = self._scan()
         claims: dict[int, list[Path]] = {}
+        claimed: set = set()
         for path, record in found:
-            i = int(record["index"])
-            if grid is not None and (i >= len(grid) or i < 0
-                                     or record.get("key") != grid.keys[i]
-                                     or record.get("status") not in ("ok", "error")):
+            if not self._valid(record, grid):  # not of the grid, or its field files are gone
                 corrupt.append(path)
                 continue
-            if any(not (self.directory / f).is_file() for f in record.get("files") or ()):
-                corrupt.append(path)  # its field files are gone
-                continue
-            claims.setdefault(i, []).append(path)
+            claims.setdefault(int(record["index"]), []).append(path)
+            claimed.update(record.get("files") or ())
+        fields = self.directory / "fields"
+        unclaimed = tuple(
+            path for path in (sorted(fields.iterdir()) if fields.is_dir() else ())
+            if not path.name.startswith(".mqm-") and f"fields/{path.name}" not in claimed)
         n = len(grid) if grid is not None else (max(claims) + 1 if claims else 0)
         missing = tuple(i for i in range(n) if i not in claims)
         duplicates = tuple(sorted(i for i, paths in claims.items() if len(paths) > 1))
         return StoreReport(missing=missing, duplicates=duplicates,
                            partial_files=tuple(partial), corrupt=tuple(corrupt),
-                           table=tuple(self._check_table(set(claims))))
+                           table=tuple(self._check_table(set(claims))),
+                           unclaimed_files=unclaimed)
 
     def _check_table(self, finished: set) -> list[str]:
         if not self.csv_path.is_file():
@@ -385,6 +433,18 @@ class Store:
         for path in partial:
             path.unlink(missing_ok=True)
         return partial
+
+
+def _finite(value):
+    """``value`` with every non-finite float (NaN, ±Inf), also inside lists and dicts, as
+    None: JSON has no NaN/Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _cell(value):

@@ -311,10 +311,13 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     func = partial(_phase_point, domain, tuple(d), bc, order, length0, solver_options)
     records = run_points(func, grid, workers=workers, client=client, scheduler=scheduler,
                          progress=bar, on_error="raise")
-    lost = [r for r in records if r["status"] != "ok"]  # a Dask worker died repeatedly
+    solved = {r["index"] for r in records if r["status"] == "ok"}
+    lost = [p for p in grid if p.index not in solved]  # a worker or the cluster was lost
     if lost:
-        raise SolverError(f"phase_boundary: field {lost[0]['parameters']['field']:g} T: "
-                          f"{lost[0]['error']}")
+        raise SolverError(
+            f"phase_boundary: {len(lost)} field(s) not solved (first: "
+            f"{lost[0].parameters['field']:g} T): the worker processes or the Dask cluster "
+            "were lost; run again")
     eigen = np.array([r["outputs"]["eps0"] for r in records])
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
