@@ -305,22 +305,23 @@ def _field_files(solution) -> dict:
         return {p.name[len("point"):]: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
 
 
-def _from_model(task, params, temperature, name, at):
-    if temperature is None or name in params:
-        return
-    if task.temperature is None:
-        raise ParameterError("temperature: needs Task(temperature=TemperatureModel(...))")
-    params[name] = getattr(task.temperature, at)(temperature)
+def _from_model(task, params, temperature, name, at) -> object:
+    """Remove and return the solver argument ``name`` from ``params``, computing it from the
+    temperature model (its method ``at``) when the point gives a temperature instead."""
+    if temperature is not None and name not in params:
+        if task.temperature is None:
+            raise ParameterError("temperature: needs Task(temperature=TemperatureModel(...))")
+        params[name] = getattr(task.temperature, at)(temperature)
+    if name not in params:
+        raise ParameterError(f"{task.kind} task: give {name} (fixed or grid), or temperature "
+                             "with a TemperatureModel")
+    return params.pop(name)
 
 
 def _london(task, domain, params, temperature) -> dict:
     from ..london import solve_london
 
-    _from_model(task, params, temperature, "penetration_depth", "penetration_depth_at")
-    if "penetration_depth" not in params:
-        raise ParameterError("london task: give penetration_depth (fixed or grid), or "
-                             "temperature with a TemperatureModel")
-    lam = params.pop("penetration_depth")
+    lam = _from_model(task, params, temperature, "penetration_depth", "penetration_depth_at")
     field_ = params.pop("applied_field", None)
     sol = solve_london(domain, lam, field_, **params)
     moment = [float(m) for m in sol.moment]
@@ -364,11 +365,7 @@ def _phase(task, domain, params, temperature) -> dict:
 def _nucleation(task, domain, params, temperature) -> dict:
     from ..quantum import nucleation_field
 
-    _from_model(task, params, temperature, "coherence_length", "coherence_length_at")
-    if "coherence_length" not in params:
-        raise ParameterError("nucleation task: give coherence_length (fixed or grid), or "
-                             "temperature with a TemperatureModel")
-    xi = params.pop("coherence_length")
+    xi = _from_model(task, params, temperature, "coherence_length", "coherence_length_at")
     res = nucleation_field(domain, xi, **params)
     return {"field": float(res.field), "ratio": float(res.ratio),
             "upper_critical_field": float(res.upper_critical_field),
