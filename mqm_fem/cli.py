@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MqmFemError, MqmFemWarning, ParameterError
+from .progress import is_terminal
 
 
 def main(argv=None) -> int:
@@ -97,13 +98,6 @@ def _version() -> str:
 
 def _progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 # -- values that start with '-' -------------------------------------------------------------
@@ -675,7 +669,7 @@ def _run_nucleation(args):
     _progress(f"phase boundary at {fields.size} field(s) ({domain.mesh.nelements} elements)"
               + (f" in {workers} worker processes" if workers > 1 else "") + " ...")
     result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction, workers=workers,
-                            progress=True if _is_terminal(sys.stderr) else _progress)
+                            progress=True if is_terminal(sys.stderr) else _progress)
     print(result.summary())
     from .io.provenance import provenance
 
@@ -855,7 +849,7 @@ def _run_sweep(args):
     start = time.perf_counter()
     try:
         result = sweep(task, grid, store, client=client, workers=workers, on_change=on_change,
-                       progress=True if _is_terminal(sys.stderr) else _progress)
+                       progress=True if is_terminal(sys.stderr) else _progress)
     finally:
         if client is not None:
             client.close()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .errors import ParameterError
 
-__all__ = ["ProgressLike", "reporter"]
+__all__ = ["ProgressLike", "is_terminal", "reporter"]
 
 #: What a ``progress`` parameter accepts.
 ProgressLike = Callable[[str], object] | bool | None
@@ -31,3 +31,12 @@ def reporter(progress: ProgressLike, who: str) -> Callable[[str], None]:
             f"progress: expected a callable (e.g. print), True or None, got {progress!r}"
         )
     return progress
+
+
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is an interactive terminal (progress bars) rather than a log file or
+    pipe (one line per step)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

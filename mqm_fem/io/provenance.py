@@ -10,7 +10,6 @@ it travels with the file into ParaView, pyvista and meshio.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import math
 import os
 import platform
@@ -22,12 +21,12 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import ParameterError
+from ..mesh.domain import file_sha256
 
 #: the keys :func:`provenance` always fills in (details may not reuse them)
 BASE_KEYS = ("mqm_fem_version", "python_version", "platform", "command_line", "created_utc",
              "mesh_file", "mesh_sha256")
 
-_HASHES: dict = {}  # (absolute path, mtime_ns, size) -> sha256 hex digest
 
 
 def provenance(domain=None, **details) -> dict:
@@ -71,29 +70,6 @@ def provenance(domain=None, **details) -> dict:
             )
         record[key] = jsonable(value, f"provenance[{key!r}]")
     return record
-
-
-def file_sha256(path) -> str | None:
-    """SHA-256 hex digest of a file (None if it is not a readable file), cached by absolute
-    path, modification time and size."""
-    path = Path(path).absolute()
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    if not path.is_file():
-        return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _HASHES:
-        digest = hashlib.sha256()
-        try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        except OSError:
-            return None
-        _HASHES[key] = digest.hexdigest()
-    return _HASHES[key]
 
 
 def check_provenance(record, label: str = "provenance") -> dict:

@@ -637,11 +637,3 @@ def _write_grid(grid, tmp):
 
 def _write_text(tmp, text):
     Path(tmp).write_text(text, encoding="utf-8")
-
-
-# kept for callers outside mqm_fem.io (the public names are in mqm_fem.io.files)
-_atomic_write = atomic_write
-
-
-def _check_suffix(path, suffix, label):
-    return check_writable(path, suffix, label)

@@ -90,7 +90,6 @@ class _System:
     sc_basis: object
     dirichlet: np.ndarray
     x_dirichlet: np.ndarray
-    n_boundary: int
     active: np.ndarray
 
 
@@ -119,7 +118,7 @@ def assemble(problem, options: BFormulationOptions) -> _System:
     x0[edge_dof[edges]] = values
     return _System(matrix=K, basis=basis, sc_basis=sc_basis,
                    dirichlet=np.concatenate([edge_dof[edges], inactive]), x_dirichlet=x0,
-                   n_boundary=len(edges), active=active)
+                   active=active)
 
 
 def solve(system: _System, options: BFormulationOptions):

@@ -232,8 +232,9 @@ class LondonSolution:
     def units(self) -> dict:
         """Exported name -> unit string, for field data and point/cell arrays."""
         units = {name: unit for name, (_, unit) in self._export().items() if unit}
-        units.update({"A": "T*m", "B": "T", "J": "A/m^2"})
-        return {k: v for k, v in units.items() if k in self.field_data or k in self.point_data}
+        arrays = {"A": "T*m", "B": "T", "J": "A/m^2"}
+        units.update({k: v for k, v in arrays.items() if k in self.point_data})
+        return units
 
     def _export(self) -> dict:
         two_d = self.domain.dim == 2

@@ -241,19 +241,37 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
             f"(found: {', '.join(sorted(types))})"
         )
     domain = _domain_from_meshio(raw, dim, unit, path)
-    domain.source_sha256 = _sha256(path)
+    domain.source_sha256 = file_sha256(path)
     return domain
 
 
-def _sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+#: file_sha256's cache: (absolute path, mtime_ns, size) -> digest
+_HASHES: dict = {}
+
+
+def file_sha256(path) -> str | None:
+    """SHA-256 hex digest of a file (None if it is not a readable file), read in 1 MiB blocks
+    and cached by absolute path, modification time and size."""
     import hashlib
 
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    path = Path(path).absolute()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return None
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
 
 
 def _read_gmsh(path: Path):

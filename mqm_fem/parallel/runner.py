@@ -40,7 +40,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 
 from ..errors import MqmFemWarning, ParameterError
-from ..progress import ProgressLike
+from ..progress import ProgressLike, is_terminal
 from .grid import Grid
 from .store import Store
 
@@ -93,7 +93,7 @@ class ProgressBar:
             return
         if callable(progress) and not isinstance(progress, bool):
             self._emit = progress
-        elif not _is_terminal(sys.stderr):
+        elif not is_terminal(sys.stderr):
             self._emit = _stderr_line
         else:
             try:
@@ -156,13 +156,6 @@ def _duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def _stderr_line(message: str) -> None:
