@@ -168,7 +168,7 @@ class SchrodingerSolution:
         """Scaled supercurrent j = Im(ψ̄∇ψ) − a|ψ|² at the vertices, (k, nvertices, ncomp)."""
         if "j_vertex" not in self._cache:
             self._cache["j_vertex"] = np.stack(
-                [_lumped_projection(self.basis, self.current_at_quadrature(i))
+                [lumped_projection(self.basis, self.current_at_quadrature(i))
                  for i in range(self.k)]
             )
         return self._cache["j_vertex"]
@@ -194,7 +194,7 @@ class SchrodingerSolution:
     def boundary_windings(self, i: int = 0) -> dict:
         """Winding number (1/2π)∮dθ of mode ``i`` along each named boundary (2D), traversed with
         the superconductor on the left (counter-clockwise for the outer boundary)."""
-        return {name: _boundary_winding(self, i, facets)
+        return {name: boundary_winding(self, i, facets)
                 for name, facets in self.domain.boundaries.items()} if self.domain.dim == 2 else {}
 
     def hole_windings(self, i: int = 0) -> dict:
@@ -215,7 +215,7 @@ class SchrodingerSolution:
         """
         if self.domain.dim != 2:
             return []
-        return _vortices(self, i, threshold)
+        return find_vortices(self, i, threshold)
 
     # -- export --------------------------------------------------------------------------------
     def point_data(self) -> dict:
@@ -369,12 +369,12 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     length0 = (domain.length_unit if length_scale is None
                else parse_length(length_scale, "length_scale"))
     ns = _superfluid_density(superfluid_density)
-    problem = _prepare(domain, applied_field, vector_potential, scalar_potential, order, bc,
+    problem = prepare_operator(domain, applied_field, vector_potential, scalar_potential, order, bc,
                        gauge, center, length0, superconductors)
     report(f"assembling P{order} on {problem.mesh.nelements} "
            f"{'triangles' if problem.sub.dim == 2 else 'tetrahedra'} ({problem.basis.N} "
            "unknowns) ...")
-    system = _assemble(problem, k)
+    system = assemble_operator(problem, k)
     t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
     vals, modes, eig_info = _solve(problem, system, k, sigma, eigensolver, maxiter, tol,
                                    report, t_assembly, quiet=progress is None or progress is False)
@@ -395,7 +395,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
 
 
 @dataclass
-class _Problem:
+class OperatorProblem:
     """The resolved inputs: the superconducting sub-domain, its basis (coordinates in L₀), the
     scaled potentials a, v at the quadrature points and the boundary conditions."""
 
@@ -413,7 +413,7 @@ class _Problem:
 
 
 @dataclass
-class _System:
+class OperatorSystem:
     """K = K₀ + iK₁ and the mass matrix M restricted to the free DOFs."""
 
     stiffness: sp.csr_matrix
@@ -454,9 +454,12 @@ def _superfluid_density(value) -> float | None:
     return ns
 
 
-def _prepare(domain, applied_field, vector_potential, scalar_potential, order, bc, gauge,
-             center, length0, superconductors) -> _Problem:
-    """Sub-domain, basis in L₀ units, scaled potentials a = (qL₀/ħ)A, v = 2mL₀²qφ/ħ², BCs."""
+def prepare_operator(domain, applied_field, vector_potential, scalar_potential, order, bc,
+                     gauge, center, length0, superconductors) -> OperatorProblem:
+    """Sub-domain, basis in L₀ units, scaled potentials a = (qL₀/ħ)A, v = 2mL₀²qφ/ħ², BCs.
+
+    Shared with the Ginzburg–Landau stage (:mod:`mqm_fem.gl`), so that its linearisation at
+    ψ = 0 is this operator exactly."""
     sub, vertex_map = superconducting_subdomain(domain, superconductors)
     dim = sub.dim
     field = uniform_field_vector(applied_field, dim)
@@ -469,12 +472,12 @@ def _prepare(domain, applied_field, vector_potential, scalar_potential, order, b
     v_quad = _scalar_potential_quad(basis, xq, scalar_potential, vertex_map, length0,
                                     domain.mesh.nvertices)
     dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
-    return _Problem(sub=sub, mesh=mesh, basis=basis, field=field, a_quad=a_quad, v_quad=v_quad,
-                    dirichlet_facets=dirichlet_facets, robin=robin, scale=scale,
-                    length0=length0, order=order)
+    return OperatorProblem(sub=sub, mesh=mesh, basis=basis, field=field, a_quad=a_quad,
+                           v_quad=v_quad, dirichlet_facets=dirichlet_facets, robin=robin,
+                           scale=scale, length0=length0, order=order)
 
 
-def _assemble(problem: _Problem, k: int) -> _System:
+def assemble_operator(problem: OperatorProblem, k: int) -> OperatorSystem:
     """K₀ (+ Robin terms (L₀/ℓ)∮ψw̄), K₁, M from the forms of :mod:`mqm_fem.fem.forms`;
     Dirichlet DOFs removed."""
     basis, mesh = problem.basis, problem.mesh
@@ -498,8 +501,8 @@ def _assemble(problem: _Problem, k: int) -> _System:
         )
     real = K1.nnz == 0 or not np.any(K1.data)
     Kf = K[free][:, free]
-    return _System(stiffness=Kf.real if real else Kf, mass=M[free][:, free].tocsc(), free=free,
-                   real=real, hermiticity_error=herm)
+    return OperatorSystem(stiffness=Kf.real if real else Kf, mass=M[free][:, free].tocsc(),
+                          free=free, real=real, hermiticity_error=herm)
 
 
 def _solve(problem, system, k, sigma, eigensolver, maxiter, tol, report, t_assembly, quiet):
@@ -787,7 +790,7 @@ def _normalise(modes):
     return out
 
 
-def _lumped_projection(basis, values_quad):
+def lumped_projection(basis, values_quad):
     """Vertex values of a quadrature field by the lumped P1 projection ∫fφᵢ / ∫φᵢ."""
     p1 = basis.with_element(_element(basis.mesh.dim(), 1))
     weight = weighted_load.assemble(p1, f=np.ones(values_quad.shape[1:]))
@@ -800,7 +803,7 @@ def _wrap(d):
     return (d + np.pi) % (2 * np.pi) - np.pi
 
 
-def _boundary_winding(sol: SchrodingerSolution, i: int, facets) -> int:
+def boundary_winding(sol: SchrodingerSolution, i: int, facets) -> int:
     """(1/2π) Σ wrapped phase jumps along boundary facets, superconductor on the left."""
     mesh = sol.basis.mesh
     facets = np.asarray(facets, dtype=np.int64)
@@ -861,7 +864,7 @@ def _edge_facet(mesh, k, l):
     return out
 
 
-def _vortices(sol: SchrodingerSolution, i: int, threshold: float) -> list[dict]:
+def find_vortices(sol: SchrodingerSolution, i: int, threshold: float) -> list[dict]:
     mesh = sol.basis.mesh
     wind = _triangle_windings(sol, i)
     absv = np.abs(sol.modes[i][sol.basis.nodal_dofs[0][mesh.t]])  # (3, nel)
