@@ -14,6 +14,8 @@ Public API
 * Schrödinger / nucleation: :func:`solve_schrodinger` -> :class:`SchrodingerSolution`,
   :func:`gauge_transform`, :func:`nucleation_field`, :func:`phase_boundary`,
   :func:`hc3_over_hc2`, :func:`coherence_length`
+* stationary Ginzburg–Landau: :func:`solve_gl` -> :class:`GLSolution` (free energy, vortices,
+  stability), :func:`gl_sweep` -> :class:`GLSweep` (field continuation, hysteresis)
 * sweeps: :func:`sweep` of a :class:`Task` over a grid (:func:`product`, :func:`zipped`) into
   a store, in local processes or on Dask; :class:`TemperatureModel` (λ(T), ξ(T))
 * export: :func:`write_vtu`, :func:`write_pvd`, :func:`write_series`, :func:`read_vtu`
@@ -30,6 +32,7 @@ from .errors import (
     RegionNotFoundError,
     SolverError,
 )
+from .gl import GLSolution, GLSweep, gl_sweep, solve_gl
 from .io import read_vtu, write_pvd, write_series, write_vtu
 from .london import LondonSolution, solve_london
 from .mesh import Domain, domain_from_skfem, geometry, load_mesh
@@ -54,6 +57,8 @@ __all__ = [
     "MU0",
     "PHI0",
     "Domain",
+    "GLSolution",
+    "GLSweep",
     "LondonSolution",
     "MeshError",
     "MqmFemError",
@@ -71,12 +76,14 @@ __all__ = [
     "domain_from_skfem",
     "gauge_transform",
     "geometry",
+    "gl_sweep",
     "hc3_over_hc2",
     "load_mesh",
     "nucleation_field",
     "phase_boundary",
     "product",
     "read_vtu",
+    "solve_gl",
     "solve_london",
     "solve_schrodinger",
     "sweep",

@@ -31,6 +31,23 @@ With real basis functions the sesquilinear form
 ∫(∇ − ia)ψ·conj((∇ − ia)w) + vψw̄ dx splits into K = K₀ + iK₁:
 :data:`schrodinger_real` (K₀, symmetric) and :data:`schrodinger_imag` (K₁, antisymmetric), with
 the mass :data:`mass`.
+
+Stationary Ginzburg–Landau (docs/theory.md §6)
+----------------------------------------------
+ψ = u + iw is carried as the real 2-vector ψ = (u, w) (``ElementVector`` of two Lagrange
+components); multiplication by i is the rotation Jψ = (−w, u). In reduced units (lengths in ξ,
+A in B_c2ξ) the GL free energy is
+F[ψ] = ∫ |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx = xᵀ(K − M)x + ½∫|ψ|⁴, its half-gradient
+G = (K − M)x + (|ψ|²ψ, v) and half-Hessian H = K − M + T(ψ):
+
+=========================  =============================================  =====================
+form                       bilinear / linear form                         term of F
+=========================  =============================================  =====================
+:data:`gl_kinetic`         ((∇ − iA)ψ, (∇ − iA)v) (real 2-vector form)    |(∇ − iA)ψ|²
+:data:`gl_mass`            (ψ, v)                                         −|ψ|² (with a minus)
+:data:`gl_cubic`           (|ψ|²ψ, v)                                     ½|ψ|⁴ (half-gradient)
+:data:`gl_cubic_tangent`   (|ψ|²δψ + 2(ψ·δψ)ψ, v)                         ½|ψ|⁴ (half-Hessian)
+=========================  =============================================  =====================
 """
 
 from __future__ import annotations
@@ -39,7 +56,8 @@ import numpy as np
 from skfem import BilinearForm, LinearForm
 from skfem.helpers import curl, dot, grad
 
-__all__ = ["laplace", "london_a", "london_b", "london_scalar", "mass", "schrodinger_imag",
+__all__ = ["gl_cubic", "gl_cubic_tangent", "gl_kinetic", "gl_mass", "laplace", "london_a",
+           "london_b", "london_scalar", "mass", "schrodinger_imag",
            "schrodinger_real", "vector_load", "vector_mass", "weighted_load", "weighted_mass"]
 
 
@@ -115,3 +133,43 @@ def schrodinger_imag(u, v, w):
     dim = u.grad.shape[0]
     a = w.a[:dim]
     return dot(a, u.grad) * v - u * dot(a, v.grad)
+
+
+# -- stationary Ginzburg–Landau (real 2-vector ψ = (u, w)) -------------------------------------
+def _covariant_gradient(psi, a):
+    """(∇ − iA)ψ as (real part ∇u + Aw, imaginary part ∇w − Au) for ψ = (u, w)."""
+    g = grad(psi)
+    return g[0] + a * psi[1], g[1] - a * psi[0]
+
+
+@BilinearForm
+def gl_kinetic(u, v, w):
+    """((∇ − iA)u, (∇ − iA)v) + A_z²(u, v): the kinetic term |(∇ − iA)ψ|² (``a``: reduced
+    vector potential (3 or dim, …); a z-component of a 2D cross-section adds A_z²|ψ|²)."""
+    dim = u.grad.shape[1]
+    a = w.a[:dim]
+    ur, ui = _covariant_gradient(u, a)
+    vr, vi = _covariant_gradient(v, a)
+    az2 = np.sum(w.a[dim:] ** 2, axis=0)
+    return dot(ur, vr) + dot(ui, vi) + az2 * dot(u, v)
+
+
+@BilinearForm
+def gl_mass(u, v, _):
+    """(ψ, v) for the 2-vector ψ: the condensation term −|ψ|² enters as −(ψ, v)."""
+    return dot(u, v)
+
+
+@LinearForm
+def gl_cubic(v, w):
+    """(|ψ|²ψ, v): half the gradient of ½∫|ψ|⁴ (``psi``: ψ = (u, w) at the quadrature
+    points)."""
+    return np.sum(w.psi**2, axis=0) * dot(w.psi, v)
+
+
+@BilinearForm
+def gl_cubic_tangent(u, v, w):
+    """(|ψ|²δψ + 2(ψ·δψ)ψ, v): half the Hessian of ½∫|ψ|⁴ at ψ (positive semi-definite:
+    eigenvalues |ψ|² and 3|ψ|² pointwise)."""
+    rho = np.sum(w.psi**2, axis=0)
+    return rho * dot(u, v) + 2 * dot(w.psi, u) * dot(w.psi, v)
