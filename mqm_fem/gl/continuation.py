@@ -90,7 +90,7 @@ class GLSweep:
         lines = ["     h = B/Bc2              F         moment  vorticity  vortices  stability"]
         for s, m in zip(self.states, self.moments, strict=True):
             lines.append(f"{s.reduced_field:14.6g} {s.free_energy:14.8g} {m:14.6g} "
-                         f"{s.vorticity:10d} {len(s.vortices()):9d}  {s.stability}")
+                         f"{s.vorticity:10d} {s.vortex_count:9d}  {s.stability}")
         return "\n".join(lines)
 
     def write(self, path_pvd, provenance=None) -> Path:

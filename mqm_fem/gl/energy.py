@@ -26,6 +26,7 @@ import scipy.sparse as sp
 import skfem
 
 from ..fem.forms import gl_cubic, gl_cubic_tangent, gl_kinetic, gl_mass
+from ..linalg.linear import factorized
 from .problem import GLProblem
 
 
@@ -53,6 +54,7 @@ class GLFunctional:
         basis = problem.basis
         self.free = np.setdiff1d(np.arange(basis.N), problem.fixed)
         self.mass = gl_mass.assemble(basis).tocsr()
+        self._mass_lu = None
         self.set_vector_potential(problem.a_quad if a_quad is None else a_quad)
 
     def set_vector_potential(self, a_quad: np.ndarray) -> None:
@@ -105,6 +107,12 @@ class GLFunctional:
     @property
     def mass_free(self) -> sp.csr_matrix:
         return self._mass_free
+
+    def mass_solve(self, g: np.ndarray) -> np.ndarray:
+        """M⁻¹g on the free DOFs (factorised once)."""
+        if self._mass_lu is None:
+            self._mass_lu = factorized(self._mass_free, what="GL mass matrix")
+        return self._mass_lu(g)
 
     # -- complex view --------------------------------------------------------------------------
     def to_complex(self, x_free: np.ndarray) -> np.ndarray:

@@ -77,7 +77,8 @@ class GLProblem:
     ``operator`` holds the superconducting sub-domain, the scalar Lagrange basis (coordinates
     in ξ) and the reduced vector potential a at its quadrature points; ``basis`` is the
     2-component basis of ψ = (Re ψ, Im ψ) on the same mesh and quadrature; ``fixed`` are the
-    Dirichlet DOFs of that basis (ψ = 0).
+    Dirichlet DOFs of that basis (ψ = 0); element k (vertex v) of the sub-domain is element
+    ``parent_elements[k]`` (vertex ``parent_vertices[v]``) of the domain given.
     """
 
     operator: OperatorProblem
@@ -86,6 +87,8 @@ class GLProblem:
     fixed: np.ndarray
     parameters: GLParameters
     gauge: str
+    parent_elements: np.ndarray
+    parent_vertices: np.ndarray
 
     @property
     def domain(self) -> Domain:
@@ -123,7 +126,8 @@ def prepare(domain: Domain, applied_field: FieldLike | None, vector_potential: o
         raise ParameterError(f"order: Lagrange order must be 1 or 2, got {order!r}")
     if vector_potential is not None and applied_field is not None:
         raise ParameterError("applied_field and vector_potential: give one of them")
-    superconducting_subdomain(domain, superconductors)  # region names checked first
+    sub, parent_vertices = superconducting_subdomain(domain, superconductors)  # names checked
+    parent_elements = domain.elements(domain.superconductor_names(superconductors))
     operator = prepare_operator(domain, applied_field, vector_potential, None, order, bc, gauge,
                                 center, parameters.coherence_length, superconductors)
     scalar = operator.basis
@@ -133,4 +137,6 @@ def prepare(domain: Domain, applied_field: FieldLike | None, vector_potential: o
              else np.zeros(0, dtype=np.int64))
     return GLProblem(operator=operator, parent=domain, basis=basis, fixed=fixed,
                      parameters=parameters,
-                     gauge=gauge if vector_potential is None else "given")
+                     gauge=gauge if vector_potential is None else "given",
+                     parent_elements=np.sort(parent_elements),
+                     parent_vertices=np.asarray(parent_vertices))

@@ -212,15 +212,20 @@ class GLSolution:
         """Zeros of ψ inside the superconductor with a phase winding (2D): dicts with
         ``winding``, ``position`` (m) and ``triangles`` — see
         :meth:`~mqm_fem.quantum.schrodinger.SchrodingerSolution.vortices`."""
-        if self.domain.dim != 2:
+        if self.domain.dim != 2 or self.stability == "normal":
             return []
         return find_vortices(self, 0, threshold)
+
+    @property
+    def vortex_count(self) -> int:
+        """Σ windings of the vortices inside (2D); cores closer than ~ξ merge into one."""
+        return int(sum(v["winding"] for v in self.vortices()))
 
     @property
     def vorticity(self) -> int:
         """Phase winding of ψ counter-clockwise along the outer boundary (2D): the flux quanta
         the sample holds, vortices plus the fluxoids of its holes."""
-        if self.domain.dim != 2:
+        if self.domain.dim != 2 or self.stability == "normal":
             return 0
         loops = _boundary_loops(self.domain.mesh)
         return boundary_winding(self, 0, loops[0]) if loops else 0
@@ -231,6 +236,8 @@ class GLSolution:
         order of the loops' largest x coordinate."""
         if self.domain.dim != 2:
             return []
+        if self.stability == "normal":
+            return [0] * (len(_boundary_loops(self.domain.mesh)) - 1)
         return [-boundary_winding(self, 0, loop) for loop in _boundary_loops(self.domain.mesh)[1:]]
 
     def boundary_windings(self) -> dict:
@@ -258,14 +265,17 @@ class GLSolution:
               "condensation_energy": e.condensation, "field_energy": e.field,
               "reduced_field": self.reduced_field, "applied_field": self.applied_field,
               "coherence_length": self.coherence_length, "moment": self.moment,
-              "vortex_count": float(len(self.vortices())), "vorticity": float(self.vorticity)}
+              "vortex_count": float(self.vortex_count), "vorticity": float(self.vorticity)}
         units = {"free_energy": "B_c^2 xi^d / mu0", "kinetic_energy": "B_c^2 xi^d / mu0",
                  "condensation_energy": "B_c^2 xi^d / mu0", "field_energy": "B_c^2 xi^d / mu0",
                  "reduced_field": "B_c2", "applied_field": "T", "coherence_length": "m",
                  "moment": "J0 xi^(d+1)", "vortex_count": "1", "vorticity": "1",
                  "psi_re": "psi_inf", "psi_im": "psi_inf", "density": "psi_inf^2",
-                 "phase": "rad", "j": "J0 = Phi0/(2 pi mu0 lambda^2 xi)", "J_s": "A/m^2",
-                 "B": "T"}
+                 "phase": "rad", "j": "J0 = Phi0/(2 pi mu0 lambda^2 xi)"}
+        if self.supercurrent is not None:
+            units["J_s"] = "A/m^2"
+        if "B" in self.point_data():
+            units["B"] = "T"
         if self.penetration_depth is not None:
             fd["penetration_depth"] = self.penetration_depth
             fd["free_energy_si"] = self.free_energy_si
@@ -311,7 +321,7 @@ class GLSolution:
                  f"  F = {e.total:.10g} B_c²ξ^{self.domain.dim}/μ₀ (kinetic {e.kinetic:.6g}, "
                  f"condensation {e.condensation:.6g}, field {e.field:.6g}); "
                  f"F/|Ω| = {self.free_energy_density:.6g}",
-                 f"  vortices: {len(self.vortices())}, vorticity {self.vorticity}, "
+                 f"  vortices: {self.vortex_count}, vorticity {self.vorticity}, "
                  f"stability: {self.stability}",
                  f"  Newton: {len(self.newton) - 1} steps, residual "
                  f"{self.newton[-1].residual:.2e}" if self.newton else "  Newton: -"]

@@ -20,8 +20,9 @@ from .energy import GLFunctional
 from .guess import initial_guess
 from .newton import NewtonOptions, minimise
 from .problem import GLProblem, gl_parameters, prepare
+from .selfconsistent import check_screening, minimise_coupled
 from .solution import GLSolution
-from .stability import STABILITY_TOL, classify, hessian_spectrum
+from .stability import classify, hessian_spectrum
 
 #: Below this max|ψ|² a converged state is the normal state.
 NORMAL_THRESHOLD = 1e-10
@@ -35,9 +36,9 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
              guess: object = "uniform", mode: int = 0, vortices: list | None = None,
              seed: int | None = None, order: int = 2, bc: BoundaryConditions = None,
              gauge: str = "symmetric", center: FieldLike | None = None,
-             superconductors: list[str] | None = None, tol: float = 1e-9,
-             max_iterations: int = 200, stability: bool = True, escape_saddles: bool = True,
-             progress: ProgressLike = None) -> GLSolution:
+             superconductors: list[str] | None = None, tol: float = 1e-8,
+             max_iterations: int = 200, screening: bool = False, stability: bool = True,
+             escape_saddles: bool = True, progress: ProgressLike = None) -> GLSolution:
     """A stationary state of the Ginzburg–Landau free energy in a frozen field.
 
     Minimises (docs/theory.md §6), in reduced units (lengths in ξ, h = B/B_c2, A in B_c2ξ),
@@ -72,7 +73,12 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     bc, gauge, center, superconductors :
         As for :func:`~mqm_fem.quantum.solve_schrodinger`.
     tol : float
-        Newton stops when the L² residual of the GL equation is below ``tol`` (default 1e-9).
+        Newton stops when the L² residual of the GL equation is below ``tol`` (default 1e-8;
+        see :class:`~mqm_fem.gl.newton.NewtonOptions`).
+    screening : bool
+        2D only, needs κ: solve the field equation κ²∇×∇×A = Im(ψ̄∇ψ) − |ψ|²A with ψ
+        (self-consistent; the field outside an infinitely long prism is h), adding
+        κ²∫|∇×A − h|² to F (:mod:`mqm_fem.gl.selfconsistent`). Default False: the frozen field.
     stability : bool
         Compute the lowest Hessian eigenvalues and classify the state (one extra factorisation).
     escape_saddles : bool
@@ -100,12 +106,16 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     x0 = initial_guess(functional, guess, mode=mode, seed=seed, vortices=vortices)
     report(f"h = B/B_c2 = {problem.reduced_field:.6g}; P{order}, {functional.free.size} real "
            f"unknowns; Newton from guess {_describe(guess)} ...")
+    if screening:
+        check_screening(problem, vector_potential)
+        result, field_state, rounds = minimise_coupled(problem, functional, x0, options, report)
+        return _pack(problem, functional, result, _spectrum(functional, result.x, stability),
+                     t0, field_state=field_state, rounds=rounds)
     result = minimise(functional, x0, options, report)
     spectrum, escapes = None, 0
     while stability:
         spectrum = hessian_spectrum(functional, result.x)
-        if not (escape_saddles and spectrum[0].size and spectrum[0][0] < -STABILITY_TOL
-                and escapes < MAX_ESCAPES):
+        if not (escape_saddles and spectrum[2] > 0 and escapes < MAX_ESCAPES):
             break
         escapes += 1
         report(f"saddle (Hessian eigenvalue {spectrum[0][0]:.3g}): stepping along the unstable "
@@ -115,6 +125,10 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     sol = _pack(problem, functional, result, spectrum, t0)
     sol.info["saddle_escapes"] = escapes
     return sol
+
+
+def _spectrum(functional, x, stability):
+    return hessian_spectrum(functional, x) if stability else None
 
 
 def _off_saddle(functional: GLFunctional, x: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -133,7 +147,7 @@ def _describe(guess) -> str:
 
 
 def _pack(problem: GLProblem, functional: GLFunctional, result, spectrum, t0: float,
-          field_energy: float = 0.0, field_vertex=None) -> GLSolution:
+          field_state=None, rounds: int = 0) -> GLSolution:
     """The GLSolution of a converged Newton result (with its stability class)."""
     psi = functional.to_complex(result.x)
     normal = float(np.max(np.abs(psi)) ** 2) < NORMAL_THRESHOLD
@@ -143,14 +157,20 @@ def _pack(problem: GLProblem, functional: GLFunctional, result, spectrum, t0: fl
         a_quad=functional.a_quad, length_scale=problem.parameters.coherence_length,
         applied_field=problem.applied_field, parameters=problem.parameters, gauge=problem.gauge,
         order=op.order, bc={"dirichlet_facets": op.dirichlet_facets, "robin": op.robin},
-        field_energy=field_energy, newton=result.history, field_vertex=field_vertex,
+        field_energy=0.0 if field_state is None else field_state.field_energy,
+        newton=result.history,
+        field_vertex=None if field_state is None else field_state.b_vertex[
+            problem.parent_vertices],
         info={"ndofs": int(op.basis.N), "unknowns": int(functional.free.size),
               "nelements": int(op.mesh.nelements), "newton_iterations": len(result.history) - 1,
-              "factorisations": result.factorisations,
+              "factorisations": result.factorisations, "stagnated": result.stagnated,
               "time_newton_s": round(result.seconds, 3)})
+    if rounds:
+        sol.info["screening_rounds"] = rounds
     if spectrum is not None:
         sol.hessian_eigenvalues = spectrum[0]
-        sol.stability = classify(spectrum[0], sol.free_energy, normal)
+        sol.stability = classify(spectrum[2], sol.free_energy, normal)
+        sol.info["unstable_directions"] = spectrum[2]
     elif normal:
         sol.stability = "normal"
     sol.info["time_s"] = round(time.perf_counter() - t0, 3)

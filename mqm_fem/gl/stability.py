@@ -2,7 +2,9 @@
 
 ½∇²F v = μ M v with the mass matrix M of ψ. At a stationary state the phase rotation iψ is an
 exact null vector (global gauge invariance); it is recognised by its overlap with iψ and removed.
-The state is a local minimum when the lowest remaining μ is ≥ −``tol``, a saddle otherwise.
+The state is a local minimum when no eigenvalue lies below −``STABILITY_TOL``, a saddle otherwise;
+the count of such eigenvalues is exact (:func:`unstable_directions`, inertia of an LDLᵀ
+factorisation), the eigenvalues themselves come from ARPACK.
 Since ½∇²F ≥ −M (the kinetic and quartic terms are non-negative), all μ ≥ −1 and the shift
 σ = −1.05 lies below the spectrum.
 """
@@ -10,27 +12,53 @@ Since ½∇²F ≥ −M (the kinetic and quartic terms are non-negative), all μ
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import SolverError
 from .energy import GLFunctional
+from .newton import pin_phase
 
 #: Below −STABILITY_TOL (in units of the bulk condensation stiffness) a Hessian eigenvalue
 #: makes the state a saddle.
 STABILITY_TOL = 1e-6
 
 
+def unstable_directions(functional: GLFunctional, x: np.ndarray) -> int:
+    """The number of Hessian eigenvalues below −STABILITY_TOL (the Morse index), counted exactly
+    as the negative pivots of a symmetric LDLᵀ factorisation of ½∇²F + STABILITY_TOL·M with the
+    phase pinned (Sylvester's law of inertia; SuperLU with symmetric ordering and diagonal
+    pivots)."""
+    H = functional.hessian(x) + STABILITY_TOL * functional.mass_free
+    keep = np.ones(H.shape[0], dtype=bool)
+    _, pin = pin_phase(functional, x)
+    if pin is not None:
+        keep[pin] = False
+    try:
+        lu = spla.splu(sp.csc_matrix(H[keep][:, keep]), permc_spec="MMD_AT_PLUS_A",
+                       diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    except RuntimeError as err:  # exactly singular: a zero mode besides the phase
+        raise SolverError(f"solve_gl: the Hessian is singular ({err})") from err
+    if not np.array_equal(lu.perm_r, lu.perm_c):
+        raise SolverError("solve_gl: the inertia count needs a symmetric factorisation")
+    return int(np.sum(lu.U.diagonal() < 0))
+
+
 def hessian_spectrum(functional: GLFunctional, x: np.ndarray,
-                     count: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """The ``count`` lowest Hessian eigenvalues at ``x`` with the phase mode removed, and their
-    eigenvectors (free DOFs, columns)."""
+                     count: int = 4) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ``count`` lowest Hessian eigenvalues at ``x`` with the phase mode removed, their
+    eigenvectors (free DOFs, columns) and the number of unstable directions."""
+    negative = unstable_directions(functional, x)
     H = functional.hessian(x)
     M = functional.mass_free
     n = H.shape[0]
-    k = int(min(count + 1, n - 2))
+    k = int(min(max(count, negative + 1) + 1, n - 2))
+    # near 0 when the state is a local minimum (fast, resolves the soft modes), else below the
+    # whole spectrum (½∇²F ≥ −M) to reach the unstable modes
+    sigma = -0.02 if negative == 0 else -1.05
     try:
-        vals, vecs = spla.eigsh(H.tocsc(), k=k, M=M.tocsc(), sigma=-1.05, which="LM",
-                                v0=np.ones(n))
+        vals, vecs = spla.eigsh(H.tocsc(), k=k, M=M.tocsc(), sigma=sigma, which="LM",
+                                v0=np.ones(n), tol=1e-9)
     except (RuntimeError, spla.ArpackError) as err:
         raise SolverError(f"solve_gl: Hessian eigenvalues failed ({err})") from err
     order = np.argsort(vals)
@@ -43,15 +71,15 @@ def hessian_spectrum(functional: GLFunctional, x: np.ndarray,
         drop = int(np.argmax(overlap))
         if overlap[drop] > 0.5:
             vals, vecs = np.delete(vals, drop), np.delete(vecs, drop, axis=1)
-    return vals[:count], vecs[:, :count]
+    return vals[:count], vecs[:, :count], negative
 
 
-def classify(eigenvalues: np.ndarray, free_energy: float, is_normal: bool) -> str:
+def classify(negative: int, free_energy: float, is_normal: bool) -> str:
     """``saddle`` for a negative Hessian eigenvalue (for ψ ≡ 0: the normal state is unstable,
     the lowest linear eigenvalue ε < 1), ``normal`` for a stable ψ ≡ 0, ``metastable`` for a
     local minimum above the normal state (F > 0), else ``stable`` (a sweep may demote a stable
     state to metastable when another state at the same field has lower F)."""
-    if eigenvalues.size and eigenvalues[0] < -STABILITY_TOL:
+    if negative > 0:
         return "saddle"
     if is_normal:
         return "normal"
