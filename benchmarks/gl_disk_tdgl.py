@@ -42,6 +42,12 @@ mqm_fem side (:func:`run_mqm_fem`): ``solve_gl`` on ``mqm_fem.geometry.disk(1.0,
 (µm). The issue's acceptance: same vortex count, both free energies, and mqm_fem's time to its
 state ≥ 10× shorter than pyTDGL's time to its steady state.
 
+Measured (pyTDGL 0.9.0, this 2-core VM shared with other jobs, ``nice``, three runs):
+max edge ξ/2 → 4289 sites, 8338 triangles; 5 vortices (count final from τ = 262 τ₀, 21–23 s);
+steady (criterion above) at τ = 1260 τ₀ after 81–87 s wall; tdgl.solve of 2000 τ₀ 129–135 s;
+F = −103.6895 (ξ² units); peak RSS 269 MiB after tdgl.solve, 643 MiB with the analysis of the
+1932 saved snapshots. The trajectory is deterministic (identical numbers in every run).
+
 Usage (each code in its own process so that its peak RSS is its own)::
 
     nice python benchmarks/gl_disk_tdgl.py --code tdgl --out benchmarks/out/tdgl_full.npz
@@ -116,8 +122,11 @@ def run_tdgl(quick: bool, *, solve_time: float | None = None, edge_xi: float | N
 
     Returns a dict: ``time_to_steady_s`` (wall s from the call of tdgl.solve to the first
     steady snapshot), ``tau_to_steady`` (simulated time, τ₀), ``solve_s`` (whole tdgl.solve),
-    ``mesh_s`` (pyTDGL's mesh generation), ``total_s`` (set-up + mesh + solve),
-    ``peak_rss_mib``, ``points`` (n, 2, units of ξ, disk centre at 0), ``triangles`` (m, 3),
+    ``time_to_final_count_s`` / ``tau_to_final_count`` (from when on the vortex count stays
+    final), ``mesh_s`` (pyTDGL's mesh generation), ``total_s`` (set-up, mesh, solve, analysis),
+    ``peak_rss_mib`` (whole run incl. the trajectory analysis), ``peak_rss_solve_mib`` (right
+    after tdgl.solve: imports, mesh, solver, its HDF5 output), ``points`` (n, 2, units of ξ,
+    disk centre at 0), ``triangles`` (m, 3),
     ``psi`` (n, complex, |ψ| ≤ 1, symmetric gauge about the disk centre), ``vortex_count``,
     ``vortices`` (list of dicts), ``free_energy`` (reduced F of the final state),
     ``h`` (B/B_c2), ``tdgl_version``, the trajectory (``traj_time``, ``traj_wall_s``,
@@ -160,6 +169,7 @@ def run_tdgl(quick: bool, *, solve_time: float | None = None, edge_xi: float | N
         t0 = time.perf_counter()
         solution = tdgl.solve(device, options, applied_vector_potential=FIELD_MT)
         solve_s = time.perf_counter() - t0
+        rss_solve = _peak_rss_mib()
         with h5py.File(solution.path, "r") as f:
             gauge_err = _check_gauge(f["applied_vector_potential"],
                                      device.mesh.edge_mesh.centers, h, center)
@@ -190,6 +200,8 @@ def run_tdgl(quick: bool, *, solve_time: float | None = None, edge_xi: float | N
     psi_best = psis[best]
     drho = np.max(np.abs(rho - rho[best]), axis=1)
     k = steady_index(rho, counts, STEADY_TOL, ref=best)
+    changed = np.flatnonzero(counts != counts[best])
+    k_count = int(changed[-1] + 1) if changed.size else 0
     last_rate = (float(np.max(np.abs(rho[-1] - rho[-2])) / (traj_time[-1] - traj_time[-2]))
                  if len(rho) > 1 else float("nan"))
     vort = vortices(points, triangles, psi_best)
@@ -199,9 +211,11 @@ def run_tdgl(quick: bool, *, solve_time: float | None = None, edge_xi: float | N
         "h": h, "bc2_mT": bc2, "gauge_center_xi": center, "gauge_check": gauge_err,
         "time_to_steady_s": float(traj_wall[k]), "tau_to_steady": float(traj_time[k]),
         "steady_index": k, "n_saved": len(keys),
+        "time_to_final_count_s": float(traj_wall[k_count]),
+        "tau_to_final_count": float(traj_time[k_count]),
         "mesh_s": mesh_s, "solve_s": solve_s, "total_s": time.perf_counter() - t_start,
         "pytdgl_total_seconds": float(solution.total_seconds),
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": _peak_rss_mib(), "peak_rss_solve_mib": rss_solve,
         "vortex_count": int(counts[best]), "vortices": vort,
         "free_energy": float(energies[best]), "free_energy_last": float(energies[-1]),
         "free_energy_late_median": float(np.median(energies[late])),
@@ -265,8 +279,10 @@ def summary(result: dict) -> dict:
     """The scalar numbers of a result (what is printed)."""
     keys = ("code", "tdgl_version", "quick", "edge_xi", "solve_time", "element_um", "order",
             "n_points", "n_triangles", "h", "gauge_center_xi", "gauge_check",
-            "time_to_steady_s", "tau_to_steady", "time_to_state_s", "mesh_s", "solve_s",
-            "total_s", "peak_rss_mib", "vortex_count", "vortices", "free_energy",
+            "time_to_steady_s", "tau_to_steady", "time_to_final_count_s",
+            "tau_to_final_count", "time_to_state_s", "mesh_s", "solve_s",
+            "total_s", "peak_rss_mib", "peak_rss_solve_mib", "vortex_count", "vortices",
+            "free_energy",
             "free_energy_last", "free_energy_late_median", "tau_best", "final_rate_drho_dt",
             "late_dF")
     return {k: result[k] for k in keys if k in result}
