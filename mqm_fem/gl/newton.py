@@ -26,6 +26,11 @@ import scipy.sparse.linalg as spla
 from ..errors import ParameterError, SolverError
 from .energy import GLFunctional
 
+#: Stop as "stagnated" when F moved by less than STAGNATION_ENERGY (relative) over 10 steps
+#: whose residuals all stayed below STAGNATION_RESIDUAL.
+STAGNATION_ENERGY, STAGNATION_RESIDUAL = 1e-8, 1e-4
+#: Line searches along soft Hessian modes before a stagnated iteration is accepted.
+MAX_SOFT_SEARCHES = 5
 #: The damping tried first after a rejected pure Newton step, and the one below which μ = 0.
 MU_START, MU_FLOOR = 1e-4, 1e-9
 
@@ -36,10 +41,10 @@ class NewtonOptions:
 
     tol : float
         Stop when the residual ‖½∇F‖_{M⁻¹}/√|Ω| falls below ``tol`` (default 1e-8). The
-        iteration also stops, flagged ``stagnated``, when F has changed by less than 1e-10
-        (relative) over 20 steps with the residual below 100·``tol``: a state drifting along
-        an almost free direction (the rotation of a vortex pattern in a disk, which only the
-        mesh breaks), whose energy is converged.
+        iteration also stops, flagged ``stagnated``, when F has changed by less than 1e-9
+        (relative) over 10 steps with residuals below 1e-4: a state drifting along an almost
+        free direction (the rotation of a vortex pattern in a disk, which only the mesh
+        breaks), whose energy is converged.
     max_iterations : int
         Give up (``SolverError``) after this many steps (default 200).
     """
@@ -110,64 +115,146 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
     res = residual(g)
     result = NewtonResult(x=x, converged=res < options.tol,
                           history=[NewtonStep(0, energy, res, 0.0, 0.0)])
-    mu, nu = 0.0, 2.0
+    mu, soft_searches = 0.0, 0
     while not result.converged:
         if len(result.history) > options.max_iterations:
             raise SolverError(
                 f"solve_gl: Newton did not converge in {options.max_iterations} iterations "
                 f"(residual {res:.3g} > tol {options.tol:g}); raise max_iterations, try another "
                 "guess, or refine the mesh")
-        H = functional.hessian(x)
-        while True:
-            delta, result.factorisations = _step(H, M, g, mu, keep), result.factorisations + 1
-            if delta is not None:
-                x_try = x + delta
-                e_try = functional.energy(x_try).total
-                predicted = -(2.0 * g @ delta + delta @ (H @ delta))
-                gain = (energy - e_try) / predicted if predicted > 0 else -1.0
-                if e_try <= energy + 1e-13 * max(1.0, abs(energy)) and (
-                        gain > 0 or abs(energy - e_try) <= 1e-12 * max(1.0, abs(energy))):
-                    break
-            mu, nu = (mu * nu if mu > 0 else MU_START), 2.0 * nu
-            if mu > 1e8:
-                raise SolverError("solve_gl: no descent step found (damping μ > 1e8); the "
-                                  "guess may be a saddle point — try another guess")
-        step = float(np.sqrt(delta @ (M @ delta) / area))
-        x, energy = x_try, e_try
+        x_new, e_new, mu, gain, count = _descent_step(functional, x, g, energy, mu, keep)
+        result.factorisations += count
+        step = float(np.sqrt((x_new - x) @ (M @ (x_new - x)) / area))
+        x, energy = x_new, e_new
         g = functional.gradient(x)
         res = residual(g)
         result.history.append(NewtonStep(len(result.history), energy, res, mu, step))
         report(f"Newton {len(result.history) - 1}: F = {energy:.10g}, residual {res:.3e}, "
                f"damping {mu:.1e}")
-        # Nielsen's update: shrink μ when the quadratic model predicted the decrease well
-        mu = mu * max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
-        mu, nu = (0.0 if mu < MU_FLOOR else mu), 2.0
+        if gain is not None:  # Nielsen's update: shrink μ when the model predicted well
+            mu = mu * max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
+            mu = 0.0 if mu < MU_FLOOR else mu
         result.x, result.converged = x, res < options.tol
-        if not result.converged and _stagnated(result.history, options.tol):
+        if not result.converged and _stagnated(result.history):
+            if soft_searches < MAX_SOFT_SEARCHES:
+                soft_searches += 1
+                moved = _soft_mode_search(functional, x, energy)
+                if moved is not None:
+                    x, energy = moved
+                    g = functional.gradient(x)
+                    res = residual(g)
+                    result.history.append(NewtonStep(len(result.history), energy, res, -1.0,
+                                                     0.0))
+                    report(f"soft-mode line search: F = {energy:.10g}, residual {res:.3e}")
+                    result.x, result.converged = x, res < options.tol
+                    continue
             result.converged = result.stagnated = True
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _stagnated(history: list[NewtonStep], tol: float, window: int = 20) -> bool:
-    """F settled to 1e-10 over ``window`` steps with a residual below 100·tol."""
-    if len(history) <= window or history[-1].residual > 100 * tol:
+def _descent_step(functional, x, g, energy, mu, keep):
+    """One accepted step from x: a damped Newton step when H + μM is positive definite, else a
+    line search along a direction of negative curvature; μ grows until a step lowers F.
+    Returns (x, F, μ, gain ratio or None for a curvature step, factorisations)."""
+    H = functional.hessian(x)
+    M = functional.mass_free
+    tiny = 1e-13 * max(1.0, abs(energy))
+    for count in range(1, 200):
+        factor = SymmetricFactor.of(H + mu * M if mu > 0 else H, keep)
+        if factor is not None and factor.negative == 0:
+            delta = factor.solve(-g)
+            e_try = functional.energy(x + delta).total
+            predicted = -(2.0 * g @ delta + delta @ (H @ delta))
+            gain = (energy - e_try) / predicted if predicted > 0 else -1.0
+            if e_try <= energy + tiny and (gain > 0 or abs(energy - e_try) <= 10 * tiny):
+                return x + delta, e_try, mu, gain, count
+        elif factor is not None:
+            moved = line_search(functional, x, factor.negative_direction(), energy)
+            if moved is not None:
+                return moved[0], moved[1], mu, None, count
+        mu = 2.0 * mu if mu > 0 else MU_START
+        if mu > 1e8:
+            break
+    raise SolverError("solve_gl: no descent step found (damping μ > 1e8); the guess may be a "
+                      "saddle point — try another guess")
+
+
+def line_search(functional: GLFunctional, x: np.ndarray, direction: np.ndarray,
+                energy: float) -> tuple[np.ndarray, float] | None:
+    """The best of x + t·d over a ladder of steps t on both sides (d scaled to the L² size of ψ),
+    or None if none lowers F."""
+    M = functional.mass_free
+    area = functional.problem.area
+    size = max(np.sqrt(max(x @ (M @ x), 0.0) / area), 0.1)
+    d = direction / np.sqrt(max(direction @ (M @ direction) / area, 1e-300))
+    best = (x, energy)
+    for t in size * np.outer([1.0, -1.0], [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]).ravel():
+        e = functional.energy(x + t * d).total
+        if e < best[1] - 1e-13 * max(1.0, abs(energy)):
+            best = (x + t * d, e)
+    return None if best[1] == energy else best
+
+
+def _soft_mode_search(functional, x, energy):
+    """Line searches along the Hessian's soft modes (|μ| < 1e-3: the rotation of a vortex
+    pattern, a vortex sliding in a shallow valley); None if none lowers F."""
+    from .stability import hessian_spectrum
+
+    values, vectors, _ = hessian_spectrum(functional, x, count=3)
+    moved = None
+    for value, vector in zip(values, vectors.T, strict=True):
+        if abs(value) < 1e-3:
+            found = line_search(functional, x, vector, energy)
+            if found is not None:
+                moved = (x, energy) = found
+    return moved
+
+
+class SymmetricFactor:
+    """LDLᵀ of a symmetric sparse matrix by SuperLU with a symmetric ordering and diagonal
+    pivots (Pᵀ A P = L D Lᵀ, D = diag U): solves, the inertia (number of negative pivots =
+    number of negative eigenvalues, Sylvester) and a direction z of negative curvature
+    (zᵀAz = D_kk < 0 for the most negative pivot k). DOFs outside ``keep`` are held at 0."""
+
+    def __init__(self, lu, keep):
+        self.lu, self.keep = lu, keep
+        self.pivots = lu.U.diagonal()
+        self.negative = int(np.sum(self.pivots < 0))
+
+    @classmethod
+    def of(cls, A, keep) -> SymmetricFactor | None:
+        try:
+            lu = spla.splu(sp.csc_matrix(A[keep][:, keep]), permc_spec="MMD_AT_PLUS_A",
+                           diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        except RuntimeError:
+            return None
+        if not np.array_equal(lu.perm_r, lu.perm_c) or not np.all(np.isfinite(lu.U.diagonal())):
+            return None
+        return cls(lu, keep)
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(b)
+        out[self.keep] = self.lu.solve(b[self.keep])
+        return out
+
+    def negative_direction(self) -> np.ndarray:
+        k = int(np.argmin(self.pivots))
+        e = np.zeros(self.pivots.size)
+        e[k] = 1.0
+        y = spla.spsolve_triangular(self.lu.L.T.tocsr(), e, lower=False, unit_diagonal=True)
+        out = np.zeros(self.keep.size)
+        out[self.keep] = y[self.lu.perm_c]  # z = P_c y: zᵀAz = D_kk
+        return out
+
+
+def _stagnated(history: list[NewtonStep], window: int = 10) -> bool:
+    """F settled to STAGNATION_ENERGY (relative) over ``window`` steps with every residual in
+    the window below STAGNATION_RESIDUAL."""
+    if len(history) <= window:
         return False
-    change = abs(history[-1 - window].energy - history[-1].energy)
-    return change <= 1e-10 * max(1.0, abs(history[-1].energy))
-
-
-def _step(H, M, g, mu, keep) -> np.ndarray | None:
-    """Solve (H + μM)δ = −g with the pinned DOF held at zero; None if singular."""
-    A = (H + mu * M) if mu > 0 else H
-    A = sp.csc_matrix(A[keep][:, keep])
-    try:
-        lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A")
-        d = lu.solve(-g[keep])
-    except RuntimeError:
-        return None
-    if not np.all(np.isfinite(d)):
-        return None
-    delta = np.zeros_like(g)
-    delta[keep] = d
-    return delta
+    recent = history[-1 - window:]
+    if max(step.residual for step in recent) > STAGNATION_RESIDUAL:
+        return False
+    change = abs(recent[0].energy - recent[-1].energy)
+    return change <= STAGNATION_ENERGY * max(1.0, abs(history[-1].energy))
