@@ -695,41 +695,28 @@ def _add_gl(sub, common):
         "gl", parents=[common],
         help="stationary Ginzburg-Landau states: one field -> .vtu, a field sweep -> .pvd + PNG",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Stationary Ginzburg-Landau states (docs/theory.md §6): Newton descent of "
-        "the GL free energy\n\n"
-        "  F[ψ] = ∫ |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx\n\n"
-        "in reduced units (lengths in ξ, h = B/B_c2 with B_c2 = Φ₀/(2πξ²), F in B_c²ξᵈ/μ₀ "
-        "relative to the normal state; B_c = B_c2/(√2κ)), from an initial guess, then the "
-        "lowest Hessian eigenvalues classify the state (stable, metastable, saddle, normal). "
-        "The field is the applied one (frozen: large κ / thin film) unless --screening.\n\n"
-        "--field B: one state, written to OUT.vtu (ψ, |ψ|², phase, current; energies, moment, "
-        "vortices as field data); the summary lists F (in J/m or J with --lambda/--kappa), "
-        "the vortices and their positions, the vorticity and the stability.\n"
-        "--fields B1 B2 ...: follow the state through the fields in the order given (each "
-        "point starts from the previous state; a list going up then down traces a hysteresis "
-        "loop), written to OUT.pvd with one OUT_NNNN.vtu per point; prints the table "
-        "(h, F, moment, vorticity, vortices, stability) and, with --plot, draws F(h) and "
-        "moment(h) per branch.",
+        description=_gl_description(),
     )
     p.add_argument("mesh", help="gmsh .msh file (coordinates in --length-unit)")
-    p.add_argument("--xi", required=True,
+    p.add_argument("--xi", required=True, metavar="LENGTH",
                    help="coherence length ξ with a unit, e.g. 100nm (the reduced length unit; "
                    "sets B_c2 = Φ₀/(2πξ²))")
-    p.add_argument("--field", nargs="+", default=None,
+    p.add_argument("--field", nargs="+", default=None, metavar="B",
                    help="one applied field with a unit: B_z of a 2D cross-section ('7 mT', "
                    "-7mT) or 3 components in 3D ('0 0 7 mT') -> one state in OUT.vtu")
-    p.add_argument("--fields", nargs="+", default=None,
+    p.add_argument("--fields", nargs="+", default=None, metavar="B",
                    help="applied field magnitudes with units, visited in this order; a unit "
                    "applies to the bare numbers before it: '0 2 4 6 4 2 0 mT' (up and down: a "
                    "hysteresis loop) -> OUT.pvd (along z in 2D, along --direction in 3D)")
     p.add_argument("--direction", nargs=3, default=None, metavar=("X", "Y", "Z"),
                    help="3D with --fields: field direction (plain numbers; default 0 0 1)")
     p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", default=None,
+                   metavar="LENGTH",
                    help="λ with a unit, e.g. 400nm (number = metres): κ = λ/ξ gives F in J/m "
                    "(2D, per unit length) or J (3D), currents in A/m² and the magnetisation")
-    p.add_argument("--kappa", default=None,
+    p.add_argument("--kappa", default=None, metavar="K",
                    help="κ = λ/ξ (a plain number) instead of --lambda")
-    p.add_argument("--guess", default="uniform",
+    p.add_argument("--guess", default="uniform", metavar="KIND",
                    help="initial ψ: uniform (ψ = 1, the Meissner state; default), linear (the "
                    "--mode-th lowest eigenmode of the linearised problem) or random (a smooth "
                    "random field, --seed); with --fields: of the first point")
@@ -742,7 +729,8 @@ def _add_gl(sub, common):
                    help="2D: multiply the guess by a vortex of winding N (integer; negative = "
                    "antivortex) at (X, Y); X, Y lengths with a unit (0.2um, -150nm), bare "
                    "numbers in --length-unit; repeatable")
-    p.add_argument("--order", default="2", help="Lagrange order 1 or 2 of ψ (default 2)")
+    p.add_argument("--order", default="2", metavar="1|2",
+                   help="Lagrange order of ψ (default 2)")
     p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
                    help="boundary condition per named boundary: neumann (n·(∇ − iA)ψ = 0, "
                    "the default), dirichlet (ψ = 0) or robin:ℓ (de Gennes length with a unit, "
@@ -769,6 +757,29 @@ def _add_gl(sub, common):
                    help="output file: .vtu with --field, .pvd with --fields (the OUT_NNNN.vtu "
                    "frames are written beside it)")
     p.set_defaults(run=_run_gl)
+
+
+def _gl_description() -> str:
+    import textwrap
+
+    paragraphs = [
+        "Stationary Ginzburg-Landau states (docs/theory.md §6): Newton descent of the GL free "
+        "energy",
+        "  F[ψ] = ∫ |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx",
+        "in reduced units (lengths in ξ, h = B/B_c2 with B_c2 = Φ₀/(2πξ²), F in B_c²ξᵈ/μ₀ "
+        "relative to the normal state; B_c = B_c2/(√2κ)), from an initial guess; the lowest "
+        "Hessian eigenvalues then classify the state (stable, metastable, saddle, normal). The "
+        "field is the applied one (frozen: large κ / thin film) unless --screening.",
+        "--field B: one state, written to OUT.vtu (ψ, |ψ|², phase, current; energies, moment, "
+        "vortices as field data); the summary lists F (also in J/m or J with --lambda or "
+        "--kappa), the vortices and their positions, the vorticity and the stability.",
+        "--fields B1 B2 ...: follow the state through the fields in the order given (each "
+        "point starts from the previous state; a list going up then down traces a hysteresis "
+        "loop), written to OUT.pvd with one OUT_NNNN.vtu per point; prints the table (h, F, "
+        "moment, vorticity, vortices, stability) and the vorticity changes; --plot draws F(h) "
+        "and moment(h) per branch.",
+    ]
+    return "\n\n".join(p if p.startswith("  ") else textwrap.fill(p, 79) for p in paragraphs)
 
 
 def _gl_position(value, unit: float) -> float:
