@@ -2,8 +2,9 @@
 
 Verbs: ``mesh`` (geometry library -> .msh), ``info`` (what a mesh holds), ``london`` (screening
 solve -> .vtu), ``schrodinger`` (lowest eigenstates -> .vtu), ``nucleation`` (Tc(B) phase
-boundary -> CSV + PNG), ``sweep`` (a parameter sweep described in TOML -> store directory);
-``mqm-fem --version``.
+boundary -> CSV + PNG), ``gl`` (stationary Ginzburg-Landau states at one field -> .vtu, or along
+a field sweep -> .pvd + PNG), ``sweep`` (a parameter sweep described in TOML -> store
+directory); ``mqm-fem --version``.
 
 Conventions of every verb:
 
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_london(sub, common)
     _add_schrodinger(sub, common)
     _add_nucleation(sub, common)
+    _add_gl(sub, common)
     _add_sweep(sub, common)
     parser.set_defaults(debug=False)
     return parser
@@ -685,6 +687,368 @@ def _workers(value, option="--workers") -> int:
         raise ParameterError(f"{option}: the number of worker processes must be at least 1 "
                              f"(1 runs in this process), got {n}")
     return n
+
+
+# -- gl -------------------------------------------------------------------------------------
+def _add_gl(sub, common):
+    p = sub.add_parser(
+        "gl", parents=[common],
+        help="stationary Ginzburg-Landau states: one field -> .vtu, a field sweep -> .pvd + PNG",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_gl_description(),
+    )
+    p.add_argument("mesh", help="gmsh .msh file (coordinates in --length-unit)")
+    p.add_argument("--xi", required=True, metavar="LENGTH",
+                   help="coherence length ξ with a unit, e.g. 100nm (the reduced length unit; "
+                   "sets B_c2 = Φ₀/(2πξ²))")
+    p.add_argument("--field", nargs="+", default=None, metavar="B",
+                   help="one applied field with a unit: B_z of a 2D cross-section ('7 mT', "
+                   "-7mT) or 3 components in 3D ('0 0 7 mT') -> one state in OUT.vtu")
+    p.add_argument("--fields", nargs="+", default=None, metavar="B",
+                   help="applied field magnitudes with units, visited in this order; a unit "
+                   "applies to the bare numbers before it: '0 2 4 6 4 2 0 mT' (up and down: a "
+                   "hysteresis loop) -> OUT.pvd (along z in 2D, along --direction in 3D)")
+    p.add_argument("--direction", nargs=3, default=None, metavar=("X", "Y", "Z"),
+                   help="3D with --fields: field direction (plain numbers; default 0 0 1)")
+    p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", default=None,
+                   metavar="LENGTH",
+                   help="λ with a unit, e.g. 400nm (number = metres): κ = λ/ξ gives F in J/m "
+                   "(2D, per unit length) or J (3D), currents in A/m² and the magnetisation")
+    p.add_argument("--kappa", default=None, metavar="K",
+                   help="κ = λ/ξ (a plain number) instead of --lambda")
+    p.add_argument("--guess", default="uniform", metavar="KIND",
+                   help="initial ψ: uniform (ψ = 1, the Meissner state; default), linear (the "
+                   "--mode-th lowest eigenmode of the linearised problem) or random (a smooth "
+                   "random field, --seed); with --fields: of the first point")
+    p.add_argument("--mode", default=None, metavar="N",
+                   help="with --guess linear: index of the linear mode (0 = lowest, default)")
+    p.add_argument("--seed", default=None, metavar="N",
+                   help="with --guess random: seed of the random field (integer ≥ 0; default "
+                   "a new field each run)")
+    p.add_argument("--vortex", nargs=3, action="append", default=[], metavar=("X", "Y", "N"),
+                   help="2D: multiply the guess by a vortex of winding N (integer; negative = "
+                   "antivortex) at (X, Y); X, Y lengths with a unit (0.2um, -150nm), bare "
+                   "numbers in --length-unit; repeatable")
+    p.add_argument("--order", default="2", metavar="1|2",
+                   help="Lagrange order of ψ (default 2)")
+    p.add_argument("--bc", action="append", default=[], metavar="NAME=KIND",
+                   help="boundary condition per named boundary: neumann (n·(∇ − iA)ψ = 0, "
+                   "the default), dirichlet (ψ = 0) or robin:ℓ (de Gennes length with a unit, "
+                   "e.g. outer=robin:1um); repeatable")
+    p.add_argument("--superconductor", action="append", default=None, metavar="NAME",
+                   help="superconducting region (repeatable; default: all regions not named "
+                   "vacuum/air/hole)")
+    p.add_argument("--screening", action="store_true",
+                   help="2D: solve the field equation κ²∇×∇×A = j with ψ (self-consistent "
+                   "screening; needs --lambda or --kappa). Default: the frozen applied field")
+    p.add_argument("--tol", default="1e-8", metavar="T",
+                   help="Newton stops when the L² residual of the GL equation (dimensionless, "
+                   "reduced units) is below T, 0 < T < 1 (default 1e-8)")
+    p.add_argument("--max-iterations", default="200", metavar="N",
+                   help="give up after N Newton steps per state (default 200)")
+    p.add_argument("--no-stability", action="store_true",
+                   help="skip the Hessian eigenvalues (faster): no stability class and no "
+                   "escape from saddle points")
+    p.add_argument("--plot", default=None, metavar="PNG",
+                   help="also draw a PNG: with --fields F(h) and moment(h) per branch, with "
+                   "--field the map of |ψ|²")
+    p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file: .vtu with --field, .pvd with --fields (the OUT_NNNN.vtu "
+                   "frames are written beside it)")
+    p.set_defaults(run=_run_gl)
+
+
+def _gl_description() -> str:
+    import textwrap
+
+    paragraphs = [
+        "Stationary Ginzburg-Landau states (docs/theory.md §6): Newton descent of the GL free "
+        "energy",
+        "  F[ψ] = ∫ |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx",
+        "in reduced units (lengths in ξ, h = B/B_c2 with B_c2 = Φ₀/(2πξ²), F in B_c²ξᵈ/μ₀ "
+        "relative to the normal state; B_c = B_c2/(√2κ)), from an initial guess; the lowest "
+        "Hessian eigenvalues then classify the state (stable, metastable, saddle, normal). The "
+        "field is the applied one (frozen: large κ / thin film) unless --screening.",
+        "--field B: one state, written to OUT.vtu (ψ, |ψ|², phase, current; energies, moment, "
+        "vortices as field data); the summary lists F (also in J/m or J with --lambda or "
+        "--kappa), the vortices and their positions, the vorticity and the stability.",
+        "--fields B1 B2 ...: follow the state through the fields in the order given (each "
+        "point starts from the previous state; a list going up then down traces a hysteresis "
+        "loop), written to OUT.pvd with one OUT_NNNN.vtu per point; prints the table (h, F, "
+        "moment, vorticity, vortices, stability) and the vorticity changes; --plot draws F(h) "
+        "and moment(h) per branch.",
+    ]
+    return "\n\n".join(p if p.startswith("  ") else textwrap.fill(p, 79) for p in paragraphs)
+
+
+def _gl_position(value, unit: float) -> float:
+    """A coordinate of a --vortex: a length with a unit, or a bare number in --length-unit."""
+    from .units import parse_length, parse_number
+
+    try:
+        return parse_number(value, "--vortex") * unit
+    except ParameterError:
+        return parse_length(value, "--vortex", positive=False)
+
+
+def _gl_options(args) -> dict:
+    """Every option of the gl verb, checked before the mesh is read: the keyword arguments of
+    solve_gl / gl_sweep and what the verb itself needs."""
+    from .gl.guess import GUESSES
+    from .io.files import check_writable
+    from .units import parse_length, parse_number, parse_values
+
+    if (args.field is None) == (args.fields is None):
+        raise ParameterError("--field/--fields: give one field (--field 7mT -> OUT.vtu) or a "
+                             "list of fields (--fields 0 2 4 2 0 mT -> OUT.pvd)"
+                             + (", not both" if args.field is not None else ""))
+    sweep = args.fields is not None
+    suffix = ".pvd" if sweep else ".vtu"
+    if Path(args.output).suffix.lower() != suffix:
+        what = ("--fields: a ParaView collection, one .vtu per field" if sweep
+                else "--field: one state")
+        raise ParameterError(f"--output: {args.output} must end in {suffix} (with {what})")
+    out = _check_output(args.output, suffix)
+    plot = None if args.plot is None else check_writable(args.plot, ".png", "--plot")
+    unit = parse_length(args.length_unit, "--length-unit")
+    options = {"coherence_length": parse_length(args.xi, "--xi")}
+    if sweep:
+        fields = parse_values(" ".join(args.fields), "magnetic_field", "--fields")
+        field_text = None
+    else:
+        from .units import parse_field
+
+        field_text = " ".join(args.field)
+        fields = parse_field(field_text, "--field")
+    direction = None
+    if args.direction is not None:
+        if not sweep:
+            raise ParameterError("--direction: applies to --fields; --field takes the field "
+                                 "vector itself ('0 0 7 mT')")
+        direction = np.array([parse_number(v, "--direction") for v in args.direction])
+        if not np.any(direction):
+            raise ParameterError("--direction: must be a nonzero vector, got 0 0 0")
+    if args.penetration_depth is not None and args.kappa is not None:
+        raise ParameterError("--lambda/--kappa: give one of them (κ = λ/ξ)")
+    if args.penetration_depth is not None:
+        options["penetration_depth"] = parse_length(args.penetration_depth, "--lambda")
+    if args.kappa is not None:
+        kappa = parse_number(args.kappa, "--kappa")
+        if kappa <= 0:
+            raise ParameterError(f"--kappa: κ = λ/ξ must be positive, got {args.kappa!r}")
+        options["kappa"] = kappa
+    guess = str(args.guess).strip().lower()
+    if guess not in GUESSES:
+        raise ParameterError(f"--guess: unknown {args.guess!r}; valid: {', '.join(GUESSES)}")
+    options["guess"] = guess
+    if args.mode is not None:
+        if guess != "linear":
+            raise ParameterError(f"--mode: applies to --guess linear only (got --guess {guess})")
+        mode = cli_integer(args.mode, "--mode", what="linear mode index")
+        if mode < 0:
+            raise ParameterError(f"--mode: the linear mode index must be ≥ 0 (0 = lowest), "
+                                 f"got {mode}")
+        options["mode"] = mode
+    if args.seed is not None:
+        if guess != "random":
+            raise ParameterError(f"--seed: applies to --guess random only (got --guess {guess})")
+        seed = cli_integer(args.seed, "--seed", what="random seed")
+        if seed < 0:
+            raise ParameterError(f"--seed: the random seed must be ≥ 0, got {seed}")
+        options["seed"] = seed
+    vortices = []
+    for x, y, n in args.vortex:
+        winding = cli_integer(n, "--vortex", item=f"{x} {y} {n}", what="vortex winding N")
+        if winding == 0:
+            raise ParameterError(f"--vortex: '{x} {y} {n}': the winding N must be a nonzero "
+                                 "integer")
+        vortices.append(((_gl_position(x, unit), _gl_position(y, unit)), winding))
+    if vortices:
+        options["vortices"] = vortices
+    order = cli_integer(args.order, "--order")
+    if order not in (1, 2):
+        raise ParameterError(f"--order: the Lagrange order must be 1 or 2, got {order}")
+    options["order"] = order
+    bc = _boundary_conditions(args.bc)
+    if bc:
+        options["bc"] = bc
+    if args.superconductor:
+        options["superconductors"] = args.superconductor
+    tol = parse_number(args.tol, "--tol")
+    if not 0 < tol < 1:
+        raise ParameterError(f"--tol: the Newton residual tolerance must be in (0, 1), got "
+                             f"{args.tol!r}")
+    options["tol"] = tol
+    iterations = cli_integer(args.max_iterations, "--max-iterations",
+                             what="number of Newton steps")
+    if iterations < 1:
+        raise ParameterError(f"--max-iterations: must be at least 1, got {iterations}")
+    options["max_iterations"] = iterations
+    if args.screening and "kappa" not in options and "penetration_depth" not in options:
+        raise ParameterError("--screening: needs --lambda or --kappa (κ = λ/ξ sets the field "
+                             "equation κ²∇×∇×A = j)")
+    options["screening"] = bool(args.screening)
+    options["stability"] = not args.no_stability
+    return {"solve": options, "out": out, "plot": plot, "unit": unit, "sweep": sweep,
+            "fields": fields, "field_text": field_text, "direction": direction}
+
+
+def _gl_check_mesh(domain, checked, args) -> None:
+    """What needs the mesh, checked before the solve: the field's components, --direction,
+    --vortex (2D, inside the mesh's bounding box), --screening (2D)."""
+    from .quantum.gauge import uniform_field_vector
+
+    if not checked["sweep"]:
+        uniform_field_vector(checked["field_text"], domain.dim, "--field")
+    if checked["direction"] is not None and domain.dim == 2:
+        raise ParameterError(f"--direction: a 2D mesh takes fields along z only; leave it out "
+                             f"(got {' '.join(args.direction)})")
+    vortices = checked["solve"].get("vortices", [])
+    if vortices and domain.dim != 2:
+        raise ParameterError("--vortex: vortex guesses are for 2D meshes (this mesh is 3D)")
+    points = domain.mesh.p * domain.length_unit
+    low, high = points.min(axis=1), points.max(axis=1)
+    for (x, y), _ in vortices:
+        if not (low[0] <= x <= high[0] and low[1] <= y <= high[1]):
+            unit = checked["unit"]
+            raise ParameterError(
+                f"--vortex: ({x / unit:g}, {y / unit:g}) {args.length_unit} lies outside the "
+                f"mesh (x in [{low[0] / unit:g}, {high[0] / unit:g}], y in "
+                f"[{low[1] / unit:g}, {high[1] / unit:g}] {args.length_unit})")
+    if checked["solve"]["screening"] and domain.dim != 2:
+        raise ParameterError("--screening: self-consistent screening is for 2D cross-sections; "
+                             "in 3D leave it out (the frozen applied field)")
+
+
+def _run_gl(args):
+    from .mesh import load_mesh
+
+    # every option first: nothing is read or solved with a bad one
+    checked = _gl_options(args)
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=checked["unit"])
+    _gl_check_mesh(domain, checked, args)
+    if checked["sweep"]:
+        return _run_gl_sweep(args, domain, checked)
+    return _run_gl_single(args, domain, checked)
+
+
+def _gl_details(args, options) -> dict:
+    """Provenance details of a gl run (the sidecar of every file written)."""
+    details = {"verb": "gl", "guess": options["guess"], "tol": options["tol"],
+               "screening": options["screening"], "bc": args.bc or "natural"}
+    for key in ("mode", "seed", "kappa"):
+        if key in options:
+            details[key] = options[key]
+    if "vortices" in options:
+        details["vortices"] = [[x, y, n] for (x, y), n in options["vortices"]]
+    return details
+
+
+def _run_gl_single(args, domain, checked):
+    from .gl import solve_gl
+
+    options = checked["solve"]
+    _progress(f"solving the GL state at B = {checked['field_text']} "
+              f"({domain.mesh.nelements} elements, P{options['order']}) ...")
+    solution = solve_gl(domain, checked["field_text"], progress=_progress, **options)
+    _progress(f"solved in {solution.info['time_s']:.1f} s")
+    print(solution.summary())
+    for line in _gl_details_lines(solution, checked["unit"], args.length_unit):
+        print(line)
+    _gl_warn(solution, options)
+    out = solution.write(checked["out"], provenance=_gl_details(args, options))
+    _progress(f"wrote {out}")
+    if checked["plot"] is not None:
+        from .io.plotting import plot_field
+
+        path = plot_field(out, "density", checked["plot"],
+                          title=f"|ψ|², h = B/B_c2 = {solution.reduced_field:.4g}")
+        _progress(f"wrote {path}")
+
+
+def _gl_details_lines(solution, unit, unit_name) -> list[str]:
+    """What the summary leaves out: vortex positions, hole fluxoids, moment, eigenvalues, time."""
+    lines = []
+    for v in solution.vortices():
+        x, y = (float(c) / unit for c in v["position"][:2])
+        lines.append(f"  vortex {v['winding']:+d} at ({x:+.4g}, {y:+.4g}) {unit_name}")
+    holes = solution.hole_fluxoids
+    if holes:
+        lines.append(f"  hole fluxoids: {', '.join(str(n) for n in holes)}")
+    if solution.domain.dim == 2:
+        m = f"  moment m_z = {solution.moment[2]:.6g} J₀ξ³ (reduced, per unit length)"
+    else:
+        m = f"  moment m = {np.array2string(solution.moment, precision=6)} J₀ξ⁴ (reduced)"
+    if solution.magnetic_moment is not None:
+        si = solution.magnetic_moment
+        m += (f" = {si[2]:.6g} A·m" if solution.domain.dim == 2
+              else f" = {np.array2string(si, precision=6)} A·m²")
+    lines.append(m)
+    if solution.magnetisation is not None:
+        lines.append(f"  magnetisation μ₀M/B_c2 = {solution.magnetisation:.6g}")
+    if solution.hessian_eigenvalues is not None:
+        values = ", ".join(f"{v:.4g}" for v in solution.hessian_eigenvalues)
+        lines.append(f"  lowest Hessian eigenvalues: {values} "
+                     f"({solution.info.get('unstable_directions', 0)} unstable directions)")
+    escapes = solution.info.get("saddle_escapes", 0)
+    lines.append(f"  time: {solution.info['time_s']:.2f} s (Newton "
+                 f"{solution.info['time_newton_s']:.2f} s, {solution.info['factorisations']} "
+                 f"factorisations" + (f", {escapes} saddle escapes" if escapes else "") + ")")
+    return lines
+
+
+def _gl_warn(solution, options, where: str = "") -> None:
+    """One-line warnings about a state that is not a clean local minimum."""
+    if solution.info.get("stagnated"):
+        warnings.warn(f"{where}Newton stopped when F had settled (residual "
+                      f"{solution.newton[-1].residual:.2g} > --tol {options['tol']:g}): the "
+                      "state drifts along an almost free direction (e.g. a vortex pattern "
+                      "rotating in a disk); F is converged, the vortex positions less so",
+                      MqmFemWarning, stacklevel=1)
+    if solution.stability == "saddle":
+        warnings.warn(f"{where}the state is a saddle point "
+                      f"({solution.info.get('unstable_directions', '?')} unstable directions), "
+                      "not a local minimum; try another --guess or --vortex", MqmFemWarning,
+                      stacklevel=1)
+
+
+def _run_gl_sweep(args, domain, checked):
+    from .gl import gl_sweep
+    from .io.provenance import provenance
+
+    options = checked["solve"]
+    fields = checked["fields"]
+    _progress(f"GL sweep over {fields.size} field(s) ({domain.mesh.nelements} elements, "
+              f"P{options['order']}) ...")
+    result = gl_sweep(domain, fields, direction=checked["direction"], progress=_progress,
+                      **options)
+    print(result.table())
+    for line in _gl_jumps(result):
+        print(line)
+    print(f"{len(result.states)} points in {result.info['time_s']:.1f} s")
+    saddles = [k for k, s in enumerate(result.states) if s.stability == "saddle"]
+    if saddles:
+        warnings.warn(f"{len(saddles)} point(s) ended on a saddle point (not a local minimum): "
+                      f"points {', '.join(str(k) for k in saddles[:10])}", MqmFemWarning,
+                      stacklevel=1)
+    record = provenance(domain, **_gl_details(args, options))
+    out = result.write(checked["out"], provenance=record)
+    _progress(f"wrote {out} and {len(result.states)} .vtu frames")
+    if checked["plot"] is not None:
+        _progress(f"wrote {result.plot(checked['plot'])}")
+
+
+def _gl_jumps(result) -> list[str]:
+    """One line per change of the vorticity (a vortex or fluxoid entering or leaving)."""
+    h, n, directions = result.reduced_fields, result.vorticities, result.directions
+    lines = []
+    for k in range(1, len(n)):
+        if n[k] != n[k - 1]:
+            lines.append(f"vorticity {n[k - 1]} -> {n[k]} between h = {h[k - 1]:.6g} and "
+                         f"{h[k]:.6g} ({directions[k]})")
+    return lines
 
 
 # -- sweep ----------------------------------------------------------------------------------
