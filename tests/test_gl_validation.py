@@ -221,12 +221,20 @@ def test_gauge_transformation_converges_at_p2_rate():
 
 # -- 6. sweeps: Meissner state, virial identity, hysteresis ---------------------------------------
 def _check_virial(s):
-    """Stationary states with the natural bc: ∫|(∇−iA)ψ|² − |ψ|² = −∫|ψ|⁴, F = −½∫|ψ|⁴."""
+    """Stationary states with the natural bc: ∫|(∇−iA)ψ|² − |ψ|² = −∫|ψ|⁴, F = −½∫|ψ|⁴.
+
+    Exactly at a stationary point; at a state left with the residual r (a vortex pattern in a
+    disk converged up to its almost free rotation) the identity's defect is ⟨½∇F, ψ⟩, bounded
+    by Cauchy–Schwarz by r·√|Ω|·‖ψ‖ — so the reported residual is checked too."""
     quartic = _integral(s, _densities(s) ** 2)
     e = s.energy
     quadratic = e.kinetic + _integral(s, -_densities(s))
-    assert quadratic == pytest.approx(-quartic, rel=1e-6)
-    assert s.free_energy == pytest.approx(-0.5 * quartic, rel=1e-6)
+    norm = np.sqrt(_integral(s, _densities(s)))
+    bound = s.newton[-1].residual * np.sqrt(s.area) * norm + 1e-9 * abs(quartic)
+    assert abs(quadratic + quartic) <= bound
+    assert abs(s.free_energy + 0.5 * quartic) <= bound
+    if not s.info["stagnated"]:
+        assert quadratic == pytest.approx(-quartic, rel=1e-6)
 
 
 def test_sweep_meissner_state_and_virial():

@@ -202,7 +202,9 @@ def _unit(vector) -> np.ndarray:
 
 
 def _mark_metastable(states: list[GLSolution]) -> None:
-    """At equal fields, states above the lowest F found there are metastable."""
+    """At equal fields (up and down a loop), states above the lowest F found there become
+    ``metastable``; a state at a field visited once keeps its label (``stable``: a local
+    minimum below the normal state — the sweep knows no other state at that field)."""
     h = np.array([s.reduced_field for s in states])
     for s in states:
         if s.stability != "stable":

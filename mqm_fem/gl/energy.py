@@ -81,7 +81,7 @@ class GLFunctional:
 
     def psi_quad(self, x_free: np.ndarray) -> np.ndarray:
         """ψ = (u, w) at the quadrature points, (2, nel, nqp)."""
-        return np.asarray(self.problem.basis.interpolate(self.full(x_free)).value)
+        return np.asarray(self.problem.basis.interpolate(self.full(x_free)))
 
     # -- F, ½∇F, ½∇²F ----------------------------------------------------------------------
     def energy(self, x_free: np.ndarray) -> EnergyParts:

@@ -27,10 +27,12 @@ from ..errors import ParameterError, SolverError
 from .energy import GLFunctional
 
 #: Stop as "stagnated" when F moved by less than STAGNATION_ENERGY (relative) over 10 steps
-#: whose residuals all stayed below STAGNATION_RESIDUAL.
-STAGNATION_ENERGY, STAGNATION_RESIDUAL = 1e-8, 1e-4
-#: Line searches along soft Hessian modes before a stagnated iteration is accepted.
-MAX_SOFT_SEARCHES = 5
+#: whose median residual stayed below STAGNATION_RESIDUAL.
+STAGNATION_ENERGY, STAGNATION_RESIDUAL = 1e-9, 1e-3
+#: Hessian eigenvalues below this (in units of the bulk stiffness) are soft modes; they are
+#: searched along and frozen at most MAX_SOFT_REFRESHES times per descent; from then on the
+#: steps are damped by at least SOFT_SHIFT (the mesh-level size of such modes).
+SOFT_MODE, MAX_SOFT_REFRESHES, SOFT_SHIFT = 1e-3, 3, 1e-4
 #: The damping tried first after a rejected pure Newton step, and the one below which μ = 0.
 MU_START, MU_FLOOR = 1e-4, 1e-9
 
@@ -42,15 +44,21 @@ class NewtonOptions:
     tol : float
         Stop when the residual ‖½∇F‖_{M⁻¹}/√|Ω| falls below ``tol`` (default 1e-8). The
         iteration also stops, flagged ``stagnated``, when F has changed by less than 1e-9
-        (relative) over 10 steps with residuals below 1e-4: a state drifting along an almost
+        (relative) over 10 steps with residuals below 1e-3: a state drifting along an almost
         free direction (the rotation of a vortex pattern in a disk, which only the mesh
-        breaks), whose energy is converged.
+        breaks), whose energy is converged; its residual is kept in the history.
     max_iterations : int
         Give up (``SolverError``) after this many steps (default 200).
+    negative_curvature : bool
+        Where the Hessian is indefinite, search along a direction of negative curvature
+        (default) — the iteration then leaves saddles; False damps such steps instead, and the
+        iteration may converge to a nearby saddle (e.g. a symmetric state past its stability
+        limit).
     """
 
     tol: float = 1e-8
     max_iterations: int = 200
+    negative_curvature: bool = True
 
     def __post_init__(self):
         tol = self.tol
@@ -82,6 +90,7 @@ class NewtonResult:
     factorisations: int = 0
     seconds: float = 0.0
     stagnated: bool = False
+    soft_modes: int = 0
 
 
 def pin_phase(functional: GLFunctional, x: np.ndarray) -> tuple[np.ndarray, int | None]:
@@ -107,70 +116,92 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
     M = functional.mass_free
     area = functional.problem.area
 
+    soft = np.zeros((x.size, 0))  # M-orthonormal soft modes, frozen once found
+
     def residual(g):
-        return float(np.sqrt(max(g @ functional.mass_solve(g), 0.0) / area))
+        """(full residual, residual without the frozen soft modes — the one tested)."""
+        full = float(np.sqrt(max(g @ functional.mass_solve(g), 0.0) / area))
+        if not soft.shape[1]:
+            return full, full
+        g = g - M @ (soft @ (soft.T @ g))
+        return full, float(np.sqrt(max(g @ functional.mass_solve(g), 0.0) / area))
 
     energy = functional.energy(x).total
     g = functional.gradient(x)
-    res = residual(g)
-    result = NewtonResult(x=x, converged=res < options.tol,
+    res, rest = residual(g)
+    result = NewtonResult(x=x, converged=rest < options.tol,
                           history=[NewtonStep(0, energy, res, 0.0, 0.0)])
-    mu, soft_searches = 0.0, 0
+    mu, refreshes = 0.0, 0
     while not result.converged:
         if len(result.history) > options.max_iterations:
             raise SolverError(
                 f"solve_gl: Newton did not converge in {options.max_iterations} iterations "
-                f"(residual {res:.3g} > tol {options.tol:g}); raise max_iterations, try another "
+                f"(residual {rest:.3g} > tol {options.tol:g}); raise max_iterations, try another "
                 "guess, or refine the mesh")
-        x_new, e_new, mu, gain, count = _descent_step(functional, x, g, energy, mu, keep)
+        x_new, e_new, mu, gain, count = _descent_step(functional, x, g, energy, mu, keep, soft,
+                                                      SOFT_SHIFT if refreshes else 0.0,
+                                                      options.negative_curvature)
         result.factorisations += count
         step = float(np.sqrt((x_new - x) @ (M @ (x_new - x)) / area))
         x, energy = x_new, e_new
         g = functional.gradient(x)
-        res = residual(g)
+        res, rest = residual(g)
         result.history.append(NewtonStep(len(result.history), energy, res, mu, step))
         report(f"Newton {len(result.history) - 1}: F = {energy:.10g}, residual {res:.3e}, "
                f"damping {mu:.1e}")
         if gain is not None:  # Nielsen's update: shrink μ when the model predicted well
             mu = mu * max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
             mu = 0.0 if mu < MU_FLOOR else mu
-        result.x, result.converged = x, res < options.tol
-        if not result.converged and _stagnated(result.history):
-            if soft_searches < MAX_SOFT_SEARCHES:
-                soft_searches += 1
-                moved = _soft_mode_search(functional, x, energy)
-                if moved is not None:
-                    x, energy = moved
-                    g = functional.gradient(x)
-                    res = residual(g)
-                    result.history.append(NewtonStep(len(result.history), energy, res, -1.0,
-                                                     0.0))
-                    report(f"soft-mode line search: F = {energy:.10g}, residual {res:.3e}")
-                    result.x, result.converged = x, res < options.tol
-                    continue
+        result.x, result.converged = x, rest < options.tol
+        if result.converged:
+            break
+        if _slow(result.history) and refreshes < MAX_SOFT_REFRESHES:
+            # an almost free direction (the rotation of a vortex pattern in a disk, which only
+            # the mesh breaks; a vortex in a shallow valley): search along the current soft
+            # modes, then converge the rest with them frozen
+            refreshes += 1
+            modes, (x_soft, e_soft) = _soft_modes(functional, x, energy)
+            if modes.shape[1]:
+                soft, x, energy = modes, x_soft, e_soft
+                g = functional.gradient(x)
+                res, rest = residual(g)
+                result.soft_modes = soft.shape[1]
+                result.history.append(NewtonStep(len(result.history), energy, res, -1.0, 0.0))
+                report(f"{soft.shape[1]} soft mode(s) searched and frozen: F = {energy:.10g}, "
+                       f"residual {res:.3e} ({rest:.3e} without them)")
+                result.x, result.converged, mu = x, rest < options.tol, 0.0
+                continue
+        if _stagnated(result.history):
             result.converged = result.stagnated = True
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _descent_step(functional, x, g, energy, mu, keep):
+def _descent_step(functional, x, g, energy, mu, keep, soft, shift, curvature=True):
     """One accepted step from x: a damped Newton step when H + μM is positive definite, else a
-    line search along a direction of negative curvature; μ grows until a step lowers F.
-    Returns (x, F, μ, gain ratio or None for a curvature step, factorisations)."""
+    line search along a direction of negative curvature; μ grows until a step lowers F. Steps
+    are M-orthogonal to the frozen ``soft`` modes. Returns (x, F, μ, gain ratio or None for a
+    curvature step, factorisations). ``shift`` (in the soft regime) keeps the soft modes of
+    either sign out of the inertia."""
     H = functional.hessian(x)
     M = functional.mass_free
+
+    def project(d):
+        return d - soft @ (soft.T @ (M @ d)) if soft.shape[1] else d
+
     tiny = 1e-13 * max(1.0, abs(energy))
     for count in range(1, 200):
-        factor = SymmetricFactor.of(H + mu * M if mu > 0 else H, keep)
-        if factor is not None and factor.negative == 0:
-            delta = factor.solve(-g)
+        damping = max(mu, shift)
+        factor = SymmetricFactor.of(H + damping * M if damping > 0 else H, keep)
+        if factor is not None and (factor.negative == 0 or not curvature):
+            delta = project(factor.solve(-g))
             e_try = functional.energy(x + delta).total
             predicted = -(2.0 * g @ delta + delta @ (H @ delta))
             gain = (energy - e_try) / predicted if predicted > 0 else -1.0
             if e_try <= energy + tiny and (gain > 0 or abs(energy - e_try) <= 10 * tiny):
                 return x + delta, e_try, mu, gain, count
         elif factor is not None:
-            moved = line_search(functional, x, factor.negative_direction(), energy)
+            moved = line_search(functional, x, project(factor.negative_direction()), energy)
             if moved is not None:
                 return moved[0], moved[1], mu, None, count
         mu = 2.0 * mu if mu > 0 else MU_START
@@ -196,19 +227,18 @@ def line_search(functional: GLFunctional, x: np.ndarray, direction: np.ndarray,
     return None if best[1] == energy else best
 
 
-def _soft_mode_search(functional, x, energy):
-    """Line searches along the Hessian's soft modes (|μ| < 1e-3: the rotation of a vortex
-    pattern, a vortex sliding in a shallow valley); None if none lowers F."""
+def _soft_modes(functional, x, energy):
+    """The Hessian's soft modes (|μ| < SOFT_MODE, M-orthonormal columns) after a line search
+    along each; returns (modes, (x, F))."""
     from .stability import hessian_spectrum
 
     values, vectors, _ = hessian_spectrum(functional, x, count=3)
-    moved = None
-    for value, vector in zip(values, vectors.T, strict=True):
-        if abs(value) < 1e-3:
-            found = line_search(functional, x, vector, energy)
-            if found is not None:
-                moved = (x, energy) = found
-    return moved
+    modes = vectors[:, np.abs(values) < SOFT_MODE]
+    for vector in modes.T:
+        found = line_search(functional, x, vector, energy)
+        if found is not None:
+            x, energy = found
+    return modes, (x, energy)
 
 
 class SymmetricFactor:
@@ -248,13 +278,22 @@ class SymmetricFactor:
         return out
 
 
+def _slow(history: list[NewtonStep], window: int = 8) -> bool:
+    """The residual fell by less than 10x over ``window`` steps while below 1e-3 (Newton would
+    have converged: an almost free direction is being crawled along)."""
+    if len(history) <= window or history[-1].residual > 1e-3:
+        return False
+    recent = [step for step in history[-1 - window:] if step.damping >= 0]
+    return len(recent) > window and recent[-1].residual > 0.1 * recent[0].residual
+
+
 def _stagnated(history: list[NewtonStep], window: int = 10) -> bool:
-    """F settled to STAGNATION_ENERGY (relative) over ``window`` steps with every residual in
-    the window below STAGNATION_RESIDUAL."""
+    """F settled to STAGNATION_ENERGY (relative) over ``window`` steps with the median residual
+    of the window below STAGNATION_RESIDUAL."""
     if len(history) <= window:
         return False
     recent = history[-1 - window:]
-    if max(step.residual for step in recent) > STAGNATION_RESIDUAL:
+    if np.median([step.residual for step in recent]) > STAGNATION_RESIDUAL:
         return False
     change = abs(recent[0].energy - recent[-1].energy)
     return change <= STAGNATION_ENERGY * max(1.0, abs(history[-1].energy))

@@ -8,7 +8,7 @@ is minimised by alternating the two exact partial minimisations: ψ by Newton de
 (:mod:`mqm_fem.gl.newton`), then A at fixed ψ — a linear problem, κ²∇×∇×A + |ψ|²A = Im(ψ̄∇ψ) in
 the whole mesh with ∇×A = h on its outer boundary (:class:`~mqm_fem.gl.field.FieldSolver`,
 Nédélec elements of the order of ψ). Each half-step lowers F, so the iteration converges to a
-stationary point of the coupled problem; it stops when F changes by less than ``1e-11`` relative
+stationary point of the coupled problem; it stops when F changes by less than ``1e-10`` relative
 and the ψ-residual at the final A is below the Newton tolerance. Vacuum regions of the mesh
 (meshed holes) carry the field with ρ = 0; an unmeshed hole gets ∇×A = h on its edge.
 """
@@ -24,8 +24,8 @@ from .newton import NewtonOptions, NewtonResult, minimise
 from .problem import GLProblem
 
 #: Alternation stops when F changes by less than this (relative) between two rounds.
-COUPLING_TOL = 1e-11
-MAX_ROUNDS = 200
+COUPLING_TOL = 1e-10
+MAX_ROUNDS = 500
 
 
 def check_screening(problem: GLProblem, vector_potential) -> None:
@@ -103,7 +103,7 @@ def _pad(a: np.ndarray, ncomp: int) -> np.ndarray:
 def _density_and_source(functional: GLFunctional, x: np.ndarray):
     """ρ = |ψ|² and s = Im(ψ̄∇ψ) at the quadrature points of the superconductor."""
     field = functional.problem.basis.interpolate(functional.full(x))
-    psi = np.asarray(field.value)
+    psi = np.asarray(field)
     grad = np.asarray(field.grad)  # (2 components, dim, nel, nqp)
     rho = np.sum(psi**2, axis=0)
     s = psi[0] * grad[1] - psi[1] * grad[0]

@@ -82,10 +82,11 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     stability : bool
         Compute the lowest Hessian eigenvalues and classify the state (one extra factorisation).
     escape_saddles : bool
-        When the converged state is a saddle (a negative Hessian eigenvalue: a symmetric state
-        past its stability limit, or the normal state below the nucleation field), step along
-        the unstable eigenvector and descend again, up to 10 times (default True; needs
-        ``stability``). False returns the saddle.
+        Leave saddles (default True): Newton steps along directions of negative curvature where
+        the Hessian is indefinite, and when the converged state is still a saddle (a symmetric
+        state past its stability limit, the normal state below the nucleation field) a step
+        along its unstable eigenvector and a new descent, up to 10 times (needs ``stability``).
+        False: damped Newton only, which may converge to a nearby saddle and returns it.
     progress : callable, True or None
         One line per Newton step.
 
@@ -94,7 +95,8 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     GLSolution
     """
     t0 = time.perf_counter()
-    options = NewtonOptions(tol=tol, max_iterations=max_iterations)
+    options = NewtonOptions(tol=tol, max_iterations=max_iterations,
+                            negative_curvature=bool(escape_saddles))
     report = reporter(progress, "solve_gl")
     parameters = gl_parameters(coherence_length, penetration_depth, kappa)
     if applied_field is None and vector_potential is None:
@@ -164,6 +166,7 @@ def _pack(problem: GLProblem, functional: GLFunctional, result, spectrum, t0: fl
         info={"ndofs": int(op.basis.N), "unknowns": int(functional.free.size),
               "nelements": int(op.mesh.nelements), "newton_iterations": len(result.history) - 1,
               "factorisations": result.factorisations, "stagnated": result.stagnated,
+              "soft_modes": result.soft_modes,
               "time_newton_s": round(result.seconds, 3)})
     if rounds:
         sol.info["screening_rounds"] = rounds
