@@ -111,7 +111,8 @@ class GLFunctional:
     def mass_solve(self, g: np.ndarray) -> np.ndarray:
         """M⁻¹g on the free DOFs (factorised once)."""
         if self._mass_lu is None:
-            self._mass_lu = factorized(self._mass_free, what="GL mass matrix")
+            self._mass_lu = factorized(self._mass_free, what="GL mass matrix",
+                                       dim=self.problem.domain.dim)
         return self._mass_lu(g)
 
     # -- complex view --------------------------------------------------------------------------

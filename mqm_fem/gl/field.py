@@ -88,6 +88,8 @@ REGULARISATION = 1e-2
 TOLERANCE = 1e-12
 #: at most this many back-substitutions per solve
 MAX_ITERATIONS = 50
+#: Below this relative correction a stalled refinement (less than 2x per step) is round-off.
+ROUNDOFF_FLOOR = 1e-9
 
 _ELEMENTS = {1: skfem.ElementTriN1, 2: skfem.ElementTriN2}
 
@@ -315,6 +317,7 @@ class FieldSolver:
         if free.size < self.ndofs:
             shifted = shifted[free][:, free]
         lu = _spd_factor(shifted)
+        previous = np.inf
         for iteration in range(1, MAX_ITERATIONS + 1):
             step = np.zeros(self.ndofs)
             step[free] = lu.solve((load - matrix @ dofs)[free])
@@ -326,6 +329,9 @@ class FieldSolver:
             change, size = step @ (matrix @ step), dofs @ (matrix @ dofs)
             if change <= TOLERANCE**2 * size:
                 return dofs, iteration
+            if change <= ROUNDOFF_FLOOR**2 * size and change >= 0.25 * previous:
+                return dofs, iteration  # stalled at round-off (large or stretched meshes)
+            previous = change
         raise SolverError(
             f"FieldSolver.solve: the shift-and-correct iteration did not reach {TOLERANCE:g} "
             f"in {MAX_ITERATIONS} steps (last correction {np.sqrt(change / size):.2e} of A in "

@@ -4,7 +4,8 @@ The full Gibbs functional of an infinitely long prism in an axial field h (reduc
 
     F[ψ, A] = ∫_Ω_s |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx + κ² ∫_Ω |∇×A − h|² dx,
 
-is minimised by alternating the two exact partial minimisations: ψ by Newton descent at fixed A
+is minimised by alternating the two exact partial minimisations, starting with the field of the
+guess (for ψ = 1 the London screening field): ψ by Newton descent at fixed A
 (:mod:`mqm_fem.gl.newton`), then A at fixed ψ — a linear problem, κ²∇×∇×A + |ψ|²A = Im(ψ̄∇ψ) in
 the whole mesh with ∇×A = h on its outer boundary (:class:`~mqm_fem.gl.field.FieldSolver`,
 Nédélec elements of the order of ψ). Each half-step lowers F, so the iteration converges to a
@@ -56,16 +57,23 @@ def minimise_coupled(problem: GLProblem, functional: GLFunctional, x0: np.ndarra
     h = float(problem.applied_field[2] / problem.parameters.upper_critical_field)
     elements = problem.parent_elements
     x, previous = x0, None
-    for rounds in range(1, MAX_ROUNDS + 1):
-        result = minimise(functional, x, options)
-        x = result.x
+
+    def field_of(x):
+        """The A-half-step: the field of ψ = x, installed in the ψ functional."""
         rho, s = _density_and_source(functional, x)
         rho_all = np.zeros((mesh.nelements,) + rho.shape[1:])
         s_all = np.zeros((2, mesh.nelements) + rho.shape[1:])
         rho_all[elements], s_all[:, elements] = rho, s
         state = solver.solve(rho_all, s_all, h)
-        a_new = state.a_quad[:, elements]
-        functional.set_vector_potential(_pad(a_new, functional.a_quad.shape[0]))
+        functional.set_vector_potential(_pad(state.a_quad[:, elements],
+                                             functional.a_quad.shape[0]))
+        return state
+
+    state = field_of(x)  # the guess's own field first (for ψ = 1: London screening)
+    for rounds in range(1, MAX_ROUNDS + 1):
+        result = minimise(functional, x, options)
+        x = result.x
+        state = field_of(x)
         total = functional.energy(x).total + state.field_energy
         report(f"screening round {rounds}: F = {total:.12g} (field {state.field_energy:.6g}), "
                f"Newton steps {len(result.history) - 1}")
