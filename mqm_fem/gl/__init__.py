@@ -1,4 +1,4 @@
-"""Stationary Ginzburg–Landau states (docs/theory.md §6): the nonlinear macroscopic wave
+"""Stationary Ginzburg–Landau states (docs/theory.md §5): the nonlinear macroscopic wave
 function with a spatially varying superfluid density |ψ|².
 
 Data flow inside this stage: problem (reduced inputs: lengths in ξ, fields in B_c2) → energy

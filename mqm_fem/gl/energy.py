@@ -1,4 +1,4 @@
-"""The GL free energy, its gradient and Hessian in the real 2N form (docs/theory.md §6).
+"""The GL free energy, its gradient and Hessian in the real 2N form (docs/theory.md §5).
 
 In reduced units (lengths in ξ, fields in B_c2, A in B_c2ξ), relative to the normal state and in
 units of B_c²ξᵈ/μ₀:

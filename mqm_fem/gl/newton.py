@@ -1,4 +1,4 @@
-"""Regularised Newton descent for the GL free energy (docs/theory.md §6.2).
+"""Regularised Newton descent for the GL free energy (docs/theory.md §5.2).
 
 Each step solves (H + μM) δ = −G with G = ½∇F, H = ½∇²F and M the mass matrix of ψ, and is
 accepted when F decreases; μ (a Levenberg–Marquardt / trust-region damping in the L² metric)

@@ -4,7 +4,7 @@ The inputs (mesh, applied field or vector potential, boundary conditions) are re
 same :func:`~mqm_fem.quantum.schrodinger.prepare_operator` as the linear Schrödinger problem with
 the length scale L₀ = ξ, so that the reduced vector potential is a = (2eξ/ħ)A = A/(B_c2ξ) and the
 linearisation of GL at ψ = 0 is the Schrödinger operator on the same mesh with ε = 1 at the
-nucleation field (docs/theory.md §6).
+nucleation field (docs/theory.md §5).
 """
 
 from __future__ import annotations

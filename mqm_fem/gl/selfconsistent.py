@@ -1,4 +1,4 @@
-"""Self-consistent GL screening in 2D: ψ and the field together (docs/theory.md §6.4).
+"""Self-consistent GL screening in 2D: ψ and the field together (docs/theory.md §5.4).
 
 The full Gibbs functional of an infinitely long prism in an axial field h (reduced units),
 

@@ -1,4 +1,4 @@
-"""A stationary GL state and what follows from it (docs/theory.md §6).
+"""A stationary GL state and what follows from it (docs/theory.md §5).
 
 Reduced units throughout (lengths in ξ, fields in B_c2 = Φ₀/(2πξ²), energies in B_c²ξᵈ/μ₀ with
 B_c = B_c2/(√2κ), currents in J₀ = Φ₀/(2πμ₀λ²ξ)); SI values where κ = λ/ξ is known.

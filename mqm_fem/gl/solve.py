@@ -1,4 +1,4 @@
-"""``solve_gl``: one stationary GL state from a guess (docs/theory.md §6).
+"""``solve_gl``: one stationary GL state from a guess (docs/theory.md §5).
 
 mesh → :func:`~mqm_fem.gl.problem.prepare` (reduced units) →
 :class:`~mqm_fem.gl.energy.GLFunctional` (forms) → :func:`~mqm_fem.gl.newton.minimise` (linear
@@ -41,7 +41,7 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
              escape_saddles: bool = True, progress: ProgressLike = None) -> GLSolution:
     """A stationary state of the Ginzburg–Landau free energy in a frozen field.
 
-    Minimises (docs/theory.md §6), in reduced units (lengths in ξ, h = B/B_c2, A in B_c2ξ),
+    Minimises (docs/theory.md §5), in reduced units (lengths in ξ, h = B/B_c2, A in B_c2ξ),
 
         F[ψ] = ∫_Ω |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx   (units B_c²ξᵈ/μ₀, normal state F = 0),
 

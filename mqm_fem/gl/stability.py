@@ -1,4 +1,4 @@
-"""Stability of a stationary GL state: the lowest eigenvalues of the Hessian (docs/theory.md §6.3).
+"""Stability of a stationary GL state: the lowest eigenvalues of the Hessian (docs/theory.md §5.3).
 
 ½∇²F v = μ M v with the mass matrix M of ψ. At a stationary state the phase rotation iψ is an
 exact null vector (global gauge invariance); it is recognised by its overlap with iψ and removed.
