@@ -1,5 +1,5 @@
 """Fluxoid hysteresis of a mesoscopic ring from the nonlinear Ginzburg–Landau equation
-(docs/theory.md §6).
+(docs/theory.md §5).
 
 What: a ring (annulus) with hole radius 0.3 µm and outer radius 0.45 µm — width 1.5ξ, mean
 radius 3.75ξ for ξ = 100 nm — in a frozen applied field (the thin-ring limit: no screening),

@@ -1,5 +1,5 @@
 """Vortex states of a mesoscopic disk from the nonlinear Ginzburg–Landau equation
-(docs/theory.md §6).
+(docs/theory.md §5).
 
 What: a disk of radius R = 1 µm = 10ξ (ξ = 100 nm, κ = 4) in B = 7 mT (h = B/B_c2 ≈ 0.213,
 B_c2 = Φ₀/(2πξ²) = 32.9 mT), frozen applied field (the thin-disk / large-κ limit). Newton

@@ -763,7 +763,7 @@ def _gl_description() -> str:
     import textwrap
 
     paragraphs = [
-        "Stationary Ginzburg-Landau states (docs/theory.md §6): Newton descent of the GL free "
+        "Stationary Ginzburg-Landau states (docs/theory.md §5): Newton descent of the GL free "
         "energy",
         "  F[ψ] = ∫ |(∇ − iA)ψ|² − |ψ|² + ½|ψ|⁴ dx",
         "in reduced units (lengths in ξ, h = B/B_c2 with B_c2 = Φ₀/(2πξ²), F in B_c²ξᵈ/μ₀ "

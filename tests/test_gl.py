@@ -1,6 +1,6 @@
 """The stationary Ginzburg–Landau stage through its public API (mqm_fem.solve_gl):
 self-consistent screening against London and an independent 1D GL slab, thermodynamic and
-3D checks, output, and the refusal of bad input (docs/theory.md §6, docs/validation.md)."""
+3D checks, output, and the refusal of bad input (docs/theory.md §5, docs/validation.md)."""
 
 from __future__ import annotations
 

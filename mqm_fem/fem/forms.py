@@ -32,7 +32,7 @@ With real basis functions the sesquilinear form
 :data:`schrodinger_real` (K₀, symmetric) and :data:`schrodinger_imag` (K₁, antisymmetric), with
 the mass :data:`mass`.
 
-Stationary Ginzburg–Landau (docs/theory.md §6)
+Stationary Ginzburg–Landau (docs/theory.md §5)
 ----------------------------------------------
 ψ = u + iw is carried as the real 2-vector ψ = (u, w) (``ElementVector`` of two Lagrange
 components); multiplication by i is the rotation Jψ = (−w, u). In reduced units (lengths in ξ,
