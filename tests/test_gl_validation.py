@@ -140,13 +140,13 @@ def test_disk_giant_vortex_energies_and_transitions():
 
 
 # -- 3. bifurcation from the normal state at the nucleation field ---------------------------------
-def _check_bifurcation(domain):
-    """∫|ψ|² → 0 linearly at nucleation_field (same mesh, P2, natural bc); normal just above."""
-    h_n = nucleation_field(domain, coherence_length=XI, xtol=1e-7).ratio
+def _check_bifurcation(domain, bc=None):
+    """∫|ψ|² → 0 linearly at nucleation_field (same mesh, P2, same bc); normal just above."""
+    h_n = nucleation_field(domain, coherence_length=XI, xtol=1e-7, bc=bc).ratio
     hs, n2 = [], []
     for delta in (1e-3, 2e-3, 3e-3):
         s = solve_gl(domain, _field(h_n * (1 - delta)), coherence_length=XI, guess="linear",
-                     stability=False, tol=1e-10)
+                     stability=False, tol=1e-10, bc=bc)
         hs.append(s.reduced_field)
         n2.append(_integral(s, _densities(s)))
     assert min(n2) > 0
@@ -154,7 +154,8 @@ def _check_bifurcation(domain):
     assert slope < 0
     h_zero = -intercept / slope
     assert abs(h_zero - h_n) / h_n < 1e-3
-    above = solve_gl(domain, _field(h_n * 1.002), coherence_length=XI, guess="linear", tol=1e-10)
+    above = solve_gl(domain, _field(h_n * 1.002), coherence_length=XI, guess="linear", tol=1e-10,
+                     bc=bc)
     assert above.stability == "normal"
     assert above.free_energy == pytest.approx(0.0, abs=1e-12)
     return h_n, h_zero
@@ -162,6 +163,15 @@ def _check_bifurcation(domain):
 
 def test_bifurcation_at_nucleation_field_disk_4xi():
     _check_bifurcation(geometry.disk(4.0, h=0.4))
+
+
+def test_bifurcation_with_de_gennes_boundary():
+    """The de Gennes condition n·(∇ − iA)ψ = −ψ/ℓ (ℓ = 2ξ, a suppressing surface) enters GL as
+    the boundary term (1/ℓ)∮|ψ|²: the GL branch still ends at that problem's nucleation field,
+    which lies below the natural-boundary one."""
+    domain = geometry.disk(4.0, h=0.4)
+    h_robin, _ = _check_bifurcation(domain, bc={"outer": ("robin", 2 * XI)})
+    assert h_robin < nucleation_field(domain, coherence_length=XI).ratio
 
 
 def test_bifurcation_at_nucleation_field_disk_10xi():
