@@ -14,7 +14,12 @@ import skfem
 from scipy.constants import mu_0 as MU0
 
 from ..mesh import Domain
-from ..quantum.schrodinger import boundary_winding, find_vortices, lumped_projection
+from ..quantum.schrodinger import (
+    boundary_winding,
+    current_density,
+    find_vortices,
+    lumped_projection,
+)
 from ..units import PHI0
 from .energy import EnergyParts
 from .newton import NewtonStep
@@ -161,13 +166,7 @@ class GLSolution:
 
     def current_at_quadrature(self) -> np.ndarray:
         """Reduced j = Im(ψ̄∇ψ) − |ψ|²A at the quadrature points, (ncomp, nel, nqp)."""
-        u = self.basis.interpolate(np.real(self.modes[0]))
-        w = self.basis.interpolate(np.imag(self.modes[0]))
-        dim = self.domain.dim
-        ncomp = self.a_quad.shape[0]
-        j = np.zeros((ncomp,) + np.asarray(u).shape)
-        j[:dim] = np.asarray(u) * w.grad - np.asarray(w) * u.grad
-        return j - self.a_quad * (np.asarray(u) ** 2 + np.asarray(w) ** 2)
+        return current_density(self.basis, self.modes[0], self.a_quad)
 
     @property
     def current(self) -> np.ndarray:

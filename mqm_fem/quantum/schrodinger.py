@@ -181,14 +181,7 @@ class SchrodingerSolution:
 
     def current_at_quadrature(self, i: int) -> np.ndarray:
         """Scaled j of mode ``i`` at the quadrature points, (ncomp, nelements, nqp)."""
-        psi_r = self.basis.interpolate(np.real(self.modes[i]))
-        psi_i = self.basis.interpolate(np.imag(self.modes[i]))
-        dim = self.domain.dim
-        ncomp = self.a_quad.shape[0]
-        j = np.zeros((ncomp,) + np.asarray(psi_r).shape)
-        j[:dim] = np.asarray(psi_r) * psi_i.grad - np.asarray(psi_i) * psi_r.grad
-        rho = np.asarray(psi_r)**2 + np.asarray(psi_i)**2
-        return j - self.a_quad * rho
+        return current_density(self.basis, self.modes[i], self.a_quad)
 
     # -- windings ------------------------------------------------------------------------------
     def boundary_windings(self, i: int = 0) -> dict:
@@ -788,6 +781,18 @@ def _normalise(modes):
         ref = m[j]
         out[i] = m / ref if abs(ref) > 0 else m
     return out
+
+
+def current_density(basis, psi, a_quad) -> np.ndarray:
+    """j = Im(ψ̄∇ψ) − |ψ|²a at the quadrature points, (ncomp, nel, nqp), for ψ given at the
+    Lagrange DOFs of ``basis`` and a (scaled or reduced) vector potential ``a_quad``; shared
+    with the Ginzburg–Landau stage."""
+    psi_r = basis.interpolate(np.real(psi))
+    psi_i = basis.interpolate(np.imag(psi))
+    dim = basis.mesh.dim()
+    j = np.zeros((a_quad.shape[0],) + np.asarray(psi_r).shape)
+    j[:dim] = np.asarray(psi_r) * psi_i.grad - np.asarray(psi_i) * psi_r.grad
+    return j - a_quad * (np.asarray(psi_r) ** 2 + np.asarray(psi_i) ** 2)
 
 
 def lumped_projection(basis, values_quad):
