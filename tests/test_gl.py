@@ -8,6 +8,7 @@ import gl_reference as ref
 import numpy as np
 import pytest
 
+import mqm_fem
 from mqm_fem import PHI0, ParameterError, geometry, read_vtu, solve_gl, solve_london
 from mqm_fem.mesh import domain_from_skfem
 
@@ -144,3 +145,70 @@ def test_missing_field_and_3d_screening_are_refused(small_disk):
                              length_unit=XI)
     with pytest.raises(ParameterError, match="2D"):
         solve_gl(cube, [0, 0, 0.1 * BC2], coherence_length=XI, kappa=KAPPA, screening=True)
+
+
+# -- review regressions -------------------------------------------------------------------------
+def test_screening_refuses_an_unmeshed_hole():
+    """The field inside an unmeshed hole cannot be found: one clear error, before any solve."""
+    import skfem
+
+    disk = skfem.MeshTri.init_circle(3)
+    centres = disk.p[:, disk.t].mean(axis=1)
+    ring = domain_from_skfem(disk.remove_elements(np.flatnonzero(
+        np.hypot(*centres) < 0.4)), length_unit=8 * XI)  # the hole is not meshed
+    with pytest.raises(ParameterError, match="unmeshed hole"):
+        solve_gl(ring, 0.1 * BC2, coherence_length=XI, kappa=KAPPA, screening=True)
+
+
+def test_two_bodies_have_no_holes():
+    """Two separate disks: each has its own outer boundary — no hole fluxoids, and the
+    vorticity sums both bodies (a vortex in one of them)."""
+    import skfem
+
+    one = skfem.MeshTri.init_circle(3)
+    two = skfem.MeshTri(one.p + np.array([[6.0], [0.0]]), one.t)
+    both = domain_from_skfem(one + two, length_unit=4 * XI)  # two disks of radius 4ξ
+    s = solve_gl(both, 0.2 * BC2, coherence_length=XI)
+    assert s.hole_fluxoids == [] and s.vorticity == 0
+    v = solve_gl(both, 0.6 * BC2, coherence_length=XI, vortices=[((0.0, 0.0), 1)])
+    assert v.hole_fluxoids == [] and v.vorticity == v.vortex_count >= 1
+
+
+def test_sweep_keeps_the_sign_of_the_field():
+    domain = geometry.disk(_um(4.0), h=_um(0.8))
+    sweep = mqm_fem.gl_sweep(domain, [0.3 * BC2, -0.3 * BC2], coherence_length=XI)
+    assert np.allclose(sweep.reduced_fields, [0.3, -0.3])
+    assert np.all(sweep.reduced_fields * sweep.moments < 0)  # diamagnetic at both signs
+    assert sweep.directions == ["up", "down"]
+
+
+def test_state_just_below_nucleation_is_stable_and_below_normal():
+    """At h = h_n(1 − 1e-6) the order parameter is tiny: F < 0 and stable (a residual relative
+    to the size of ψ converges its amplitude)."""
+    domain = geometry.disk(_um(4.0), h=_um(0.5))
+    h_n = mqm_fem.nucleation_field(domain, coherence_length=XI, xtol=1e-9).ratio
+    s = solve_gl(domain, h_n * (1 - 1e-6) * BC2, coherence_length=XI, guess="linear")
+    assert s.free_energy < 0 and s.stability == "stable"
+    assert 0 < np.max(s.density) < 1e-3
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"guess": "random", "seed": -1}, "seed"),
+    ({"guess": "linear", "mode": 1.5}, "mode"),
+    ({"guess": "linear", "mode": 10**6}, "mode"),
+])
+def test_guess_controls_are_checked(small_disk, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        solve_gl(small_disk, 0.1 * BC2, coherence_length=XI, **kwargs)
+
+
+def test_sweep_refuses_unknown_options_before_the_first_point(small_disk):
+    with pytest.raises(ParameterError, match="unknown option"):
+        mqm_fem.gl_sweep(small_disk, [0.1 * BC2], coherence_length=XI, tolerance=1e-6)
+
+
+def test_write_refuses_a_provenance_that_is_not_a_dict(small_disk, tmp_path):
+    s = solve_gl(small_disk, 0.1 * BC2, coherence_length=XI)
+    with pytest.raises(ParameterError, match="provenance"):
+        s.write(tmp_path / "x.vtu", provenance=[1, 2])
+    assert not list(tmp_path.iterdir())

@@ -39,12 +39,13 @@ class GLSweep:
 
     states: list[GLSolution]
     fields: np.ndarray
+    direction: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
     info: dict = field(default_factory=dict)
 
     @property
     def reduced_fields(self) -> np.ndarray:
-        """h = B/B_c2 of each point."""
-        return np.array([s.reduced_field for s in self.states])
+        """h = B/B_c2 of each point, signed along the sweep direction."""
+        return np.asarray(self.fields) / self.states[0].upper_critical_field
 
     @property
     def free_energies(self) -> np.ndarray:
@@ -53,9 +54,8 @@ class GLSweep:
 
     @property
     def moments(self) -> np.ndarray:
-        """Reduced moment along z (2D) or along the field (3D) of each point."""
-        return np.array([s.moment[2] if s.domain.dim == 2 else
-                         s.moment @ _unit(s.applied_field) for s in self.states])
+        """Reduced moment of each point along the sweep direction (z in 2D)."""
+        return np.array([s.moment @ self.direction for s in self.states])
 
     @property
     def vorticities(self) -> np.ndarray:
@@ -67,9 +67,10 @@ class GLSweep:
 
     @property
     def directions(self) -> list[str]:
-        """``"up"`` or ``"down"``: whether |B| grew or shrank into each point."""
+        """``"up"`` or ``"down"``: whether B (signed along the direction) grew or shrank into
+        each point."""
         out, previous = [], None
-        for b in np.abs(self.fields):
+        for b in np.asarray(self.fields):
             out.append("up" if previous is None or b >= previous else "down")
             previous = b
         return out
@@ -88,8 +89,8 @@ class GLSweep:
     def table(self) -> str:
         """One line per point: h, F, moment, vorticity, vortices, stability."""
         lines = ["     h = B/Bc2              F         moment  vorticity  vortices  stability"]
-        for s, m in zip(self.states, self.moments, strict=True):
-            lines.append(f"{s.reduced_field:14.6g} {s.free_energy:14.8g} {m:14.6g} "
+        for s, h, m in zip(self.states, self.reduced_fields, self.moments, strict=True):
+            lines.append(f"{h:14.6g} {s.free_energy:14.8g} {m:14.6g} "
                          f"{s.vorticity:10d} {s.vortex_count:9d}  {s.stability}")
         return "\n".join(lines)
 
@@ -159,6 +160,7 @@ def gl_sweep(domain: Domain, fields: FieldLike, *, coherence_length, guess: obje
     values = parse_values(fields, "magnetic_field", "fields").ravel()
     if values.size == 0:
         raise ParameterError("fields: give at least one field")
+    _check_options(solve_options, guess)
     unit = _direction(domain, direction)
     report = reporter(progress, "gl_sweep")
     t0 = time.perf_counter()
@@ -178,8 +180,22 @@ def gl_sweep(domain: Domain, fields: FieldLike, *, coherence_length, guess: obje
         report(f"point {k + 1}/{values.size}: h = {state.reduced_field:.6g}, "
                f"F = {state.free_energy:.8g}, vorticity {state.vorticity}, {state.stability}")
     _mark_metastable(states)
-    return GLSweep(states=states, fields=values,
+    return GLSweep(states=states, fields=values, direction=unit,
                    info={"time_s": round(time.perf_counter() - t0, 3)})
+
+
+def _check_options(solve_options: dict, guess) -> None:
+    """Unknown keywords and bad guess controls are refused before the first point."""
+    import inspect
+
+    from .guess import check_guess_controls
+
+    allowed = set(inspect.signature(solve_gl).parameters) - {"domain", "applied_field", "guess"}
+    unknown = sorted(set(solve_options) - allowed)
+    if unknown:
+        raise ParameterError(f"gl_sweep: unknown option(s) {', '.join(unknown)}; valid: "
+                             f"{', '.join(sorted(allowed))}")
+    check_guess_controls(guess, solve_options.get("mode", 0), solve_options.get("seed"))
 
 
 def _direction(domain: Domain, direction) -> np.ndarray:
@@ -194,11 +210,6 @@ def _direction(domain: Domain, direction) -> np.ndarray:
     if d.shape != (3,) or not np.linalg.norm(d) > 0:
         raise ParameterError(f"direction: expected a nonzero 3-vector, got {direction!r}")
     return d / np.linalg.norm(d)
-
-
-def _unit(vector) -> np.ndarray:
-    norm = np.linalg.norm(vector)
-    return np.asarray(vector) / norm if norm > 0 else np.array([0.0, 0.0, 1.0])
 
 
 def _mark_metastable(states: list[GLSolution]) -> None:

@@ -25,6 +25,18 @@ from .energy import GLFunctional
 GUESSES = ("uniform", "linear", "random")
 
 
+def check_guess_controls(guess, mode, seed) -> None:
+    """Refuse a bad guess name, ``mode`` or ``seed`` before any work."""
+    if isinstance(guess, str) and guess not in GUESSES:
+        raise ParameterError(f"guess: unknown {guess!r}; valid: {', '.join(GUESSES)}, a GL "
+                             "solution on the same mesh, or a complex array of ψ")
+    for name, value in (("mode", mode), ("seed", seed)):
+        if value is None and name == "seed":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ParameterError(f"{name}: must be an integer ≥ 0, got {value!r}")
+
+
 def initial_guess(functional: GLFunctional, guess, *, mode: int = 0, seed: int | None = None,
                   vortices=None) -> np.ndarray:
     """The free DOF vector of the initial ψ (see the module docstring)."""
@@ -78,8 +90,10 @@ def _array(problem, values) -> np.ndarray:
 
 def _linear_mode(functional, mode) -> np.ndarray:
     problem = functional.problem
-    if isinstance(mode, bool) or not isinstance(mode, (int, np.integer)) or mode < 0:
-        raise ParameterError(f"mode: index of the linear mode must be ≥ 0, got {mode!r}")
+    check_guess_controls("linear", mode, None)
+    if 2 * (mode + 3) > functional.free.size:
+        raise ParameterError(f"mode: linear mode {mode} requested but the mesh has only "
+                             f"{functional.free.size // 2} free nodes; refine it or lower mode")
     system = assemble_operator(problem.operator, mode + 1)
     nev = mode + 1
     vals, vecs, _ = lowest_eigenpairs(system.stiffness, system.mass, nev, sigma=-1.0,

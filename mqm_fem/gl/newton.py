@@ -118,6 +118,12 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
 
     soft = np.zeros((x.size, 0))  # M-orthonormal soft modes, frozen once found
 
+    def target():
+        """tol, scaled down with the L² size of ψ below 1 (near the nucleation field ψ → 0 and
+        an absolute tolerance would leave its amplitude unconverged)."""
+        size = np.sqrt(max(x @ (M @ x), 0.0) / area)
+        return options.tol * min(1.0, max(size, 1e-6))
+
     def residual(g):
         """(full residual, residual without the frozen soft modes — the one tested)."""
         full = float(np.sqrt(max(g @ functional.mass_solve(g), 0.0) / area))
@@ -129,7 +135,7 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
     energy = functional.energy(x).total
     g = functional.gradient(x)
     res, rest = residual(g)
-    result = NewtonResult(x=x, converged=rest < options.tol,
+    result = NewtonResult(x=x, converged=rest < target(),
                           history=[NewtonStep(0, energy, res, 0.0, 0.0)])
     mu, refreshes = 0.0, 0
     while not result.converged:
@@ -152,7 +158,7 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
         if gain is not None:  # Nielsen's update: shrink μ when the model predicted well
             mu = mu * max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
             mu = 0.0 if mu < MU_FLOOR else mu
-        result.x, result.converged = x, rest < options.tol
+        result.x, result.converged = x, rest < target()
         if result.converged:
             break
         if _slow(result.history) and refreshes < MAX_SOFT_REFRESHES:
@@ -169,7 +175,7 @@ def minimise(functional: GLFunctional, x0: np.ndarray, options: NewtonOptions,
                 result.history.append(NewtonStep(len(result.history), energy, res, -1.0, 0.0))
                 report(f"{soft.shape[1]} soft mode(s) searched and frozen: F = {energy:.10g}, "
                        f"residual {res:.3e} ({rest:.3e} without them)")
-                result.x, result.converged, mu = x, rest < options.tol, 0.0
+                result.x, result.converged, mu = x, rest < target(), 0.0
                 continue
         if _stagnated(result.history):
             result.converged = result.stagnated = True

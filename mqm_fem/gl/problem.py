@@ -9,12 +9,13 @@ nucleation field (docs/theory.md §5).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import skfem
 
-from ..errors import ParameterError
+from ..errors import MqmFemWarning, ParameterError
 from ..mesh import Domain
 from ..quantum.nucleation import upper_critical_field
 from ..quantum.schrodinger import (
@@ -54,6 +55,10 @@ def gl_parameters(coherence_length: LengthLike, penetration_depth: LengthLike | 
                   kappa: float | None = None) -> GLParameters:
     """Check ξ > 0 and λ > 0 (or κ > 0, giving λ = κξ); one of λ or κ at most."""
     xi = parse_length(coherence_length, "coherence_length")
+    if xi > 1e-3:
+        warnings.warn(f"coherence_length = {xi:.3g} m is implausible for a superconductor (ξ is "
+                      "nm to µm); a bare number is read in metres — give a unit ('100 nm')",
+                      MqmFemWarning, stacklevel=3)
     if penetration_depth is not None and kappa is not None:
         raise ParameterError("penetration_depth and kappa: give one of them (κ = λ/ξ)")
     lam = None

@@ -9,8 +9,10 @@ guess (for ψ = 1 the London screening field): ψ by Newton descent at fixed A
 (:mod:`mqm_fem.gl.newton`), then A at fixed ψ — a linear problem, κ²∇×∇×A + |ψ|²A = Im(ψ̄∇ψ) in
 the whole mesh with ∇×A = h on its outer boundary (:class:`~mqm_fem.gl.field.FieldSolver`,
 Nédélec elements of the order of ψ). Each half-step lowers F, so the iteration converges to a
-stationary point of the coupled problem; it stops when F changes by less than ``1e-10`` relative
-and the ψ-residual at the final A is below the Newton tolerance. Vacuum regions of the mesh
+stationary point of the coupled problem; it stops when the ψ-residual at the newly solved A (the
+residual of the coupled problem) is below the Newton tolerance, or F changes by less than 1e-10
+(relative) between rounds. Stability is judged from the ψ-Hessian at the final A (the field's
+response is not included) and saddles are not escaped in this mode. Vacuum regions of the mesh
 (meshed holes) carry the field with ρ = 0; an unmeshed hole gets ∇×A = h on its edge.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError, SolverError
+from ..mesh.topology import boundary_loops
 from .energy import GLFunctional
 from .field import FieldSolver, FieldState
 from .newton import NewtonOptions, NewtonResult, minimise
@@ -29,18 +32,26 @@ COUPLING_TOL = 1e-10
 MAX_ROUNDS = 500
 
 
-def check_screening(problem: GLProblem, vector_potential) -> None:
-    """Self-consistent screening needs κ, a 2D mesh and a uniform applied field."""
-    if problem.parameters.kappa is None:
+def check_screening(domain, parameters, vector_potential) -> None:
+    """Self-consistent screening needs κ, a 2D mesh, a uniform applied field and no unmeshed
+    holes (their field could not be found): refused before any work."""
+    if parameters.kappa is None:
         raise ParameterError("screening: give penetration_depth or kappa (κ = λ/ξ sets the "
                              "field equation κ²∇×∇×A = j)")
-    if problem.domain.dim != 2:
+    if domain.dim != 2:
         raise ParameterError("screening: self-consistent screening is implemented for 2D "
                              "cross-sections; in 3D solve_gl uses the frozen applied field "
                              "(screening=False)")
     if vector_potential is not None:
         raise ParameterError("screening: give applied_field, not vector_potential (the field "
                              "equation computes A)")
+    loops = boundary_loops(domain.mesh)
+    bodies = len({body for body, _ in loops})
+    if len(loops) > bodies:
+        raise ParameterError(
+            f"screening: the mesh has {len(loops) - bodies} unmeshed hole(s); the field in a "
+            "hole is set by the currents around it — mesh each hole as a vacuum region "
+            "(e.g. 'vacuum_hole') so that the field equation covers it")
 
 
 def minimise_coupled(problem: GLProblem, functional: GLFunctional, x0: np.ndarray,
@@ -75,14 +86,18 @@ def minimise_coupled(problem: GLProblem, functional: GLFunctional, x0: np.ndarra
         x = result.x
         state = field_of(x)
         total = functional.energy(x).total + state.field_energy
+        final = minimise(functional, x, options)  # ψ at the new A: its first residual is the
+        coupled = final.history[0].residual       # residual of the coupled problem
         report(f"screening round {rounds}: F = {total:.12g} (field {state.field_energy:.6g}), "
-               f"Newton steps {len(result.history) - 1}")
-        if previous is not None and abs(total - previous) <= COUPLING_TOL * max(1.0, abs(total)):
-            final = minimise(functional, x, options)
+               f"coupled residual {coupled:.3e}")
+        settled = previous is not None and abs(total - previous) <= COUPLING_TOL * max(
+            1.0, abs(total))
+        if coupled < options.tol or settled:
             return final, state, rounds
-        previous = total
+        previous, x = total, final.x
     raise SolverError(f"solve_gl: the ψ–A alternation did not settle in {MAX_ROUNDS} rounds "
-                      "(small κ couples them strongly); try a better guess")
+                      f"(coupled residual {coupled:.3g} > tol {options.tol:g}); raise tol, or "
+                      "start from a converged frozen-field state (guess=...)")
 
 
 def _intorder(problem: GLProblem) -> int:

@@ -13,7 +13,9 @@ import numpy as np
 import skfem
 from scipy.constants import mu_0 as MU0
 
+from ..errors import ParameterError
 from ..mesh import Domain
+from ..mesh.topology import boundary_loops
 from ..quantum.schrodinger import (
     boundary_winding,
     current_density,
@@ -199,8 +201,9 @@ class GLSolution:
 
     @property
     def magnetisation(self) -> float | None:
-        """μ₀M/B_c2 along the applied field: m·ĥ/(κ²|Ω|) (−h for a complete Meissner state of a
-        long cylinder or slab); None without κ."""
+        """μ₀M/B_c2 along the applied field: m·ĥ/(κ²|Ω|); None without κ. With ``screening``
+        it is ∫(B − h)/|Ω| (−h for complete screening of a long cylinder); in a frozen field it
+        is the thin-film value (a disk: −hR²/(8κ²) in the Meissner limit)."""
         if self.kappa is None:
             return None
         direction = _field_direction(self.applied_field)
@@ -222,22 +225,22 @@ class GLSolution:
 
     @property
     def vorticity(self) -> int:
-        """Phase winding of ψ counter-clockwise along the outer boundary (2D): the flux quanta
-        the sample holds, vortices plus the fluxoids of its holes."""
+        """Phase winding of ψ counter-clockwise along the outer boundary of each body, summed
+        (2D): the flux quanta the sample holds, vortices plus the fluxoids of its holes."""
         if self.domain.dim != 2 or self.stability == "normal":
             return 0
-        loops = _boundary_loops(self.domain.mesh)
-        return boundary_winding(self, 0, loops[0]) if loops else 0
+        return sum(boundary_winding(self, 0, facets) for facets in _outer_loops(self.domain))
 
     @property
     def hole_fluxoids(self) -> list[int]:
-        """Phase winding counter-clockwise around each hole (inner boundary loop, 2D), in the
-        order of the loops' largest x coordinate."""
+        """Phase winding counter-clockwise around each hole (an inner boundary loop of a body,
+        2D), body by body."""
         if self.domain.dim != 2:
             return []
+        inner = _inner_loops(self.domain)
         if self.stability == "normal":
-            return [0] * (len(_boundary_loops(self.domain.mesh)) - 1)
-        return [-boundary_winding(self, 0, loop) for loop in _boundary_loops(self.domain.mesh)[1:]]
+            return [0] * len(inner)
+        return [-boundary_winding(self, 0, facets) for facets in inner]
 
     def boundary_windings(self) -> dict:
         """Phase winding of ψ along each named boundary (2D), superconductor on the left."""
@@ -307,6 +310,9 @@ class GLSolution:
             applied_field_T=np.asarray(self.applied_field, dtype=float),
             newton=[(s.iteration, s.energy, s.residual, s.damping) for s in self.newton],
             **{k: v for k, v in self.info.items() if isinstance(v, (int, float, str))})
+        if provenance is not None and not isinstance(provenance, dict):
+            raise ParameterError(f"provenance: expected a dict of extra entries, got "
+                                 f"{type(provenance).__name__}")
         if provenance:
             record.update(provenance)
         return write_vtu(path, self.domain, point_data=self.point_data(), field_data=fd,
@@ -335,23 +341,22 @@ class GLSolution:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _boundary_loops(mesh) -> list[np.ndarray]:
-    """Boundary facets grouped into closed loops (2D), the outer loop (the one reaching the
-    largest x) first."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
+def _outer_loops(domain: Domain) -> list[np.ndarray]:
+    loops, outer, seen = boundary_loops(domain.mesh), [], set()
+    for body, facets in loops:
+        if body not in seen:
+            seen.add(body)
+            outer.append(facets)
+    return outer
 
-    facets = mesh.boundary_facets()
-    if facets.size == 0:
-        return []
-    a, b = mesh.facets[:, facets]
-    n = mesh.nvertices
-    graph = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    loop_of = labels[a]
-    reach = {lab: mesh.p[0, a[loop_of == lab]].max() for lab in np.unique(loop_of)}
-    ordered = sorted(reach, key=lambda lab: -reach[lab])
-    return [facets[loop_of == lab] for lab in ordered]
+
+def _inner_loops(domain: Domain) -> list[np.ndarray]:
+    loops, inner, seen = boundary_loops(domain.mesh), [], set()
+    for body, facets in loops:
+        if body in seen:
+            inner.append(facets)
+        seen.add(body)
+    return inner
 
 
 def _pad3(values: np.ndarray) -> np.ndarray:

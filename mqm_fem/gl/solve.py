@@ -17,7 +17,7 @@ from ..progress import ProgressLike, reporter
 from ..quantum.schrodinger import BoundaryConditions
 from ..units import FieldLike, LengthLike
 from .energy import GLFunctional
-from .guess import initial_guess
+from .guess import check_guess_controls, initial_guess
 from .newton import NewtonOptions, minimise
 from .problem import GLProblem, gl_parameters, prepare
 from .selfconsistent import check_screening, minimise_coupled
@@ -102,6 +102,9 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     if applied_field is None and vector_potential is None:
         raise ParameterError("applied_field: give the applied field (e.g. '7 mT', 0 for none) "
                              "or a vector_potential")
+    check_guess_controls(guess, mode, seed)
+    if screening:
+        check_screening(domain, parameters, vector_potential)
     problem = prepare(domain, applied_field, vector_potential, parameters, order=order, bc=bc,
                       gauge=gauge, center=center, superconductors=superconductors)
     functional = GLFunctional(problem)
@@ -109,7 +112,6 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     report(f"h = B/B_c2 = {problem.reduced_field:.6g}; P{order}, {functional.free.size} real "
            f"unknowns; Newton from guess {_describe(guess)} ...")
     if screening:
-        check_screening(problem, vector_potential)
         result, field_state, rounds = minimise_coupled(problem, functional, x0, options, report)
         return _pack(problem, functional, result, _spectrum(functional, result.x, stability),
                      t0, field_state=field_state, rounds=rounds)
@@ -172,7 +174,8 @@ def _pack(problem: GLProblem, functional: GLFunctional, result, spectrum, t0: fl
         sol.info["screening_rounds"] = rounds
     if spectrum is not None:
         sol.hessian_eigenvalues = spectrum[0]
-        sol.stability = classify(spectrum[2], sol.free_energy, normal)
+        norm2 = float(np.sum(np.abs(sol.psi) ** 2) / max(sol.psi.size, 1)) * sol.area
+        sol.stability = classify(spectrum[2], sol.free_energy, normal, norm2)
         sol.info["unstable_directions"] = spectrum[2]
     elif normal:
         sol.stability = "normal"

@@ -75,13 +75,15 @@ def hessian_spectrum(functional: GLFunctional, x: np.ndarray,
     return vals[:count], vecs[:, :count], negative
 
 
-def classify(negative: int, free_energy: float, is_normal: bool) -> str:
+def classify(negative: int, free_energy: float, is_normal: bool, norm2: float = 0.0) -> str:
     """``saddle`` for a negative Hessian eigenvalue (for ψ ≡ 0: the normal state is unstable,
     the lowest linear eigenvalue ε < 1), ``normal`` for a stable ψ ≡ 0, ``metastable`` for a
-    local minimum above the normal state (F > 0), else ``stable`` (a sweep may demote a stable
-    state to metastable when another state at the same field has lower F)."""
+    local minimum above the normal state (F > 1e-9∫|ψ|², ``norm2``), else ``stable`` (a sweep
+    may demote a stable state to metastable when another state at the same field has lower
+    F)."""
     if negative > 0:
         return "saddle"
     if is_normal:
         return "normal"
-    return "metastable" if free_energy > 0 else "stable"
+    # above the normal state by more than round-off of the state's own size ∫|ψ|²
+    return "metastable" if free_energy > 1e-9 * norm2 else "stable"
