@@ -62,6 +62,9 @@ class GLSolution:
         The Newton history (energy, residual, damping per step).
     hessian_eigenvalues : ndarray or None
         Lowest eigenvalues of ½∇²F w.r.t. the mass matrix, the phase mode removed.
+    resolution : list of ResolutionCheck
+        Does the mesh resolve ξ and the phase winding along each boundary
+        (:mod:`mqm_fem.mesh.resolution`); failed checks were warned by ``solve_gl``.
     """
 
     domain: Domain
@@ -81,6 +84,7 @@ class GLSolution:
     stability: str | None = None
     field_vertex: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    resolution: list = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- scales ------------------------------------------------------------------------------
@@ -309,6 +313,7 @@ class GLSolution:
             penetration_depth_m=self.penetration_depth,
             applied_field_T=np.asarray(self.applied_field, dtype=float),
             newton=[(s.iteration, s.energy, s.residual, s.damping) for s in self.newton],
+            resolution=[check.as_dict() for check in self.resolution],
             **{k: v for k, v in self.info.items() if isinstance(v, (int, float, str))})
         if provenance is not None and not isinstance(provenance, dict):
             raise ParameterError(f"provenance: expected a dict of extra entries, got "

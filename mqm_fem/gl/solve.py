@@ -13,8 +13,9 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..mesh import Domain
+from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
-from ..quantum.schrodinger import BoundaryConditions
+from ..quantum.schrodinger import BoundaryConditions, largest_element, winding_checks
 from ..units import FieldLike, LengthLike
 from .energy import GLFunctional
 from .guess import check_guess_controls, initial_guess
@@ -26,6 +27,8 @@ from .stability import classify, hessian_spectrum
 
 #: Below this max|ψ|² a converged state is the normal state.
 NORMAL_THRESHOLD = 1e-10
+#: Elements per coherence length ξ needed in the superconductor, by Lagrange order.
+COHERENCE_LENGTH_ELEMENTS = {2: 2.0, 1: 4.0}
 #: How often a saddle is left along its unstable mode before the saddle is returned.
 MAX_ESCAPES = 10
 
@@ -179,5 +182,19 @@ def _pack(problem: GLProblem, functional: GLFunctional, result, spectrum, t0: fl
         sol.info["unstable_directions"] = spectrum[2]
     elif normal:
         sol.stability = "normal"
+    sol.resolution = resolution_checks(sol)
+    warn_unresolved(sol.resolution, "solve_gl", stacklevel=4)
     sol.info["time_s"] = round(time.perf_counter() - t0, 3)
     return sol
+
+
+def resolution_checks(sol: GLSolution) -> list[ResolutionCheck]:
+    """ξ against the largest element of the superconductor and (2D, unless normal) the phase
+    winding of ψ along each named boundary (:func:`~mqm_fem.quantum.schrodinger.winding_checks`),
+    in metres."""
+    checks = [ResolutionCheck("coherence length", "superconductor",
+                              scale=sol.coherence_length, element=largest_element(sol.domain),
+                              required=COHERENCE_LENGTH_ELEMENTS[sol.order])]
+    if sol.stability != "normal":
+        checks += winding_checks(sol)
+    return checks

@@ -19,14 +19,16 @@ natural-BC disks, the Little–Parks oscillation of T_c in a ring).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 from scipy.optimize import brentq
 
-from ..errors import ParameterError, SolverError
+from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..mesh import Domain
+from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
 from ..units import (
     HBAR,
@@ -39,7 +41,16 @@ from ..units import (
     parse_values,
     parse_vector,
 )
-from .schrodinger import BoundaryConditions, lowest_eigenvalue
+from .schrodinger import (
+    BoundaryConditions,
+    largest_element,
+    lowest_eigenvalue,
+    resolution_checks,
+    solve_schrodinger,
+)
+
+#: Elements per coherence length ξ needed in the superconductor, by Lagrange order.
+COHERENCE_LENGTH_ELEMENTS = {2: 2.0, 1: 4.0}
 
 THETA0 = 0.5901061249
 """de Gennes' Θ₀: the half-plane ground state ε₀ = Θ₀b with a natural boundary."""
@@ -69,7 +80,9 @@ class NucleationResult:
 
     ``field`` (T) is the magnitude along ``direction``; ``b`` the scaled field; ``target`` the
     eigenvalue (L₀/ξ)² it matches; ``upper_critical_field`` the bulk B_c2 = Φ₀/(2πξ²);
-    ``ratio`` = field / B_c2; ``evaluations`` the (b, ε₀) pairs computed.
+    ``ratio`` = field / B_c2; ``evaluations`` the (b, ε₀) pairs computed; ``resolution`` the
+    :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the nucleating state (its phase
+    winding along each boundary, the magnetic length) and of ξ.
     """
 
     field: float
@@ -80,6 +93,7 @@ class NucleationResult:
     direction: np.ndarray
     upper_critical_field: float
     evaluations: list = field(default_factory=list)
+    resolution: list = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
@@ -174,10 +188,30 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
             "increase max_steps or check the boundary conditions"
         )
     b_star = brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
+    checks = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d), bc,
+                           order, length0, solver_options, xi)
+    warn_unresolved(checks, "nucleation_field")
     return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
                             coherence_length=xi, length_scale=length0, direction=d,
                             upper_critical_field=upper_critical_field(xi),
-                            evaluations=evaluations)
+                            evaluations=evaluations, resolution=checks)
+
+
+def _state_checks(domain, applied, bc, order, length0, solver_options,
+                  xi=None) -> list[ResolutionCheck]:
+    """The resolution checks of the lowest state at ``applied`` (one more eigen-solve, k = 1,
+    its own warnings silenced: the caller warns under its name), plus ξ if given."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+                                category=MqmFemWarning)
+        sol = solve_schrodinger(domain, applied, bc=bc, order=order, length_scale=length0,
+                                **{**solver_options, "k": 1})
+    checks = resolution_checks(sol)
+    if xi is not None:
+        checks.append(ResolutionCheck(
+            "coherence length", "superconductor", scale=xi, element=largest_element(sol.domain),
+            required=COHERENCE_LENGTH_ELEMENTS[order]))
+    return checks
 
 
 def hc3_over_hc2(domain: Domain, coherence_length: LengthLike, **kwargs) -> float:
@@ -193,6 +227,8 @@ class PhaseBoundary:
     ``superconducting[i]`` is False where ε₀ ≥ (L₀/ξ₀)²: that field is above the nucleation
     field even at T = 0, so the sample is not superconducting at any temperature and
     ``tc_ratio[i]`` is NaN (never a negative T_c). ``eigenvalues`` keeps ε₀ at every field.
+    ``resolution``: the :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the state at
+    the highest field (the most windings, the shortest magnetic length).
     """
 
     fields: np.ndarray
@@ -201,6 +237,7 @@ class PhaseBoundary:
     xi0: float
     length_scale: float
     superconducting: np.ndarray | None = None
+    resolution: list = field(default_factory=list)
 
     def __post_init__(self):
         self.fields = np.asarray(self.fields, dtype=float)
@@ -319,9 +356,13 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
             f"{lost[0].parameters['field']:g} T): the worker processes or the Dask cluster "
             "were lost; run again")
     eigen = np.array([r["outputs"]["eps0"] for r in records])
+    top = float(values[int(np.argmax(np.abs(values)))])
+    checks = _state_checks(domain, _applied(domain, top, d), bc, order, length0,
+                           solver_options) if top != 0 else []
+    warn_unresolved(checks, "phase_boundary")
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
-                         length_scale=length0)
+                         length_scale=length0, resolution=checks)
 
 
 def _phase_point(domain, direction, bc, order, length0, solver_options, point) -> dict:
