@@ -31,7 +31,7 @@ def test_schrodinger_coarse_rim_warns_and_records():
     assert abs(sol.boundary_windings(0)["outer"]) >= 10
     assert rim.scale == pytest.approx(2 * 3.14159e-6 / abs(sol.boundary_windings(0)["outer"]),
                                       rel=0.01)
-    lb = checks[("magnetic length", "superconductor")]
+    lb = checks[("magnetic length", "the superconductor")]
     assert lb.scale == pytest.approx((HBAR / (Q * B30)) ** 0.5)
     assert not lb.ok
 
@@ -61,7 +61,7 @@ def test_nucleation_coarse_disk_warns_about_the_rim():
         result = nucleation_field(geometry.disk(0.3, h=0.1), coherence_length="100 nm")
     checks = _by_where(result.resolution)
     assert not checks[("phase winding", "boundary 'outer'")].ok
-    xi = checks[("coherence length", "superconductor")]
+    xi = checks[("coherence length", "the superconductor")]
     assert xi.scale == pytest.approx(1e-7) and not xi.ok
 
 

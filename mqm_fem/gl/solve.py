@@ -192,7 +192,7 @@ def resolution_checks(sol: GLSolution) -> list[ResolutionCheck]:
     """ξ against the largest element of the superconductor and (2D, unless normal) the phase
     winding of ψ along each named boundary (:func:`~mqm_fem.quantum.schrodinger.winding_checks`),
     in metres."""
-    checks = [ResolutionCheck("coherence length", "superconductor",
+    checks = [ResolutionCheck("coherence length", "the superconductor",
                               scale=sol.coherence_length, element=largest_element(sol.domain),
                               required=COHERENCE_LENGTH_ELEMENTS[sol.order])]
     if sol.stability != "normal":

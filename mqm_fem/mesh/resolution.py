@@ -79,7 +79,7 @@ def warn_unresolved(checks, who: str, stacklevel: int = 3) -> None:
     """One :class:`MqmFemWarning` line per failed check, prefixed by ``who``."""
     for check in checks:
         if not check.ok:
-            warnings.warn(f"{who}: mesh does not resolve the {check.quantity} at "
+            warnings.warn(f"{who}: the mesh does not resolve the {check.quantity} — "
                           f"{check.message()}", MqmFemWarning, stacklevel=stacklevel)
 
 

@@ -209,7 +209,7 @@ def _state_checks(domain, applied, bc, order, length0, solver_options,
     checks = resolution_checks(sol)
     if xi is not None:
         checks.append(ResolutionCheck(
-            "coherence length", "superconductor", scale=xi, element=largest_element(sol.domain),
+            "coherence length", "the superconductor", scale=xi, element=largest_element(sol.domain),
             required=COHERENCE_LENGTH_ELEMENTS[order]))
     return checks
 

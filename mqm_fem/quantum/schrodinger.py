@@ -421,7 +421,7 @@ def resolution_checks(sol, modes=None) -> list[ResolutionCheck]:
     if field_t > 0 and getattr(sol, "gauge", "given") != "given":
         ell_b = float(np.sqrt(HBAR / (Q * field_t)))
         checks.append(ResolutionCheck(
-            "magnetic length", "superconductor", scale=ell_b,
+            "magnetic length", "the superconductor", scale=ell_b,
             element=largest_element(sol.domain), required=MAGNETIC_LENGTH_ELEMENTS[sol.order],
             note=f"B = {field_t:.4g} T"))
     return checks
