@@ -4,6 +4,7 @@ are stored on the solution and, when they fail, are one-line warnings."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -84,6 +85,9 @@ def test_cli_prints_one_warning_line(tmp_path, capsys):
     assert lines[0].startswith("mqm-fem london: warning: solve_london: mesh does not resolve "
                                "the penetration depth at region 'superconductor' (surface)")
     assert "elements ≤ 2e-08 m" in lines[0]
+    sidecar = json.loads(Path(f"{out}.json").read_text())
+    (check,) = sidecar["provenance"]["resolution"]
+    assert check["quantity"] == "penetration depth" and check["ok"] is False
 
 
 @pytest.fixture(scope="module")
