@@ -18,7 +18,11 @@ n × A_r = 0 makes the outer wall impenetrable to the reaction field (B_r·n = 0
 inside a box of size L sees an image field of relative size (R/L)³, so |m_box| > |m|. Measured
 (``test_box_truncation_without_image``): a sphere of radius R in a cube of half-side L has
 m_box/m − 1 ≈ 0.64 f (R/L)³ (f = 1 − 3coth(R/λ)λ/R + 3λ²/R², → 1 for R ≫ λ), i.e. a cube of
-half-side L ≈ 4R for 1 %. ``far_field="image"`` removes the image field for a spherical outer
+half-side L ≈ 4R for 1 %. With ``far_field="none"`` every solve records this estimate as
+``solution.truncation_estimate`` (:func:`box_truncation_estimate`; R the superconductors'
+bounding radius about their centroid, L the distance from there to the nearest outer-boundary
+vertex, c = 0.64 for a box and 1 for a spherical wall) and warns above 1 %.
+``far_field="image"`` removes the image field for a spherical outer
 boundary of radius L (exact for a sphere, leading order otherwise;
 :func:`image_corrected_moment`).
 
@@ -98,7 +102,12 @@ FAR_FIELD = ("auto", "none", "image")
 #: ``far_field="image"``.
 SPHERE_TOLERANCE = 1e-3
 
-__all__ = ["FAR_FIELD", "AFormulationOptions", "evaluate_fields", "image_corrected_moment"]
+__all__ = ["FAR_FIELD", "AFormulationOptions", "box_truncation_estimate", "evaluate_fields",
+           "image_corrected_moment"]
+
+#: m_box/m − 1 ≈ c f (R/L)³: c for a cube of half-side L (measured,
+#: ``test_box_truncation_without_image``) and for a spherical wall of radius L (image dipole).
+BOX_TRUNCATION_COEFFICIENT = {"box": 0.64, "sphere": 1.0}
 
 
 @dataclass(frozen=True)
@@ -216,6 +225,9 @@ def derive(problem, options, system: _System, x) -> Outputs:
         radius, _ = _spherical_outer_boundary(mesh, system.outer)
         moment, b_image = image_corrected_moment(moment_box, field, radius * ell)
         scalars.update(image_field=(b_image, "T"), outer_radius=(radius * ell, "m"))
+    truncation, note = None, ""
+    if system.far_field == "none":
+        truncation, note = box_truncation_estimate(problem, system.outer)
     b_cells = curls + field
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc] = j_sc.mean(axis=1)
@@ -229,7 +241,39 @@ def derive(problem, options, system: _System, x) -> Outputs:
                    energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work),
                    ndofs=int(ned.N), scalars=scalars,
                    state={"basis": system.basis, "reaction_dofs": x, "center": r_c,
-                          "far_field": system.far_field})
+                          "far_field": system.far_field, "truncation": note},
+                   truncation_estimate=truncation)
+
+
+def box_truncation_estimate(problem, outer: np.ndarray, tolerance: float = 0.01):
+    """Estimated relative moment error of the truncated box and a one-line description.
+
+    m_box/m − 1 ≈ c f (R/L)³ with R the largest distance of a superconductor vertex from the
+    superconductors' centroid, L the smallest distance from the centroid to an outer-boundary
+    vertex, f = 1 − 3coth(R/λ)λ/R + 3λ²/R² (smallest λ; the sphere's factor, → 1 for R ≫ λ)
+    and c = 0.64 for a box, 1 when the outer boundary is a sphere about the centroid. Exact to
+    leading order for a sphere; for other bodies R is an upper bound of the effective radius,
+    so the estimate errs on the large side. The description names the half-size
+    L = R (c f / tolerance)^(1/3) that would keep the error below ``tolerance``.
+    """
+    mesh, ell = problem.domain.mesh, problem.length_unit
+    center = problem.centroid()
+    sc_vertices = np.unique(mesh.t[:, problem.superconducting])
+    radius = float(np.linalg.norm(mesh.p[:, sc_vertices] - center[:, None], axis=0).max())
+    wall = np.linalg.norm(mesh.p[:, np.unique(mesh.facets[:, outer])] - center[:, None], axis=0)
+    distance = float(wall.min())
+    shape = "sphere" if (wall.max() - distance) < SPHERE_TOLERANCE * wall.max() else "box"
+    x = radius * ell / min(problem.penetration_depth.values())
+    f = 1 - 3 / (np.tanh(x) * x) + 3 / x**2 if x > 1e-3 else x**2 / 15
+    coeff = BOX_TRUNCATION_COEFFICIENT[shape] * f
+    estimate = float(coeff * (radius / distance) ** 3)
+    needed = radius * (coeff / tolerance) ** (1 / 3)
+    note = (f"the outer boundary ({shape}) is L = {distance * ell:.3g} m from the centre of the "
+            f"superconductors (bounding radius R = {radius * ell:.3g} m): the moment is "
+            f"estimated {100 * estimate:.2g} % too large ({BOX_TRUNCATION_COEFFICIENT[shape]:g}"
+            f"·f·(R/L)³, f = {f:.2g}); an outer boundary ≥ {needed * ell:.3g} m from the centre "
+            f"keeps it below {100 * tolerance:g} % (or a spherical one with far_field='image')")
+    return estimate, note
 
 
 def _far_field(domain, outer, options) -> str:

@@ -7,19 +7,28 @@
 * **solve** ``(system, options) -> (x, solver_info)``: the linear algebra
   (:mod:`mqm_fem.linalg`);
 * **derive** ``(problem, options, system, x) -> Outputs``: fields and integrals in SI;
-* **pack**: the typed :class:`~mqm_fem.london.solution.LondonSolution` with timings.
+* **pack**: the typed :class:`~mqm_fem.london.solution.LondonSolution` with timings and the
+  resolution diagnostics: λ against the surface elements of every superconductor
+  (:func:`~mqm_fem.london.problem.penetration_depth_checks`) and the formulation's estimate of
+  the box-truncation error of the moment, each a one-line warning when it fails.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 
-from .problem import LondonProblem
+from ..errors import MqmFemWarning
+from ..mesh.resolution import warn_unresolved
+from .problem import LondonProblem, penetration_depth_checks
 from .registry import Formulation
 from .solution import LondonSolution, Timings
 
-__all__ = ["run"]
+__all__ = ["TRUNCATION_TOLERANCE", "run"]
+
+#: Estimated relative moment error from the truncated box above which a solve warns.
+TRUNCATION_TOLERANCE = 0.01
 
 
 def run(formulation: Formulation, problem: LondonProblem, options, started: float,
@@ -29,6 +38,8 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
     ``started`` is the ``time.perf_counter()`` when preparing began (for ``total_s``);
     ``say`` receives one-line stage messages (:func:`mqm_fem.progress.reporter`).
     """
+    checks = penetration_depth_checks(problem)
+    warn_unresolved(checks, "solve_london", stacklevel=4)
     t0 = time.perf_counter()
     say(f"assembling ({formulation.name} formulation, {problem.domain.mesh.nelements} elements)")
     system = formulation.assemble(problem, options)
@@ -39,9 +50,14 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
     say(f"deriving fields ({t2 - t1:.1f} s to solve)")
     outputs = formulation.derive(problem, options, system, x)
     t3 = time.perf_counter()
+    estimate = outputs.truncation_estimate
+    if estimate is not None and estimate > TRUNCATION_TOLERANCE:
+        warnings.warn(f"solve_london: {outputs.state.get('truncation', '')}", MqmFemWarning,
+                      stacklevel=3)
     timings = Timings(assembly_s=t1 - t0, solve_s=t2 - t1, derive_s=t3 - t2,
                       total_s=t3 - started)
     return LondonSolution(domain=problem.domain, formulation=formulation.name, options=options,
                           penetration_depth=problem.penetration_depth,
                           applied_field=problem.applied_field, outputs=outputs,
-                          solver=dict(solver_info), timings=timings)
+                          solver=dict(solver_info), timings=timings, resolution=checks,
+                          truncation_estimate=outputs.truncation_estimate)

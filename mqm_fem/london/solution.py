@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import ParameterError, RegionNotFoundError
 from ..mesh import Domain
+from ..mesh.resolution import ResolutionCheck
 
 __all__ = ["Energies", "Hole", "LondonSolution", "Outputs", "Timings"]
 
@@ -84,7 +85,9 @@ class Outputs:
     ``moment`` (3,); ``energies``; ``holes``; ``net_currents`` (conductor -> A, in-plane);
     ``mean_field`` ⟨B⟩ over the superconductors (3,) where defined; ``scalars``: further
     formulation-specific results name -> (value, unit) for the export; ``ndofs``; ``state``:
-    what later evaluation needs (bases, DOF vectors), not part of the public result.
+    what later evaluation needs (bases, DOF vectors), not part of the public result;
+    ``truncation_estimate``: the estimated relative moment error from the truncated box, where
+    the formulation has one (see :attr:`LondonSolution.truncation_estimate`).
     """
 
     point_data: dict
@@ -97,6 +100,7 @@ class Outputs:
     mean_field: np.ndarray | None = None
     scalars: dict = field(default_factory=dict)
     state: dict = field(default_factory=dict)
+    truncation_estimate: float | None = None
 
 
 @dataclass
@@ -122,6 +126,17 @@ class LondonSolution:
         What the linear solver reported: ``method``, ``iterations``, ``residual``, …
     timings : Timings
         Seconds spent assembling, solving and deriving.
+    resolution : list of ResolutionCheck
+        Whether the mesh resolves λ at each superconductor's surface
+        (:func:`mqm_fem.london.problem.penetration_depth_checks`); a failed check was also a
+        :class:`~mqm_fem.errors.MqmFemWarning`.
+    truncation_estimate : float or None
+        Estimated relative error of the moment from the truncated vacuum box (3D
+        A-formulation with ``far_field="none"``): m_box/m − 1 ≈ c f (R/L)³ (R: the
+        superconductors' bounding radius about their centroid, L: the distance from there to
+        the outer boundary, c = 0.64 for a box, 1 for a sphere); ``None`` where it does not
+        apply (``far_field="image"``, formulations without a vacuum box). Above 1 % it was
+        also a warning.
     """
 
     domain: Domain
@@ -132,6 +147,8 @@ class LondonSolution:
     outputs: Outputs
     solver: dict
     timings: Timings
+    resolution: list[ResolutionCheck] = field(default_factory=list)
+    truncation_estimate: float | None = None
 
     # -- scalar results ------------------------------------------------------------------------
     @property
@@ -250,6 +267,8 @@ class LondonSolution:
                         f"fluxoid_{name}": (hole.fluxoid, "Phi0")})
         out.update({f"current_{n}": (i, "A") for n, i in self.net_currents.items()})
         out.update(self.outputs.scalars)
+        if self.truncation_estimate is not None:
+            out["truncation_estimate"] = (float(self.truncation_estimate), "")
         out.update({"penetration_depth": (np.array(list(self.penetration_depth.values())), "m"),
                     "applied_field": (np.asarray(self.applied_field, dtype=float), "T")})
         return out
@@ -260,7 +279,9 @@ class LondonSolution:
         return {"formulation": self.formulation, "options": options,
                 "solver": {k: _plain(v) for k, v in self.solver.items()},
                 "ndofs": int(self.ndofs),
-                "timings": {k: round(v, 4) for k, v in vars(self.timings).items()}}
+                "timings": {k: round(v, 4) for k, v in vars(self.timings).items()},
+                "resolution": [_plain(check.as_dict()) for check in self.resolution],
+                "truncation_estimate": self.truncation_estimate}
 
     def write(self, path) -> Path:
         """Write a ``.vtu`` for ParaView: point/cell arrays ``A``, ``B``, ``J``, ``region``; the
