@@ -52,7 +52,7 @@ def test_coarse_surface_warns_and_records(disk):
     assert 0.04e-6 < check.element < 0.1e-6
     hits = [m for m in messages if "penetration depth" in m]
     assert len(hits) == 1 and "\n" not in hits[0]
-    assert hits[0].startswith("solve_london: mesh does not resolve the penetration depth at "
+    assert hits[0].startswith("solve_london: the mesh does not resolve the penetration depth — "
                               "region 'superconductor'")
     assert sol.truncation_estimate is None  # no vacuum box in the out-of-plane formulation
     assert sol.provenance()["resolution"][0]["ok"] is False
@@ -71,7 +71,7 @@ def test_shipped_sphere_with_small_lambda_warns():
     domain = load_mesh(MESHES / "sphere_in_ball.msh")
     sol, messages = _solve(domain, "10 nm", "0 0 1 mT")
     assert not sol.resolution[0].ok
-    assert any("penetration depth at region 'superconductor'" in m for m in messages)
+    assert any("penetration depth — region 'superconductor'" in m for m in messages)
     assert sol.truncation_estimate is None  # far_field="image" on the spherical ball
 
 
@@ -82,8 +82,9 @@ def test_cli_prints_one_warning_line(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     lines = [line for line in err if "penetration depth" in line]
     assert len(lines) == 1
-    assert lines[0].startswith("mqm-fem london: warning: solve_london: mesh does not resolve "
-                               "the penetration depth at region 'superconductor' (surface)")
+    assert lines[0].startswith("mqm-fem london: warning: solve_london: the mesh does not "
+                               "resolve the penetration depth — region 'superconductor' "
+                               "(surface)")
     assert "elements ≤ 2e-08 m" in lines[0]
     sidecar = json.loads(Path(f"{out}.json").read_text())
     (check,) = sidecar["provenance"]["resolution"]
