@@ -842,21 +842,18 @@ def _gl_options(args) -> dict:
     if guess not in GUESSES:
         raise ParameterError(f"--guess: unknown {args.guess!r}; valid: {', '.join(GUESSES)}")
     options["guess"] = guess
-    if args.mode is not None:
-        if guess != "linear":
-            raise ParameterError(f"--mode: applies to --guess linear only (got --guess {guess})")
-        mode = cli_integer(args.mode, "--mode", what="linear mode index")
-        if mode < 0:
-            raise ParameterError(f"--mode: the linear mode index must be ≥ 0 (0 = lowest), "
-                                 f"got {mode}")
-        options["mode"] = mode
-    if args.seed is not None:
-        if guess != "random":
-            raise ParameterError(f"--seed: applies to --guess random only (got --guess {guess})")
-        seed = cli_integer(args.seed, "--seed", what="random seed")
-        if seed < 0:
-            raise ParameterError(f"--seed: the random seed must be ≥ 0, got {seed}")
-        options["seed"] = seed
+    for name, needs, what in (("mode", "linear", "the linear mode index"),
+                              ("seed", "random", "the random seed")):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if guess != needs:
+            raise ParameterError(f"--{name}: applies to --guess {needs} only (got --guess "
+                                 f"{guess})")
+        number = cli_integer(value, f"--{name}", what=what.removeprefix("the "))
+        if number < 0:
+            raise ParameterError(f"--{name}: {what} must be ≥ 0, got {number}")
+        options[name] = number
     vortices = []
     for x, y, n in args.vortex:
         winding = cli_integer(n, "--vortex", item=f"{x} {y} {n}", what="vortex winding N")
