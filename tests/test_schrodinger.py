@@ -254,7 +254,23 @@ def test_no_superconductor_region():
 
 def test_non_convergence_is_solver_error(small_disk):
     with pytest.raises(SolverError, match="maxiter"):
-        solve_schrodinger(small_disk, "2 mT", k=4, maxiter=1, tol=1e-14)
+        solve_schrodinger(small_disk, "2 mT", k=4, maxiter=1, eigen_tol=1e-14)
+
+
+def test_tol_is_not_the_eigen_solver_tolerance(small_disk):
+    """tol= (a target accuracy, not available yet) is refused before any work, naming
+    eigen_tol — it used to reach ARPACK: nucleation_field(tol=1e-3) gave 0.9995 B_c2 silently."""
+    from mqm_fem import nucleation_field, phase_boundary
+
+    with pytest.raises(ParameterError, match="tol: solve_schrodinger .* eigen_tol"):
+        solve_schrodinger(small_disk, "2 mT", tol=1e-3)
+    with pytest.raises(ParameterError, match="tol: nucleation_field .* eigen_tol"):
+        nucleation_field(small_disk, "100 nm", tol=1e-3)
+    with pytest.raises(ParameterError, match="tol: phase_boundary"):
+        phase_boundary(small_disk, "100 nm", "0 1 mT", tol=1e-3)
+    loose = solve_schrodinger(small_disk, "2 mT", k=1, eigen_tol=1e-6)
+    tight = solve_schrodinger(small_disk, "2 mT", k=1)
+    assert loose.eigenvalues[0] == pytest.approx(tight.eigenvalues[0], rel=1e-5)
 
 
 def test_scalar_potential_shifts_spectrum(small_disk):

@@ -43,6 +43,7 @@ from ..units import (
 )
 from .schrodinger import (
     BoundaryConditions,
+    check_no_target_tol,
     largest_element,
     lowest_eigenvalue,
     resolution_checks,
@@ -153,6 +154,7 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     SolverError
         If no crossing is found within ``max_steps`` steps.
     """
+    check_no_target_tol(solver_options.pop("tol", None), "nucleation_field")
     xi = parse_length(coherence_length, "coherence_length")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
@@ -338,6 +340,7 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
+    check_no_target_tol(solver_options.pop("tol", None), "phase_boundary")
     values = parse_values(fields, "magnetic_field", "fields")
     if values.size == 0:
         raise ParameterError("fields: give at least one field value")

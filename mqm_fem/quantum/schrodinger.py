@@ -328,7 +328,8 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
                       length_scale: LengthLike | None = None,
                       superconductors: list[str] | None = None,
                       superfluid_density: float | None = None, maxiter: int | None = None,
-                      tol: float = 0.0, sigma: float | None = None, eigensolver: str = "auto",
+                      eigen_tol: float = 0.0, sigma: float | None = None,
+                      eigensolver: str = "auto", tol: float | None = None,
                       progress: ProgressLike = None) -> SchrodingerSolution:
     """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
 
@@ -357,8 +358,12 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
         L₀ (default ``domain.length_unit``).
     superfluid_density : float, optional
         nₛ in m⁻³ for J_s in A/m² (default: J_s per unit nₛ).
-    maxiter, tol, sigma :
-        Eigen-solver controls (shift ``sigma``, default below the spectrum; ``tol = 0``:
+    tol : reserved
+        The target accuracy of the eigenvalues (adaptive refinement) — not available yet, so it
+        is refused (:class:`ParameterError`) rather than mistaken for the eigen-solver's
+        convergence tolerance, which is ``eigen_tol``.
+    maxiter, eigen_tol, sigma :
+        Eigen-solver controls (shift ``sigma``, default below the spectrum; ``eigen_tol = 0``:
         machine precision for ARPACK, relative residual 1e-8 for LOBPCG).
     eigensolver : ``"auto"`` (default), ``"shift-invert"`` or ``"lobpcg"``
         ``"shift-invert"``: ARPACK on (K − σM)⁻¹M with a nested-dissection SuperLU
@@ -376,6 +381,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     ParameterError, RegionNotFoundError, SolverError
     """
     t0, c0 = time.perf_counter(), time.process_time()
+    check_no_target_tol(tol, "solve_schrodinger")
     _check_controls(k, order, eigensolver, applied_field, vector_potential)
     report = reporter(progress, "solve_schrodinger")
     length0 = (domain.length_unit if length_scale is None
@@ -388,7 +394,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
            "unknowns) ...")
     system = assemble_operator(problem, k)
     t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
-    vals, modes, eig_info = _solve(problem, system, k, sigma, eigensolver, maxiter, tol,
+    vals, modes, eig_info = _solve(problem, system, k, sigma, eigensolver, maxiter, eigen_tol,
                                    report, t_assembly, quiet=progress is None or progress is False)
     info = {"ndofs": int(problem.basis.N), "free_dofs": int(system.free.size),
             "nelements": int(problem.mesh.nelements), "sigma": float(eig_info.pop("sigma")),
@@ -486,6 +492,17 @@ class OperatorSystem:
     free: np.ndarray
     real: bool
     hermiticity_error: float
+
+
+def check_no_target_tol(tol, who: str) -> None:
+    """``tol`` is reserved for a target accuracy (adaptive refinement), not yet available: refuse
+    it instead of passing it to the eigen-solver, where 1e-3 would silently cost three digits
+    (the eigen-solver's own tolerance is ``eigen_tol``)."""
+    if tol is not None:
+        raise ParameterError(
+            f"tol: {who} has no target accuracy (adaptive refinement) yet; refine the mesh and "
+            "watch the resolution warnings. The eigen-solver's convergence tolerance is "
+            "eigen_tol (default 0: machine precision)")
 
 
 def _check_controls(k, order, eigensolver, applied_field, vector_potential) -> None:

@@ -245,7 +245,7 @@ def _accepted(kind: str) -> set | None:
         return {"penetration_depth", "applied_field", "superconductors", "formulation"} | options
     if kind == "phase":
         return {"field", "xi0", "bc", "direction", "length_scale", "order", "k", "maxiter",
-                "tol", "sigma", "eigensolver", "gauge", "center", "superconductors",
+                "eigen_tol", "sigma", "eigensolver", "gauge", "center", "superconductors",
                 "superfluid_density"}
     func = nucleation_field if kind == "nucleation" else solve_schrodinger
     params = inspect.signature(func).parameters
