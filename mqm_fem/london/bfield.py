@@ -46,13 +46,14 @@ from ..fem.forms import london_b
 from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl
 from ..mesh import Domain, is_vacuum_name
+from ..mesh.topology import surface_facets
 from ..units import MU0
 from .options import FormulationOptions, check_callable, check_names, check_positive, option
 from .problem import named_facets, three_component_field
 from .registry import Formulation, register
 from .solution import Energies, Outputs
 
-__all__ = ["BFormulationOptions", "superconductor_surface", "tangential_edge_values"]
+__all__ = ["BFormulationOptions", "tangential_edge_values"]
 
 #: Gauss–Legendre nodes (on [0, 1]) and weights for the edge integrals of a callable B_s.
 _GAUSS_S = 0.5 + 0.5 * np.array([-np.sqrt(0.6), 0.0, np.sqrt(0.6)])
@@ -100,7 +101,7 @@ def assemble(problem, options: BFormulationOptions) -> _System:
 
     mesh, sc, lam = problem.domain.mesh, problem.superconducting, problem.element_lambda
     facets = _dirichlet_facets(problem.domain, options.boundaries,
-                               superconductor_surface(mesh, sc))
+                               surface_facets(mesh, sc))
     boundary_field = (options.boundary_field if options.boundary_field is not None
                       else problem.applied_field)
     basis = Basis(mesh, ElementTetN0())
@@ -157,13 +158,6 @@ def derive(problem, options, system: _System, x) -> Outputs:
         ndofs=int(system.active.sum()), mean_field=mean_field,
         scalars={"superconductor_field_energy": (e_sc_field, "J")},
         state={"basis": system.basis, "dofs": x})
-
-
-def superconductor_surface(mesh, elements) -> np.ndarray:
-    """Facets on the boundary of the union of ``elements`` (facets used by exactly one)."""
-    f = mesh.t2f[:, elements].ravel()
-    ids, counts = np.unique(f, return_counts=True)
-    return ids[counts == 1]
 
 
 def tangential_edge_values(mesh, edges, boundary_field, length_unit) -> np.ndarray:

@@ -16,11 +16,11 @@ import numpy as np
 from ..errors import MqmFemWarning, ParameterError
 from ..mesh import Domain, element_measures
 from ..mesh.resolution import ResolutionCheck, element_diameters, elements_at
+from ..mesh.topology import surface_facets
 from ..units import LengthLike, parse_length
 
 __all__ = ["PENETRATION_DEPTH_ELEMENTS", "PLAUSIBLE_PENETRATION_DEPTH", "LondonProblem",
-           "named_facets", "penetration_depth_checks", "prepare", "region_surface_facets",
-           "three_component_field"]
+           "named_facets", "penetration_depth_checks", "prepare", "three_component_field"]
 
 #: λ of real superconductors lies between a few nm and a few µm; outside this range (in metres)
 #: a value is almost certainly a unit mistake (``100`` meant as nm) and gets a warning.
@@ -95,16 +95,6 @@ def prepare(domain: Domain, penetration_depth, applied_field: np.ndarray,
                          element_lambda=lam)
 
 
-def region_surface_facets(mesh, elements) -> np.ndarray:
-    """The facets of a region's surface: those with exactly one adjacent element in
-    ``elements`` (towards vacuum, a hole, another region or the outer boundary)."""
-    inside = np.zeros(mesh.nelements, dtype=bool)
-    inside[np.asarray(elements, dtype=np.int64)] = True
-    f2t = mesh.f2t
-    count = inside[f2t[0]].astype(int) + ((f2t[1] >= 0) & inside[np.maximum(f2t[1], 0)])
-    return np.flatnonzero(count == 1)
-
-
 def penetration_depth_checks(problem: LondonProblem) -> list[ResolutionCheck]:
     """One :class:`~mqm_fem.mesh.resolution.ResolutionCheck` per superconducting region: λ
     against the largest edge (m) of the region's elements that have a facet on its surface,
@@ -114,7 +104,7 @@ def penetration_depth_checks(problem: LondonProblem) -> list[ResolutionCheck]:
     checks = []
     for name, lam in problem.penetration_depth.items():
         elements = np.asarray(domain.region(name), dtype=np.int64)
-        surface = region_surface_facets(mesh, elements)
+        surface = surface_facets(mesh, elements)
         if not len(surface):
             continue
         at_surface = np.intersect1d(elements_at(mesh, surface), elements)

@@ -1,7 +1,8 @@
 """Topology of a 2D mesh: its connected bodies and their boundary loops.
 
-Used to tell an outer boundary from the edge of a hole (vorticity and fluxoids of GL states,
-the refusal of unmeshed holes in self-consistent screening).
+Used to find a region's surface (the B-formulation's boundary, the London resolution check) and
+to tell an outer boundary from the edge of a hole (vorticity and fluxoids of GL states, the
+refusal of unmeshed holes in self-consistent screening).
 """
 
 from __future__ import annotations
@@ -9,6 +10,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+
+
+def surface_facets(mesh, elements) -> np.ndarray:
+    """Facets on the boundary of the union of ``elements``: those used by exactly one of them
+    (towards vacuum, a hole, another region or the outer boundary)."""
+    f = mesh.t2f[:, np.asarray(elements, dtype=np.int64)].ravel()
+    ids, counts = np.unique(f, return_counts=True)
+    return ids[counts == 1]
 
 
 def bodies(mesh) -> np.ndarray:
