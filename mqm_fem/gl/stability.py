@@ -12,12 +12,11 @@ Since ½∇²F ≥ −M (the kinetic and quartic terms are non-negative), all μ
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import SolverError
 from .energy import GLFunctional
-from .newton import pin_phase
+from .newton import SymmetricFactor, pin_phase
 
 #: Below −STABILITY_TOL (in units of the bulk condensation stiffness) a Hessian eigenvalue
 #: makes the state a saddle; smaller ones are neutral (the rotation of a vortex pattern in a
@@ -35,14 +34,11 @@ def unstable_directions(functional: GLFunctional, x: np.ndarray) -> int:
     _, pin = pin_phase(functional, x)
     if pin is not None:
         keep[pin] = False
-    try:
-        lu = spla.splu(sp.csc_matrix(H[keep][:, keep]), permc_spec="MMD_AT_PLUS_A",
-                       diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-    except RuntimeError as err:  # exactly singular: a zero mode besides the phase
-        raise SolverError(f"solve_gl: the Hessian is singular ({err})") from err
-    if not np.array_equal(lu.perm_r, lu.perm_c):
-        raise SolverError("solve_gl: the inertia count needs a symmetric factorisation")
-    return int(np.sum(lu.U.diagonal() < 0))
+    factor = SymmetricFactor.of(H, keep)
+    if factor is None:  # exactly singular (a zero mode besides the phase) or not symmetric
+        raise SolverError("solve_gl: the Hessian has no symmetric LDLᵀ factorisation (singular: "
+                          "a zero mode besides the phase); the inertia cannot be counted")
+    return factor.negative
 
 
 def hessian_spectrum(functional: GLFunctional, x: np.ndarray,
