@@ -80,21 +80,21 @@ def minimise_coupled(problem: GLProblem, functional: GLFunctional, x0: np.ndarra
                                              functional.a_quad.shape[0]))
         return state
 
-    state = field_of(x)  # the guess's own field first (for ψ = 1: London screening)
+    field_of(x)  # the guess's own field first (for ψ = 1: London screening)
+    result = minimise(functional, x, options)
     for rounds in range(1, MAX_ROUNDS + 1):
-        result = minimise(functional, x, options)
         x = result.x
         state = field_of(x)
         total = functional.energy(x).total + state.field_energy
-        final = minimise(functional, x, options)  # ψ at the new A: its first residual is the
-        coupled = final.history[0].residual       # residual of the coupled problem
+        result = minimise(functional, x, options)  # ψ at the new A: its first residual is the
+        coupled = result.history[0].residual       # residual of the coupled problem
         report(f"screening round {rounds}: F = {total:.12g} (field {state.field_energy:.6g}), "
                f"coupled residual {coupled:.3e}")
         settled = previous is not None and abs(total - previous) <= COUPLING_TOL * max(
             1.0, abs(total))
         if coupled < options.tol or settled:
-            return final, state, rounds
-        previous, x = total, final.x
+            return result, state, rounds
+        previous = total
     raise SolverError(f"solve_gl: the ψ–A alternation did not settle in {MAX_ROUNDS} rounds "
                       f"(coupled residual {coupled:.3g} > tol {options.tol:g}); raise tol, or "
                       "start from a converged frozen-field state (guess=...)")
