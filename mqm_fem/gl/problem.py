@@ -22,7 +22,6 @@ from ..quantum.schrodinger import (
     BoundaryConditions,
     OperatorProblem,
     prepare_operator,
-    superconducting_subdomain,
 )
 from ..units import FieldLike, LengthLike, parse_length
 
@@ -131,8 +130,6 @@ def prepare(domain: Domain, applied_field: FieldLike | None, vector_potential: o
         raise ParameterError(f"order: Lagrange order must be 1 or 2, got {order!r}")
     if vector_potential is not None and applied_field is not None:
         raise ParameterError("applied_field and vector_potential: give one of them")
-    sub, parent_vertices = superconducting_subdomain(domain, superconductors)  # names checked
-    parent_elements = domain.elements(domain.superconductor_names(superconductors))
     operator = prepare_operator(domain, applied_field, vector_potential, None, order, bc, gauge,
                                 center, parameters.coherence_length, superconductors)
     scalar = operator.basis
@@ -143,5 +140,5 @@ def prepare(domain: Domain, applied_field: FieldLike | None, vector_potential: o
     return GLProblem(operator=operator, parent=domain, basis=basis, fixed=fixed,
                      parameters=parameters,
                      gauge=gauge if vector_potential is None else "given",
-                     parent_elements=np.sort(parent_elements),
-                     parent_vertices=np.asarray(parent_vertices))
+                     parent_elements=domain.elements(domain.superconductor_names(superconductors)),
+                     parent_vertices=operator.vertex_map)

@@ -481,6 +481,7 @@ class OperatorProblem:
     scale: float
     length0: float
     order: int
+    vertex_map: np.ndarray
 
 
 @dataclass
@@ -556,7 +557,7 @@ def prepare_operator(domain, applied_field, vector_potential, scalar_potential, 
     dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
     return OperatorProblem(sub=sub, mesh=mesh, basis=basis, field=field, a_quad=a_quad,
                            v_quad=v_quad, dirichlet_facets=dirichlet_facets, robin=robin,
-                           scale=scale, length0=length0, order=order)
+                           scale=scale, length0=length0, order=order, vertex_map=vertex_map)
 
 
 def assemble_operator(problem: OperatorProblem, k: int) -> OperatorSystem:
