@@ -260,9 +260,15 @@ class GLSolution:
                 "density": self.density, "phase": self.phase, "j": _pad3(self.current)}
         if self.supercurrent is not None:
             data["J_s"] = _pad3(self.supercurrent)
-        if self.field_vertex is not None and self.field_vertex.size == self.domain.mesh.nvertices:
+        if self._has_field:
             data["B"] = self.field_vertex * self.upper_critical_field
         return data
+
+    @property
+    def _has_field(self) -> bool:
+        """Whether the self-consistent field B is known at the vertices (screening)."""
+        return (self.field_vertex is not None
+                and self.field_vertex.size == self.domain.mesh.nvertices)
 
     def field_data(self) -> tuple[dict, dict]:
         """(field data, units) of the scalar results."""
@@ -280,7 +286,7 @@ class GLSolution:
                  "phase": "rad", "j": "J0 = Phi0/(2 pi mu0 lambda^2 xi)"}
         if self.supercurrent is not None:
             units["J_s"] = "A/m^2"
-        if "B" in self.point_data():
+        if self._has_field:
             units["B"] = "T"
         if self.penetration_depth is not None:
             fd["penetration_depth"] = self.penetration_depth
