@@ -86,22 +86,23 @@ class TemperatureModel:
 
     def penetration_depth_at(self, temperature) -> float:
         """λ(T) in metres: the user callable if given, else the two-fluid formula."""
-        if self.penetration_depth is not None:
-            t, _ = _temperatures(temperature, self.tc)
-            return parse_length(self.penetration_depth(t), "penetration_depth(T)")
-        if self.penetration_depth_0 is None:
-            raise ParameterError(
-                "TemperatureModel: give penetration_depth_0 (λ₀) or a penetration_depth "
-                "callable to compute λ(T)")
-        return two_fluid_penetration_depth(temperature, self.penetration_depth_0, self.tc)
+        return self._length_at(temperature, "penetration_depth", "λ₀",
+                               two_fluid_penetration_depth)
 
     def coherence_length_at(self, temperature) -> float:
         """ξ(T) in metres: the user callable if given, else the GL formula."""
-        if self.coherence_length is not None:
+        return self._length_at(temperature, "coherence_length", "ξ₀", gl_coherence_length)
+
+    def _length_at(self, temperature, name: str, symbol: str, formula) -> float:
+        """``name``(T): the callable field ``name`` if given, else ``formula`` from the field
+        ``name``_0 and T_c; refused naming both when neither is given."""
+        callable_ = getattr(self, name)
+        if callable_ is not None:
             t, _ = _temperatures(temperature, self.tc)
-            return parse_length(self.coherence_length(t), "coherence_length(T)")
-        if self.coherence_length_0 is None:
+            return parse_length(callable_(t), f"{name}(T)")
+        at_zero = getattr(self, f"{name}_0")
+        if at_zero is None:
             raise ParameterError(
-                "TemperatureModel: give coherence_length_0 (ξ₀) or a coherence_length "
-                "callable to compute ξ(T)")
-        return gl_coherence_length(temperature, self.coherence_length_0, self.tc)
+                f"TemperatureModel: give {name}_0 ({symbol}) or a {name} callable to compute "
+                f"{symbol[0]}(T)")
+        return formula(temperature, at_zero, self.tc)
