@@ -1,0 +1,50 @@
+"""mesh/curvature.py: the gap between straight facets and the smooth surface, against the
+exact area/volume a polygonal or polyhedral mesh misses."""
+
+import numpy as np
+import pytest
+
+from mqm_fem.fem.estimate import ErrorEstimate
+from mqm_fem.mesh import geometry
+from mqm_fem.mesh.curvature import _facet_measures, boundary_gaps
+from mqm_fem.mesh.topology import surface_facets
+
+
+def _missing(domain):
+    """(estimated, true) measure the mesh misses of its superconductor."""
+    mesh, sc = domain.mesh, domain.region("superconductor")
+    facets = surface_facets(mesh, sc)
+    gaps = boundary_gaps(mesh, facets, sc)
+    return float(np.sum(gaps * _facet_measures(mesh, mesh.facets[:, facets]))), sc
+
+
+@pytest.mark.parametrize("h", [0.2, 0.1])
+def test_disk_and_annulus_missing_area(h):
+    disk = geometry.disk(1.0, h=h)
+    est, _ = _missing(disk)
+    true = np.pi - disk.measure("superconductor")
+    assert est == pytest.approx(true, rel=0.02)
+    ring = geometry.annulus(0.5, 1.0, h=h)
+    est, _ = _missing(ring)
+    true = 0.75 * np.pi - ring.measure("superconductor")  # outer deficit minus inner excess
+    assert est == pytest.approx(true, rel=0.15, abs=0.02 * h**2)
+
+
+def test_sphere_missing_volume_and_flat_cube():
+    sphere = geometry.sphere_in_box(1.0, 3.0, h=0.6, h_sc=0.2)
+    est, _ = _missing(sphere)
+    assert est == pytest.approx(4 / 3 * np.pi - sphere.measure("superconductor"), rel=0.05)
+    cube = geometry.cube_in_box(1.0, 3.0, h=0.6, h_sc=0.25)
+    mesh, sc = cube.mesh, cube.region("superconductor")
+    assert np.abs(boundary_gaps(mesh, surface_facets(mesh, sc), sc)).max() < 1e-12
+
+
+def test_error_estimate_bound_adds_magnitudes():
+    est = ErrorEstimate.from_parts("m_z", -2.0, "A·m²", "test", discretisation=-0.02,
+                                   geometry=0.01)
+    assert est.error == pytest.approx(-0.01)
+    assert est.bound == pytest.approx(0.03)
+    assert est.relative == pytest.approx(0.015)
+    assert est.corrected == pytest.approx(-2.01)
+    assert str(est) == "m_z = -2 A·m² (± 1.5 %)"
+    assert est.as_dict()["parts"] == {"discretisation": -0.02, "geometry": 0.01}
