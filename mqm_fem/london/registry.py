@@ -53,6 +53,10 @@ class Formulation:
         Its options dataclass.
     assemble, solve, derive : callables
         The three steps (see :mod:`mqm_fem.london.skeleton`).
+    estimate : callable or None
+        ``(problem, options, system, x, outputs) -> Estimates``: the a-posteriori error
+        estimates of the outputs and the element indicators (``None``: the formulation has
+        none; its solutions then carry no error bars).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Formulation:
     assemble: Callable
     solve: Callable
     derive: Callable
+    estimate: Callable | None = None
 
 
 #: Formulation name -> :class:`Formulation`, in registration order.

@@ -50,14 +50,18 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
     say(f"deriving fields ({t2 - t1:.1f} s to solve)")
     outputs = formulation.derive(problem, options, system, x)
     t3 = time.perf_counter()
+    estimates = (None if formulation.estimate is None
+                 else formulation.estimate(problem, options, system, x, outputs))
+    t4 = time.perf_counter()
     estimate = outputs.truncation_estimate
     if estimate is not None and estimate > TRUNCATION_TOLERANCE:
         warnings.warn(f"solve_london: {outputs.state.get('truncation', '')}", MqmFemWarning,
                       stacklevel=3)
     timings = Timings(assembly_s=t1 - t0, solve_s=t2 - t1, derive_s=t3 - t2,
-                      total_s=t3 - started)
+                      total_s=t4 - started, estimate_s=t4 - t3)
     return LondonSolution(domain=problem.domain, formulation=formulation.name, options=options,
                           penetration_depth=problem.penetration_depth,
                           applied_field=problem.applied_field, outputs=outputs,
                           solver=dict(solver_info), timings=timings, resolution=checks,
-                          truncation_estimate=outputs.truncation_estimate)
+                          truncation_estimate=outputs.truncation_estimate,
+                          estimates=estimates)

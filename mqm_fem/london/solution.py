@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, RegionNotFoundError
+from ..fem.estimate import ErrorEstimate
 from ..mesh import Domain
 from ..mesh.resolution import ResolutionCheck
 
-__all__ = ["Energies", "Hole", "LondonSolution", "Outputs", "Timings"]
+__all__ = ["Energies", "Estimates", "Hole", "LondonSolution", "Outputs", "Timings"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,21 @@ class Timings:
     solve_s: float
     derive_s: float
     total_s: float
+    estimate_s: float = 0.0
+
+
+@dataclass
+class Estimates:
+    """What a formulation's ``estimate`` step returns.
+
+    ``outputs``: output name -> :class:`~mqm_fem.fem.estimate.ErrorEstimate`, the headline
+    output (the one ``tol=`` and the CLI's ``±`` refer to) first; ``indicators``: a
+    non-negative contribution per element of the domain's mesh (its discretisation and
+    geometric error), for ParaView and adaptive refinement.
+    """
+
+    outputs: dict
+    indicators: np.ndarray
 
 
 @dataclass
@@ -137,6 +153,10 @@ class LondonSolution:
         the outer boundary, c = 0.64 for a box, 1 for a sphere); ``None`` where it does not
         apply (``far_field="image"``, formulations without a vacuum box). Above 1 % it was
         also a warning.
+    estimates : Estimates or None
+        The a-posteriori error estimates (read through :attr:`estimate`,
+        :attr:`error_estimates` and :attr:`error_indicators`); ``None`` for a formulation
+        without an estimator.
     """
 
     domain: Domain
@@ -149,6 +169,26 @@ class LondonSolution:
     timings: Timings
     resolution: list[ResolutionCheck] = field(default_factory=list)
     truncation_estimate: float | None = None
+    estimates: Estimates | None = None
+
+    # -- error estimates -----------------------------------------------------------------------
+    @property
+    def error_estimates(self) -> dict:
+        """Output name -> :class:`~mqm_fem.fem.estimate.ErrorEstimate` (SI), headline first;
+        empty when the formulation has no estimator."""
+        return dict(self.estimates.outputs) if self.estimates is not None else {}
+
+    @property
+    def estimate(self) -> ErrorEstimate | None:
+        """The headline output's estimate (the moment along the applied field, or what the
+        formulation declares first), or ``None``."""
+        return next(iter(self.error_estimates.values()), None)
+
+    @property
+    def error_indicators(self) -> np.ndarray | None:
+        """Per element of the mesh: its estimated contribution to the error (non-negative),
+        or ``None``."""
+        return None if self.estimates is None else self.estimates.indicators
 
     # -- scalar results ------------------------------------------------------------------------
     @property
@@ -269,6 +309,8 @@ class LondonSolution:
         out.update(self.outputs.scalars)
         if self.truncation_estimate is not None:
             out["truncation_estimate"] = (float(self.truncation_estimate), "")
+        for name, est in self.error_estimates.items():
+            out[f"error_{name}"] = (np.array([est.error, est.bound, est.relative]), est.unit)
         out.update({"penetration_depth": (np.array(list(self.penetration_depth.values())), "m"),
                     "applied_field": (np.asarray(self.applied_field, dtype=float), "T")})
         return out
@@ -281,15 +323,20 @@ class LondonSolution:
                 "ndofs": int(self.ndofs),
                 "timings": {k: round(v, 4) for k, v in vars(self.timings).items()},
                 "resolution": [_plain(check.as_dict()) for check in self.resolution],
-                "truncation_estimate": self.truncation_estimate}
+                "truncation_estimate": self.truncation_estimate,
+                "error_estimates": {name: _plain(est.as_dict())
+                                    for name, est in self.error_estimates.items()}}
 
     def write(self, path) -> Path:
         """Write a ``.vtu`` for ParaView: point/cell arrays ``A``, ``B``, ``J``, ``region``; the
         scalar results as field data; a ``.vtu.json`` sidecar with units and provenance."""
         from ..io.vtk import write_vtu
 
+        cell_data = dict(self.cell_data)
+        if self.error_indicators is not None:
+            cell_data["error_indicator"] = self.error_indicators
         return write_vtu(path, self.domain, point_data=self.point_data,
-                         cell_data=self.cell_data, field_data=self.field_data,
+                         cell_data=cell_data, field_data=self.field_data,
                          units=self.units, provenance=self.provenance())
 
     def summary(self) -> str:
@@ -299,13 +346,16 @@ class LondonSolution:
                  f"applied field: {np.array2string(np.asarray(self.applied_field), precision=4)} T"]
         units = self.units
         for name, value in self.field_data.items():
-            if name in ("penetration_depth", "applied_field"):
+            if name in ("penetration_depth", "applied_field") or name.startswith("error_"):
                 continue
             unit = units.get(name, "")
             text = (value if isinstance(value, str) else f"{float(value):.6g}"
                     if np.ndim(value) == 0
                     else np.array2string(np.asarray(value), precision=6))
             lines.append(f"{name}: {text} {unit}".rstrip())
+        lines += [f"estimate: {est} (error {est.error:+.3g} {est.unit}: "
+                  + ", ".join(f"{k} {v:+.2g}" for k, v in est.parts.items()) + ")"
+                  for est in self.error_estimates.values()]
         method = self.solver.get("method", "?")
         its = self.solver.get("iterations")
         lines.append(f"unknowns: {self.ndofs}, solver: {method}"
