@@ -48,3 +48,33 @@ def test_error_estimate_bound_adds_magnitudes():
     assert est.corrected == pytest.approx(-2.01)
     assert str(est) == "m_z = -2 A·m² (± 1.5 %)"
     assert est.as_dict()["parts"] == {"discretisation": -0.02, "geometry": 0.01}
+
+
+def test_recovery_estimates_the_p1_gradient_error():
+    """ZZ recovery on P1: ‖G∇u_h − ∇u_h‖ / ‖∇u − ∇u_h‖ → 1 on a perturbed mesh (the Galerkin
+    solution of −Δu = 2π² sin πx sin πy)."""
+    import skfem
+    from skfem.helpers import dot, grad
+
+    from mqm_fem.fem.recovery import recovery_indicators
+
+    ratios = []
+    for level in (3, 4, 5):
+        mesh = skfem.MeshTri.init_sqsymmetric().refined(level)
+        rng = np.random.default_rng(0)
+        inner = np.setdiff1d(np.arange(mesh.nvertices), mesh.boundary_nodes())
+        p = mesh.p.copy()
+        p[:, inner] += 0.2 / 2**level * rng.standard_normal((2, inner.size))
+        basis = skfem.Basis(skfem.MeshTri(p, mesh.t), skfem.ElementTriP1(), intorder=6)
+        stiffness = skfem.BilinearForm(lambda u, v, _: dot(grad(u), grad(v))).assemble(basis)
+        load = skfem.LinearForm(lambda v, w: 2 * np.pi**2 * np.sin(np.pi * w.x[0])
+                                * np.sin(np.pi * w.x[1]) * v).assemble(basis)
+        u = skfem.solve(*skfem.condense(stiffness, load, D=basis.get_dofs()))
+        g = basis.interpolate(u).grad
+        x = basis.global_coordinates().value
+        exact = np.pi * np.array([np.cos(np.pi * x[0]) * np.sin(np.pi * x[1]),
+                                  np.sin(np.pi * x[0]) * np.cos(np.pi * x[1])])
+        true = np.sum(np.sum((g - exact) ** 2, axis=0) * basis.dx)
+        ratios.append(np.sqrt(recovery_indicators(basis, g).sum() / true))
+    assert 0.85 < ratios[-1] < 1.15, ratios
+    assert abs(ratios[-1] - 1) <= abs(ratios[0] - 1) + 0.02, ratios
