@@ -79,7 +79,7 @@ from .options import (
     option,
     values_by_name,
 )
-from .outofplane import lagrange_element
+from .outofplane import basis_mesh, lagrange_element
 from .problem import named_facets
 from .registry import Formulation, register
 from .solution import Energies, Outputs
@@ -207,8 +207,9 @@ def assemble(problem, options: InPlaneOptions) -> _System:
             "the outer boundary of a vacuum region), but every outer boundary facet belongs to a "
             "superconductor; mesh a vacuum region (e.g. geometry.circle_in_box)"
         )
-    basis = Basis(mesh, element)
-    sc_basis = Basis(mesh, element, elements=sc)
+    geometry = basis_mesh(domain, options.order)  # curved (isoparametric) at order 2
+    basis = Basis(geometry, element)
+    sc_basis = Basis(geometry, element, elements=sc)
     inv_lam2 = np.repeat((1.0 / lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
     L = laplace.assemble(basis).tocsr()
     M_s = weighted_mass.assemble(sc_basis, s=inv_lam2).tocsr()
@@ -275,10 +276,10 @@ def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
     g = basis.interpolate(a_r).grad / ell
     b_q = np.stack([g[1] + field_box[0], -g[0] + field_box[1]])
     point_b, cell_b = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
-    point_b[:, :2] = project_to_vertices(mesh, b_q, basis)
+    point_b[:, :2] = project_to_vertices(basis.mesh, b_q, basis)
     cell_b[:, :2] = cell_average(b_q, basis.dx)
     point_j, cell_j = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
-    point_j[:, 2] = project_to_vertices(mesh, j_q[None], system.sc_basis)[:, 0]
+    point_j[:, 2] = project_to_vertices(basis.mesh, j_q[None], system.sc_basis)[:, 0]
     cell_j[problem.superconducting, 2] = cell_average(j_q[None], dx)[:, 0]
     point_a = np.zeros((mesh.nvertices, 3))
     point_a[:, 2] = vertex_a

@@ -164,14 +164,15 @@ def assemble(problem, options: OutOfPlaneOptions) -> _System:
     n_fluxoid = values_by_name(options.fluxoids, [h["name"] for h in holes], "fluxoids", "hole",
                                _fluxoid_number)
 
-    basis = Basis(mesh, element)
-    sc_basis = Basis(mesh, element, elements=sc)
+    geometry = basis_mesh(domain, options.order)  # curved (isoparametric) at order 2
+    basis = Basis(geometry, element)
+    sc_basis = Basis(geometry, element, elements=sc)
     lam2 = np.repeat((lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
     K = london_scalar.assemble(sc_basis, lam2=lam2)
     meshed_elements = np.concatenate([h["elements"] for h in holes if h["meshed"]]
                                      + [np.zeros(0, dtype=np.int64)])
     if len(meshed_elements):
-        K = K + mass.assemble(Basis(mesh, element, elements=meshed_elements))
+        K = K + mass.assemble(Basis(geometry, element, elements=meshed_elements))
     K = K.tocsr()
     role = _dof_roles(basis, union, dirichlet_facets, holes)
     P, n_free = _prolongation(role, len(holes))
@@ -208,7 +209,7 @@ def derive(problem, options, system: _System, x) -> Outputs:
     fields = sc_basis.interpolate(x)
     g = fields.grad  # T per mesh unit
     j_q = np.stack([g[1], -g[0]]) / (MU0 * ell)
-    union_basis = Basis(mesh, system.basis.elem, elements=system.union)
+    union_basis = Basis(system.basis.mesh, system.basis.elem, elements=system.union)
     u_q = np.asarray(union_basis.interpolate(x)) - b_applied
     excess = float(np.sum(u_q * union_basis.dx) + np.sum(system.unmeshed_area
                                                           * (b_hole - b_applied)))
@@ -220,7 +221,7 @@ def derive(problem, options, system: _System, x) -> Outputs:
     point_b, cell_b = _field_arrays(mesh, system, x, union_basis, u_q + b_applied, b_hole,
                                     b_applied)
     point_j = np.zeros((mesh.nvertices, 3))
-    point_j[:, :2] = project_to_vertices(mesh, j_q, sc_basis)
+    point_j[:, :2] = project_to_vertices(sc_basis.mesh, j_q, sc_basis)
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc, :2] = cell_average(j_q, sc_basis.dx)
     mean = float(np.sum(np.asarray(fields) * sc_basis.dx) / np.sum(sc_basis.dx))
@@ -293,6 +294,13 @@ def _prolongation(role, n_holes):
     P = sp.csr_matrix((np.ones(len(rows)), (rows, col[rows])),
                       shape=(role.size, n_free + n_holes))
     return P, n_free
+
+
+def basis_mesh(domain, order):
+    """The mesh of the Lagrange basis: the curved (quadratic) geometry of a second-order mesh
+    (``Domain.curved``) at order 2 — isoparametric P2, the boundary represented to O(h³) —, the
+    straight-sided ``Domain.mesh`` otherwise. Both have the same vertices and elements."""
+    return domain.curved if order == 2 and domain.curved is not None else domain.mesh
 
 
 def lagrange_element(order):
