@@ -262,8 +262,8 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
         )
     if _LINEAR[dim] not in types and _QUADRATIC[dim] not in types:
         raise MeshError(
-            f"{path} has no {_LINEAR[dim]} or {_QUADRATIC[dim]} elements, so it is not a "
-            f"{dim}D mesh (found: {', '.join(sorted(types))})"
+            f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
+            f"(found: {', '.join(sorted(types))})"
         )
     domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types)
     domain.source_sha256 = file_sha256(path)
