@@ -70,6 +70,7 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd
 from ..mesh import element_measures
 from ..units import MU0, PHI0
+from .estimate_2d import estimate_out_of_plane
 from .options import (
     FormulationOptions,
     check_mapping,
@@ -130,6 +131,7 @@ class _System:
     n_free: int
     unmeshed_area: np.ndarray
     ndofs: int
+    dirichlet_facets: np.ndarray
 
 
 def out_of_plane_field(field: np.ndarray) -> np.ndarray:
@@ -144,15 +146,18 @@ def out_of_plane_field(field: np.ndarray) -> np.ndarray:
     return np.array([0.0, 0.0, float(field[-1])])
 
 
-def assemble(problem, options: OutOfPlaneOptions) -> _System:
+def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     """λ'²(∇B, ∇v) + (B, v) over Ω_s (+ the hole mass), each hole's DOFs tied into one
-    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k."""
+    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k.
+
+    ``element``: a Lagrange element overriding ``options.order`` (the error estimate's P3
+    solve, :mod:`mqm_fem.london.estimate_2d`)."""
     from skfem import Basis
 
     domain, ell = problem.domain, problem.length_unit
     mesh, lam = domain.mesh, problem.element_lambda
     sc = problem.superconducting
-    element = lagrange_element(options.order)
+    element = lagrange_element(options.order) if element is None else element
     meshed = {n: np.asarray(domain.region(n)) for n in domain.hole_names()
               if n not in problem.penetration_depth}
     union = np.unique(np.concatenate([sc, *meshed.values()]))
@@ -184,7 +189,8 @@ def assemble(problem, options: OutOfPlaneOptions) -> _System:
     load[n_free:] += n_fluxoid * PHI0 / ell**2
     return _System(matrix=A_red, load=load, prolongation=P, x_dirichlet=x0, stiffness=K,
                    basis=basis, sc_basis=sc_basis, union=union, holes=holes, n_free=n_free,
-                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role != INACTIVE)))
+                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role != INACTIVE)),
+                   dirichlet_facets=dirichlet_facets)
 
 
 def solve(system: _System, options: OutOfPlaneOptions):
@@ -429,4 +435,4 @@ register(Formulation(
     auto_rule="2D mesh, field along z (one value, or (0, 0, B_z))",
     auto=lambda domain, field: field.size == 1 or (field.size == 3 and not np.any(field[:2])),
     applied=out_of_plane_field, options=OutOfPlaneOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_out_of_plane))
