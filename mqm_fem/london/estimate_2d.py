@@ -353,9 +353,15 @@ def estimate_in_plane(problem, options, system, solved, outputs) -> Estimates:
 
         for i, key in enumerate(keys):
             contrib[key] = eta(diff[2 + 2 * i: 4 + 2 * i])
-        contrib["field_energy"] = contrib["field_energy"] + eta(d_u) / (2 * MU0)
-        contrib["gibbs_energy"] = (contrib["kinetic_energy"] + contrib["field_energy"]
-                                   - contrib.get("work", 0.0))
+        # E_kin + E_field = (a(u, u) − 2F_a(u) + C)/(2μ₀) (F_a: the applied-field load), so
+        # with Galerkin orthogonality its error is (a(e, e) − 2a(e, R))/(2μ₀), R = μ₀(B′_x z_x
+        # + B′_y z_y) the response to the box field; a(e, e)/(2μ₀) is also E_field's ½J″.
+        quadratic = eta(d_u) / (2 * MU0)
+        work = contrib.get("work", 0.0)
+        contrib["gibbs_energy"] = (quadratic - field_box[0] * contrib["m_x"]
+                                   - field_box[1] * contrib["m_y"] - work)
+        contrib["field_energy"] = contrib["field_energy"] + quadratic
+        contrib["kinetic_energy"] = contrib["gibbs_energy"] + work - contrib["field_energy"]
         disc = {key: float(np.sum(c)) for key, c in contrib.items()}
         method = METHOD_P1
     else:
