@@ -207,6 +207,16 @@ def test_headlines_indicators_and_curved_meshes():
     ind = sol.error_indicators
     assert ind.shape == (ring.mesh.nelements,) and np.all(ind >= 0) and ind.max() > 0
     assert np.all(ind[ring.region("hole_0")] == 0)
+    # the same ring with the hole left unmeshed (an interior boundary loop): same estimates
+    keep = np.setdiff1d(np.arange(ring.mesh.nelements), ring.region("hole_0"))
+    loose = domain_from_skfem(MeshTri(ring.mesh.p, ring.mesh.t[:, keep]), UNIT)
+    other = solve_london(loose, LAM, 0.0, formulation="out-of-plane", fluxoids={"hole_0": 1},
+                         order=1)
+    assert not other.hole("hole_0").meshed
+    for key in ("hole_field_hole_0", "moment", "gibbs_energy"):
+        for part in ("discretisation", "geometry"):
+            assert other.error_estimates[key].parts[part] == pytest.approx(
+                sol.error_estimates[key].parts[part], rel=1e-6, abs=0)
     curved = dataclasses.replace(ring)
     curved.curved = True
     sol = solve_london(curved, LAM, B_HOLE, formulation="out-of-plane", order=1)

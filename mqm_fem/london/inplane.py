@@ -54,6 +54,9 @@ no net or external current and ``far_field="dirichlet"`` it equals −½ m'·B_a
 The sign convention of m' (no ½ for z-directed currents: the return currents at z = ±∞ supply the
 other half) is checked against the transverse cylinder m' = −2πR²H₀ g(R), g = 1 − 2I₁(R)/(R I₀(R)).
 
+Error estimates (:mod:`mqm_fem.london.estimate_2d`, docs/theory.md "Error estimates (2D)"): m′·B̂_a
+(headline in an applied field; else the Gibbs energy), m′_x, m′_y and the energies.
+
 Validation: ``tests/test_london_2d.py`` (transverse cylinder, field at several angles, net
 current, far-field correction).
 """

@@ -48,6 +48,10 @@ Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI, per unit length a
   ``gibbs_energy`` = their sum, the Gibbs energy relative to the unscreened state. With zero
   fluxoids and B_z = B_a on the whole outer boundary, ``gibbs_energy`` = −½ m'_z B_a.
 
+Error estimates (:mod:`mqm_fem.london.estimate_2d`, docs/theory.md "Error estimates (2D)"): the
+moment (headline in an applied field; else the first hole's field), the energies and each hole's
+field, flux and fluxoid, with a discretisation and a geometry part.
+
 Regions with different λ meet with B_z and λ²∂_nB_z continuous (the natural interface condition
 of the weak form). Limitation: boundary loops touching at a single vertex are merged into one.
 
@@ -131,7 +135,6 @@ class _System:
     n_free: int
     unmeshed_area: np.ndarray
     ndofs: int
-    dirichlet_facets: np.ndarray
 
 
 def out_of_plane_field(field: np.ndarray) -> np.ndarray:
@@ -189,8 +192,7 @@ def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     load[n_free:] += n_fluxoid * PHI0 / ell**2
     return _System(matrix=A_red, load=load, prolongation=P, x_dirichlet=x0, stiffness=K,
                    basis=basis, sc_basis=sc_basis, union=union, holes=holes, n_free=n_free,
-                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role != INACTIVE)),
-                   dirichlet_facets=dirichlet_facets)
+                   unmeshed_area=unmeshed_area, ndofs=int(np.sum(role != INACTIVE)))
 
 
 def solve(system: _System, options: OutOfPlaneOptions):
