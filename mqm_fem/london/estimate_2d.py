@@ -84,7 +84,7 @@ def _recover(basis, values: np.ndarray):
     coefficients = np.zeros((values.shape[0], basis.N))
     for i in range(values.shape[0]):
         coefficients[i, active] = solve(weighted_load.assemble(basis, f=values[i])[active])
-        out[i] = basis.interpolate(coefficients[i]).value
+        out[i] = np.asarray(basis.interpolate(coefficients[i]))
     return out, coefficients
 
 
