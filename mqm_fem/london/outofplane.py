@@ -48,6 +48,10 @@ Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI, per unit length a
   ``gibbs_energy`` = their sum, the Gibbs energy relative to the unscreened state. With zero
   fluxoids and B_z = B_a on the whole outer boundary, ``gibbs_energy`` = −½ m'_z B_a.
 
+Error estimates (:mod:`mqm_fem.london.estimate_2d`, docs/theory.md "Error estimates (2D)"): the
+moment (headline in an applied field; else the first hole's field), the energies and each hole's
+field, flux and fluxoid, with a discretisation and a geometry part.
+
 Regions with different λ meet with B_z and λ²∂_nB_z continuous (the natural interface condition
 of the weak form). Limitation: boundary loops touching at a single vertex are merged into one.
 
@@ -70,6 +74,7 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd
 from ..mesh import element_measures
 from ..units import MU0, PHI0
+from .estimate_2d import estimate_out_of_plane
 from .options import (
     FormulationOptions,
     check_mapping,
@@ -144,15 +149,18 @@ def out_of_plane_field(field: np.ndarray) -> np.ndarray:
     return np.array([0.0, 0.0, float(field[-1])])
 
 
-def assemble(problem, options: OutOfPlaneOptions) -> _System:
+def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     """λ'²(∇B, ∇v) + (B, v) over Ω_s (+ the hole mass), each hole's DOFs tied into one
-    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k."""
+    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k.
+
+    ``element``: a Lagrange element overriding ``options.order`` (the error estimate's P3
+    solve, :mod:`mqm_fem.london.estimate_2d`)."""
     from skfem import Basis
 
     domain, ell = problem.domain, problem.length_unit
     mesh, lam = domain.mesh, problem.element_lambda
     sc = problem.superconducting
-    element = lagrange_element(options.order)
+    element = lagrange_element(options.order) if element is None else element
     meshed = {n: np.asarray(domain.region(n)) for n in domain.hole_names()
               if n not in problem.penetration_depth}
     union = np.unique(np.concatenate([sc, *meshed.values()]))
@@ -437,4 +445,4 @@ register(Formulation(
     auto_rule="2D mesh, field along z (one value, or (0, 0, B_z))",
     auto=lambda domain, field: field.size == 1 or (field.size == 3 and not np.any(field[:2])),
     applied=out_of_plane_field, options=OutOfPlaneOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_out_of_plane))
