@@ -53,11 +53,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 from ..errors import SolverError
 from ..fem.estimate import ErrorEstimate
 from ..fem.forms import mass, weighted_load
+from ..fem.recovery import recover
 from ..linalg.linear import factorized, solve_spd
 from ..mesh.curvature import boundary_gaps
 from ..units import MU0
@@ -73,21 +73,6 @@ METHOD_GEOMETRY = "; geometry: Hadamard shape derivative with the boundary gaps 
 
 # ---------------------------------------------------------------------------------------------
 # shared pieces
-def _recover(basis, values: np.ndarray):
-    """L² projection of quadrature values (ncomp, nel, nq) onto the continuous space of
-    ``basis`` restricted to the DOFs of its elements (a subset of the mesh): the recovered
-    field at the same quadrature points and its DOF vectors (ncomp, N)."""
-    M = mass.assemble(basis).tocsr()
-    active = np.flatnonzero(M.diagonal() > 0)
-    solve = spla.factorized(M[active][:, active].tocsc())
-    out = np.empty_like(values)
-    coefficients = np.zeros((values.shape[0], basis.N))
-    for i in range(values.shape[0]):
-        coefficients[i, active] = solve(weighted_load.assemble(basis, f=values[i])[active])
-        out[i] = np.asarray(basis.interpolate(coefficients[i]))
-    return out, coefficients
-
-
 def _sc_boundary_facets(mesh, sc):
     """Facets with a superconducting element on exactly one side, and that element."""
     is_sc = np.zeros(mesh.nelements, dtype=bool)
@@ -196,7 +181,7 @@ def estimate_out_of_plane(problem, options, system, x, outputs) -> Estimates:
         grads = [sc_basis.interpolate(x).grad] + [sc_basis.interpolate(adjoint[k]).grad
                                                   for k in keys]
         stacked = np.concatenate(grads, axis=0)
-        recovered, rec_dofs = _recover(sc_basis, stacked)
+        recovered, rec_dofs = recover(sc_basis, stacked, coefficients=True)
         diff = recovered - stacked
         d_u = diff[:2]
         lam2_q = lam2_el[:, None]
@@ -345,7 +330,7 @@ def estimate_in_plane(problem, options, system, solved, outputs) -> Estimates:
         keys = list(z)
         stacked = np.concatenate([basis.interpolate(a_r).grad]
                                  + [basis.interpolate(z[k][:N]).grad for k in keys], axis=0)
-        diff = _recover(basis, stacked)[0] - stacked
+        diff = recover(basis, stacked) - stacked
         d_u = diff[:2]
 
         def eta(d_z):
