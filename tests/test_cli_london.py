@@ -129,7 +129,8 @@ def test_penetration_depth_in_metres_by_mistake_warns(tmp_path, capsys):
     out = tmp_path / "ring.vtu"
     assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "100",
                  "--field", "1mT", "-o", str(out)]) == 0
-    warnings = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    warnings = [ln for ln in capsys.readouterr().err.splitlines()
+                if "warning" in ln and "penetration_depth[" in ln]
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith("mqm-fem london: warning: penetration_depth['superconductor']")
     assert "100 m is outside 1e-09–0.001 m" in warnings[0] and "'100 nm'" in warnings[0]

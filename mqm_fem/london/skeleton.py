@@ -25,10 +25,12 @@ from .problem import LondonProblem, penetration_depth_checks
 from .registry import Formulation
 from .solution import LondonSolution, Timings
 
-__all__ = ["TRUNCATION_TOLERANCE", "run"]
+__all__ = ["ESTIMATE_TOLERANCE", "TRUNCATION_TOLERANCE", "run"]
 
 #: Estimated relative moment error from the truncated box above which a solve warns.
 TRUNCATION_TOLERANCE = 0.01
+#: Error bar of the headline output (relative) above which a solve warns.
+ESTIMATE_TOLERANCE = 0.01
 
 
 def run(formulation: Formulation, problem: LondonProblem, options, started: float,
@@ -57,6 +59,7 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
     if estimate is not None and estimate > TRUNCATION_TOLERANCE:
         warnings.warn(f"solve_london: {outputs.state.get('truncation', '')}", MqmFemWarning,
                       stacklevel=3)
+    _warn_error_bar(estimates)
     timings = Timings(assembly_s=t1 - t0, solve_s=t2 - t1, derive_s=t3 - t2,
                       total_s=t4 - started, estimate_s=t4 - t3)
     return LondonSolution(domain=problem.domain, formulation=formulation.name, options=options,
@@ -65,3 +68,16 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
                           solver=dict(solver_info), timings=timings, resolution=checks,
                           truncation_estimate=outputs.truncation_estimate,
                           estimates=estimates)
+
+
+def _warn_error_bar(estimates) -> None:
+    """One warning when the headline output's error bar exceeds :data:`ESTIMATE_TOLERANCE`."""
+    if estimates is None or not estimates.outputs:
+        return
+    headline = next(iter(estimates.outputs.values()))
+    if headline.relative > ESTIMATE_TOLERANCE:
+        warnings.warn(
+            f"solve_london: {headline} — the estimated error exceeds "
+            f"{100 * ESTIMATE_TOLERANCE:g} %; refine where the 'error_indicator' cell array is "
+            f"large, or pass tol={ESTIMATE_TOLERANCE:g} (CLI: --tol {ESTIMATE_TOLERANCE:g}) to "
+            "refine adaptively", MqmFemWarning, stacklevel=4)
