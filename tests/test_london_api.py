@@ -75,3 +75,20 @@ def test_energies_and_moment_are_consistent(ring):
     assert e.gibbs == pytest.approx(e.kinetic + e.field, rel=1e-12, abs=0)
     assert e.gibbs == pytest.approx(-0.5 * sol.moment @ sol.applied_field, rel=1e-8, abs=0)
     assert np.all(sol.moment[:2] == 0) and e.unit == "J/m"
+
+
+def test_error_bar_above_one_percent_warns_and_below_is_silent():
+    """The headline estimate is printed with the result and a bar above 1 % is one warning
+    naming the output and the way out (tol=); a fine enough mesh stays silent."""
+    import warnings
+
+    from mqm_fem.errors import MqmFemWarning
+
+    coarse = geometry.disk(1.0, h=0.25)
+    with pytest.warns(MqmFemWarning, match=r"m_z = .*\(± .* %\).*exceeds 1 %.*tol=0.01"):
+        solve_london(coarse, "0.3 um", "1 mT")
+    fine = geometry.disk(1.0, h=0.03)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MqmFemWarning)
+        sol = solve_london(fine, "0.3 um", "1 mT", order=2)
+    assert sol.estimate.relative < 0.01
