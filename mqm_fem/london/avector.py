@@ -331,7 +331,7 @@ def _derive_curved(problem, system: _System, x):
     basis = quad.nedelec
     field_q = basis.interpolate(x)
     curl = np.asarray(field_q.curl)  # ∇×Ã_r (3, ne, nq)
-    a_total = np.asarray(field_q.value) + _applied_potential(problem.applied_field, quad.points,
+    a_total = np.asarray(field_q) + _applied_potential(problem.applied_field, quad.points,
                                                               system.center)
     quad.a_total, quad.curl = a_total, curl  # kept for the error estimate
     dx = basis.dx

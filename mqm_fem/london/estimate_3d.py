@@ -168,7 +168,7 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
             factor = 1.0 / (1.0 - c * float(m_box @ b_hat)) ** 2
         name, value, sign = _headline(outputs.moment, field)
         disc = sign * factor * 2 * energy_error / b_norm          # exact − value
-        geom = -sign * factor * 2 * d_gibbs / b_norm
+        geom = -sign * factor * 2 * d_gibbs / b_norm if d_gibbs else 0.0
         box = 0.0
         if outputs.truncation_estimate is not None:
             tau = outputs.truncation_estimate
