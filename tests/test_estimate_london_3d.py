@@ -244,3 +244,140 @@ def test_cli_prints_the_estimate(tmp_path, capsys):
     grid = read_vtu(out)
     assert np.all(np.asarray(grid.cell_data["error_indicator"]) >= 0)
     assert "error_m_z" in grid.field_data
+
+
+# ----------------------------------------------------------------------------------------------
+# curved (isoparametric) domains: no geometric error, no geometric part
+# ----------------------------------------------------------------------------------------------
+#: Curved meshes (as SPHERE_MESHES), a little coarser at R/λ = 3 and 10 to keep each test short
+#: (the curved estimate does not need the fine surface layer to be effective).
+CURVED_MESHES = {
+    1.0: SPHERE_MESHES[1.0],
+    3.0: [(0.6, 1.0, 1.5), (0.45, 1.0, 1.5), (0.35, 1.0, 1.05)],
+    10.0: [(1.5, 1.5, 2.5), (1.2, 1.5, 2.5), (0.95, 1.5, 2.5)],
+}
+
+
+def curved_sphere(path, radius, h, layer, h_sc):
+    """As :func:`sphere` with quadratic (tetra10) elements: ``Domain.curved``."""
+    return geometry.sphere_in_box(radius, 3 * radius, outer="sphere", h=max(h, radius / 2.5),
+                                  h_sc=h_sc, h_surface=h, surface_layer=layer,
+                                  length_unit=UNIT, path=path, order=2)
+
+
+@pytest.mark.filterwarnings("ignore:solve_london. the mesh does not resolve")
+@pytest.mark.parametrize(("radius", "mesh"),
+                         [(r, k) for r in CURVED_MESHES for k in range(3)],
+                         ids=[f"R{r:g}-mesh{k}" for r in CURVED_MESHES for k in range(3)])
+def test_curved_sphere_moment_effectivity(tmp_path, radius, mesh):
+    """Isoparametric A-formulation on sphere meshes like the straight test's, with curved
+    elements: the estimate is the discretisation part alone, and its effectivity
+    estimate.error / (exact − value) is checked directly against the analytic moment."""
+    h, layer, h_sc = CURVED_MESHES[radius][mesh]
+    dom = curved_sphere(tmp_path / "s.msh", radius, h, layer, h_sc)
+    assert dom.curved is not None
+    sol = a_solve(dom, far_field="image")
+    est, exact = sol.estimate, sphere_moment(radius)
+    error = exact - est.value
+    eff = est.error / error
+    t = sol.timings
+    print(f"\ncurved R/λ = {radius:g}, h = {h}λ, N = {sol.ndofs}: m_z = {est.value:.6e}, exact "
+          f"{exact:.6e}, error {error / abs(exact):+.3%}, estimate {est.error / abs(exact):+.3%}"
+          f"; effectivity {eff:.3f}; assembly {t.assembly_s:.2f} s, solve {t.solve_s:.2f} s, "
+          f"derive {t.derive_s:.2f} s, estimate {t.estimate_s:.2f} s")
+    assert est.quantity == "m_z" and "no geometric part" in est.method
+    assert est.parts["geometry"] == 0 and est.parts["box truncation"] == 0
+    assert error > 0 and est.error > 0  # the Nédélec moment is too large in magnitude
+    assert 1 / 3 <= eff <= 3
+    ind = sol.error_indicators
+    assert ind.shape == (dom.mesh.nelements,) and np.all(ind >= 0)
+    assert ind.sum() == pytest.approx(est.parts["discretisation"], rel=1e-9)
+    gibbs = sol.error_estimates["gibbs_energy"]
+    assert gibbs.parts["discretisation"] < 0 and gibbs.parts["geometry"] == 0
+    # G = −½ m_box·B_a holds on the curved elements as on straight ones
+    box = sol.field_data["magnetic_moment_box"][2]
+    assert sol.energies.gibbs == pytest.approx(-0.5 * box * B0, rel=1e-7)
+
+
+def test_curved_sphere_moment_convergence(tmp_path):
+    """R = λ, every region refined together: the curved moment converges as h² (h ∝ N^(−1/3))
+    to the true sphere's moment, while on straight elements the inscribed polyhedron's
+    geometric error dominates (opposite sign, ~10x larger)."""
+    exact = sphere_moment(1.0)
+    rows = {}
+    for h in (0.4, 0.28, 0.2):
+        for order in (1, 2):
+            dom = geometry.sphere_in_box(1.0, 3.0, outer="sphere", h=1.5 * h, h_sc=h,
+                                         h_surface=h, surface_layer=0.5, length_unit=UNIT,
+                                         path=tmp_path / f"s{order}.msh", order=order)
+            sol = a_solve(dom, far_field="image")
+            rows[h, order] = (sol.ndofs, (exact - sol.magnetic_moment[2]) / abs(exact),
+                              sol.estimate)
+    print("\n  h/λ      N   straight error (geometry part)   curved error (estimate)")
+    for h in (0.4, 0.28, 0.2):
+        n, e1, est1 = rows[h, 1]
+        _, e2, est2 = rows[h, 2]
+        print(f"  {h:4.2f} {n:6d}   {e1:+.3e} ({est1.parts['geometry'] / abs(exact):+.3e})"
+              f"       {e2:+.3e} ({est2.error / abs(exact):+.3e})")
+        assert e1 < 0 < e2 and abs(e1) > 5 * e2  # straight: the body is too small
+        assert abs(est1.parts["geometry"]) > 5 * est1.parts["discretisation"]
+    n = np.array([rows[h, 2][0] for h in (0.4, 0.28, 0.2)], dtype=float)
+    err = np.array([rows[h, 2][1] for h in (0.4, 0.28, 0.2)])
+    order = -3 * np.polyfit(np.log(n), np.log(err), 1)[0]
+    print(f"  curved convergence order in h = N^(-1/3): {order:.2f}")
+    assert 1.6 <= order <= 3.0
+
+
+def test_cli_on_a_curved_mesh(tmp_path, capsys):
+    """`mqm-fem london` on a second-order (tetra10) gmsh file solves on the curved elements:
+    the estimate has no geometric part and is close to the true error."""
+    path = tmp_path / "s2.msh"
+    curved_sphere(path, 1.0, 0.3, 1 / 3, 0.5)
+    assert main(["london", str(path), "--penetration-depth", "1um", "--field", "0", "0",
+                 "1mT", "-o", str(tmp_path / "s.vtu")]) == 0
+    text = capsys.readouterr().out
+    line = next(line for line in text.splitlines() if line.startswith("estimate: m_z = "))
+    print("\n" + line)
+    assert "geometry +0" in line and "discretisation +" in line
+    value = float(line.split("m_z = ")[1].split()[0])
+    error = float(line.split("(error ")[1].split()[0])
+    exact = sphere_moment(1.0)
+    assert 1 / 3 <= error / (exact - value) <= 3
+
+
+def test_curved_external_current_shell(tmp_path):
+    """current_density on a curved domain: the load (μ₀ℓJ_ext, v) is integrated on the curved
+    elements. As tests/test_london_3d.py::test_external_current_shell: a shell current
+    a < r < b makes a uniform field B_s inside; in the B·n = 0 wall of radius L the sample's
+    moment is the fraction 1 − μ₀m_s/(2πL³B_s) of its moment in the applied field B_s.
+    evaluate_fields works on the solution (on the straight elements)."""
+    from scipy.integrate import quad
+
+    from mqm_fem.london.avector import evaluate_fields
+
+    outer, a, b, j0 = 3.5, 1.5, 2.5, 1e9
+    dom = geometry.sphere_in_box(1.0, 2 * outer, outer="sphere", h=0.3, h_sc=0.25,
+                                 h_surface=0.25, length_unit=UNIT, order=2,
+                                 path=tmp_path / "c.msh")
+
+    def profile(r):
+        return np.where((r > a) & (r < b), np.sin(np.pi * (r - a) / (b - a)) ** 2, 0.0)
+
+    def current(points):
+        r = np.linalg.norm(points, axis=0) / UNIT
+        scale = j0 * profile(r) / np.maximum(r * UNIT, 1e-30)
+        return np.stack([-points[1] * scale, points[0] * scale, 0 * r])
+
+    b_shell = 2 / 3 * MU0 * j0 * quad(profile, a, b)[0] * UNIT
+    m_shell = 4 * np.pi / 3 * j0 * quad(lambda r: profile(r) * r**3, a, b)[0] * UNIT**4
+    predicted = 1 - MU0 * m_shell / (2 * np.pi * (outer * UNIT) ** 3 * b_shell)
+    with_current = a_solve(dom, (0, 0, 0), current_density=current, far_field="none")
+    in_field = a_solve(dom, (0, 0, b_shell), far_field="none")
+    ratio = with_current.magnetic_moment[2] / in_field.magnetic_moment[2]
+    print(f"\ncurved current shell: moment ratio {ratio:.5f} (predicted {predicted:.5f})")
+    assert abs(ratio / predicted - 1) < 3e-3
+    centre = np.zeros((3, 1))
+    b_current = evaluate_fields(with_current, centre)[1][2, 0]
+    b_field = evaluate_fields(in_field, centre)[1][2, 0]
+    print(f"field at the centre: ratio {b_current / b_field:.5f}")
+    assert b_current / b_field == pytest.approx(predicted, rel=0.01)

@@ -22,6 +22,12 @@ whose only Ω_s-dependent density is the kinetic one, |A|²/(2μ₀λ²) = ½μ�
 across Γ, so the field energy has no jump), hence dG = ∫_Γ δn |A|²/(2μ₀λ²) dS and
 d(m·B̂) = −(2/|B_a|) dG. Checked by scaling a sphere's mesh (``tests/test_estimate_london_3d``).
 
+**Curved domains.** On an isoparametric domain (``domain.curved``, solved on the quadratic
+elements by :mod:`mqm_fem.london.avector`) the body is the curved one: the geometric part is 0
+and the recovery uses quadrature on the curved mesh (continuous isoparametric P1, the same
+η_K²). The load −a(Ã_a, v) keeps e in the homogeneous space, so the compliance identity holds
+unchanged.
+
 **Box.** With ``far_field="none"`` the truncation estimate τ (m_box/m − 1, see
 :func:`mqm_fem.london.avector.box_truncation_estimate`) becomes the signed part
 m/(1 + τ) − m. With ``far_field="image"`` the moment is m_free = m_box/(1 − c m_box·B̂), and
@@ -47,6 +53,7 @@ import numpy as np
 from ..fem.estimate import ErrorEstimate
 from ..fem.nedelec import NedelecTet
 from ..fem.projection import dot_last, integrate_linear_product, project_linear
+from ..fem.recovery import recovery_indicators
 from ..mesh.curvature import boundary_gaps
 from ..mesh.topology import surface_facets
 from ..units import MU0
@@ -57,6 +64,10 @@ __all__ = ["estimate_a", "estimate_b", "recovery_indicators_linear", "surface_ki
 METHOD_A = ("compliant moment: m_h·B̂ − m·B̂ = −ℓ³a(e,e)/(μ₀|B_a|), a(e,e) by ZZ recovery of "
             "B = ∇×A (whole mesh) and A (superconductors) onto continuous P1; Hadamard term "
             "∫δn|A|²/(μ₀λ²|B_a|) dS for the straight-sided surface; box truncation")
+METHOD_A_CURVED = ("compliant moment: m_h·B̂ − m·B̂ = −ℓ³a(e,e)/(μ₀|B_a|), a(e,e) by ZZ "
+                   "recovery of B = ∇×A (whole mesh) and A (superconductors) onto continuous "
+                   "isoparametric P1 (quadrature); curved (quadratic) elements: no geometric "
+                   "part; box truncation")
 METHOD_B = ("compliant moment (n×B = n×B_a on the whole surface): m·B̂ − m_h·B̂ = "
             "−ℓ³a(e,e)/(μ₀|B_a|), a(e,e) by ZZ recovery of ∇×B and B onto continuous P1; "
             "no geometric part")
@@ -115,26 +126,36 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
     mesh, ell, sc = problem.domain.mesh, problem.length_unit, problem.superconducting
     ned: NedelecTet = system.nedelec
     sigma, field = system.sigma, problem.applied_field
-    every = np.arange(mesh.nelements)
-    # discretisation: ZZ recovery of B_h (piecewise constant) and of Ã_h on the superconductors
-    curls = ned.element_curls(x)
-    eta_b = recovery_indicators_linear(mesh, ned.volume, every,
-                                       np.repeat(curls[:, None, :], 4, axis=1))
-    a_vert = ned.vertex_values(x)
-    a_vert += 0.5 * np.cross(field, (mesh.p[:, mesh.t] - system.center[:, None, None])
-                             .transpose(2, 1, 0))
-    eta_a = recovery_indicators_linear(mesh, ned.volume, sc, a_vert[sc])
-    eta2 = eta_b.copy()
-    eta2[sc] += sigma[sc] * eta_a
+    curved = getattr(system, "curved", None)
+    if curved is not None:
+        # isoparametric elements: the body is the curved one, no geometric part; recovery by
+        # quadrature on the curved mesh (isoparametric P1)
+        eta2 = recovery_indicators(curved.p1, curved.curl)
+        eta2[sc] += sigma[sc] * recovery_indicators(curved.p1_sc, curved.a_total[:, sc])
+        d_gibbs_facet, owner = np.zeros(0), np.zeros(0, dtype=np.int64)
+    else:
+        every = np.arange(mesh.nelements)
+        # discretisation: ZZ recovery of B_h (piecewise constant) and of Ã_h on the
+        # superconductors
+        curls = ned.element_curls(x)
+        eta_b = recovery_indicators_linear(mesh, ned.volume, every,
+                                           np.repeat(curls[:, None, :], 4, axis=1))
+        a_vert = ned.vertex_values(x)
+        a_vert += 0.5 * np.cross(field, (mesh.p[:, mesh.t] - system.center[:, None, None])
+                                 .transpose(2, 1, 0))
+        eta_a = recovery_indicators_linear(mesh, ned.volume, sc, a_vert[sc])
+        eta2 = eta_b.copy()
+        eta2[sc] += sigma[sc] * eta_a
+        # geometry: Hadamard dG = ∫δn |A|²/(2μ₀λ²) dS on the superconductors' surface
+        facets = surface_facets(mesh, sc)
+        facets = facets[mesh.f2t[1, facets] >= 0]  # not on the outer boundary
+        gaps = boundary_gaps(mesh, facets, sc)
+        kinetic, owner = surface_kinetic(mesh, facets, sc, a_vert, sigma)
+        d_gibbs_facet = ell**3 / (2 * MU0) * gaps * kinetic        # J per facet
     energy_error = ell**3 * float(eta2.sum()) / (2 * MU0)       # ≈ G_h − G (J)
-    # geometry: Hadamard dG = ∫δn |A|²/(2μ₀λ²) dS on the superconductors' surface
-    facets = surface_facets(mesh, sc)
-    facets = facets[mesh.f2t[1, facets] >= 0]  # not on the outer boundary
-    gaps = boundary_gaps(mesh, facets, sc)
-    kinetic, owner = surface_kinetic(mesh, facets, sc, a_vert, sigma)
-    d_gibbs_facet = ell**3 / (2 * MU0) * gaps * kinetic        # J per facet
     d_gibbs = float(d_gibbs_facet.sum())
     gibbs = outputs.energies.gibbs
+    method = METHOD_A if curved is None else METHOD_A_CURVED
     box_gibbs, estimates = 0.0, {}
     b_norm = float(np.linalg.norm(field))
     if b_norm > 0:
@@ -147,20 +168,20 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
             factor = 1.0 / (1.0 - c * float(m_box @ b_hat)) ** 2
         name, value, sign = _headline(outputs.moment, field)
         disc = sign * factor * 2 * energy_error / b_norm          # exact − value
-        geom = -sign * factor * 2 * d_gibbs / b_norm
+        geom = -sign * factor * 2 * d_gibbs / b_norm if d_gibbs else 0.0
         box = 0.0
         if outputs.truncation_estimate is not None:
             tau = outputs.truncation_estimate
             box = value * (1.0 / (1.0 + tau) - 1.0)
             box_gibbs = -0.5 * b_norm * sign * box
         estimates[name] = ErrorEstimate.from_parts(
-            name, value, "A*m^2", METHOD_A, discretisation=disc, geometry=geom,
+            name, value, "A*m^2", method, discretisation=disc, geometry=geom,
             box_truncation=box)
         scale = factor * 2 / b_norm
     else:
         scale = 1.0  # indicators in J (Gibbs energy) without an applied field
     estimates["gibbs_energy"] = ErrorEstimate.from_parts(
-        "G", gibbs, "J", METHOD_A.replace("compliant moment", "compliant Gibbs energy"),
+        "G", gibbs, "J", method.replace("compliant moment", "compliant Gibbs energy"),
         discretisation=-energy_error, geometry=d_gibbs, box_truncation=box_gibbs)
     if b_norm == 0:  # headline first: the energy is the only compliant output
         estimates = {"gibbs_energy": estimates["gibbs_energy"]}
