@@ -38,8 +38,49 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["Correction", "complement_dofs", "eigen_correction", "embedding",
-           "two_level_correction"]
+__all__ = ["Correction", "ElementTriP3Complement", "complement_basis", "complement_dofs",
+           "eigen_correction", "embedding", "two_level_correction"]
+
+
+def _p3_complement_element():
+    from skfem import ElementTriP3
+    from skfem.element import ElementH1
+    from skfem.refdom import RefTri
+
+    p3 = ElementTriP3()
+    local = [3, 5, 7, 9]  # first node of each edge (from its lower-numbered vertex), centroid
+
+    class ElementTriP3Complement(ElementH1):
+        """The complement functions C alone (module doc): the P3 nodal functions at the first
+        interior node of every edge and at the centroid, 1 DOF per edge + 1 per element. The
+        edge DOF is globally consistent because scikit-fem keeps each triangle's vertices
+        sorted (the same convention that makes ElementTriP3 conforming); DOF k of the edge f is
+        DOF ``facet_dofs[0, f]`` of ElementTriP3 (:func:`complement_dofs`)."""
+
+        nodal_dofs = 0
+        facet_dofs = 1
+        interior_dofs = 1
+        maxdeg = 3
+        dofnames = ["u", "u"]
+        doflocs = p3.doflocs[local]
+        refdom = RefTri
+
+        def lbasis(self, X, i):
+            return p3.lbasis(X, local[i])
+
+    return ElementTriP3Complement
+
+
+ElementTriP3Complement = _p3_complement_element()
+
+
+def complement_basis(mesh, elements=None, intorder: int = 6):
+    """A scikit-fem basis of the complement functions only (4 per triangle instead of P3's
+    10): assembling the complement block Acc and the residual r_c on it costs a fraction of
+    the full P3 assembly. Works on straight (MeshTri) and curved (MeshTri2) meshes."""
+    from skfem import Basis
+
+    return Basis(mesh, ElementTriP3Complement(), elements=elements, intorder=intorder)
 
 
 def embedding(basis_low, basis_high) -> sp.csr_matrix:

@@ -55,8 +55,13 @@ import scipy.sparse as sp
 
 from ..errors import SolverError
 from ..fem.estimate import ErrorEstimate
-from ..fem.forms import mass, weighted_load
-from ..fem.hierarchical import complement_dofs, embedding, two_level_correction
+from ..fem.forms import london_scalar, mass, weighted_load
+from ..fem.hierarchical import (
+    complement_basis,
+    complement_dofs,
+    embedding,
+    two_level_correction,
+)
 from ..fem.recovery import recover
 from ..linalg.linear import factorized, solve_spd
 from ..mesh.curvature import boundary_gaps
@@ -199,54 +204,85 @@ def _spd_solver(system, options):
         return lambda b: solve_spd(system.matrix, b, method=options.solver, tol=options.tol)[0]
 
 
-def _hierarchical_out_of_plane(system, system3, x, solve, options):
-    """The full P3 DOF vector Πu₂ + δ (two-level correction, module doc)."""
-    P2, P3 = system.prolongation, system3.prolongation
-    Pi_full = embedding(system.basis, system3.basis)
-    Pi, restrict = _reduced_embedding(Pi_full, P2, P3)
-    # Πx₂ − x₀ on the P3 unknowns (the Dirichlet lifting of P2 is not that of P3 inside)
-    y3 = restrict @ (Pi_full @ x - system3.x_dirichlet)
-    position = np.full(P3.shape[0], -1)
-    rows, cols = P3.nonzero()
-    position[rows] = cols
-    free = np.arange(P3.shape[1]) < system3.n_free
-    complement = _complement_positions(system3.basis, position, free)
-    delta = _correction(system3.matrix, system3.load, y3, complement, Pi, solve)
-    return P3 @ (y3 + delta) + system3.x_dirichlet, Pi_full @ x
+def _london_action(lam2):
+    """LinearForm v ↦ ∫ λ²∇u·∇v + u v for a field u given at the quadrature points."""
+    from skfem import LinearForm
+    from skfem.helpers import dot
+
+    @LinearForm
+    def action(v, w):
+        return lam2 * dot(w.u.grad, v.grad) + w.u * v
+
+    return action
 
 
-def _output_changes_out_of_plane(problem, system, system3, x3, x_embedded, x):
+def _hierarchical_out_of_plane(problem, system, x, solve):
+    """Two-level correction δ = δ₂ + δc of the P2 solution (module doc) assembled on the
+    complement functions only (:func:`mqm_fem.fem.hierarchical.complement_basis`): δc solves
+    Acc δc = r_c (r_c: the P2 solution's residual tested with the free complement functions),
+    δ₂ = A₂₂⁻¹(−A₂cδc) with the P2 solver. Returns the P2 and P3 fields at the quadrature
+    points of the superconductor, the hole values' change Δb_k and the element energies of δ."""
+    from skfem import Basis
+
+    mesh = system.basis.mesh
+    sc = problem.superconducting
+    basis_c = complement_basis(mesh, elements=sc)
+    basis_2 = Basis(mesh, system.basis.elem, elements=sc, quadrature=basis_c.quadrature)
+    P2, n_free = system.prolongation, system.n_free
+    col = np.full(P2.shape[0], -1)
+    rows, cols = P2.nonzero()
+    col[rows] = cols
+    # a complement function is free where the P2 edge DOF of its edge is (not fixed or tied)
+    edge_col = col[system.basis.facet_dofs[0]]
+    free = np.zeros(basis_c.N, dtype=bool)
+    free[basis_c.facet_dofs[0]] = (edge_col >= 0) & (edge_col < n_free)
+    in_sc = np.zeros(mesh.nelements, dtype=bool)
+    in_sc[sc] = True
+    free[basis_c.interior_dofs[0]] = in_sc
+    c = np.flatnonzero(free)
+    lam2 = np.repeat((problem.element_lambda[sc] ** 2)[:, None], basis_c.dx.shape[1], axis=1)
+    action = _london_action(lam2)
+    u2 = basis_2.interpolate(x)
+    A = london_scalar.assemble(basis_c, lam2=lam2).tocsr()
+    residual = -action.assemble(basis_c, u=u2)
+    delta_c = np.zeros(basis_c.N)
+    delta_c[c] = two_level_correction(A[c][:, c], residual[c], np.arange(len(c)),
+                                      method=HIERARCHICAL_METHOD).delta
+    d_c = basis_c.interpolate(delta_c)
+    delta_2 = solve(-(P2.T @ action.assemble(basis_2, u=d_c)))
+    d_2 = basis_2.interpolate(P2 @ delta_2)
+    d_val = np.asarray(d_2) + np.asarray(d_c)
+    d_grad = d_2.grad + d_c.grad
+    energy = np.sum((lam2 * np.sum(d_grad**2, axis=0) + d_val**2) * basis_c.dx, axis=1)
+    return basis_c, u2, d_val, d_grad, delta_2[n_free:], energy
+
+
+def _output_changes_out_of_plane(problem, system, basis, u2, d_val, d_grad, d_hole, b2):
     """Changes of the outputs of :func:`mqm_fem.london.outofplane.derive` (moment m′_z,
-    energies, hole fields) from u₂ (= ``x_embedded`` = Πx in P3) to u₃ = ``x3``: integrals over
-    the superconductor on its P3 basis; a hole holds the constant b_k, so its share is
-    |h_k|·Δb_k (|h_k| from the straight mesh for a meshed hole: the curved area differs at
-    O(h³) and multiplies Δb_k)."""
+    energies, hole fields) from u₂ to u₂ + δ: integrals over the superconductor; a hole holds
+    the constant b_k, so its share is |h_k|·Δb_k (|h_k| from the straight mesh for a meshed
+    hole: the curved area differs at O(h³) and multiplies Δb_k)."""
     ell, b_a = problem.length_unit, problem.applied_field[2]
     sc = problem.superconducting
-    basis = system3.sc_basis
-    P, n_free = system3.prolongation, system3.n_free
-    b3 = (P.T @ x3)[n_free:] / np.maximum(np.asarray(P.sum(axis=0)).ravel()[n_free:], 1)
-    P2 = system.prolongation
-    b2 = (P2.T @ x)[system.n_free:] / np.maximum(
-        np.asarray(P2.sum(axis=0)).ravel()[system.n_free:], 1)
-    area = np.array([h["area"] for h in system3.holes])
-    f3, f2 = basis.interpolate(x3), basis.interpolate(x_embedded)
-    v3, v2 = np.asarray(f3) - b_a, np.asarray(f2) - b_a
-    d_moment = float(np.sum((v3 - v2) * basis.dx) + np.sum(area * (b3 - b2)))
+    area = np.array([h["area"] for h in system.holes])
+    v2 = np.asarray(u2) - b_a
+    v3 = v2 + d_val
+    b3 = b2 + d_hole
+    d_moment = float(np.sum(d_val * basis.dx) + np.sum(area * d_hole))
     d_field = float(np.sum((v3**2 - v2**2) * basis.dx)
                     + np.sum(area * ((b3 - b_a) ** 2 - (b2 - b_a) ** 2)))
     lam2 = problem.element_lambda[sc, None] ** 2
-    d_kin = float(np.sum(lam2 * np.sum(f3.grad**2 - f2.grad**2, axis=0) * basis.dx))
+    g2 = u2.grad
+    d_kin = float(np.sum(lam2 * np.sum((g2 + d_grad) ** 2 - g2**2, axis=0) * basis.dx))
     s = ell**2 / (2 * MU0)
     return {"moment": d_moment * ell**2 / MU0, "kinetic": d_kin * s, "field": d_field * s,
-            "gibbs": (d_kin + d_field) * s, "holes": b3 - b2}
+            "gibbs": (d_kin + d_field) * s, "holes": d_hole}
 
 
 def estimate_out_of_plane(problem, options, system, x, outputs) -> Estimates:
     """Estimates of m′_z, the energies and each hole's field, flux and fluxoid."""
-    from skfem import Basis, ElementTriP3
+    from skfem import Basis
 
-    from . import outofplane
 
     mesh, ell = problem.domain.mesh, problem.length_unit
     b_a = float(problem.applied_field[2])
@@ -296,16 +332,15 @@ def estimate_out_of_plane(problem, options, system, x, outputs) -> Estimates:
         disc["kinetic_energy"] = disc["gibbs_energy"] - disc["field_energy"]
         method = METHOD_P1
     else:
-        system3 = outofplane.assemble(problem, options, element=ElementTriP3())
-        x3, x_embedded = _hierarchical_out_of_plane(system, system3, x, solve, options)
-        change = _output_changes_out_of_plane(problem, system, system3, x3, x_embedded, x)
+        basis_c, u2, d_val, d_grad, d_hole, energy = _hierarchical_out_of_plane(
+            problem, system, x, solve)
+        change = _output_changes_out_of_plane(problem, system, basis_c, u2, d_val, d_grad,
+                                              d_hole, b_hole)
         disc["moment"] = change["moment"]
         for key in ("kinetic", "field", "gibbs"):
             disc[f"{key}_energy"] = change[key]
         for k, name in enumerate(names):
             disc[f"hole_field_{name}"] = float(change["holes"][k])
-        energy = _two_level_energy(system3.sc_basis, x3 - x_embedded, lam2_el,
-                                   np.ones(len(sc)))
         method = METHOD_P2
 
     # geometry part: Hadamard on the Dirichlet boundary and the hole rims
