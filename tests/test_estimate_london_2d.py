@@ -116,22 +116,26 @@ def test_compliance_identities():
     +(ℓ²/2μ₀)a(e, e), so the discretisation parts satisfy Δm′ = −2ΔG/B_a, and the computed
     diamagnetic moment is too small in magnitude. In plane (plain truncation, no currents):
     m′·B − m′_h·B = a(e, e)/μ₀ and G − G_h = −a(e, e)/(2μ₀): Δm′·B = −2ΔG, the computed moment
-    too large in magnitude. Both for the recovery (P1) and the two-level (P2) estimates."""
+    too large in magnitude. Both for the recovery (P1) and the two-level (P2) estimates; P2
+    uses the hierarchical correction δ (one block Gauss–Seidel sweep, not the exact P3
+    solution), for which Δm′ ∝ r_cᵀδc and ΔG ∝ ½(r_cᵀδc + δ₂ᵀA₂₂δ₂): the identities hold to
+    the size of the P2 part δ₂ (measured 1.5 % out of plane, 4 % in plane; tolerance 6 %)."""
     ring = geometry.annulus(1.0, 2.0, h=0.2, length_unit=UNIT)
     box = geometry.circle_in_box(R_T, 4 * R_T, outer="disk", h=1.0, h_sc=0.2, length_unit=UNIT)
     for order in (1, 2):
         sol = solve_london(ring, LAM, B_HOLE, formulation="out-of-plane", order=order)
         dm = sol.error_estimates["moment"].parts["discretisation"]
         dg = sol.error_estimates["gibbs_energy"].parts["discretisation"]
+        rel = 1e-6 if order == 1 else 6e-2
         print(f"\nP{order} out of plane: Δm' = {dm:.6e}, −2ΔG/B_a = {-2 * dg / B_HOLE:.6e}")
-        assert dm == pytest.approx(-2 * dg / B_HOLE, rel=1e-6, abs=0)
+        assert dm == pytest.approx(-2 * dg / B_HOLE, rel=rel, abs=0)
         assert dm * B_HOLE < 0 < dg
         sol = solve_london(box, LAM, (B0, 0.0), formulation="in-plane", order=order,
                            far_field="dirichlet")
         dm = sol.error_estimates["moment"].parts["discretisation"]
         dg = sol.error_estimates["gibbs_energy"].parts["discretisation"]
         print(f"P{order} in plane: Δm'·B = {dm * B0:.6e}, −2ΔG = {-2 * dg:.6e}")
-        assert dm * B0 == pytest.approx(-2 * dg, rel=1e-6, abs=0)
+        assert dm * B0 == pytest.approx(-2 * dg, rel=rel, abs=0)
         assert dm > 0 > dg
 
 
