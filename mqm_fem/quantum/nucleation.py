@@ -28,6 +28,7 @@ from scipy.optimize import brentq
 
 from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..mesh import Domain
+from ..mesh.adapt import adapt, check_target
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
 from ..units import (
@@ -43,7 +44,8 @@ from ..units import (
 )
 from .schrodinger import (
     BoundaryConditions,
-    check_no_target_tol,
+    SchrodingerSolution,
+    check_budgets,
     largest_element,
     lowest_eigenvalue,
     resolution_checks,
@@ -83,7 +85,8 @@ class NucleationResult:
     eigenvalue (L₀/ξ)² it matches; ``upper_critical_field`` the bulk B_c2 = Φ₀/(2πξ²);
     ``ratio`` = field / B_c2; ``evaluations`` the (b, ε₀) pairs computed; ``resolution`` the
     :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the nucleating state (its phase
-    winding along each boundary, the magnetic length) and of ξ.
+    winding along each boundary, the magnetic length) and of ξ; ``adaptivity`` the history of
+    the adaptive loop when ``tol`` was given (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`).
     """
 
     field: float
@@ -95,6 +98,7 @@ class NucleationResult:
     upper_critical_field: float
     evaluations: list = field(default_factory=list)
     resolution: list = field(default_factory=list)
+    adaptivity: object | None = None
 
     @property
     def ratio(self) -> float:
@@ -145,7 +149,14 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     direction : 3-vector, optional
         Field direction (3D; 2D is along z).
     progress : callable, optional
-        Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print.
+        Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print;
+        with ``tol``, one line per adaptive step instead.
+    tol : float, optional (keyword)
+        Target relative error of the nucleation field (0 < tol < 1): the whole root search is
+        repeated on meshes refined by :func:`mqm_fem.mesh.adapt.adapt` until the estimate
+        meets it (or a budget stops it, with a warning); ``adaptivity={...}`` sets the budgets
+        (``max_dofs``, ``max_memory``, ``max_steps``, ``fraction``). The history is
+        ``result.adaptivity``.
 
     Raises
     ------
@@ -154,11 +165,22 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     SolverError
         If no crossing is found within ``max_steps`` steps.
     """
-    check_no_target_tol(solver_options.pop("tol", None), "nucleation_field")
+    tol = check_target(solver_options.pop("tol", None), NucleationResult, "nucleation_field")
+    budgets = check_budgets(solver_options.pop("adaptivity", None), tol)
     xi = parse_length(coherence_length, "coherence_length")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
+    if tol is not None:
+        def solve(mesh_domain):
+            return nucleation_field(mesh_domain, coherence_length, bc=bc, direction=direction,
+                                    length_scale=length_scale, order=order, xtol=xtol,
+                                    max_steps=max_steps, **solver_options)
+
+        result, history = adapt(solve, domain, tol, order=order, progress=progress,
+                                who="nucleation_field", **budgets)
+        result.adaptivity = history
+        return result
     report = reporter(progress, "nucleation_field")
     target = (length0 / xi) ** 2
     evaluations = []
@@ -230,7 +252,8 @@ class PhaseBoundary:
     field even at T = 0, so the sample is not superconducting at any temperature and
     ``tc_ratio[i]`` is NaN (never a negative T_c). ``eigenvalues`` keeps ε₀ at every field.
     ``resolution``: the :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the state at
-    the highest field (the most windings, the shortest magnetic length).
+    the highest field (the most windings, the shortest magnetic length). ``adaptivity`` (with
+    ``tol``): per field, the unknowns, estimate and steps of its own adapted mesh.
     """
 
     fields: np.ndarray
@@ -240,6 +263,7 @@ class PhaseBoundary:
     length_scale: float
     superconducting: np.ndarray | None = None
     resolution: list = field(default_factory=list)
+    adaptivity: list | None = None
 
     def __post_init__(self):
         self.fields = np.asarray(self.fields, dtype=float)
@@ -340,7 +364,8 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    check_no_target_tol(solver_options.pop("tol", None), "phase_boundary")
+    tol = check_target(solver_options.get("tol"), SchrodingerSolution, "phase_boundary")
+    check_budgets(solver_options.get("adaptivity"), tol)  # each field adapts its own mesh
     values = parse_values(fields, "magnetic_field", "fields")
     if values.size == 0:
         raise ParameterError("fields: give at least one field value")
@@ -363,13 +388,27 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     checks = _state_checks(domain, _applied(domain, top, d), bc, order, length0,
                            solver_options) if top != 0 else []
     warn_unresolved(checks, "phase_boundary")
+    adaptivity = None if tol is None else [
+        {"field": float(values[r["index"]]), **{k: v for k, v in r["outputs"].items()
+                                                 if k != "eps0"}} for r in records]
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
-                         length_scale=length0, resolution=checks)
+                         length_scale=length0, resolution=checks, adaptivity=adaptivity)
 
 
 def _phase_point(domain, direction, bc, order, length0, solver_options, point) -> dict:
-    """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes)."""
+    """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes); with
+    ``tol``, on its own adapted mesh, reporting its unknowns, estimate and steps."""
+    if solver_options.get("tol") is not None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+                                    category=MqmFemWarning)
+            sol = solve_schrodinger(domain, _applied(domain, point["field"], np.asarray(direction)),
+                                    bc=bc, order=order, length_scale=length0,
+                                    **{"k": 1, **solver_options})
+        last = sol.adaptivity.steps[-1]
+        return {"eps0": float(sol.eigenvalues[0]), "ndofs": last.ndofs,
+                "relative": last.relative, "adaptive_steps": len(sol.adaptivity.steps)}
     value = lowest_eigenvalue(domain, _applied(domain, point["field"], np.asarray(direction)),
                               bc=bc, order=order, length_scale=length0, **solver_options)
     return {"eps0": value}
