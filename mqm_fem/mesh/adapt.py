@@ -339,7 +339,9 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
     -------
     (result, AdaptiveHistory)
         The last result and the history; if a budget stopped the loop first, an
-        :class:`~mqm_fem.errors.MqmFemWarning` gives the estimate reached.
+        :class:`~mqm_fem.errors.MqmFemWarning` gives the estimate reached. Warnings of the
+        intermediate solves (e.g. an unresolved length scale on a coarse mesh) are dropped;
+        those of the last solve are issued.
     """
     tol = check_tol(tol)
     if not isinstance(domain, Domain):
@@ -362,7 +364,9 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
     step = 0
     while True:
         start = time.perf_counter()
-        result = solve(domain)
+        with warnings.catch_warnings(record=True) as caught:  # only the final mesh's warnings
+            warnings.simplefilter("always")
+            result = solve(domain)
         estimate = getattr(result, "estimate", None)
         if estimate is None:
             raise ParameterError(
@@ -410,6 +414,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
             break
         domain = following
         step += 1
+    for record in caught:  # the final solve's warnings (resolution checks ...), re-issued
+        warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     return result, history
 
 
@@ -500,14 +506,15 @@ def supports_estimates(result_type) -> bool:
         f.name == "estimate" for f in dataclasses.fields(result_type))
 
 
-def check_target(tol, result_type, who: str, label: str = "tol") -> float | None:
+def check_target(tol, result_type, who: str, label: str = "tol",
+                 note: str = "") -> float | None:
     """``tol`` validated (None stays None), refused with a clear message when ``result_type``
-    has no error estimator — before any work."""
+    has no error estimator — before any work (``note`` is appended to that message)."""
     if tol is None:
         return None
     value = check_tol(tol, label)
     if not supports_estimates(result_type):
         raise ParameterError(
             f"{label}: {who} has no error estimator yet, so it cannot refine to a target accuracy; "
-            "solve without tol and refine the mesh by hand (watch the resolution warnings)")
+            f"solve without tol and refine the mesh by hand (watch the resolution warnings){note}")
     return value

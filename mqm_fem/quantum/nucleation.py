@@ -43,6 +43,7 @@ from ..units import (
     parse_vector,
 )
 from .schrodinger import (
+    EIGEN_TOL_NOTE,
     BoundaryConditions,
     SchrodingerSolution,
     check_budgets,
@@ -165,7 +166,8 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     SolverError
         If no crossing is found within ``max_steps`` steps.
     """
-    tol = check_target(solver_options.pop("tol", None), NucleationResult, "nucleation_field")
+    tol = check_target(solver_options.pop("tol", None), NucleationResult, "nucleation_field",
+                       note=EIGEN_TOL_NOTE)
     budgets = check_budgets(solver_options.pop("adaptivity", None), tol)
     xi = parse_length(coherence_length, "coherence_length")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
@@ -364,7 +366,8 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    tol = check_target(solver_options.get("tol"), SchrodingerSolution, "phase_boundary")
+    tol = check_target(solver_options.get("tol"), SchrodingerSolution, "phase_boundary",
+                       note=EIGEN_TOL_NOTE)
     check_budgets(solver_options.get("adaptivity"), tol)  # each field adapts its own mesh
     values = parse_values(fields, "magnetic_field", "fields")
     if values.size == 0:

@@ -393,7 +393,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     """
     given = dict(locals())
     t0, c0 = time.perf_counter(), time.process_time()
-    tol = check_target(tol, SchrodingerSolution, "solve_schrodinger")
+    tol = check_target(tol, SchrodingerSolution, "solve_schrodinger", note=EIGEN_TOL_NOTE)
     _check_controls(k, order, eigensolver, applied_field, vector_potential)
     budgets = check_budgets(adaptivity, tol)
     if tol is not None:
@@ -515,6 +515,11 @@ class OperatorSystem:
     free: np.ndarray
     real: bool
     hermiticity_error: float
+
+
+#: appended to the refusal of ``tol`` (a target accuracy) where no estimator exists
+EIGEN_TOL_NOTE = (". The eigen-solver's convergence tolerance is eigen_tol (default 0: machine "
+                  "precision)")
 
 
 def check_budgets(adaptivity, tol) -> dict:
