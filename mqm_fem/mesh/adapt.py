@@ -130,7 +130,8 @@ def refine(domain: Domain, marked) -> Domain:
     element containing its centroid, and a new facet belongs to a named boundary if its
     centroid lies on a facet of that boundary (new facets lying in an old facet are exactly
     those). Returns a new :class:`Domain` (same length unit and recipe, ``source`` None); the
-    boundary stays the old polygon (use :func:`remesh` to follow a curved geometry).
+    boundary stays the old polygon (use :func:`remesh` to follow a curved geometry); a curved
+    (quadratic) mesh is refined as its linear mesh.
     """
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
@@ -142,7 +143,9 @@ def refine(domain: Domain, marked) -> Domain:
     if marked.size == 0:
         return Domain(mesh, domain.length_unit, dict(domain.regions), dict(domain.boundaries),
                       None, recipe=domain.recipe)
-    plain = type(mesh)(mesh.p, mesh.t)  # without tags: refined() would drop or warn about them
+    # linear and without tags (refined() would drop or warn about them); a quadratic mesh from
+    # a file is refined as its linear mesh
+    plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(mesh.p, mesh.t)
     new = plain.refined(marked)
     finder = plain.element_finder()
     parent = np.asarray(finder(*new.p[:, new.t].mean(axis=1)))
@@ -201,8 +204,8 @@ def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
     a background field interpolating ``sizes`` on the old mesh (a gmsh list-based view used as
     a ``PostView`` field; each vertex takes the smallest size of its elements). Curved
     boundaries stay on the geometry (gmsh also keeps its 12 elements per 2π of curvature).
-    Region and boundary names are those of the generator. Returns a new Domain with the same
-    recipe.
+    The sizes are capped at the generator's ``h`` (its largest element size). Region and
+    boundary names are those of the generator. Returns a new Domain with the same recipe.
     """
     from . import geometry
 
@@ -222,6 +225,9 @@ def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
     if generator is None:
         raise ParameterError(f"domain.recipe: unknown geometry generator "
                              f"{domain.recipe.generator!r}")
+    cap = domain.recipe.arguments.get("h")
+    if cap is not None:
+        sizes = np.minimum(sizes, parse_number(cap, "h"))
     token = geometry._BACKGROUND.set((domain.mesh, sizes))
     try:
         return generator(**domain.recipe.arguments, progress=progress)
