@@ -10,9 +10,10 @@ The mesh layer knows no physics: a solver's result only has to expose
   their centroids;
 * ``ndofs`` (or ``info["ndofs"]``) — the number of unknowns.
 
-Steps of :func:`adapt`: solve; stop when ``estimate.relative <= tol``; otherwise mark the
-elements holding ``fraction`` of the total indicator (:func:`mark`, Dörfler) and build the next
-mesh —
+Steps of :func:`adapt`: solve; stop when ``estimate.relative <= tol`` and the result's
+resolution checks (``result.resolution``, if any) pass; otherwise mark the elements holding
+``fraction`` of the total indicator (:func:`mark`, Dörfler), cap the sizes where a resolution
+check fails (:func:`resolution_caps`) and build the next mesh —
 
 * domains made by :mod:`mqm_fem.mesh.geometry` (they carry a :class:`~mqm_fem.mesh.Recipe`)
   are meshed again by gmsh from the same geometry (:func:`remesh`), with the sizes of
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -45,9 +47,11 @@ from ..errors import MqmFemWarning, ParameterError
 from ..progress import ProgressLike, reporter
 from ..units import parse_number
 from .domain import Domain
+from .resolution import elements_at
 
 __all__ = ["BUDGET_KEYS", "AdaptiveHistory", "AdaptiveStep", "adapt", "check_target", "check_tol",
-           "element_sizes", "mark", "refine", "remesh", "supports_estimates", "target_sizes"]
+           "element_sizes", "mark", "refine", "remesh", "resolution_caps", "supports_estimates",
+           "target_sizes"]
 
 #: default budgets of :func:`adapt`
 MAX_DOFS = 2_000_000
@@ -386,7 +390,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
         history.steps.append(row)
         history.final_domain = domain
         per_dof = max(per_dof, (_peak_bytes() - baseline) / max(ndofs, 1))
-        if row.relative <= tol:
+        unresolved = [c for c in getattr(result, "resolution", None) or [] if not c.ok]
+        if row.relative <= tol and not unresolved:
             history.stopped = "tol"
             row.seconds = time.perf_counter() - start
             say(_line(row, tol, "target met"))
@@ -398,17 +403,24 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
             break
         eta = _indicators_on(result, domain)
         marked = mark(eta, fraction)
-        if not marked.size:
+        caps = resolution_caps(unresolved, domain)
+        too_large = np.flatnonzero(element_sizes(domain.mesh) > caps)
+        if not marked.size and not too_large.size:
             row.seconds = time.perf_counter() - start
             _stop(history, "no_marking", "every error indicator is zero", estimate, who)
             break
         if method == "remesh":
-            following = remesh(domain, target_sizes(domain, eta, fraction=fraction, order=order))
+            sizes = target_sizes(domain, eta, fraction=fraction, order=order)
+            following = remesh(domain, np.minimum(sizes, caps))
         else:
-            following = refine(domain, marked)
+            following = refine(domain, np.union1d(marked, too_large))
         predicted = int(math.ceil(ndofs * following.mesh.nelements / domain.mesh.nelements))
         row.seconds = time.perf_counter() - start
-        say(_line(row, tol, f"next: {following.mesh.nelements} elements"))
+        note = f"next: {following.mesh.nelements} elements"
+        if unresolved:
+            note += "; the mesh does not resolve the " + ", ".join(
+                sorted({c.quantity for c in unresolved})) + ": refining there too"
+        say(_line(row, tol, note))
         if predicted > max_dofs:
             _stop(history, "max_dofs", f"the next mesh would have about {predicted} unknowns "
                   f"(max_dofs = {max_dofs})", estimate, who)
@@ -423,6 +435,37 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
     for record in caught:  # the final solve's warnings (resolution checks ...), re-issued
         warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     return result, history
+
+
+def resolution_caps(checks, domain: Domain) -> np.ndarray:
+    """Largest element size (mesh units, per element of ``domain``) that the failed resolution
+    checks (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow: 0.8 × the element size
+    each needs, on the elements it is about — ``where`` naming a ``boundary 'NAME'`` (the
+    elements along it), a ``region 'NAME'`` (its elements), ``the superconductor`` (the
+    non-vacuum regions), anything else the whole mesh. Infinite where nothing is required.
+
+    Until these checks pass the loop does not stop at ``tol``: an estimate computed on a mesh
+    that misses the solution's length scale can miss the state itself (e.g. a surface state
+    whose phase winds faster than the mesh resolves)."""
+    caps = np.full(domain.mesh.nelements, np.inf)
+    for check in checks:
+        cap = 0.8 * check.needed_element / domain.length_unit
+        where = str(check.where)
+        boundary = re.search(r"boundary '([^']+)'", where)
+        region = re.search(r"region '([^']+)'", where)
+        if boundary and boundary.group(1) in domain.boundaries:
+            elements = elements_at(domain.mesh, domain.boundaries[boundary.group(1)])
+        elif region and region.group(1) in domain.regions:
+            elements = domain.regions[region.group(1)]
+        elif where == "the superconductor":
+            try:
+                elements = domain.elements(domain.superconductor_names())
+            except ParameterError:
+                elements = np.arange(domain.mesh.nelements)
+        else:
+            elements = np.arange(domain.mesh.nelements)
+        caps[elements] = np.minimum(caps[elements], cap)
+    return caps
 
 
 def _line(row: AdaptiveStep, tol: float, note: str) -> str:
