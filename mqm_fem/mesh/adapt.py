@@ -390,7 +390,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
         history.steps.append(row)
         history.final_domain = domain
         per_dof = max(per_dof, (_peak_bytes() - baseline) / max(ndofs, 1))
-        unresolved = [c for c in getattr(result, "resolution", None) or [] if not c.ok]
+        checks = list(getattr(result, "resolution", None) or [])
+        unresolved = [c for c in checks if not c.ok]
         if row.relative <= tol and not unresolved:
             history.stopped = "tol"
             row.seconds = time.perf_counter() - start
@@ -403,8 +404,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
             break
         eta = _indicators_on(result, domain)
         marked = mark(eta, fraction)
-        caps = resolution_caps(unresolved, domain)
-        too_large = np.flatnonzero(element_sizes(domain.mesh) > caps)
+        caps = resolution_caps(checks, domain)
+        too_large = np.flatnonzero(caps < element_sizes(domain.mesh))
         if not marked.size and not too_large.size:
             row.seconds = time.perf_counter() - start
             _stop(history, "no_marking", "every error indicator is zero", estimate, who)
@@ -438,18 +439,24 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
 
 
 def resolution_caps(checks, domain: Domain) -> np.ndarray:
-    """Largest element size (mesh units, per element of ``domain``) that the failed resolution
-    checks (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow: 0.8 × the element size
-    each needs, on the elements it is about — ``where`` naming a ``boundary 'NAME'`` (the
-    elements along it), a ``region 'NAME'`` (its elements), ``the superconductor`` (the
-    non-vacuum regions), anything else the whole mesh. Infinite where nothing is required.
+    """Largest element size (mesh units, per element of ``domain``, comparable with
+    :func:`element_sizes`) that the resolution checks
+    (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow on the elements each is about —
+    ``where`` naming a ``boundary 'NAME'`` (the elements along it), a ``region 'NAME'`` (its
+    elements), ``the superconductor`` (the non-vacuum regions), anything else the whole mesh:
+
+    * a failed check shrinks those elements by 0.9 × needed/measured size (its measure — the
+      largest or the mean element — then meets the requirement on the next mesh);
+    * a passed check keeps them from being coarsened (their present size);
+    * infinite where no check applies.
 
     Until these checks pass the loop does not stop at ``tol``: an estimate computed on a mesh
     that misses the solution's length scale can miss the state itself (e.g. a surface state
     whose phase winds faster than the mesh resolves)."""
     caps = np.full(domain.mesh.nelements, np.inf)
+    h = element_sizes(domain.mesh)
     for check in checks:
-        cap = 0.8 * check.needed_element / domain.length_unit
+        factor = 1.0 if check.ok else 0.9 * min(check.needed_element / check.element, 1.0)
         where = str(check.where)
         boundary = re.search(r"boundary '([^']+)'", where)
         region = re.search(r"region '([^']+)'", where)
@@ -464,7 +471,7 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
                 elements = np.arange(domain.mesh.nelements)
         else:
             elements = np.arange(domain.mesh.nelements)
-        caps[elements] = np.minimum(caps[elements], cap)
+        caps[elements] = np.minimum(caps[elements], factor * h[elements])
     return caps
 
 
