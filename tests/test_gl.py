@@ -212,3 +212,13 @@ def test_write_refuses_a_provenance_that_is_not_a_dict(small_disk, tmp_path):
     with pytest.raises(ParameterError, match="provenance"):
         s.write(tmp_path / "x.vtu", provenance=[1, 2])
     assert not list(tmp_path.iterdir())
+
+
+def test_screening_refuses_a_curved_domain():
+    """The Nédélec field solver is straight-sided: screening on an order=2 domain is one clear
+    error naming the way out, not an internal failure."""
+    from mqm_fem import geometry
+
+    disk = geometry.disk(4.0, h=1.0, order=2, length_unit=XI)
+    with pytest.raises(ParameterError, match="curved"):
+        solve_gl(disk, 0.1 * BC2, coherence_length=XI, kappa=KAPPA, screening=True)

@@ -174,8 +174,9 @@ def test_consistently_clockwise_mesh_is_accepted(tmp_path):
 
 
 def test_higher_order_elements_are_refused(gmsh_annulus, tmp_path):
-    path = gmsh_annulus(tmp_path / "p2.msh", order=2)
-    with pytest.raises(MeshError, match=r"higher-order elements \(triangle6\).*ElementOrder = 1"):
+    """Second-order triangles (triangle6) are read (tests/test_curved.py); third order is not."""
+    path = gmsh_annulus(tmp_path / "p3.msh", order=3)
+    with pytest.raises(MeshError, match=r"higher-order elements \(triangle10\).*ElementOrder = 1"):
         load_mesh(path)
 
 

@@ -20,33 +20,37 @@ from .forms import mass, weighted_load
 __all__ = ["recover", "recovery_indicators"]
 
 
-def recover(basis, values: np.ndarray) -> np.ndarray:
+def recover(basis, values: np.ndarray, *, coefficients: bool = False):
     """L² projection of quadrature values onto the continuous space of ``basis``'s element,
     evaluated back at the same quadrature points.
 
     Parameters
     ----------
     basis : skfem.CellBasis
-        A scalar Lagrange basis (P1 or P2, straight or isoparametric).
+        A scalar Lagrange basis (P1 or P2, straight or isoparametric); it may cover a subset of
+        the mesh's elements (the projection then lives on the DOFs of those elements).
     values : ndarray (ncomp, nelements, nqp), real or complex
         The field at the quadrature points of ``basis``.
+    coefficients : bool
+        Also return the DOF vectors of the recovered field, shape (ncomp, basis.N).
 
     Returns
     -------
-    ndarray of the same shape: the recovered field G(values) at the quadrature points.
+    ndarray of the same shape as ``values``: the recovered field G(values) at the quadrature
+    points (and the DOF vectors when ``coefficients`` is true).
     """
     values = np.asarray(values)
-    M = mass.assemble(basis).tocsc()
-    solve = spla.factorized(M)
+    M = mass.assemble(basis).tocsr()
+    active = np.flatnonzero(M.diagonal() > 0)
+    solve = spla.factorized(M[active][:, active].tocsc())
     out = np.empty_like(values)
+    dofs = np.zeros((values.shape[0], basis.N), dtype=values.dtype)
     for i in range(values.shape[0]):
         parts = [values[i].real] + ([values[i].imag] if np.iscomplexobj(values) else [])
-        smooth = []
-        for part in parts:
-            coefficients = solve(weighted_load.assemble(basis, f=part))
-            smooth.append(basis.interpolate(coefficients).value)
-        out[i] = smooth[0] if len(smooth) == 1 else smooth[0] + 1j * smooth[1]
-    return out
+        smooth = [solve(weighted_load.assemble(basis, f=part)[active]) for part in parts]
+        dofs[i, active] = smooth[0] if len(smooth) == 1 else smooth[0] + 1j * smooth[1]
+        out[i] = np.asarray(basis.interpolate(dofs[i]))
+    return (out, dofs) if coefficients else out
 
 
 def recovery_indicators(basis, values: np.ndarray, weight: float | np.ndarray = 1.0,

@@ -108,6 +108,11 @@ def solve_gl(domain: Domain, applied_field: FieldLike | None = None, *,
     check_guess_controls(guess, mode, seed)
     if screening:
         check_screening(domain, parameters, vector_potential)
+        if getattr(domain, "curved", None) is not None and order == 2:
+            raise ParameterError(
+                "screening: the field solver is straight-sided and shares ψ's quadrature "
+                "points, so it cannot run on a curved (order=2) domain; mesh with order=1 or "
+                "pass dataclasses.replace(domain, curved=None)")
     problem = prepare(domain, applied_field, vector_potential, parameters, order=order, bc=bc,
                       gauge=gauge, center=center, superconductors=superconductors)
     functional = GLFunctional(problem)

@@ -91,6 +91,7 @@ from ..fem.projection import dot_last, integrate_linear_product, project_linear
 from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl, solve_spd
 from ..mesh import Domain, is_vacuum_name
 from ..units import MU0, parse_vector
+from .estimate_3d import estimate_a
 from .options import FormulationOptions, check_callable, check_positive, option
 from .problem import three_component_field
 from .registry import Formulation, register
@@ -483,4 +484,4 @@ register(Formulation(
     auto_rule="3D mesh with a vacuum region (vacuum*/air*/hole*)",
     auto=lambda domain, field: any(map(is_vacuum_name, domain.regions)),
     applied=three_component_field, options=AFormulationOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_a))

@@ -48,6 +48,7 @@ from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl
 from ..mesh import Domain, is_vacuum_name
 from ..mesh.topology import surface_facets
 from ..units import MU0
+from .estimate_3d import estimate_b
 from .options import FormulationOptions, check_callable, check_names, check_positive, option
 from .problem import named_facets, three_component_field
 from .registry import Formulation, register
@@ -199,4 +200,4 @@ register(Formulation(
     auto_rule="3D mesh without a vacuum region (the superconductor alone)",
     auto=lambda domain, field: not any(map(is_vacuum_name, domain.regions)),
     applied=three_component_field, options=BFormulationOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_b))

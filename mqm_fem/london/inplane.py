@@ -54,6 +54,9 @@ no net or external current and ``far_field="dirichlet"`` it equals −½ m'·B_a
 The sign convention of m' (no ½ for z-directed currents: the return currents at z = ±∞ supply the
 other half) is checked against the transverse cylinder m' = −2πR²H₀ g(R), g = 1 − 2I₁(R)/(R I₀(R)).
 
+Error estimates (:mod:`mqm_fem.london.estimate_2d`, docs/theory.md "Error estimates (2D)"): m′·B̂_a
+(headline in an applied field; else the Gibbs energy), m′_x, m′_y and the energies.
+
 Validation: ``tests/test_london_2d.py`` (transverse cylinder, field at several angles, net
 current, far-field correction).
 """
@@ -71,6 +74,7 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import factorized
 from ..mesh import Domain
 from ..units import MU0, parse_quantity
+from .estimate_2d import estimate_in_plane
 from .options import (
     FormulationOptions,
     check_mapping,
@@ -79,7 +83,7 @@ from .options import (
     option,
     values_by_name,
 )
-from .outofplane import lagrange_element
+from .outofplane import basis_mesh, lagrange_element
 from .problem import named_facets
 from .registry import Formulation, register
 from .solution import Energies, Outputs
@@ -174,6 +178,7 @@ class _Solved:
     y: np.ndarray
     box_field: np.ndarray
     image: np.ndarray
+    factor: object = None  # the factorised matrix, b -> K⁻¹b (adjoint solves of the estimate)
 
 
 def in_plane_field(field: np.ndarray) -> np.ndarray:
@@ -189,13 +194,16 @@ def in_plane_field(field: np.ndarray) -> np.ndarray:
     return np.array([field[0], field[1], 0.0])
 
 
-def assemble(problem, options: InPlaneOptions) -> _System:
-    """(∇A_r, ∇v) + (χ_s(A_r − c_k)/λ², v) with one floating constant c_k per conductor."""
+def assemble(problem, options: InPlaneOptions, element=None) -> _System:
+    """(∇A_r, ∇v) + (χ_s(A_r − c_k)/λ², v) with one floating constant c_k per conductor.
+
+    ``element``: a Lagrange element overriding ``options.order`` (the error estimate's P3
+    solve, :mod:`mqm_fem.london.estimate_2d`)."""
     from skfem import Basis
 
     domain, ell, mesh = problem.domain, problem.length_unit, problem.domain.mesh
     sc, lam = problem.superconducting, problem.element_lambda
-    element = lagrange_element(options.order)
+    element = lagrange_element(options.order) if element is None else element
     names, comp_elements = superconducting_components(domain, problem.penetration_depth)
     net = values_by_name(options.currents, names, "currents", "superconducting component",
                          lambda key, v: parse_quantity(v, "current", f"currents[{key!r}]"))
@@ -207,8 +215,9 @@ def assemble(problem, options: InPlaneOptions) -> _System:
             "the outer boundary of a vacuum region), but every outer boundary facet belongs to a "
             "superconductor; mesh a vacuum region (e.g. geometry.circle_in_box)"
         )
-    basis = Basis(mesh, element)
-    sc_basis = Basis(mesh, element, elements=sc)
+    geometry = basis_mesh(domain, options.order)  # curved (isoparametric) at order 2
+    basis = Basis(geometry, element)
+    sc_basis = Basis(geometry, element, elements=sc)
     inv_lam2 = np.repeat((1.0 / lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
     L = laplace.assemble(basis).tocsr()
     M_s = weighted_mass.assemble(sc_basis, s=inv_lam2).tocsr()
@@ -253,7 +262,7 @@ def solve(system: _System, options: InPlaneOptions):
         box_field = np.linalg.solve(np.eye(2) + image @ response,
                                     system.applied - image @ m_sources)
     info = {"method": "direct", "iterations": 0, "box_applied_field": box_field.tolist()}
-    return _Solved(solution(box_field), box_field, image), info
+    return _Solved(solution(box_field), box_field, image, lu), info
 
 
 def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
@@ -275,10 +284,10 @@ def derive(problem, options, system: _System, solved: _Solved) -> Outputs:
     g = basis.interpolate(a_r).grad / ell
     b_q = np.stack([g[1] + field_box[0], -g[0] + field_box[1]])
     point_b, cell_b = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
-    point_b[:, :2] = project_to_vertices(mesh, b_q, basis)
+    point_b[:, :2] = project_to_vertices(basis.mesh, b_q, basis)
     cell_b[:, :2] = cell_average(b_q, basis.dx)
     point_j, cell_j = np.zeros((mesh.nvertices, 3)), np.zeros((mesh.nelements, 3))
-    point_j[:, 2] = project_to_vertices(mesh, j_q[None], system.sc_basis)[:, 0]
+    point_j[:, 2] = project_to_vertices(basis.mesh, j_q[None], system.sc_basis)[:, 0]
     cell_j[problem.superconducting, 2] = cell_average(j_q[None], dx)[:, 0]
     point_a = np.zeros((mesh.nvertices, 3))
     point_a[:, 2] = vertex_a
@@ -387,4 +396,4 @@ register(Formulation(
     auto=lambda domain, field: field.size == 2 or (field.size == 3 and field[2] == 0
                                                    and bool(np.any(field[:2]))),
     applied=in_plane_field, options=InPlaneOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_in_plane))

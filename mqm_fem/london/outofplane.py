@@ -48,6 +48,10 @@ Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI, per unit length a
   ``gibbs_energy`` = their sum, the Gibbs energy relative to the unscreened state. With zero
   fluxoids and B_z = B_a on the whole outer boundary, ``gibbs_energy`` = −½ m'_z B_a.
 
+Error estimates (:mod:`mqm_fem.london.estimate_2d`, docs/theory.md "Error estimates (2D)"): the
+moment (headline in an applied field; else the first hole's field), the energies and each hole's
+field, flux and fluxoid, with a discretisation and a geometry part.
+
 Regions with different λ meet with B_z and λ²∂_nB_z continuous (the natural interface condition
 of the weak form). Limitation: boundary loops touching at a single vertex are merged into one.
 
@@ -70,6 +74,7 @@ from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd
 from ..mesh import element_measures
 from ..units import MU0, PHI0
+from .estimate_2d import estimate_out_of_plane
 from .options import (
     FormulationOptions,
     check_mapping,
@@ -144,15 +149,18 @@ def out_of_plane_field(field: np.ndarray) -> np.ndarray:
     return np.array([0.0, 0.0, float(field[-1])])
 
 
-def assemble(problem, options: OutOfPlaneOptions) -> _System:
+def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     """λ'²(∇B, ∇v) + (B, v) over Ω_s (+ the hole mass), each hole's DOFs tied into one
-    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k."""
+    unknown, B_z = B_a on the outer boundary, n_kΦ₀/ℓ² the load of hole k.
+
+    ``element``: a Lagrange element overriding ``options.order`` (the error estimate's P3
+    solve, :mod:`mqm_fem.london.estimate_2d`)."""
     from skfem import Basis
 
     domain, ell = problem.domain, problem.length_unit
     mesh, lam = domain.mesh, problem.element_lambda
     sc = problem.superconducting
-    element = lagrange_element(options.order)
+    element = lagrange_element(options.order) if element is None else element
     meshed = {n: np.asarray(domain.region(n)) for n in domain.hole_names()
               if n not in problem.penetration_depth}
     union = np.unique(np.concatenate([sc, *meshed.values()]))
@@ -164,14 +172,15 @@ def assemble(problem, options: OutOfPlaneOptions) -> _System:
     n_fluxoid = values_by_name(options.fluxoids, [h["name"] for h in holes], "fluxoids", "hole",
                                _fluxoid_number)
 
-    basis = Basis(mesh, element)
-    sc_basis = Basis(mesh, element, elements=sc)
+    geometry = basis_mesh(domain, options.order)  # curved (isoparametric) at order 2
+    basis = Basis(geometry, element)
+    sc_basis = Basis(geometry, element, elements=sc)
     lam2 = np.repeat((lam[sc] ** 2)[:, None], sc_basis.X.shape[1], axis=1)
     K = london_scalar.assemble(sc_basis, lam2=lam2)
     meshed_elements = np.concatenate([h["elements"] for h in holes if h["meshed"]]
                                      + [np.zeros(0, dtype=np.int64)])
     if len(meshed_elements):
-        K = K + mass.assemble(Basis(mesh, element, elements=meshed_elements))
+        K = K + mass.assemble(Basis(geometry, element, elements=meshed_elements))
     K = K.tocsr()
     role = _dof_roles(basis, union, dirichlet_facets, holes)
     P, n_free = _prolongation(role, len(holes))
@@ -208,7 +217,7 @@ def derive(problem, options, system: _System, x) -> Outputs:
     fields = sc_basis.interpolate(x)
     g = fields.grad  # T per mesh unit
     j_q = np.stack([g[1], -g[0]]) / (MU0 * ell)
-    union_basis = Basis(mesh, system.basis.elem, elements=system.union)
+    union_basis = Basis(system.basis.mesh, system.basis.elem, elements=system.union)
     u_q = np.asarray(union_basis.interpolate(x)) - b_applied
     excess = float(np.sum(u_q * union_basis.dx) + np.sum(system.unmeshed_area
                                                           * (b_hole - b_applied)))
@@ -220,7 +229,7 @@ def derive(problem, options, system: _System, x) -> Outputs:
     point_b, cell_b = _field_arrays(mesh, system, x, union_basis, u_q + b_applied, b_hole,
                                     b_applied)
     point_j = np.zeros((mesh.nvertices, 3))
-    point_j[:, :2] = project_to_vertices(mesh, j_q, sc_basis)
+    point_j[:, :2] = project_to_vertices(sc_basis.mesh, j_q, sc_basis)
     cell_j = np.zeros((mesh.nelements, 3))
     cell_j[sc, :2] = cell_average(j_q, sc_basis.dx)
     mean = float(np.sum(np.asarray(fields) * sc_basis.dx) / np.sum(sc_basis.dx))
@@ -293,6 +302,13 @@ def _prolongation(role, n_holes):
     P = sp.csr_matrix((np.ones(len(rows)), (rows, col[rows])),
                       shape=(role.size, n_free + n_holes))
     return P, n_free
+
+
+def basis_mesh(domain, order):
+    """The mesh of the Lagrange basis: the curved (quadratic) geometry of a second-order mesh
+    (``Domain.curved``) at order 2 — isoparametric P2, the boundary represented to O(h³) —, the
+    straight-sided ``Domain.mesh`` otherwise. Both have the same vertices and elements."""
+    return domain.curved if order == 2 and domain.curved is not None else domain.mesh
 
 
 def lagrange_element(order):
@@ -429,4 +445,4 @@ register(Formulation(
     auto_rule="2D mesh, field along z (one value, or (0, 0, B_z))",
     auto=lambda domain, field: field.size == 1 or (field.size == 3 and not np.any(field[:2])),
     applied=out_of_plane_field, options=OutOfPlaneOptions,
-    assemble=assemble, solve=solve, derive=derive))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_out_of_plane))

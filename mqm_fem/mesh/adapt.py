@@ -146,7 +146,7 @@ def refine(domain: Domain, marked) -> Domain:
                              f"{marked[0] if marked[0] < 0 else marked[-1]}")
     if marked.size == 0:
         return Domain(mesh, domain.length_unit, dict(domain.regions), dict(domain.boundaries),
-                      None, recipe=domain.recipe)
+                      None, curved=domain.curved, recipe=domain.recipe)
     # linear and without tags (refined() would drop or warn about them); a quadratic mesh from
     # a file is refined as its linear mesh
     plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(mesh.p, mesh.t)

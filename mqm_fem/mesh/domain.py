@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,11 @@ DEFAULT_BOUNDARY = "boundary"
 
 _LINEAR = {2: "triangle", 3: "tetra"}
 _FACET = {2: "line", 3: "triangle"}
+#: second-order (quadratic, curved) simplices that are read: element and facet type per dimension
+_QUADRATIC = {2: "triangle6", 3: "tetra10"}
+_QUADRATIC_FACET = {2: "line3", 3: "triangle6"}
+#: nodes per cell type
+_NODES = {"line": 2, "triangle": 3, "tetra": 4, "line3": 3, "triangle6": 6, "tetra10": 10}
 #: curved (higher-order) simplices -> dimension
 _HIGHER_ORDER = {
     "triangle6": 2, "triangle7": 2, "triangle10": 2, "tetra10": 3, "tetra20": 3,
@@ -67,7 +72,8 @@ class Domain:
     Attributes
     ----------
     mesh : skfem.MeshTri or skfem.MeshTet
-        Linear simplex mesh; coordinates in units of ``length_unit``.
+        Linear simplex mesh (the vertices; straight-sided elements); coordinates in units of
+        ``length_unit``. Every solver can use it.
     length_unit : float
         Metres per coordinate unit (1e-6 for micrometres, the default of :func:`load_mesh`).
     regions : dict[str, ndarray]
@@ -79,6 +85,12 @@ class Domain:
     source_sha256 : str or None
         SHA-256 of that file's bytes when it was read (provenance records the mesh that was
         solved, even if the file changes later).
+    curved : skfem.MeshTri2 or skfem.MeshTet2 or None
+        The quadratic (curved) geometry of a second-order gmsh mesh (triangle6 / tetra10): the
+        same elements in the same order and with the same vertices as ``mesh``, plus the
+        mid-edge nodes of the file, which lie on the curved boundary. The Lagrange solvers
+        (Schrödinger/nucleation, 2D London) use it at order 2 (isoparametric P2); the Nédélec
+        solvers use the straight ``mesh``. None for a linear mesh.
     recipe : Recipe or None
         How a :mod:`mqm_fem.mesh.geometry` generator made the domain (its name and the
         arguments it received), so that :func:`mqm_fem.mesh.adapt.remesh` can mesh the same
@@ -91,6 +103,7 @@ class Domain:
     boundaries: dict[str, np.ndarray] = field(default_factory=dict)
     source: Path | None = None
     source_sha256: str | None = None
+    curved: skfem.Mesh | None = None
     recipe: Recipe | None = None
 
     def __post_init__(self):
@@ -119,6 +132,9 @@ class Domain:
             f"dimension: {self.dim}D, {self.mesh.nvertices} vertices, "
             f"{self.mesh.nelements} {kind}, {self.mesh.nfacets} facets",
             f"length unit: {unit} ({self.length_unit:g} m)",
+            *(["geometry: curved (quadratic) geometry from the file's mid-edge nodes "
+               "(isoparametric P2 in the Lagrange solvers; Nédélec solvers straight-sided)"]
+              if self.curved is not None else []),
             "bounding box: " + ", ".join(
                 f"{ax} [{lo:g}, {hi:g}]"
                 for ax, (lo, hi) in zip("xyz", self.bounding_box, strict=False)
@@ -216,7 +232,8 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
     Parameters
     ----------
     path : str or Path
-        The mesh file. Linear triangles (2D) or tetrahedra (3D) with physical groups.
+        The mesh file. Linear or second-order (triangle6 / tetra10, gmsh ``-order 2``)
+        triangles (2D) or tetrahedra (3D) with physical groups.
     length_unit : str or float
         What one coordinate unit is: a string (``"um"``, ``"nm"``, ``"1 mm"``) or metres.
         Default micrometre. gmsh files carry no unit, so this is explicit.
@@ -224,8 +241,10 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
         Required dimension; by default the highest present.
 
     A file without physical groups gets one region ``"domain"`` and one boundary ``"boundary"``
-    (with a warning). Higher-order elements are refused (re-mesh with ``Mesh.ElementOrder = 1``),
-    and so are quadrilaterals, hexahedra, prisms and pyramids (re-mesh without recombination,
+    (with a warning). A second-order mesh gives ``Domain.mesh`` from its vertices and
+    ``Domain.curved`` with its mid-edge nodes (the curved geometry). Other higher-order elements
+    (triangle10, tetra20, ...) are refused (re-mesh with ``Mesh.ElementOrder`` 1 or 2), and so
+    are quadrilaterals, hexahedra, prisms and pyramids (re-mesh without recombination,
     ``Mesh.RecombineAll = 0``). Anything that is not a readable gmsh file is refused with a
     :class:`~mqm_fem.errors.MeshError` saying why (meshio's own printing is suppressed).
     """
@@ -241,7 +260,8 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
 
     types = {block.type for block in raw.cells}
     if dim is None:
-        dim = 3 if "tetra" in types else 2 if "triangle" in types else None
+        dim = (3 if types & {"tetra", "tetra10"} else 2 if types & {"triangle", "triangle6"}
+               else None)
         if dim is None:
             shapes = {t: d for t, d in {**_HIGHER_ORDER, **_NOT_SIMPLEX}.items() if t in types}
             if shapes:
@@ -254,12 +274,17 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
     if dim not in (2, 3):
         raise ParameterError(f"dim must be 2 or 3, got {dim!r}")
     _refuse_element_types(path, types, dim)
-    if _LINEAR[dim] not in types:
+    if _LINEAR[dim] in types and _QUADRATIC[dim] in types:
+        raise MeshError(
+            f"{path} mixes linear ({_LINEAR[dim]}) and second-order ({_QUADRATIC[dim]}) "
+            "elements; re-mesh with one 'Mesh.ElementOrder' (1 or 2) for the whole mesh"
+        )
+    if _LINEAR[dim] not in types and _QUADRATIC[dim] not in types:
         raise MeshError(
             f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
             f"(found: {', '.join(sorted(types))})"
         )
-    domain = _domain_from_meshio(raw, dim, unit, path)
+    domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types)
     domain.source_sha256 = file_sha256(path)
     return domain
 
@@ -342,7 +367,7 @@ def _refuse_element_types(path, types, dim) -> None:
             "(gmsh: 'Mesh.RecombineAll = 0', no 'Recombine Surface'/'Recombine Volume', "
             "'Mesh.SubdivisionAlgorithm = 0'; extruded layers without 'Recombine')"
         )
-    higher = sorted(t for t in types if _HIGHER_ORDER.get(t) == dim)
+    higher = sorted(t for t in types if _HIGHER_ORDER.get(t) == dim and t != _QUADRATIC[dim])
     if higher:
         raise MeshError(_higher_order_message(path, higher))
 
@@ -350,22 +375,29 @@ def _refuse_element_types(path, types, dim) -> None:
 def _higher_order_message(path, types) -> str:
     return (
         f"{path} contains higher-order elements ({', '.join(types)}); mqm_fem reads linear "
-        "simplices only: re-mesh with 'Mesh.ElementOrder = 1' (gmsh -order 1) — the solvers "
-        "raise the polynomial order themselves (P2, Nédélec)"
+        "and second-order simplices only (triangle6, tetra10): re-mesh with "
+        "'Mesh.ElementOrder = 1' (gmsh -order 1) — the solvers raise the polynomial order "
+        "themselves (P2, Nédélec) — or 'Mesh.ElementOrder = 2' for curved boundaries"
     )
 
 
-def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain:
+def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
+                        quadratic: bool = False) -> Domain:
     """A :class:`Domain` from a meshio mesh: used vertices only, consistently oriented
-    elements, physical groups as regions and boundaries."""
+    elements, physical groups as regions and boundaries; for a second-order mesh also the
+    curved geometry (:func:`_curved_mesh`)."""
     points = _planar_points(raw, dim, path)
+    elem_type = _QUADRATIC[dim] if quadratic else _LINEAR[dim]
+    facet_type = _QUADRATIC_FACET[dim] if quadratic else _FACET[dim]
     # element and facet blocks with their group membership. gmsh puts an entity in several
     # physical groups by (msh 2.2) writing its elements once per group, or (msh 4.1) listing
     # several tags per entity, which meshio keeps only in ``cell_sets``: read both, then merge
     # duplicate elements so each element/facet appears once and belongs to every named group.
-    elem_rows, elem_members = _blocks_with_groups(raw, _LINEAR[dim], dim)
-    facet_rows, facet_members = _blocks_with_groups(raw, _FACET[dim], dim - 1)
-    t_all, elem_inverse = _unique_rows(elem_rows)
+    elem_rows, elem_members = _blocks_with_groups(raw, elem_type, dim)
+    facet_rows, facet_members = _blocks_with_groups(raw, facet_type, dim - 1)
+    facet_rows = facet_rows[:, :dim]  # the facets' vertices (a quadratic facet's mid-nodes last)
+    rows_all, elem_inverse = _unique_rows(elem_rows, nkey=dim + 1)
+    t_all = rows_all[:, :dim + 1]
     # keep only vertices used by elements (gmsh files may hold geometry points)
     used = np.unique(t_all)
     remap = np.full(points.shape[0], -1, dtype=np.int64)
@@ -380,6 +412,7 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
     regions = {name: np.unique(elem_inverse[rows])
                for name, rows in elem_members.items() if rows.size}
     boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
+    curved = (_curved_mesh(mesh, points, remap, rows_all, path) if quadratic else None)
     if not regions:
         warnings.warn(
             f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
@@ -388,7 +421,82 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None) -> Domain
             MqmFemWarning,
             stacklevel=3,
         )
-    return Domain(mesh, unit, regions, boundaries, Path(path) if path else None)
+    return Domain(mesh, unit, regions, boundaries, Path(path) if path else None, curved=curved)
+
+
+def _curved_mesh(mesh, points, remap, rows, path):
+    """The quadratic mesh (skfem ``MeshTri2``/``MeshTet2``) of a second-order file.
+
+    ``rows`` are the file's elements (vertices first, then one node per edge), in the order of
+    ``mesh.t``. Each mid-edge node is assigned to its edge explicitly by the edge's two vertices
+    — the node nearest to the edge's chord midpoint, which must give every edge of the element
+    exactly one node — so no node-order convention (gmsh's, meshio's or scikit-fem's) is
+    assumed. scikit-fem then takes, per element, the vertices (``mesh.t``, the same columns)
+    and the edge nodes in the order of its reference edges."""
+    dim = mesh.dim()
+    nv = dim + 1
+    refdom = (skfem.MeshTri2 if dim == 2 else skfem.MeshTet2).elem.refdom
+    pairs = np.asarray(refdom.facets if dim == 2 else refdom.edges)
+    nel = mesh.nelements
+    verts = remap[rows[:, :nv]].T  # (nv, nel) in the file's vertex order, mesh numbering
+    mids = points[rows[:, nv:]]  # (nel, nedges, dim)
+    # the element's edges in mesh.t's vertex order (scikit-fem's reference edges)
+    t = mesh.t
+    ends = np.stack([t[pairs[:, 0]], t[pairs[:, 1]]])  # (2, nedges, nel)
+    if not np.array_equal(np.sort(verts, axis=0), np.sort(t, axis=0)):
+        raise MeshError(f"{path or 'mesh'}: internal: element vertices do not match the mesh")
+    chord = 0.5 * (mesh.p[:, ends[0]] + mesh.p[:, ends[1]])  # (dim, nedges, nel)
+    # distance of every file node (k) of each element to every edge midpoint (j)
+    d = np.linalg.norm(mids.transpose(2, 0, 1)[:, :, :, None]
+                       - chord.transpose(0, 2, 1)[:, :, None, :], axis=0)  # (nel, k, j)
+    node_of_edge = np.argmin(d, axis=1)  # (nel, j): which file node sits on edge j
+    ok = np.all(np.sort(node_of_edge, axis=1) == np.arange(pairs.shape[0]), axis=1)
+    # the node must also be nearer to its own edge's midpoint than to any other edge's
+    ok &= np.all(np.argmin(d, axis=2)[np.arange(nel)[:, None], node_of_edge]
+                 == np.arange(pairs.shape[0]), axis=1)
+    if not ok.all():
+        bad = int(np.flatnonzero(~ok)[0])
+        raise MeshError(
+            f"{path or 'mesh'}: {int((~ok).sum())} second-order element(s) whose mid-edge "
+            f"nodes cannot be matched to their edges (first: element {bad}); the elements "
+            "are too strongly curved — refine the mesh near curved boundaries"
+        )
+    edge_nodes = mids[np.arange(nel)[:, None], node_of_edge]  # (nel, nedges, dim)
+    return _quadratic_mesh(mesh.p, t, edge_nodes)
+
+
+def _quadratic_mesh(p, t, edge_nodes):
+    """``MeshTri2``/``MeshTet2`` from vertices ``p`` (dim, nv), elements ``t`` (dim+1, nel) and
+    per element the coordinates of its edge nodes in scikit-fem's reference-edge order
+    (nel, nedges, dim); the vertices keep their numbering and the elements their order."""
+    dim = p.shape[0]
+    cls = skfem.MeshTri2 if dim == 2 else skfem.MeshTet2
+    nel, nedges = edge_nodes.shape[:2]
+    doflocs = np.hstack([p, edge_nodes.reshape(-1, dim).T])
+    extra = p.shape[1] + np.arange(nel * nedges).reshape(nel, nedges).T
+    try:
+        curved = cls(doflocs, np.vstack([t, extra]), validate=False)
+    except TypeError:
+        curved = cls(doflocs, np.vstack([t, extra]))
+    # scikit-fem sized its node array by the input's node count (one node per element edge);
+    # keep the vertices and one node per mesh edge
+    curved = replace(curved, doflocs=np.ascontiguousarray(curved.doflocs[:, :curved.dofs.N]))
+    if not np.array_equal(curved.t, t) or not np.array_equal(curved.p[:, :p.shape[1]], p):
+        raise MeshError("internal: the curved mesh renumbered the vertices or elements")
+    return curved
+
+
+def curved_submesh(curved, elements, vertices):
+    """The curved mesh restricted to ``elements`` (indices into ``curved.t``); ``vertices`` are
+    the parent vertices kept, in the sub-mesh's vertex order (``np.unique`` of the selected
+    elements' vertices, as for the linear sub-mesh), so the result matches that sub-mesh."""
+    nv = curved.dim() + 1
+    remap = np.full(curved.nvertices, -1, dtype=np.int64)
+    remap[vertices] = np.arange(len(vertices))
+    t = remap[curved.t[:, elements]]
+    nodes = curved.dofs.element_dofs[nv:, elements]  # (nedges, nel), reference-edge order
+    edge_nodes = curved.doflocs[:, nodes].transpose(2, 1, 0)  # (nel, nedges, dim)
+    return _quadratic_mesh(np.ascontiguousarray(curved.p[:, vertices]), t, edge_nodes)
 
 
 def _planar_points(raw, dim: int, path) -> np.ndarray:
@@ -456,7 +564,7 @@ def _blocks_with_groups(raw, cell_type: str, gdim: int):
     ``cell_sets`` when it has the name (msh 4.1: complete even when an entity is in several
     groups), otherwise from the ``gmsh:physical`` tag of each cell (msh 2.2).
     """
-    nverts = {"triangle": 3, "tetra": 4, "line": 2}[cell_type]
+    nverts = _NODES[cell_type]
     blocks = [i for i, b in enumerate(raw.cells) if b.type == cell_type]
     sizes = [len(raw.cells[i].data) for i in blocks]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -487,9 +595,10 @@ def _blocks_with_groups(raw, cell_type: str, gdim: int):
     return rows, members
 
 
-def _unique_rows(rows: np.ndarray):
-    """Unique cells (by vertex set, first occurrence's node order kept) and the map row -> cell."""
-    key = np.sort(rows, axis=1)
+def _unique_rows(rows: np.ndarray, nkey: int | None = None):
+    """Unique cells (by vertex set — the first ``nkey`` columns, default all —, first
+    occurrence's node order kept) and the map row -> cell."""
+    key = np.sort(rows[:, :nkey], axis=1)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(first)  # keep file order
     rank = np.empty_like(order)

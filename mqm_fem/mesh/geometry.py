@@ -219,13 +219,21 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
     field.setAsBackgroundMesh(smallest)
 
 
-def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit) -> Domain:
-    """Mesh, write atomically (or to a temporary file) and load with :func:`load_mesh`."""
+def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit, order=1) -> Domain:
+    """Mesh, write atomically (or to a temporary file) and load with :func:`load_mesh`.
+
+    ``order`` 2: second-order elements (gmsh ``setOrder(2)``: the mid-edge nodes are placed on
+    the CAD curves and surfaces), read into ``Domain.curved``."""
     gmsh.option.setNumber("Mesh.MshFileVersion", msh_version)
     try:
         gmsh.model.mesh.generate(dim)
     except Exception as exc:
         raise MeshError(f"gmsh could not mesh the geometry: {exc}") from exc
+    if order == 2:
+        try:
+            gmsh.model.mesh.setOrder(2)
+        except Exception as exc:
+            raise MeshError(f"gmsh could not make the mesh second-order: {exc}") from exc
     types, _, _ = gmsh.model.mesh.getElements(dim)
     if not len(types):
         raise MeshError("gmsh produced no elements (geometry too small for the sizes given?)")
@@ -649,12 +657,17 @@ def _check_element_count(estimate: MeshEstimate) -> None:
             f"elements (limit {MAX_ELEMENTS:.0e}); use larger sizes")
 
 
-def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None) -> Domain:
+def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None, *,
+         order=1) -> Domain:
     """Shared pipeline: build (returns sc tags, surface tags), size fields, mesh, write, load.
 
     ``progress`` (callable or None) receives one-line messages: the size estimate
-    (:func:`estimate_elements`) before gmsh meshes, and the timings after."""
+    (:func:`estimate_elements`) before gmsh meshes, and the timings after. ``order`` 2 writes
+    second-order elements (:func:`_write_and_load`)."""
     parse_length(length_unit, "length_unit")
+    if isinstance(order, bool) or order not in (1, 2):
+        raise ParameterError(f"order: element (geometry) order must be 1 (straight-sided) or 2 "
+                             f"(curved, isoparametric), got {order!r}")
     msh_version = parse_number(msh_version, "msh_version")
     if msh_version not in (2.2, 4.0, 4.1):
         raise ParameterError(f"msh_version must be 4.1, 4.0 or 2.2, got {msh_version!r}")
@@ -677,7 +690,7 @@ def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None)
         else:
             view = _apply_background(gmsh, dim, background)
         start = time.perf_counter()
-        domain = _write_and_load(gmsh, dim, groups, path, msh_version, length_unit)
+        domain = _write_and_load(gmsh, dim, groups, path, msh_version, length_unit, order)
         if view is not None:
             gmsh.view.remove(view)
         report(f"meshed {domain.mesh.nelements} {'triangles' if dim == 2 else 'tetrahedra'} "
@@ -771,6 +784,11 @@ _SIZE_PARAMETERS = """\
     progress : callable, optional
         Called with one-line progress messages (a size estimate before meshing: elements,
         memory, time; the meshing time after), e.g. print.
+    order : {1, 2}
+        Geometry order: 1 (default) straight-sided elements; 2 second-order elements whose
+        mid-edge nodes lie on the curved boundaries (``Domain.curved``), used by the Lagrange
+        solvers at order 2 (isoparametric P2: Schrödinger, nucleation, 2D London); the Nédélec
+        solvers stay straight-sided.
 """
 
 
@@ -811,7 +829,8 @@ def _recorded(func):
 def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float | None = None,
          surface_layer: float | None = None, length_unit: LengthLike = "um",
          path: PathLike | None = None,
-         msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+         msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D superconducting disk centred at 0.
 
     Region ``superconductor``; boundaries ``outer`` and ``surface`` (both the circle).
@@ -834,7 +853,7 @@ def disk(radius: float, *, h: float, h_sc: float | None = None, h_surface: float
         groups.add(1, "surface", curves)
         return [s], curves
 
-    return _run("disk", 2, build, sizes, length_unit, path, msh_version, progress)
+    return _run("disk", 2, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 @_size_parameters
@@ -842,7 +861,8 @@ def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float |
             h_surface: float | None = None, surface_layer: float | None = None,
             length_unit: LengthLike = "um",
             path: PathLike | None = None, msh_version: float = 4.1,
-            progress: ProgressLike = None) -> Domain:
+            progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D superconducting ring (annulus) with its hole meshed as vacuum.
 
     Regions ``superconductor``, ``hole_0``; boundaries ``outer`` (outer circle),
@@ -872,7 +892,7 @@ def annulus(inner_radius: float, outer_radius: float, *, h: float, h_sc: float |
         ring = sorted({t for d, t in out_map[0] if d == 2} - set(hole))
         return _holed_groups(gmsh, groups, ring, [hole])
 
-    return _run("annulus", 2, build, sizes, length_unit, path, msh_version, progress)
+    return _run("annulus", 2, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 def _holed_groups(gmsh, groups, sc, holes):
@@ -896,7 +916,8 @@ def rectangle(width: float, height: float, *, h: float, h_sc: float | None = Non
               h_surface: float | None = None, surface_layer: float | None = None,
               length_unit: LengthLike = "um",
               path: PathLike | None = None, msh_version: float = 4.1,
-              progress: ProgressLike = None) -> Domain:
+              progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D superconducting rectangle ``width`` x ``height`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin``, ``xmax``, ``ymin``, ``ymax`` (the sides),
@@ -923,7 +944,7 @@ def rectangle(width: float, height: float, *, h: float, h_sc: float | None = Non
         groups.add(1, "surface", curves)
         return [s], curves
 
-    return _run("rectangle", 2, build, sizes, length_unit, path, msh_version, progress)
+    return _run("rectangle", 2, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 @_size_parameters
@@ -931,7 +952,8 @@ def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
             h_surface: float | None = None, surface_layer: float | None = None,
             length_unit: LengthLike = "um",
             path: PathLike | None = None, msh_version: float = 4.1,
-            progress: ProgressLike = None) -> Domain:
+            progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D superconducting polygon with polygonal holes meshed as vacuum.
 
     Regions ``superconductor``, ``hole_0``, ...; boundaries ``outer``, ``hole_k_boundary``,
@@ -964,7 +986,7 @@ def polygon(vertices, holes=None, *, h: float, h_sc: float | None = None,
         occ.synchronize()
         return _holed_groups(gmsh, groups, sc, holes_)
 
-    return _run("polygon", 2, build, sizes, length_unit, path, msh_version, progress)
+    return _run("polygon", 2, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 def _is_scalar(value) -> bool:
@@ -1003,7 +1025,8 @@ def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
                          h_sc: float | None = None, h_surface: float | None = None,
                          surface_layer: float | None = None, length_unit: LengthLike = "um",
                          path: PathLike | None = None,
-                         msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                         msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D cross-section: conductors (circles, polygons) in a vacuum box or disk.
 
     One conductor is named ``superconductor``, several ``superconductor_0``,
@@ -1056,7 +1079,8 @@ def cross_section_in_box(conductors, box_size, *, outer: str = "box", h: float,
         per_body, vacuum = _fragment_in_box(gmsh, 2, bodies, half, outer)
         return _in_box_groups(gmsh, groups, 2, per_body, vacuum)
 
-    return _run("cross_section_in_box", 2, build, sizes, length_unit, path, msh_version, progress)
+    return _run("cross_section_in_box", 2, build, sizes, length_unit, path, msh_version, progress,
+                order=order)
 
 
 @_size_parameters
@@ -1064,7 +1088,8 @@ def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
                   h_sc: float | None = None, h_surface: float | None = None,
                   surface_layer: float | None = None, length_unit: LengthLike = "um",
                   path: PathLike | None = None,
-                  msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                  msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """2D superconducting disk at the centre of a vacuum box or disk.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1083,7 +1108,7 @@ def circle_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
     return cross_section_in_box([((0.0, 0.0), radius)], box_size, outer=outer, h=h, h_sc=h_sc,
                                 h_surface=h_surface, surface_layer=surface_layer,
                                 length_unit=length_unit, path=path, msh_version=msh_version,
-                                progress=progress)
+                                progress=progress, order=order)
 
 
 # ============================================================================================
@@ -1094,7 +1119,8 @@ def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
         h_surface: float | None = None, surface_layer: float | None = None,
         length_unit: LengthLike = "um",
         path: PathLike | None = None, msh_version: float = 4.1,
-        progress: ProgressLike = None) -> Domain:
+        progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting box ``lx`` x ``ly`` x ``lz`` centred at 0.
 
     Region ``superconductor``; boundaries ``xmin`` ... ``zmax`` (faces), ``outer``, ``surface``.
@@ -1121,7 +1147,7 @@ def box(lx: float, ly: float, lz: float, *, h: float, h_sc: float | None = None,
         groups.add(2, "surface", faces)
         return [v], faces
 
-    return _run("box", 3, build, sizes, length_unit, path, msh_version, progress)
+    return _run("box", 3, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 @_size_parameters
@@ -1129,7 +1155,8 @@ def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = Non
              h_surface: float | None = None, surface_layer: float | None = None,
              length_unit: LengthLike = "um",
              path: PathLike | None = None, msh_version: float = 4.1,
-             progress: ProgressLike = None) -> Domain:
+             progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting cylinder along z, centred at 0.
 
     Region ``superconductor``; boundaries ``zmin``, ``zmax`` (end faces), ``side``, ``outer``
@@ -1163,11 +1190,11 @@ def cylinder(radius: float, length: float, *, h: float, h_sc: float | None = Non
         groups.add(2, "surface", faces)
         return [v], faces
 
-    return _run("cylinder", 3, build, sizes, length_unit, path, msh_version, progress)
+    return _run("cylinder", 3, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, path, msh_version,
-                 progress):
+                 progress, order=1):
     outer = _outer_kind(outer, 3)
     half = _box_half(box_size, 3, outer)
     _fits(fit_points, half, outer, "the superconductor")
@@ -1176,7 +1203,7 @@ def _body_in_box(name, make, fit_points, box_size, outer, sizes, length_unit, pa
         per_body, vacuum = _fragment_in_box(gmsh, 3, [make(gmsh)], half, outer)
         return _in_box_groups(gmsh, groups, 3, per_body, vacuum)
 
-    return _run(name, 3, build, sizes, length_unit, path, msh_version, progress)
+    return _run(name, 3, build, sizes, length_unit, path, msh_version, progress, order=order)
 
 
 @_size_parameters
@@ -1184,7 +1211,8 @@ def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
                   h_sc: float | None = None, h_surface: float | None = None,
                   surface_layer: float | None = None, length_unit: LengthLike = "um",
                   path: PathLike | None = None,
-                  msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                  msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting sphere centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1206,7 +1234,7 @@ def sphere_in_box(radius: float, box_size: float, *, outer: str = "box", h: floa
     return _body_in_box("sphere_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addSphere(0, 0, 0, radius))],
                         pts, box_size, outer, sizes, length_unit, path, msh_version,
-                        progress)
+                        progress, order=order)
 
 
 @_size_parameters
@@ -1214,7 +1242,8 @@ def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
                 h_sc: float | None = None, h_surface: float | None = None,
                 surface_layer: float | None = None, length_unit: LengthLike = "um",
                 path: PathLike | None = None,
-                msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting cube centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1236,7 +1265,7 @@ def cube_in_box(side: float, box_size: float, *, outer: str = "box", h: float,
                         lambda gmsh: [(3, gmsh.model.occ.addBox(*(3 * [-side / 2]),
                                                                 side, side, side))],
                         corners, box_size, outer, sizes, length_unit, path, msh_version,
-                        progress)
+                        progress, order=order)
 
 
 @_size_parameters
@@ -1244,7 +1273,8 @@ def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str
                     h: float, h_sc: float | None = None, h_surface: float | None = None,
                     surface_layer: float | None = None, length_unit: LengthLike = "um",
                     path: PathLike | None = None,
-                    msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                    msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting cylinder along z centred in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1271,7 +1301,7 @@ def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str
                         lambda gmsh: [(3, gmsh.model.occ.addCylinder(0, 0, -length / 2, 0, 0,
                                                                      length, radius))],
                         np.array(ring), box_size, outer, sizes, length_unit, path, msh_version,
-                        progress)
+                        progress, order=order)
 
 
 @_size_parameters
@@ -1280,7 +1310,8 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
                  h_surface: float | None = None, surface_layer: float | None = None,
                  length_unit: LengthLike = "um",
                  path: PathLike | None = None, msh_version: float = 4.1,
-                 progress: ProgressLike = None) -> Domain:
+                 progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D superconducting ring (torus about the z axis) in a vacuum box or sphere.
 
     Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
@@ -1310,7 +1341,7 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
     return _body_in_box("torus_in_box",
                         lambda gmsh: [(3, gmsh.model.occ.addTorus(0, 0, 0, big, small))],
                         np.array(pts), box_size, outer, sizes, length_unit, path, msh_version,
-                        progress)
+                        progress, order=order)
 
 
 @_size_parameters
@@ -1318,7 +1349,8 @@ def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str 
                 h: float, h_sc: float | None = None, h_surface: float | None = None,
                 surface_layer: float | None = None, length_unit: LengthLike = "um",
                 path: PathLike | None = None,
-                msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
+                msh_version: float = 4.1, progress: ProgressLike = None,
+        order: int = 1) -> Domain:
     """3D thin film (polygon with holes, extruded along z) in a vacuum box or sphere.
 
     The film spans ``-thickness/2 < z < thickness/2``. Regions ``superconductor``, ``vacuum``
@@ -1374,7 +1406,8 @@ def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str 
 
         return _in_box_groups(gmsh, groups, 3, per_body, vacuum, hole_walls)
 
-    return _run("film_in_box", 3, build, sizes, length_unit, path, msh_version, progress)
+    return _run("film_in_box", 3, build, sizes, length_unit, path, msh_version, progress,
+                order=order)
 
 
 #: CLI kind name -> generator (``mqm-fem mesh KIND``)

@@ -53,6 +53,7 @@ from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
 from ..mesh.adapt import BUDGET_KEYS, adapt, check_target
+from ..mesh.domain import curved_submesh
 from ..mesh.resolution import (
     ResolutionCheck,
     element_diameters,
@@ -582,12 +583,16 @@ def prepare_operator(domain, applied_field, vector_potential, scalar_potential, 
     """Sub-domain, basis in L₀ units, scaled potentials a = (qL₀/ħ)A, v = 2mL₀²qφ/ħ², BCs.
 
     Shared with the Ginzburg–Landau stage (:mod:`mqm_fem.gl`), so that its linearisation at
-    ψ = 0 is this operator exactly."""
+    ψ = 0 is this operator exactly. On a domain with curved geometry (``Domain.curved``, a
+    second-order gmsh mesh) and ``order`` 2 the basis is isoparametric P2 on the curved mesh
+    (the quadrature points, the Robin facet terms and the DOF locations follow the curved
+    boundary); ``order`` 1 uses the straight-sided ``Domain.mesh``."""
     sub, vertex_map = superconducting_subdomain(domain, superconductors)
     dim = sub.dim
     field = uniform_field_vector(applied_field, dim)
     scale = sub.length_unit / length0  # mesh units -> L0 units
-    mesh = sub.mesh if scale == 1.0 else sub.mesh.scaled(scale)
+    geometry = _geometry(sub, order)
+    mesh = geometry if scale == 1.0 else geometry.scaled(scale)
     basis = skfem.Basis(mesh, _element(dim, order), intorder=2 * order + 2)
     xq = np.asarray(basis.global_coordinates()) * length0  # metres, (dim, nel, nqp)
     a_quad = _vector_potential_quad(basis, xq, field, vector_potential, vertex_map, dim,
@@ -685,7 +690,16 @@ def lowest_eigenvalue(domain: Domain, applied_field = None, **kwargs) -> float:
 
 # ==============================================================================================
 # helpers
+def _geometry(sub: Domain, order: int) -> skfem.Mesh:
+    """The mesh the Lagrange basis lives on: the curved (quadratic) mesh for P2 when the domain
+    has one (isoparametric P2: geometry and ψ of the same order), else the linear mesh (P1 on a
+    quadratic geometry would be sub-parametric at no gain in accuracy: the straight mesh)."""
+    return sub.curved if order == 2 and sub.curved is not None else sub.mesh
+
+
 def _element(dim: int, order: int):
+    """Lagrange P1/P2 on triangles/tetrahedra; on a curved (``MeshTri2``/``MeshTet2``) mesh the
+    same element is isoparametric (scikit-fem maps it with the mesh's quadratic geometry)."""
     if dim == 2:
         return skfem.ElementTriP2() if order == 2 else skfem.ElementTriP1()
     return skfem.ElementTetP2() if order == 2 else skfem.ElementTetP1()
@@ -695,7 +709,8 @@ def superconducting_subdomain(domain: Domain, superconductors: list[str] | None 
     """The sub-domain of the superconducting regions and the map sub-vertex -> parent vertex.
 
     Boundaries of the parent that lie on the sub-mesh boundary are kept (by name); the
-    interface to removed vacuum/hole regions becomes natural boundary unless named.
+    interface to removed vacuum/hole regions becomes natural boundary unless named. A curved
+    geometry (``Domain.curved``) is restricted to the same elements.
     """
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain: expected a mqm_fem Domain, got {type(domain).__name__}")
@@ -726,7 +741,9 @@ def superconducting_subdomain(domain: Domain, superconductors: list[str] | None 
         hit = keys[order[pos]] == q
         if hit.any():
             boundaries[name] = np.unique(bfacets[order[pos[hit]]])
-    sub = Domain(sub_mesh, domain.length_unit, regions, boundaries, domain.source)
+    curved = (None if domain.curved is None
+              else curved_submesh(domain.curved, elems, used))
+    sub = Domain(sub_mesh, domain.length_unit, regions, boundaries, domain.source, curved=curved)
     return sub, used
 
 
