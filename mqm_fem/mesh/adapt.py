@@ -48,6 +48,7 @@ from ..progress import ProgressLike, reporter
 from ..units import parse_number
 from .domain import Domain
 from .resolution import elements_at
+from .topology import surface_facets
 
 __all__ = ["BUDGET_KEYS", "AdaptiveHistory", "AdaptiveStep", "adapt", "check_target", "check_tol",
            "element_sizes", "mark", "refine", "remesh", "resolution_caps", "supports_estimates",
@@ -443,7 +444,8 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
     :func:`element_sizes`) that the resolution checks
     (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow on the elements each is about —
     ``where`` naming a ``boundary 'NAME'`` (the elements along it), a ``region 'NAME'`` (its
-    elements), ``the superconductor`` (the non-vacuum regions), anything else the whole mesh:
+    elements; ``region 'NAME' (surface)``: those with a facet on its surface),
+    ``the superconductor`` (the non-vacuum regions), anything else the whole mesh:
 
     * a failed check shrinks those elements by 0.9 × needed/measured size (its measure — the
       largest or the mean element — then meets the requirement on the next mesh);
@@ -463,7 +465,10 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
         if boundary and boundary.group(1) in domain.boundaries:
             elements = elements_at(domain.mesh, domain.boundaries[boundary.group(1)])
         elif region and region.group(1) in domain.regions:
-            elements = domain.regions[region.group(1)]
+            elements = np.asarray(domain.regions[region.group(1)], dtype=np.int64)
+            if "(surface)" in where:  # the region's elements with a facet on its surface
+                surface = surface_facets(domain.mesh, elements)
+                elements = np.intersect1d(elements_at(domain.mesh, surface), elements)
         elif where == "the superconductor":
             try:
                 elements = domain.elements(domain.superconductor_names())
