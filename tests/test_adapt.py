@@ -361,3 +361,20 @@ def test_loop_refines_until_the_resolution_checks_pass():
     assert np.allclose(radii, 1.0, atol=1e-9)
     x = final.mesh.p[:, final.mesh.t].mean(axis=1)
     assert element_sizes(final.mesh)[np.hypot(*x) < 0.5].mean() > 0.2
+
+
+def test_solve_schrodinger_with_tol_adapts():
+    """With the eigenvalue estimator: solve_schrodinger(tol=...) refines until the estimate
+    of ε₀ meets tol, and the history rides on the solution."""
+    from mqm_fem.quantum.schrodinger import SchrodingerSolution, solve_schrodinger
+
+    if not hasattr(SchrodingerSolution, "estimate"):
+        pytest.skip("no Schrödinger estimator on this branch")
+    disk = geometry.disk(1.0, h=0.4)
+    sol = solve_schrodinger(disk, "1 mT", k=1, order=1, tol=2e-3)
+    print("\n" + sol.adaptivity.table())
+    assert sol.adaptivity.converged and len(sol.adaptivity.steps) >= 2
+    assert sol.estimate.relative <= 2e-3
+    mesh = sol.domain.mesh
+    radii = np.hypot(*mesh.p[:, mesh.facets[:, sol.domain.boundaries["outer"]]])
+    assert np.allclose(radii, 1.0, atol=1e-9)

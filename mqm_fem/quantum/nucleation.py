@@ -27,6 +27,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..errors import MqmFemWarning, ParameterError, SolverError
+from ..fem.estimate import ErrorEstimate
 from ..mesh import Domain
 from ..mesh.adapt import adapt, check_target
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
@@ -86,8 +87,18 @@ class NucleationResult:
     eigenvalue (L₀/ξ)² it matches; ``upper_critical_field`` the bulk B_c2 = Φ₀/(2πξ²);
     ``ratio`` = field / B_c2; ``evaluations`` the (b, ε₀) pairs computed; ``resolution`` the
     :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the nucleating state (its phase
-    winding along each boundary, the magnetic length) and of ξ; ``adaptivity`` the history of
-    the adaptive loop when ``tol`` was given (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`).
+    winding along each boundary, the magnetic length) and of ξ.
+
+    ``estimate``: the :class:`~mqm_fem.fem.estimate.ErrorEstimate` of ``ratio`` (quantity
+    ``"B_nuc/B_c2"``, dimensionless; the error in tesla is ``estimate.error ×
+    upper_critical_field``, the relative error is the same), propagated from the estimate
+    δε of ε₀ at the root: δb = −δε/(∂ε₀/∂b), the slope from the root search's evaluations
+    nearest the root, plus a ``root finding`` part for the residual ε₀(b*) − (L₀/ξ)².
+    ``eigenvalue_estimate``: the estimate of ε₀ at the root; ``error_indicators``: the element
+    indicators of the nucleating state (on the elements of the given domain's mesh);
+    ``ndofs``: its degrees of freedom.
+    ``adaptivity``: the history of the adaptive loop when ``tol`` was given
+    (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
     """
 
     field: float
@@ -99,11 +110,54 @@ class NucleationResult:
     upper_critical_field: float
     evaluations: list = field(default_factory=list)
     resolution: list = field(default_factory=list)
+    estimate: ErrorEstimate | None = None
+    eigenvalue_estimate: ErrorEstimate | None = None
+    error_indicators: np.ndarray | None = None
+    ndofs: int | None = None
     adaptivity: object | None = None
 
     @property
     def ratio(self) -> float:
         return self.field / self.upper_critical_field
+
+    def summary(self) -> str:
+        """One line per result: the field, B/B_c2 with its error bar and the estimate's parts."""
+        lines = [f"nucleation field B = {self.field:.6g} T (ξ = {self.coherence_length:.4g} m, "
+                 f"B_c2 = {self.upper_critical_field:.6g} T)"]
+        est = self.estimate
+        if est is None:
+            lines.append(f"B_nuc/B_c2 = {self.ratio:.6g}")
+        else:
+            parts = ", ".join(f"{name} {value:+.3g}" for name, value in est.parts.items())
+            lines.append(f"B_nuc/B_c2 = {self.ratio:.5g} (± {100 * est.relative:.2g} %) "
+                         f"(error {est.error:+.3g}: {parts}; "
+                         f"± {est.bound * self.upper_critical_field:.3g} T)")
+        return "\n".join(lines)
+
+
+def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: float,
+                   ratio_per_b: float, quantity: str = "B_nuc/B_c2") -> ErrorEstimate | None:
+    """The estimate of a root b* of ε₀(b) = target, as ``ratio_per_b × b``: each signed part δε
+    of the eigenvalue estimate moves the root by −δε/(∂ε₀/∂b); the slope is the secant through
+    the two evaluations (b, ε₀) nearest b* that are at least 1e-7·b* apart. The residual
+    ε₀(b*) − target adds a ``root finding`` part. None if no slope is available."""
+    pts = sorted({(float(b), float(e)) for b, e in evaluations}, key=lambda p: abs(p[0] - b_star))
+    if len(pts) < 2:
+        return None
+    b1, e1 = pts[0]
+    other = [p for p in pts[1:] if abs(p[0] - b1) > 1e-7 * max(abs(b_star), 1e-300)]
+    if not other:
+        return None
+    b2, e2 = other[0]
+    slope = (e2 - e1) / (b2 - b1)
+    if not np.isfinite(slope) or slope == 0:
+        return None
+    parts = {name.replace(" ", "_"): -value / slope * ratio_per_b
+             for name, value in eigen.parts.items()}
+    parts["root_finding"] = -(eigen.value - target) / slope * ratio_per_b
+    return ErrorEstimate.from_parts(
+        quantity, b_star * ratio_per_b, "1",
+        f"eigenvalue estimate / dε₀/db (secant, slope {slope:.6g}); {eigen.method}", **parts)
 
 
 def _direction(domain: Domain, direction) -> np.ndarray:
@@ -214,19 +268,26 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
             "increase max_steps or check the boundary conditions"
         )
     b_star = brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
-    checks = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d), bc,
-                           order, length0, solver_options, xi)
+    checks, state = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d),
+                                  bc, order, length0, solver_options, xi, return_state=True)
     warn_unresolved(checks, "nucleation_field")
+    bc2 = upper_critical_field(xi)
+    eigen = state.estimate
+    estimate = (field_estimate(eigen, b_star, evaluations, target,
+                               _field_from_b(1.0, length0) / bc2)
+                if eigen is not None else None)
     return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
                             coherence_length=xi, length_scale=length0, direction=d,
-                            upper_critical_field=upper_critical_field(xi),
-                            evaluations=evaluations, resolution=checks)
+                            upper_critical_field=bc2, evaluations=evaluations,
+                            resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
+                            error_indicators=state.error_indicators, ndofs=state.ndofs)
 
 
 def _state_checks(domain, applied, bc, order, length0, solver_options,
-                  xi=None) -> list[ResolutionCheck]:
+                  xi=None, return_state=False):
     """The resolution checks of the lowest state at ``applied`` (one more eigen-solve, k = 1,
-    its own warnings silenced: the caller warns under its name), plus ξ if given."""
+    its own warnings silenced: the caller warns under its name), plus ξ if given; with
+    ``return_state`` also that solution (its eigenvalue estimate)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
                                 category=MqmFemWarning)
@@ -237,7 +298,7 @@ def _state_checks(domain, applied, bc, order, length0, solver_options,
         checks.append(ResolutionCheck(
             "coherence length", "the superconductor", scale=xi, element=largest_element(sol.domain),
             required=COHERENCE_LENGTH_ELEMENTS[order]))
-    return checks
+    return (checks, sol) if return_state else checks
 
 
 def hc3_over_hc2(domain: Domain, coherence_length: LengthLike, **kwargs) -> float:
@@ -254,8 +315,15 @@ class PhaseBoundary:
     field even at T = 0, so the sample is not superconducting at any temperature and
     ``tc_ratio[i]`` is NaN (never a negative T_c). ``eigenvalues`` keeps ε₀ at every field.
     ``resolution``: the :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the state at
-    the highest field (the most windings, the shortest magnetic length). ``adaptivity`` (with
-    ``tol``): per field, the unknowns, estimate and steps of its own adapted mesh.
+    the highest field (the most windings, the shortest magnetic length).
+
+    ``eigenvalue_estimates``: per field the :class:`~mqm_fem.fem.estimate.ErrorEstimate` of ε₀
+    (1/L₀²); ``estimates``: per field that of T_c/T_c0 = 1 − (ξ₀/L₀)²ε₀ (each part scaled by
+    −(ξ₀/L₀)²), None where not superconducting. The estimate at a fixed field is the error of
+    T_c at that field (the phase boundary read vertically); read horizontally, the error of the
+    field at fixed T_c is δT_c divided by the slope dT_c/dB.
+    ``adaptivity`` (with ``tol``): per field, the unknowns, estimate and steps of its own
+    adapted mesh.
     """
 
     fields: np.ndarray
@@ -266,6 +334,22 @@ class PhaseBoundary:
     superconducting: np.ndarray | None = None
     resolution: list = field(default_factory=list)
     adaptivity: list | None = None
+    eigenvalue_estimates: list = field(default_factory=list)
+
+    @property
+    def estimates(self) -> list:
+        """Per field: the :class:`~mqm_fem.fem.estimate.ErrorEstimate` of T_c/T_c0 (None where
+        not superconducting or without an eigenvalue estimate)."""
+        factor = -(self.xi0 / self.length_scale) ** 2
+        out = []
+        for est, tc, sc in zip(self.eigenvalue_estimates, self.tc_ratio, self.superconducting,
+                               strict=False):
+            if est is None or not sc:
+                out.append(None)
+                continue
+            parts = {name.replace(" ", "_"): factor * value for name, value in est.parts.items()}
+            out.append(ErrorEstimate.from_parts("Tc/Tc0", tc, "1", est.method, **parts))
+        return out
 
     def __post_init__(self):
         self.fields = np.asarray(self.fields, dtype=float)
@@ -288,6 +372,9 @@ class PhaseBoundary:
                                self.superconducting, strict=True):
             tc = f"{t:10.6f}" if sc else f"{'not superconducting':>10}"
             lines.append(f"{f:14.6g} {f * self.flux_scale:12.6g} {e:12.6g} {tc}")
+        for f, est in zip(self.fields, self.estimates, strict=False):
+            if est is not None:
+                lines.append(f"  B = {f:.6g} T: {est} (error {est.error:+.3g})")
         if not np.all(self.superconducting):
             lines.append(f"not superconducting: ε₀ ≥ (L₀/ξ₀)² = "
                          f"{(self.length_scale / self.xi0) ** 2:.6g}, the field is above the "
@@ -387,34 +474,50 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
             f"{lost[0].parameters['field']:g} T): the worker processes or the Dask cluster "
             "were lost; run again")
     eigen = np.array([r["outputs"]["eps0"] for r in records])
+    eigen_estimates = [_eigen_estimate(r["outputs"]) for r in records]
     top = float(values[int(np.argmax(np.abs(values)))])
     checks = _state_checks(domain, _applied(domain, top, d), bc, order, length0,
                            solver_options) if top != 0 else []
     warn_unresolved(checks, "phase_boundary")
     adaptivity = None if tol is None else [
-        {"field": float(values[r["index"]]), **{k: v for k, v in r["outputs"].items()
-                                                 if k != "eps0"}} for r in records]
+        {"field": float(values[r["index"]]),
+         **{k: r["outputs"][k] for k in ("ndofs", "relative", "adaptive_steps")}}
+        for r in records]
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
-                         length_scale=length0, resolution=checks, adaptivity=adaptivity)
+                         length_scale=length0, resolution=checks, adaptivity=adaptivity,
+                         eigenvalue_estimates=eigen_estimates)
+
+
+def _eigen_estimate(outputs: dict) -> ErrorEstimate | None:
+    """The estimate of ε₀ from one point's plain outputs (``eps0``, ``eps0_<part>``)."""
+    parts = {key[len("eps0_"):]: value for key, value in outputs.items()
+             if key.startswith("eps0_")}
+    if not parts:
+        return None
+    return ErrorEstimate.from_parts("eigenvalue 0", outputs["eps0"], "1/L0^2",
+                                    "solve_schrodinger eigenvalue estimate", **parts)
 
 
 def _phase_point(domain, direction, bc, order, length0, solver_options, point) -> dict:
     """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes); with
-    ``tol``, on its own adapted mesh, reporting its unknowns, estimate and steps."""
-    if solver_options.get("tol") is not None:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
-                                    category=MqmFemWarning)
-            sol = solve_schrodinger(domain, _applied(domain, point["field"], np.asarray(direction)),
-                                    bc=bc, order=order, length_scale=length0,
-                                    **{"k": 1, **solver_options})
+    ``tol`` on its own adapted mesh, reporting its unknowns, estimate and steps too."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+                                category=MqmFemWarning)
+        sol = solve_schrodinger(domain, _applied(domain, point["field"], np.asarray(direction)),
+                                bc=bc, order=order, length_scale=length0,
+                                **{"k": 1, **solver_options})
+    out = {"eps0": float(sol.eigenvalues[0])}
+    est = sol.estimate
+    if est is not None:
+        out.update({f"eps0_{name.replace(' ', '_')}": float(value)
+                    for name, value in est.parts.items()})
+    if sol.adaptivity is not None:
         last = sol.adaptivity.steps[-1]
-        return {"eps0": float(sol.eigenvalues[0]), "ndofs": last.ndofs,
-                "relative": last.relative, "adaptive_steps": len(sol.adaptivity.steps)}
-    value = lowest_eigenvalue(domain, _applied(domain, point["field"], np.asarray(direction)),
-                              bc=bc, order=order, length_scale=length0, **solver_options)
-    return {"eps0": value}
+        out.update({"ndofs": last.ndofs, "relative": last.relative,
+                    "adaptive_steps": len(sol.adaptivity.steps)})
+    return out
 
 
 #: redirected progress: at most one line every this many seconds (plus the first and last)

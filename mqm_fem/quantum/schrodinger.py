@@ -167,6 +167,61 @@ class SchrodingerSolution:
         ns = 1.0 if self.superfluid_density is None else self.superfluid_density
         return ns * Q * HBAR / (M * self.length_scale)
 
+    # -- error estimates -----------------------------------------------------------------------
+    @property
+    def ndofs(self) -> int:
+        """Number of Lagrange degrees of freedom of ψ (including Dirichlet nodes)."""
+        return int(self.basis.N)
+
+    @property
+    def error_estimates(self) -> list:
+        """One :class:`~mqm_fem.fem.estimate.ErrorEstimate` per state: the estimated error of
+        the scaled eigenvalue ε_i (unit 1/L₀², quantity ``"eigenvalue i"``), parts
+        ``discretisation`` and ``geometry`` (:mod:`mqm_fem.quantum.estimate`). Computed on
+        first use (cost: at most about one more eigen-solve), then cached; empty if the
+        solution was not made by :func:`solve_schrodinger`."""
+        if "estimates" not in self._cache:
+            problem = self._cache.get("problem")
+            if problem is None:
+                return []
+            from .estimate import eigenvalue_estimates
+
+            start = time.perf_counter()
+            curved = bool(getattr(self.domain, "curved", None)
+                          or getattr(self.parent_domain, "curved", None))
+            estimates, indicators = eigenvalue_estimates(problem, self.eigenvalues, self.modes,
+                                                         curved=curved)
+            self._cache["estimates"], self._cache["indicators"] = estimates, indicators
+            self.info["time_estimate_s"] = round(time.perf_counter() - start, 3)
+        return self._cache["estimates"]
+
+    @property
+    def estimate(self):
+        """The estimate of the lowest eigenvalue ε₀ (None without estimates)."""
+        return next(iter(self.error_estimates), None)
+
+    @property
+    def state_indicators(self) -> np.ndarray | None:
+        """Per state and element of the superconducting mesh ``domain.mesh``: the local
+        contributions (≥ 0) to the eigenvalue estimate, shape (k, nelements)."""
+        return self._cache.get("indicators") if self.error_estimates else None
+
+    @property
+    def error_indicators(self) -> np.ndarray | None:
+        """The indicators of state 0 on the elements of the mesh that was given,
+        ``parent_domain.mesh`` (zero outside the superconductor), for adaptive refinement;
+        :attr:`state_indicators` has them per state on the superconducting sub-mesh."""
+        per_state = self.state_indicators
+        if per_state is None:
+            return None
+        parent = self.parent_domain.mesh
+        if parent.nelements == self.domain.mesh.nelements:
+            return per_state[0].copy()
+        out = np.zeros(parent.nelements)
+        out[_parent_elements(self.domain.mesh, parent, self._cache["problem"].vertex_map)] = \
+            per_state[0]
+        return out
+
     # -- vertex fields -------------------------------------------------------------------------
     @property
     def vertex_dofs(self) -> np.ndarray:
@@ -278,6 +333,14 @@ class SchrodingerSolution:
             for name in per_mode[0] if per_mode else ():
                 fd[f"winding_{name}"] = np.array([w[name] for w in per_mode], dtype=float)
                 units[f"winding_{name}"] = "1"
+        estimates = self.error_estimates
+        cell_data = {}
+        for i, est in enumerate(estimates):
+            fd[f"error_eigenvalue_{i}"] = np.array([est.error, est.bound, est.relative])
+            units[f"error_eigenvalue_{i}"] = "1/L0^2 [error, bound, relative (1)]"
+        if estimates:
+            cell_data["error_indicator"] = self.state_indicators[0]
+            units["error_indicator"] = "1/L0^2"
         info = self.info
         solver_keys = ("eigensolver", "ordering", "sigma", "factor_fill", "solves", "iterations",
                        "hermiticity_error")
@@ -290,11 +353,12 @@ class SchrodingerSolution:
             eigensolver={key: info[key] for key in solver_keys if key in info},
             timings_s={key: value for key, value in info.items()
                        if key.startswith(("time_", "cpu_")) and key.endswith("_s")},
-            resolution=[check.as_dict() for check in self.resolution])
+            resolution=[check.as_dict() for check in self.resolution],
+            error_estimates=[est.as_dict() for est in estimates])
         if provenance:
             record.update(provenance)
         return write_vtu(path, self.domain, point_data=self.point_data(), field_data=fd,
-                         units=units, provenance=record)
+                         cell_data=cell_data or None, units=units, provenance=record)
 
     def _bc_summary(self) -> dict:
         """Boundary name -> the condition its facets carry (``natural``, ``dirichlet``,
@@ -315,7 +379,10 @@ class SchrodingerSolution:
                  f"applied field {np.array2string(self.applied_field, precision=4)} T"]
         for i, (eps, en) in enumerate(zip(self.eigenvalues, self.energies_eV, strict=True)):
             lines.append(f"  mode {i}: epsilon = {eps:.8g}  E = {en:.6g} eV")
-        for key in ("ndofs", "time_s", "sigma", "hermiticity_error"):
+        for est in self.error_estimates:
+            parts = ", ".join(f"{name} {value:+.3g}" for name, value in est.parts.items())
+            lines.append(f"  estimate: {est} (error {est.error:+.3g} {est.unit}: {parts})")
+        for key in ("ndofs", "time_s", "time_estimate_s", "sigma", "hermiticity_error"):
             if key in self.info:
                 lines.append(f"{key}: {self.info[key]}")
         return "\n".join(lines)
@@ -431,6 +498,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
         applied_field=problem.field, gauge=gauge if vector_potential is None else "given",
         order=order, bc={"dirichlet_facets": problem.dirichlet_facets, "robin": problem.robin},
         superfluid_density=ns, info=info)
+    sol._cache["problem"] = problem  # for the error estimates (computed on first use)
     sol.resolution = resolution_checks(sol)
     warn_unresolved(sol.resolution, "solve_schrodinger")
     info["time_s"] = round(time.perf_counter() - t0, 3)
@@ -745,6 +813,17 @@ def superconducting_subdomain(domain: Domain, superconductors: list[str] | None 
               else curved_submesh(domain.curved, elems, used))
     sub = Domain(sub_mesh, domain.length_unit, regions, boundaries, domain.source, curved=curved)
     return sub, used
+
+
+def _parent_elements(sub_mesh, parent_mesh, vertex_map) -> np.ndarray:
+    """The parent element of each element of a sub-mesh made by
+    :func:`superconducting_subdomain` (sub vertex j is parent vertex ``vertex_map[j]``)."""
+    n = parent_mesh.nvertices
+    parent_keys = _facet_keys(parent_mesh.t, n)
+    order = np.argsort(parent_keys)
+    keys = _facet_keys(np.asarray(vertex_map)[sub_mesh.t], n)
+    pos = np.searchsorted(parent_keys, keys, sorter=order)
+    return order[np.clip(pos, 0, parent_keys.size - 1)]
 
 
 def _facet_keys(nodes, n):
