@@ -441,8 +441,9 @@ def _add_london(sub, common):
                        metavar=spec.metavar or name.upper(),
                        help=("repeatable; " if spec.repeat else "")
                        + "; ".join(f"{', '.join(who)}: {text}" for text, who in texts.items()))
+    _add_tol(p, "the headline output (the moment)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
-    p.add_argument("-o", "--output", required=True, help="output .vtu file")
+    p.add_argument("-o", "--output", required=True, help="output .vtu file (on the final mesh)")
     p.set_defaults(run=_run_london)
 
 
@@ -514,15 +515,45 @@ def _run_london(args):
     else:
         lam = _key_values(lam, "--penetration-depth", str)
     _check_london_args(args, lam, options)
+    tol = _cli_tol(args.tol)
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=args.length_unit)
     solution = solve_london(domain, lam, " ".join(args.field),
                             superconductors=args.superconductor, formulation=args.formulation,
-                            progress=_progress, **options)
+                            tol=tol, progress=_progress, **options)
     _progress(f"solved in {solution.timings.total_s:.1f} s")
     print(solution.summary())
+    _print_adaptivity(solution.adaptivity)
     solution.write(out)
     _progress(f"wrote {out}")
+
+
+def _add_tol(p, what: str) -> None:
+    p.add_argument("--tol", default=None, metavar="T",
+                   help=f"target relative error of {what} (e.g. 1e-3): refine the mesh "
+                   "adaptively until the error estimate meets it (or a budget stops it, with a "
+                   "warning) and print the history; refused where no error estimator exists")
+
+
+def _cli_tol(value, result_type=None, who=""):
+    """``--tol`` checked before the mesh is read: (0, 1), and (for ``result_type``) that the
+    solver has an error estimator."""
+    from .mesh.adapt import check_target, check_tol
+
+    if value is None:
+        return None
+    if result_type is not None:
+        return check_target(value, result_type, who, "--tol")
+    return check_tol(value, "--tol")
+
+
+def _print_adaptivity(history):
+    """The adaptive loop's history table (with --tol), and where the final mesh is."""
+    if history is None:
+        return
+    print(history.table())
+    if history.method == "refine":
+        print("(mesh refined locally from the file: its boundary stays the file's polygon)")
 
 
 def _check_output(path, suffix):
@@ -554,6 +585,7 @@ def _add_schrodinger(sub, common):
     p.add_argument("--eigensolver", default="auto",
                    help="auto (default: shift-invert, LOBPCG if the factors would not fit), "
                    "shift-invert or lobpcg")
+    _add_tol(p, "the lowest eigenvalue (and, with --xi, of the nucleation field)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True, help="output .vtu file")
     p.set_defaults(run=_run_schrodinger)
@@ -584,14 +616,21 @@ def _run_schrodinger(args):
                              f"{', '.join(EIGENSOLVERS)}")
     xi = None if args.xi is None else parse_length(args.xi, "--xi")
     bc = _boundary_conditions(args.bc)
+    from .quantum.nucleation import NucleationResult
+    from .quantum.schrodinger import SchrodingerSolution
+
+    tol = _cli_tol(args.tol, SchrodingerSolution, "mqm-fem schrodinger")
+    if xi is not None:
+        _cli_tol(args.tol, NucleationResult, "mqm-fem schrodinger --xi (the nucleation field)")
 
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=unit)
     _progress(f"solving for {k} states ({domain.mesh.nelements} elements) ...")
     solution = solve_schrodinger(domain, applied_field=field_text, k=k, order=order, bc=bc,
                                  gauge=args.gauge.lower(), eigensolver=args.eigensolver,
-                                 progress=_progress)
+                                 tol=tol, progress=_progress)
     print(solution.summary())
+    _print_adaptivity(solution.adaptivity)
     if xi is not None:
         from .quantum.nucleation import nucleation_field
 
@@ -600,8 +639,9 @@ def _run_schrodinger(args):
         direction = (field / np.linalg.norm(field)
                      if domain.dim == 3 and np.any(field) else None)
         result = nucleation_field(domain, xi, bc=bc, direction=direction, order=order,
-                                  progress=_progress)
+                                  progress=_progress, **({} if tol is None else {"tol": tol}))
         print(f"nucleation field: {_fmt_nucleation(result)}")
+        _print_adaptivity(result.adaptivity)
     solution.write(out)
     _progress(f"wrote {out}")
 
@@ -637,6 +677,7 @@ def _add_nucleation(sub, common):
     p.add_argument("--workers", default="1", metavar="N",
                    help="eigen-solves in N local processes at once (default 1: one after the "
                    "other in this process); the numbers are the same")
+    _add_tol(p, "ε₀ at each field (each field adapts its own mesh)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True,
                    help="output .csv file (a .png is written beside it)")
@@ -661,6 +702,9 @@ def _run_nucleation(args):
         direction = direction / np.linalg.norm(direction)
     bc = _boundary_conditions(args.bc)
     workers = _workers(args.workers)
+    from .quantum.schrodinger import SchrodingerSolution
+
+    tol = _cli_tol(args.tol, SchrodingerSolution, "mqm-fem nucleation")
 
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=unit)
@@ -671,8 +715,12 @@ def _run_nucleation(args):
     _progress(f"phase boundary at {fields.size} field(s) ({domain.mesh.nelements} elements)"
               + (f" in {workers} worker processes" if workers > 1 else "") + " ...")
     result = phase_boundary(domain, xi0, fields, bc=bc, direction=direction, workers=workers,
-                            progress=True if is_terminal(sys.stderr) else _progress)
+                            progress=True if is_terminal(sys.stderr) else _progress,
+                            **({} if tol is None else {"tol": tol}))
     print(result.summary())
+    for row in result.adaptivity or []:
+        print(f"B = {row['field']:.6g} T: {row['ndofs']} unknowns, estimate "
+              f"{row['relative']:.3g} after {row['adaptive_steps']} adaptive step(s)")
     from .io.provenance import provenance
 
     record = provenance(domain, verb="nucleation", order=2, bc=args.bc or "natural")

@@ -258,16 +258,17 @@ def test_non_convergence_is_solver_error(small_disk):
 
 
 def test_tol_is_not_the_eigen_solver_tolerance(small_disk):
-    """tol= (a target accuracy, not available yet) is refused before any work, naming
-    eigen_tol — it used to reach ARPACK: nucleation_field(tol=1e-3) gave 0.9995 B_c2 silently."""
+    """tol= is the target accuracy of the adaptive loop (tests/test_adapt.py), never passed to
+    ARPACK (it once was: nucleation_field(tol=1e-3) gave 0.9995 B_c2 silently); out of (0, 1)
+    it is refused before any work."""
     from mqm_fem import nucleation_field, phase_boundary
 
-    with pytest.raises(ParameterError, match="tol: solve_schrodinger .* eigen_tol"):
-        solve_schrodinger(small_disk, "2 mT", tol=1e-3)
-    with pytest.raises(ParameterError, match="tol: nucleation_field .* eigen_tol"):
-        nucleation_field(small_disk, "100 nm", tol=1e-3)
-    with pytest.raises(ParameterError, match="tol: phase_boundary"):
-        phase_boundary(small_disk, "100 nm", "0 1 mT", tol=1e-3)
+    with pytest.raises(ParameterError, match=r"tol: the target relative error must be in"):
+        solve_schrodinger(small_disk, "2 mT", tol=1.0)
+    with pytest.raises(ParameterError, match=r"tol: the target relative error must be in"):
+        nucleation_field(small_disk, "100 nm", tol=0)
+    with pytest.raises(ParameterError, match=r"tol: the target relative error must be in"):
+        phase_boundary(small_disk, "100 nm", "0 1 mT", tol=-1e-3)
     loose = solve_schrodinger(small_disk, "2 mT", k=1, eigen_tol=1e-6)
     tight = solve_schrodinger(small_disk, "2 mT", k=1)
     assert loose.eigenvalues[0] == pytest.approx(tight.eigenvalues[0], rel=1e-5)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..mesh import Domain
+from ..mesh.adapt import BUDGET_KEYS, adapt, check_tol
 from ..progress import ProgressLike, reporter
 from ..units import FieldLike, LengthLike, parse_field
 from . import avector, bfield, inplane, outofplane  # noqa: F401  (register the formulations)
@@ -37,6 +38,7 @@ __all__ = ["FORMULATIONS", "Energies", "Formulation", "Hole", "LondonProblem",
 def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
                  applied_field: FieldLike | None,
                  *, superconductors: list[str] | None = None, formulation: str = "auto",
+                 tol: float | None = None, adaptivity: dict | None = None,
                  progress: ProgressLike = None, **options) -> LondonSolution:
     """Solve London screening on ``domain`` and return a :class:`LondonSolution` (SI units).
 
@@ -56,18 +58,37 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
     formulation : str
         ``"auto"`` or a registered name (``mqm_fem.london.FORMULATIONS``): ``"A"``, ``"B"``,
         ``"out-of-plane"``, ``"in-plane"``.
+    tol : float, optional
+        Target relative error of the headline output (e.g. ``1e-3``; 0 < tol < 1): solve,
+        estimate and refine the mesh (:func:`mqm_fem.mesh.adapt.adapt`: generated domains are
+        remeshed from their geometry, others refined locally) until the estimate meets it or a
+        budget stops the loop (then a warning gives the estimate reached). The history is
+        ``solution.adaptivity``. Refused for a formulation without an error estimator.
+    adaptivity : dict, optional
+        Budgets and marking of the adaptive loop (with ``tol``): ``max_dofs``, ``max_memory``
+        (bytes), ``max_steps``, ``fraction`` (see :func:`mqm_fem.mesh.adapt.adapt`).
     progress : callable, optional
-        Receives one-line messages at each stage (the CLI prints them).
+        Receives one-line messages at each stage (the CLI prints them); with ``tol``, one line
+        per adaptive step.
     **options
         The chosen formulation's options (its dataclass in ``FORMULATIONS[name].options``;
         e.g. ``fluxoids={"hole_0": 1}`` and ``order`` for ``out-of-plane``, ``far_field`` and
         ``solver`` for ``A``). An option the formulation does not take is refused, listing
-        those it takes.
+        those it takes. The formulations' linear-solver residual (their option ``tol``) is
+        given here as ``solver_tol`` (``tol`` is the target accuracy above).
     """
     started = time.perf_counter()
     say = reporter(progress, "solve_london")
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    if "solver_tol" in options:
+        options["tol"] = options.pop("solver_tol")
+    if tol is not None:
+        return _solve_adaptive(domain, penetration_depth, applied_field, superconductors,
+                               formulation, tol, adaptivity, progress, options)
+    if adaptivity is not None:
+        raise ParameterError("adaptivity: budgets of the adaptive loop need tol (the target "
+                             "relative error); give tol or leave adaptivity out")
     field = (np.zeros(3 if domain.dim == 3 else 1) if applied_field is None
              else parse_field(applied_field))
     chosen = choose(domain, field, formulation)
@@ -80,3 +101,34 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
         )
     problem = prepare(domain, penetration_depth, chosen.applied(field), superconductors)
     return run(chosen, problem, opts, started, say)
+
+
+def _solve_adaptive(domain, penetration_depth, applied_field, superconductors, formulation, tol,
+                    adaptivity, progress, options) -> LondonSolution:
+    """``solve_london`` with a target accuracy: everything checked before the first solve."""
+    tol = check_tol(tol)
+    field = (np.zeros(3 if domain.dim == 3 else 1) if applied_field is None
+             else parse_field(applied_field))
+    chosen = choose(domain, field, formulation)
+    opts = chosen.options.from_kwargs(options)
+    if chosen.estimate is None:
+        raise ParameterError(
+            f"tol: the {chosen.name!r} London formulation has no error estimator, so it cannot "
+            "refine to a target accuracy; solve without tol (and refine the mesh by hand)")
+    budgets = dict(adaptivity or {})
+    unknown = set(budgets) - set(BUDGET_KEYS)
+    if unknown:
+        raise ParameterError(f"adaptivity: unknown key(s) {', '.join(sorted(unknown))}; valid: "
+                             f"{', '.join(BUDGET_KEYS)}")
+
+    # the formulation's own ``tol`` (linear-solver residual) goes back under its public name
+    inner = {("solver_tol" if key == "tol" else key): value for key, value in options.items()}
+
+    def solve(mesh_domain):
+        return solve_london(mesh_domain, penetration_depth, applied_field,
+                            superconductors=superconductors, formulation=chosen.name, **inner)
+
+    solution, history = adapt(solve, domain, tol, order=int(getattr(opts, "order", 1)),
+                              progress=progress, who="solve_london", **budgets)
+    solution.adaptivity = history
+    return solution

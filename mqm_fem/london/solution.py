@@ -157,6 +157,10 @@ class LondonSolution:
         The a-posteriori error estimates (read through :attr:`estimate`,
         :attr:`error_estimates` and :attr:`error_indicators`); ``None`` for a formulation
         without an estimator.
+    adaptivity : AdaptiveHistory or None
+        The steps of the adaptive loop when ``solve_london`` was given ``tol``
+        (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`: DOFs, elements, estimate per step;
+        ``.table()``, ``.to_csv()``, ``.final_domain``); ``None`` otherwise.
     """
 
     domain: Domain
@@ -170,6 +174,7 @@ class LondonSolution:
     resolution: list[ResolutionCheck] = field(default_factory=list)
     truncation_estimate: float | None = None
     estimates: Estimates | None = None
+    adaptivity: object | None = None
 
     # -- error estimates -----------------------------------------------------------------------
     @property

@@ -51,6 +51,20 @@ _SHAPE_NAMES = {"quad": "quadrilaterals", "hexahedron": "hexahedra", "wedge": "p
                 "pyramid": "pyramids"}
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How a geometry generator made a :class:`Domain`: ``generator`` is the name of the
+    function in :mod:`mqm_fem.mesh.geometry`, ``arguments`` the arguments it received (by
+    parameter name; ``path`` and ``progress`` left out). Picklable."""
+
+    generator: str
+    arguments: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"geometry.{self.generator}({args})"
+
+
 @dataclass
 class Domain:
     """A scikit-fem mesh with named regions and boundaries and an explicit length unit.
@@ -77,6 +91,10 @@ class Domain:
         mid-edge nodes of the file, which lie on the curved boundary. The Lagrange solvers
         (Schrödinger/nucleation, 2D London) use it at order 2 (isoparametric P2); the Nédélec
         solvers use the straight ``mesh``. None for a linear mesh.
+    recipe : Recipe or None
+        How a :mod:`mqm_fem.mesh.geometry` generator made the domain (its name and the
+        arguments it received), so that :func:`mqm_fem.mesh.adapt.remesh` can mesh the same
+        geometry again with other element sizes; None for a domain read from a file.
     """
 
     mesh: skfem.Mesh
@@ -86,6 +104,7 @@ class Domain:
     source: Path | None = None
     source_sha256: str | None = None
     curved: skfem.Mesh | None = None
+    recipe: Recipe | None = None
 
     def __post_init__(self):
         self.length_unit = parse_length(self.length_unit, "length_unit")

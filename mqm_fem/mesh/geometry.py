@@ -37,6 +37,8 @@ are refused. Every generator's docstring documents its parameters in a numpy-sty
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import inspect
 import math
 import numbers
@@ -52,7 +54,7 @@ import numpy as np
 from ..errors import MeshError, ParameterError
 from ..progress import ProgressLike, reporter
 from ..units import LengthLike, PathLike, parse_length, parse_number
-from .domain import Domain, load_mesh
+from .domain import Domain, Recipe, element_measures, load_mesh
 
 __all__ = [
     "GEOMETRIES", "GEOMETRY_DIMENSION", "OUTER_SHAPES", "MeshEstimate", "annulus", "box",
@@ -677,13 +679,69 @@ def _run(name, dim, build, sizes, length_unit, path, msh_version, progress=None,
         sc, surface = build(gmsh, groups)
         estimate = _estimate(gmsh, dim, sc, surface, sizes)
         _check_element_count(estimate)
+        background = _BACKGROUND.get()
+        if background is not None:  # remeshing (mesh.adapt.remesh): sizes from the old mesh
+            estimate = _background_estimate(background)
+            _check_element_count(estimate)
         report(f"meshing {name} ({dim}D): {estimate.describe()} (estimate)")
-        _apply_sizes(gmsh, dim, sc, surface, sizes)
+        view = None
+        if background is None:
+            _apply_sizes(gmsh, dim, sc, surface, sizes)
+        else:
+            view = _apply_background(gmsh, dim, background)
         start = time.perf_counter()
         domain = _write_and_load(gmsh, dim, groups, path, msh_version, length_unit, order)
+        if view is not None:
+            gmsh.view.remove(view)
         report(f"meshed {domain.mesh.nelements} {'triangles' if dim == 2 else 'tetrahedra'} "
                f"in {time.perf_counter() - start:.1f} s")
         return domain
+
+
+#: element sizes for a remesh: (old mesh, size per element), set by mesh.adapt.remesh; replaces
+#: the generator's own size fields while set
+_BACKGROUND: contextvars.ContextVar = contextvars.ContextVar("mqm_fem_background", default=None)
+
+
+def _vertex_sizes(p, t, sizes) -> np.ndarray:
+    """Per-vertex size: the smallest target size of the elements around the vertex."""
+    out = np.full(p.shape[1], np.inf)
+    for row in t:
+        np.minimum.at(out, row, sizes)
+    return out
+
+
+def _background_estimate(background) -> MeshEstimate:
+    """:func:`estimate_elements`' density rule applied to a size per old element."""
+    mesh, sizes = background
+    dim = mesh.dim()
+    c = (math.sqrt(3) / 4 if dim == 2 else 1 / (6 * math.sqrt(2))) / _DENSITY[dim]
+    n = float(np.sum(element_measures(mesh) / (c * sizes**dim)))
+    return MeshEstimate(elements=n, memory_bytes=n * _BYTES_PER_ELEMENT[dim],
+                        seconds=_STARTUP_SECONDS + n / _ELEMENTS_PER_SECOND[dim])
+
+
+def _apply_background(gmsh, dim, background) -> int:
+    """The background size field of a remesh: a list-based post-processing view of scalar
+    simplices ("ST" triangles / "SS" tetrahedra) carrying the old mesh with the target size at
+    its vertices (the smallest size of the elements around each vertex), used as a
+    ``PostView`` field; points of the new geometry outside the old (polygonal) mesh take the
+    closest value. Returns the view's tag (removed after meshing)."""
+    mesh, sizes = background
+    p, t = mesh.p, mesh.t
+    values = _vertex_sizes(p, t, sizes)
+    coords = np.vstack([p, np.zeros((3 - dim, p.shape[1]))])
+    # per element: x of its vertices, then y, then z, then the values
+    data = np.concatenate([coords[0][t].T, coords[1][t].T, coords[2][t].T, values[t].T], axis=1)
+    view = gmsh.view.add("mqm_fem_sizes")
+    gmsh.view.addListData(view, "ST" if dim == 2 else "SS", t.shape[1], data.ravel().tolist())
+    field = gmsh.model.mesh.field
+    f = field.add("PostView")
+    field.setNumber(f, "ViewTag", view)
+    field.setNumber(f, "UseClosest", 1)
+    field.setAsBackgroundMesh(f)
+    gmsh.option.setNumber("Mesh.MeshSizeMax", float(np.max(sizes)))
+    return view
 
 
 def _check_path(path) -> Path:
@@ -743,7 +801,25 @@ def _size_parameters(func):
     func.__doc__ = doc.rstrip("\n") + "\n" + inspect.cleandoc(
         "\n".join(line[4:] if line.startswith("    ") else line
                   for line in _SIZE_PARAMETERS.splitlines()))
-    return func
+    return _recorded(func)
+
+
+def _recorded(func):
+    """Wrap a generator so that its Domain remembers how it was made (:class:`Recipe`: the
+    generator's name and every argument it received except ``path`` and ``progress``), which
+    :func:`mqm_fem.mesh.adapt.remesh` replays with other element sizes."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def generator(*args, **kwargs):
+        domain = func(*args, **kwargs)
+        arguments = dict(signature.bind(*args, **kwargs).arguments)
+        for skipped in ("path", "progress"):
+            arguments.pop(skipped, None)
+        domain.recipe = Recipe(func.__name__, arguments)
+        return domain
+
+    return generator
 
 
 # ============================================================================================

@@ -29,6 +29,7 @@ from scipy.optimize import brentq
 from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..fem.estimate import ErrorEstimate
 from ..mesh import Domain
+from ..mesh.adapt import adapt, check_target
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
 from ..units import (
@@ -43,8 +44,10 @@ from ..units import (
     parse_vector,
 )
 from .schrodinger import (
+    EIGEN_TOL_NOTE,
     BoundaryConditions,
-    check_no_target_tol,
+    SchrodingerSolution,
+    check_budgets,
     largest_element,
     lowest_eigenvalue,
     resolution_checks,
@@ -94,6 +97,8 @@ class NucleationResult:
     ``eigenvalue_estimate``: the estimate of ε₀ at the root; ``error_indicators``: the element
     indicators of the nucleating state (on the elements of the given domain's mesh);
     ``ndofs``: its degrees of freedom.
+    ``adaptivity``: the history of the adaptive loop when ``tol`` was given
+    (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
     """
 
     field: float
@@ -109,6 +114,7 @@ class NucleationResult:
     eigenvalue_estimate: ErrorEstimate | None = None
     error_indicators: np.ndarray | None = None
     ndofs: int | None = None
+    adaptivity: object | None = None
 
     @property
     def ratio(self) -> float:
@@ -198,7 +204,14 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     direction : 3-vector, optional
         Field direction (3D; 2D is along z).
     progress : callable, optional
-        Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print.
+        Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print;
+        with ``tol``, one line per adaptive step instead.
+    tol : float, optional (keyword)
+        Target relative error of the nucleation field (0 < tol < 1): the whole root search is
+        repeated on meshes refined by :func:`mqm_fem.mesh.adapt.adapt` until the estimate
+        meets it (or a budget stops it, with a warning); ``adaptivity={...}`` sets the budgets
+        (``max_dofs``, ``max_memory``, ``max_steps``, ``fraction``). The history is
+        ``result.adaptivity``.
 
     Raises
     ------
@@ -207,11 +220,23 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     SolverError
         If no crossing is found within ``max_steps`` steps.
     """
-    check_no_target_tol(solver_options.pop("tol", None), "nucleation_field")
+    tol = check_target(solver_options.pop("tol", None), NucleationResult, "nucleation_field",
+                       note=EIGEN_TOL_NOTE)
+    budgets = check_budgets(solver_options.pop("adaptivity", None), tol)
     xi = parse_length(coherence_length, "coherence_length")
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
+    if tol is not None:
+        def solve(mesh_domain):
+            return nucleation_field(mesh_domain, coherence_length, bc=bc, direction=direction,
+                                    length_scale=length_scale, order=order, xtol=xtol,
+                                    max_steps=max_steps, **solver_options)
+
+        result, history = adapt(solve, domain, tol, order=order, progress=progress,
+                                who="nucleation_field", **budgets)
+        result.adaptivity = history
+        return result
     report = reporter(progress, "nucleation_field")
     target = (length0 / xi) ** 2
     evaluations = []
@@ -297,6 +322,8 @@ class PhaseBoundary:
     −(ξ₀/L₀)²), None where not superconducting. The estimate at a fixed field is the error of
     T_c at that field (the phase boundary read vertically); read horizontally, the error of the
     field at fixed T_c is δT_c divided by the slope dT_c/dB.
+    ``adaptivity`` (with ``tol``): per field, the unknowns, estimate and steps of its own
+    adapted mesh.
     """
 
     fields: np.ndarray
@@ -306,6 +333,7 @@ class PhaseBoundary:
     length_scale: float
     superconducting: np.ndarray | None = None
     resolution: list = field(default_factory=list)
+    adaptivity: list | None = None
     eigenvalue_estimates: list = field(default_factory=list)
 
     @property
@@ -425,7 +453,9 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    check_no_target_tol(solver_options.pop("tol", None), "phase_boundary")
+    tol = check_target(solver_options.get("tol"), SchrodingerSolution, "phase_boundary",
+                       note=EIGEN_TOL_NOTE)
+    check_budgets(solver_options.get("adaptivity"), tol)  # each field adapts its own mesh
     values = parse_values(fields, "magnetic_field", "fields")
     if values.size == 0:
         raise ParameterError("fields: give at least one field value")
@@ -449,9 +479,13 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     checks = _state_checks(domain, _applied(domain, top, d), bc, order, length0,
                            solver_options) if top != 0 else []
     warn_unresolved(checks, "phase_boundary")
+    adaptivity = None if tol is None else [
+        {"field": float(values[r["index"]]),
+         **{k: r["outputs"][k] for k in ("ndofs", "relative", "adaptive_steps")}}
+        for r in records]
     return PhaseBoundary(fields=values, eigenvalues=eigen,
                          tc_ratio=1.0 - (xi0 / length0) ** 2 * eigen, xi0=xi0,
-                         length_scale=length0, resolution=checks,
+                         length_scale=length0, resolution=checks, adaptivity=adaptivity,
                          eigenvalue_estimates=eigen_estimates)
 
 
@@ -466,7 +500,8 @@ def _eigen_estimate(outputs: dict) -> ErrorEstimate | None:
 
 
 def _phase_point(domain, direction, bc, order, length0, solver_options, point) -> dict:
-    """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes)."""
+    """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes); with
+    ``tol`` on its own adapted mesh, reporting its unknowns, estimate and steps too."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
                                 category=MqmFemWarning)
@@ -478,6 +513,10 @@ def _phase_point(domain, direction, bc, order, length0, solver_options, point) -
     if est is not None:
         out.update({f"eps0_{name.replace(' ', '_')}": float(value)
                     for name, value in est.parts.items()})
+    if sol.adaptivity is not None:
+        last = sol.adaptivity.steps[-1]
+        out.update({"ndofs": last.ndofs, "relative": last.relative,
+                    "adaptive_steps": len(sol.adaptivity.steps)})
     return out
 
 

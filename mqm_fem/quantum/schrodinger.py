@@ -52,6 +52,7 @@ from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
+from ..mesh.adapt import BUDGET_KEYS, adapt, check_target
 from ..mesh.domain import curved_submesh
 from ..mesh.resolution import (
     ResolutionCheck,
@@ -120,6 +121,9 @@ class SchrodingerSolution:
     ``resolution``: the :class:`~mqm_fem.mesh.resolution.ResolutionCheck` list of the solve (the
     phase winding along each named boundary, the magnetic length), see
     :func:`resolution_checks`.
+
+    ``adaptivity``: with ``tol``, the history of the adaptive loop
+    (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
     """
 
     domain: Domain
@@ -136,6 +140,7 @@ class SchrodingerSolution:
     superfluid_density: float | None = None
     info: dict = field(default_factory=dict)
     resolution: list = field(default_factory=list)
+    adaptivity: object | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- scalar results ------------------------------------------------------------------------
@@ -398,6 +403,7 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
                       superfluid_density: float | None = None, maxiter: int | None = None,
                       eigen_tol: float = 0.0, sigma: float | None = None,
                       eigensolver: str = "auto", tol: float | None = None,
+                      adaptivity: dict | None = None,
                       progress: ProgressLike = None) -> SchrodingerSolution:
     """Lowest ``k`` eigenpairs of the gauge-covariant Schrödinger operator on ``domain``.
 
@@ -426,10 +432,15 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
         L₀ (default ``domain.length_unit``).
     superfluid_density : float, optional
         nₛ in m⁻³ for J_s in A/m² (default: J_s per unit nₛ).
-    tol : reserved
-        The target accuracy of the eigenvalues (adaptive refinement) — not available yet, so it
-        is refused (:class:`ParameterError`) rather than mistaken for the eigen-solver's
-        convergence tolerance, which is ``eigen_tol``.
+    tol : float, optional
+        Target relative error of the lowest eigenvalue (0 < tol < 1): solve, estimate and
+        refine (:func:`mqm_fem.mesh.adapt.adapt`; generated domains are remeshed from their
+        geometry, others refined locally) until the estimate meets it or a budget stops the
+        loop (with a warning); the history is ``solution.adaptivity``. Not the eigen-solver's
+        convergence tolerance, which is ``eigen_tol``. Potentials must then be callables (vertex
+        values cannot follow the changing mesh).
+    adaptivity : dict, optional
+        With ``tol``: ``max_dofs``, ``max_memory`` (bytes), ``max_steps``, ``fraction``.
     maxiter, eigen_tol, sigma :
         Eigen-solver controls (shift ``sigma``, default below the spectrum; ``eigen_tol = 0``:
         machine precision for ARPACK, relative residual 1e-8 for LOBPCG).
@@ -448,9 +459,20 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     ------
     ParameterError, RegionNotFoundError, SolverError
     """
+    given = dict(locals())
     t0, c0 = time.perf_counter(), time.process_time()
-    check_no_target_tol(tol, "solve_schrodinger")
+    tol = check_target(tol, SchrodingerSolution, "solve_schrodinger", note=EIGEN_TOL_NOTE)
     _check_controls(k, order, eigensolver, applied_field, vector_potential)
+    budgets = check_budgets(adaptivity, tol)
+    if tol is not None:
+        check_adaptive_potentials(vector_potential, scalar_potential)
+        rest = {key: value for key, value in given.items()
+                if key not in ("domain", "tol", "adaptivity", "progress")}
+        sol, history = adapt(lambda mesh_domain: solve_schrodinger(mesh_domain, **rest), domain,
+                             tol, order=order, progress=progress, who="solve_schrodinger",
+                             **budgets)
+        sol.adaptivity = history
+        return sol
     report = reporter(progress, "solve_schrodinger")
     length0 = (domain.length_unit if length_scale is None
                else parse_length(length_scale, "length_scale"))
@@ -564,15 +586,33 @@ class OperatorSystem:
     hermiticity_error: float
 
 
-def check_no_target_tol(tol, who: str) -> None:
-    """``tol`` is reserved for a target accuracy (adaptive refinement), not yet available: refuse
-    it instead of passing it to the eigen-solver, where 1e-3 would silently cost three digits
-    (the eigen-solver's own tolerance is ``eigen_tol``)."""
-    if tol is not None:
-        raise ParameterError(
-            f"tol: {who} has no target accuracy (adaptive refinement) yet; refine the mesh and "
-            "watch the resolution warnings. The eigen-solver's convergence tolerance is "
-            "eigen_tol (default 0: machine precision)")
+#: appended to the refusal of ``tol`` (a target accuracy) where no estimator exists
+EIGEN_TOL_NOTE = (". The eigen-solver's convergence tolerance is eigen_tol (default 0: machine "
+                  "precision)")
+
+
+def check_budgets(adaptivity, tol) -> dict:
+    """The adaptive loop's budgets (``max_dofs``, ``max_memory``, ``max_steps``, ``fraction``),
+    which need ``tol``."""
+    if adaptivity is None:
+        return {}
+    if tol is None:
+        raise ParameterError("adaptivity: budgets of the adaptive loop need tol (the target "
+                             "relative error); give tol or leave adaptivity out")
+    if not isinstance(adaptivity, dict) or set(adaptivity) - set(BUDGET_KEYS):
+        raise ParameterError(f"adaptivity: expected a dict with keys among "
+                             f"{', '.join(BUDGET_KEYS)}, got {adaptivity!r}")
+    return dict(adaptivity)
+
+
+def check_adaptive_potentials(vector_potential, scalar_potential) -> None:
+    """With ``tol`` the mesh changes: potentials given as vertex values cannot follow it."""
+    for name, value in (("vector_potential", vector_potential),
+                        ("scalar_potential", scalar_potential)):
+        if value is not None and not callable(value):
+            raise ParameterError(
+                f"{name}: given as values on the mesh, which cannot follow the adaptive mesh "
+                "of tol; give it as a callable of x (m) or solve without tol")
 
 
 def _check_controls(k, order, eigensolver, applied_field, vector_potential) -> None:

@@ -1,0 +1,581 @@
+"""Adaptive meshes: marking, local refinement, remeshing, and the solve–estimate–refine loop.
+
+The mesh layer knows no physics: a solver's result only has to expose
+
+* ``estimate`` — an :class:`~mqm_fem.fem.estimate.ErrorEstimate`-like record of the headline
+  output (``relative`` = error bar / |value|, ``error``, ``value``), or None;
+* ``error_indicators`` — one non-negative number per element of ``result.domain.mesh``
+  (the squared local error contributions, e.g. ‖G∇u_h − ∇u_h‖²_K); a result computed on a
+  sub-domain (the superconducting part) is mapped back to the given domain's elements by
+  their centroids;
+* ``ndofs`` (or ``info["ndofs"]``) — the number of unknowns.
+
+Steps of :func:`adapt`: solve; stop when ``estimate.relative <= tol`` and the result's
+resolution checks (``result.resolution``, if any) pass; otherwise mark the elements holding
+``fraction`` of the total indicator (:func:`mark`, Dörfler), cap the sizes where a resolution
+check fails (:func:`resolution_caps`) and build the next mesh —
+
+* domains made by :mod:`mqm_fem.mesh.geometry` (they carry a :class:`~mqm_fem.mesh.Recipe`)
+  are meshed again by gmsh from the same geometry (:func:`remesh`), with the sizes of
+  :func:`target_sizes`: curved boundaries stay on the true curve;
+* other domains (read from files) are refined locally (:func:`refine`, scikit-fem's
+  red-green-blue bisection of triangles / bisection of tetrahedra): their boundary stays the
+  polygon of the file.
+
+The budgets ``max_dofs``, ``max_memory`` and ``max_steps`` stop the loop before a step that
+would exceed them, with an :class:`~mqm_fem.errors.MqmFemWarning` giving the estimate reached.
+The history (:class:`AdaptiveHistory`) has one row per solve and the final domain
+(``history.final_domain``; to keep it as a file, call the generator of ``domain.recipe`` with
+``path=`` or write ``result.domain`` with the result's own writer).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import skfem
+
+from ..errors import MqmFemWarning, ParameterError
+from ..progress import ProgressLike, reporter
+from ..units import parse_number
+from .domain import Domain
+from .resolution import elements_at
+from .topology import surface_facets
+
+__all__ = ["BUDGET_KEYS", "AdaptiveHistory", "AdaptiveStep", "adapt", "check_target", "check_tol",
+           "element_sizes", "mark", "refine", "remesh", "resolution_caps", "supports_estimates",
+           "target_sizes"]
+
+#: default budgets of :func:`adapt`
+MAX_DOFS = 2_000_000
+MAX_STEPS = 12
+#: the keyword arguments of :func:`adapt` that public functions take as ``adaptivity={...}``
+BUDGET_KEYS = ("max_dofs", "max_memory", "max_steps", "fraction")
+
+
+# ============================================================================================
+# marking and sizes
+# ============================================================================================
+def _indicators(indicators, n: int | None = None, name: str = "indicators") -> np.ndarray:
+    eta = np.asarray(indicators, dtype=float)
+    if eta.ndim != 1 or (n is not None and eta.size != n):
+        want = f"({n},)" if n is not None else "one-dimensional"
+        raise ParameterError(f"{name}: expected one value per element, shape {want}, got "
+                             f"shape {eta.shape}")
+    if not np.all(np.isfinite(eta)) or np.any(eta < 0):
+        raise ParameterError(f"{name}: must be finite and non-negative (min {np.nanmin(eta):g})")
+    return eta
+
+
+def mark(indicators, fraction: float = 0.5) -> np.ndarray:
+    """Dörfler (bulk) marking: the smallest set of elements whose indicators sum to at least
+    ``fraction`` (0 < fraction ≤ 1) of the total, largest first. Returns sorted element indices
+    (empty if every indicator is zero)."""
+    eta = _indicators(indicators)
+    fraction = parse_number(fraction, "fraction")
+    if not 0 < fraction <= 1:
+        raise ParameterError(f"fraction: must be in (0, 1], got {fraction!r}")
+    total = float(eta.sum())
+    if total <= 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(-eta, kind="stable")
+    cumulative = np.cumsum(eta[order])
+    count = int(np.searchsorted(cumulative, fraction * total * (1 - 1e-12))) + 1
+    return np.sort(order[:min(count, eta.size)])
+
+
+def element_sizes(mesh: skfem.Mesh) -> np.ndarray:
+    """Mean edge length of each element (mesh units): the ``h`` a gmsh size field asks for."""
+    t, p = mesh.t, mesh.p
+    pairs = [(i, j) for i in range(t.shape[0]) for j in range(i + 1, t.shape[0])]
+    lengths = [np.linalg.norm(p[:, t[i]] - p[:, t[j]], axis=0) for i, j in pairs]
+    return np.mean(lengths, axis=0)
+
+
+def target_sizes(domain: Domain, indicators, *, fraction: float = 0.5,
+                 order: int = 1) -> np.ndarray:
+    """Element sizes for the next mesh (mesh units, one per element of ``domain.mesh``).
+
+    Rule: the elements marked by :func:`mark` (``fraction``) get half their size; an element
+    whose indicator, scaled by the factor 2^(2p+d) a size doubling multiplies it by (squared
+    local errors of P_p elements in d dimensions scale like h^(2p+d)), stays below a quarter of
+    the smallest marked indicator may grow by 2 (coarsening, at most 2× per step); every other
+    element keeps its size.
+    """
+    eta = _indicators(indicators, domain.mesh.nelements)
+    h = element_sizes(domain.mesh)
+    marked = mark(eta, fraction)
+    sizes = h.copy()
+    if marked.size:
+        sizes[marked] *= 0.5
+        threshold = 0.25 * float(eta[marked].min())
+        coarse = eta * 2.0 ** (2 * order + domain.dim) < threshold
+        coarse[marked] = False
+        sizes[coarse] *= 2.0
+    return sizes
+
+
+# ============================================================================================
+# local refinement
+# ============================================================================================
+def refine(domain: Domain, marked) -> Domain:
+    """Refine the ``marked`` elements of ``domain`` locally (scikit-fem's adaptive refinement:
+    red-green-blue for triangles, bisection for tetrahedra; neighbours are refined as needed
+    to keep the mesh conforming).
+
+    Regions and boundaries are transferred: a child element inherits the region of the parent
+    element containing its centroid, and a new facet belongs to a named boundary if its
+    centroid lies on a facet of that boundary (new facets lying in an old facet are exactly
+    those). Returns a new :class:`Domain` (same length unit and recipe, ``source`` None); the
+    boundary stays the old polygon (use :func:`remesh` to follow a curved geometry); a curved
+    (quadratic) mesh is refined as its linear mesh.
+    """
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    mesh = domain.mesh
+    marked = np.unique(np.asarray(marked, dtype=np.int64).ravel())
+    if marked.size and (marked[0] < 0 or marked[-1] >= mesh.nelements):
+        raise ParameterError(f"marked: element indices must be in [0, {mesh.nelements}), got "
+                             f"{marked[0] if marked[0] < 0 else marked[-1]}")
+    if marked.size == 0:
+        return Domain(mesh, domain.length_unit, dict(domain.regions), dict(domain.boundaries),
+                      None, curved=domain.curved, recipe=domain.recipe)
+    # linear and without tags (refined() would drop or warn about them); a quadratic mesh from
+    # a file is refined as its linear mesh
+    plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(mesh.p, mesh.t)
+    new = plain.refined(marked)
+    finder = plain.element_finder()
+    parent = np.asarray(finder(*new.p[:, new.t].mean(axis=1)))
+    regions = {}
+    for name, elems in domain.regions.items():
+        member = np.zeros(mesh.nelements, dtype=bool)
+        member[elems] = True
+        regions[name] = np.flatnonzero(member[parent])
+    old_facet = _parent_facets(plain, new, parent)
+    boundaries = {}
+    for name, facets in domain.boundaries.items():
+        member = np.zeros(mesh.nfacets, dtype=bool)
+        member[facets] = True
+        hit = old_facet >= 0
+        boundaries[name] = np.flatnonzero(hit & member[np.where(hit, old_facet, 0)])
+    return Domain(new, domain.length_unit, regions, boundaries, None, recipe=domain.recipe)
+
+
+def _parent_facets(old: skfem.Mesh, new: skfem.Mesh, parent) -> np.ndarray:
+    """For each facet of ``new``: the facet of ``old`` containing its centroid, or -1. A new
+    facet lies in the parent of an element it bounds, so only that parent's facets are
+    candidates (``parent``: new element -> old element)."""
+    c = new.p[:, new.facets].mean(axis=1)
+    elems = parent[new.f2t[0]]
+    verts = old.t[:, elems]  # (dim+1, nf)
+    lam = _barycentric(old.p[:, verts], c)  # (dim+1, nf)
+    out = np.full(new.nfacets, -1, dtype=np.int64)
+    scale = 1e-8
+    for k in range(old.t2f.shape[0]):
+        f = old.t2f[k, elems]
+        opposite = verts.sum(axis=0) - old.facets[:, f].sum(axis=0)
+        local = np.argmax(verts == opposite, axis=0)
+        on = np.abs(lam[local, np.arange(c.shape[1])]) < scale
+        out = np.where(on & (out < 0), f, out)
+    return out
+
+
+def _barycentric(x, c) -> np.ndarray:
+    """Barycentric coordinates of points ``c`` (dim, n) in simplices ``x`` (dim, dim+1, n)."""
+    dim = x.shape[0]
+    a = np.moveaxis(x[:, 1:, :] - x[:, :1, :], -1, 0)  # (n, dim, dim): columns = edges
+    rhs = (c - x[:, 0, :]).T[..., None]
+    rest = np.linalg.solve(a, rhs)[..., 0].T  # (dim, n)
+    return np.vstack([1.0 - rest.sum(axis=0), rest]).reshape(dim + 1, -1)
+
+
+# ============================================================================================
+# remeshing a generated geometry
+# ============================================================================================
+def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
+    """Mesh the geometry of ``domain`` again with gmsh, with element sizes ``sizes`` (mesh
+    units, one per element of ``domain.mesh``; e.g. :func:`target_sizes`).
+
+    ``domain`` must come from a :mod:`mqm_fem.mesh.geometry` generator (``domain.recipe``): the
+    generator is called again with the arguments it received, its own size fields replaced by
+    a background field interpolating ``sizes`` on the old mesh (a gmsh list-based view used as
+    a ``PostView`` field; each vertex takes the smallest size of its elements). Curved
+    boundaries stay on the geometry (gmsh also keeps its 12 elements per 2π of curvature).
+    The sizes are capped at the generator's ``h`` (its largest element size). Region and
+    boundary names are those of the generator. Returns a new Domain with the same recipe.
+    """
+    from . import geometry
+
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    if domain.recipe is None:
+        raise ParameterError(
+            "domain: has no geometry recipe (it was not made by mqm_fem.geometry, e.g. read from "
+            f"{domain.source or 'a file'}), so it cannot be remeshed; use refine() instead")
+    sizes = np.asarray(sizes, dtype=float)
+    n = domain.mesh.nelements
+    if sizes.shape != (n,) or not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
+        raise ParameterError(f"sizes: expected {n} positive finite element sizes (mesh units), "
+                             f"got shape {sizes.shape}"
+                             + ("" if sizes.shape != (n,) else f", min {np.min(sizes):g}"))
+    generator = getattr(geometry, domain.recipe.generator, None)
+    if generator is None:
+        raise ParameterError(f"domain.recipe: unknown geometry generator "
+                             f"{domain.recipe.generator!r}")
+    cap = domain.recipe.arguments.get("h")
+    if cap is not None:
+        sizes = np.minimum(sizes, parse_number(cap, "h"))
+    token = geometry._BACKGROUND.set((domain.mesh, sizes))
+    try:
+        return generator(**domain.recipe.arguments, progress=progress)
+    finally:
+        geometry._BACKGROUND.reset(token)
+
+
+# ============================================================================================
+# the loop
+# ============================================================================================
+@dataclass
+class AdaptiveStep:
+    """One solve of the adaptive loop: degrees of freedom, elements, the headline estimate
+    (``relative`` error bar, signed ``error`` and ``value``) and the wall time (s) of the solve
+    and of building the next mesh."""
+
+    step: int
+    ndofs: int
+    elements: int
+    relative: float
+    error: float
+    value: float
+    seconds: float
+
+
+@dataclass
+class AdaptiveHistory:
+    """The steps of :func:`adapt`, why it stopped, and the final domain.
+
+    ``stopped``: ``"tol"`` (the target was met), ``"max_dofs"``, ``"max_memory"``,
+    ``"max_steps"`` or ``"no_marking"`` (nothing left to refine); ``method``: ``"remesh"``
+    (gmsh from the geometry recipe) or ``"refine"`` (local refinement, polygonal boundary).
+    """
+
+    tol: float
+    method: str
+    quantity: str = ""
+    unit: str = ""
+    steps: list[AdaptiveStep] = field(default_factory=list)
+    stopped: str = ""
+    final_domain: Domain | None = field(default=None, repr=False)
+
+    @property
+    def converged(self) -> bool:
+        return self.stopped == "tol"
+
+    HEADER = ("step", "ndofs", "elements", "relative", "error", "value", "seconds")
+
+    def rows(self) -> list[tuple]:
+        return [(s.step, s.ndofs, s.elements, s.relative, s.error, s.value, s.seconds)
+                for s in self.steps]
+
+    def table(self) -> str:
+        """The history as aligned text (one line per step)."""
+        value = f"value [{self.unit}]" if self.unit else "value"
+        what = f" ({self.quantity})" if self.quantity else ""
+        lines = [f"adaptive {self.method} to tol {self.tol:g}{what}: stopped by {self.stopped}",
+                 f"{'step':>4s} {'DOFs':>10s} {'elements':>10s} {'estimate':>10s} "
+                 f"{'error':>12s} {value:>16s} {'time [s]':>9s}"]
+        for s in self.steps:
+            lines.append(f"{s.step:>4d} {s.ndofs:>10d} {s.elements:>10d} {s.relative:>10.3g} "
+                         f"{s.error:>12.4g} {s.value:>16.10g} {s.seconds:>9.2f}")
+        return "\n".join(lines)
+
+    def to_csv(self, path) -> Path:
+        """Write the rows (header ``step,ndofs,elements,relative,error,value,seconds``)."""
+        path = Path(path)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(self.HEADER)
+            writer.writerows(self.rows())
+        return path
+
+
+def check_tol(tol, label: str = "tol") -> float:
+    """Validate a target relative error: a number with 0 < tol < 1 (``label`` names it)."""
+    value = parse_number(tol, label)
+    if not 0 < value < 1:
+        raise ParameterError(f"{label}: the target relative error must be in (0, 1), e.g. 1e-3, "
+                             f"got {tol!r}")
+    return value
+
+
+def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
+          fraction: float = 0.5, order: int = 1, max_dofs: int = MAX_DOFS,
+          max_memory: float | None = None, max_steps: int = MAX_STEPS,
+          progress: ProgressLike = None, who: str = "adapt"):
+    """Solve, estimate and refine until the headline estimate meets ``tol``.
+
+    Parameters
+    ----------
+    solve : callable
+        ``solve(domain) -> result`` with ``result.estimate`` (``relative``, ``error``,
+        ``value``), ``result.error_indicators`` and ``result.ndofs`` (see the module docstring).
+    domain : Domain
+        The first mesh. Generated domains are remeshed from their geometry, others refined
+        locally (their boundary stays polygonal; the progress says so).
+    tol : float
+        Target relative error of the headline output, 0 < tol < 1.
+    fraction : float
+        Dörfler marking fraction (default 0.5).
+    order : int
+        Polynomial order of the solver (for the coarsening rule of :func:`target_sizes`).
+    max_dofs : int
+        Stop before a step whose mesh would have more unknowns (estimated from the elements).
+    max_memory : float, optional
+        Stop before a step whose resident memory would exceed this many bytes (rough: the
+        growth of the process's peak memory per unknown, measured on the steps so far).
+    max_steps : int
+        At most this many solves.
+    progress : callable, True or None
+        One line per step.
+
+    Returns
+    -------
+    (result, AdaptiveHistory)
+        The last result and the history; if a budget stopped the loop first, an
+        :class:`~mqm_fem.errors.MqmFemWarning` gives the estimate reached. Warnings of the
+        intermediate solves (e.g. an unresolved length scale on a coarse mesh) are dropped;
+        those of the last solve are issued.
+    """
+    tol = check_tol(tol)
+    if not isinstance(domain, Domain):
+        raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
+    max_dofs = int(parse_number(max_dofs, "max_dofs"))
+    max_steps = int(parse_number(max_steps, "max_steps"))
+    if max_dofs < 1 or max_steps < 1:
+        raise ParameterError(f"max_dofs and max_steps must be at least 1, got {max_dofs}, "
+                             f"{max_steps}")
+    if max_memory is not None and parse_number(max_memory, "max_memory") <= 0:
+        raise ParameterError(f"max_memory: must be positive (bytes), got {max_memory!r}")
+    say = reporter(progress, who)
+    method = "remesh" if domain.recipe is not None else "refine"
+    history = AdaptiveHistory(tol=tol, method=method)
+    if method == "refine":
+        say("the domain has no geometry recipe (read from a file): refining locally, the "
+            "boundary stays the file's polygon")
+    baseline = _resident_bytes()
+    per_dof = 0.0
+    step = 0
+    while True:
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:  # only the final mesh's warnings
+            warnings.simplefilter("always")
+            result = solve(domain)
+        estimate = getattr(result, "estimate", None)
+        if estimate is None:
+            raise ParameterError(
+                f"tol: {who} computed no error estimate for this problem, so it cannot adapt "
+                "the mesh to a target accuracy; solve without tol")
+        ndofs = _ndofs(result)
+        history.quantity = getattr(estimate, "quantity", "")
+        history.unit = getattr(estimate, "unit", "")
+        row = AdaptiveStep(step, ndofs, int(domain.mesh.nelements), float(estimate.relative),
+                           float(estimate.error), float(estimate.value), 0.0)
+        history.steps.append(row)
+        history.final_domain = domain
+        per_dof = max(per_dof, (_peak_bytes() - baseline) / max(ndofs, 1))
+        checks = list(getattr(result, "resolution", None) or [])
+        unresolved = [c for c in checks if not c.ok]
+        if row.relative <= tol and not unresolved:
+            history.stopped = "tol"
+            row.seconds = time.perf_counter() - start
+            say(_line(row, tol, "target met"))
+            break
+        if step + 1 >= max_steps:
+            row.seconds = time.perf_counter() - start
+            say(_line(row, tol, "step budget"))
+            _stop(history, "max_steps", f"max_steps = {max_steps} solves", estimate, who)
+            break
+        eta = _indicators_on(result, domain)
+        marked = mark(eta, fraction)
+        caps = resolution_caps(checks, domain)
+        too_large = np.flatnonzero(caps < element_sizes(domain.mesh))
+        if not marked.size and not too_large.size:
+            row.seconds = time.perf_counter() - start
+            _stop(history, "no_marking", "every error indicator is zero", estimate, who)
+            break
+        if method == "remesh":
+            sizes = target_sizes(domain, eta, fraction=fraction, order=order)
+            following = remesh(domain, np.minimum(sizes, caps))
+        else:
+            following = refine(domain, np.union1d(marked, too_large))
+        predicted = int(math.ceil(ndofs * following.mesh.nelements / domain.mesh.nelements))
+        row.seconds = time.perf_counter() - start
+        note = f"next: {following.mesh.nelements} elements"
+        if unresolved:
+            note += "; the mesh does not resolve the " + ", ".join(
+                sorted({c.quantity for c in unresolved})) + ": refining there too"
+        say(_line(row, tol, note))
+        if predicted > max_dofs:
+            _stop(history, "max_dofs", f"the next mesh would have about {predicted} unknowns "
+                  f"(max_dofs = {max_dofs})", estimate, who)
+            break
+        if max_memory is not None and baseline + per_dof * predicted > float(max_memory):
+            _stop(history, "max_memory", f"the next solve would need about "
+                  f"{(baseline + per_dof * predicted) / 2**20:.0f} MiB (max_memory = "
+                  f"{float(max_memory) / 2**20:.0f} MiB)", estimate, who)
+            break
+        domain = following
+        step += 1
+    for record in caught:  # the final solve's warnings (resolution checks ...), re-issued
+        warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return result, history
+
+
+def resolution_caps(checks, domain: Domain) -> np.ndarray:
+    """Largest element size (mesh units, per element of ``domain``, comparable with
+    :func:`element_sizes`) that the resolution checks
+    (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow on the elements each is about —
+    ``where`` naming a ``boundary 'NAME'`` (the elements along it), a ``region 'NAME'`` (its
+    elements; ``region 'NAME' (surface)``: those with a facet on its surface),
+    ``the superconductor`` (the non-vacuum regions), anything else the whole mesh:
+
+    * a failed check shrinks those elements by 0.9 × needed/measured size (its measure — the
+      largest or the mean element — then meets the requirement on the next mesh);
+    * a passed check keeps them from being coarsened (their present size);
+    * infinite where no check applies.
+
+    Until these checks pass the loop does not stop at ``tol``: an estimate computed on a mesh
+    that misses the solution's length scale can miss the state itself (e.g. a surface state
+    whose phase winds faster than the mesh resolves)."""
+    caps = np.full(domain.mesh.nelements, np.inf)
+    h = element_sizes(domain.mesh)
+    for check in checks:
+        factor = 1.0 if check.ok else 0.9 * min(check.needed_element / check.element, 1.0)
+        where = str(check.where)
+        boundary = re.search(r"boundary '([^']+)'", where)
+        region = re.search(r"region '([^']+)'", where)
+        if boundary and boundary.group(1) in domain.boundaries:
+            elements = elements_at(domain.mesh, domain.boundaries[boundary.group(1)])
+        elif region and region.group(1) in domain.regions:
+            elements = np.asarray(domain.regions[region.group(1)], dtype=np.int64)
+            if "(surface)" in where:  # the region's elements with a facet on its surface
+                surface = surface_facets(domain.mesh, elements)
+                elements = np.intersect1d(elements_at(domain.mesh, surface), elements)
+        elif where == "the superconductor":
+            try:
+                elements = domain.elements(domain.superconductor_names())
+            except ParameterError:
+                elements = np.arange(domain.mesh.nelements)
+        else:
+            elements = np.arange(domain.mesh.nelements)
+        caps[elements] = np.minimum(caps[elements], factor * h[elements])
+    return caps
+
+
+def _line(row: AdaptiveStep, tol: float, note: str) -> str:
+    return (f"step {row.step}: {row.ndofs} DOFs, {row.elements} elements, estimate "
+            f"{row.relative:.3g} (target {tol:g}), value {row.value:.10g}, {row.seconds:.1f} s; "
+            f"{note}")
+
+
+def _stop(history: AdaptiveHistory, reason: str, why: str, estimate, who: str) -> None:
+    history.stopped = reason
+    warnings.warn(
+        f"{who}: stopped before reaching tol = {history.tol:g}: {why}; achieved {estimate} "
+        f"(relative {float(estimate.relative):.3g}) with {history.steps[-1].ndofs} unknowns",
+        MqmFemWarning, stacklevel=3)
+
+
+def _ndofs(result) -> int:
+    n = getattr(result, "ndofs", None)
+    if n is None:
+        n = (getattr(result, "info", None) or {}).get("ndofs")
+    if n is None:
+        raise ParameterError(f"adapt: the solver's result ({type(result).__name__}) has no "
+                             "ndofs (number of unknowns)")
+    return int(n)
+
+
+def _indicators_on(result, domain: Domain) -> np.ndarray:
+    """The result's element indicators on ``domain.mesh``: as they are if the result was
+    computed on ``domain``; from a sub-domain (same vertices, a subset of the elements, e.g.
+    the superconductor) by matching element centroids, zero on the other elements."""
+    eta = getattr(result, "error_indicators", None)
+    if eta is None:
+        raise ParameterError(f"adapt: the solver's result ({type(result).__name__}) has no "
+                             "error_indicators")
+    eta = np.asarray(eta, dtype=float)
+    n = domain.mesh.nelements
+    if eta.shape == (n,):
+        return _indicators(eta, n, "error_indicators")
+    sub = getattr(getattr(result, "domain", None), "mesh", None)
+    if sub is None or eta.shape != (sub.nelements,):
+        raise ParameterError(f"adapt: error_indicators have shape {eta.shape}, expected one per "
+                             f"element of the domain ({n}) or of the result's domain")
+    from scipy.spatial import cKDTree
+
+    parent = domain.mesh.p[:, domain.mesh.t].mean(axis=1).T
+    child = sub.p[:, sub.t].mean(axis=1).T
+    distance, index = cKDTree(parent).query(child)
+    scale = float(np.max(np.ptp(domain.mesh.p, axis=1)))
+    if np.any(distance > 1e-9 * scale):
+        raise ParameterError("adapt: the result's domain is not a sub-mesh of the domain given "
+                             "(element centroids differ)")
+    out = np.zeros(n)
+    out[index] = _indicators(eta, None, "error_indicators")
+    return out
+
+
+def _resident_bytes() -> float:
+    """Current resident memory of this process (bytes; 0 where unknown)."""
+    try:
+        import os
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return float(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+def _peak_bytes() -> float:
+    """Peak resident memory of this process so far (bytes)."""
+    try:
+        import resource
+
+        return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024.0
+    except (ImportError, OSError):
+        return 0.0
+
+
+
+def supports_estimates(result_type) -> bool:
+    """Whether results of ``result_type`` (a class) carry an error estimate: an ``estimate``
+    attribute/property or dataclass field (checked before any work)."""
+    import dataclasses
+
+    if hasattr(result_type, "estimate"):
+        return True
+    return dataclasses.is_dataclass(result_type) and any(
+        f.name == "estimate" for f in dataclasses.fields(result_type))
+
+
+def check_target(tol, result_type, who: str, label: str = "tol",
+                 note: str = "") -> float | None:
+    """``tol`` validated (None stays None), refused with a clear message when ``result_type``
+    has no error estimator — before any work (``note`` is appended to that message)."""
+    if tol is None:
+        return None
+    value = check_tol(tol, label)
+    if not supports_estimates(result_type):
+        raise ParameterError(
+            f"{label}: {who} has no error estimator yet, so it cannot refine to a target accuracy; "
+            f"solve without tol and refine the mesh by hand (watch the resolution warnings){note}")
+    return value
