@@ -106,7 +106,7 @@ def worker_mqm(path: str, tol: float) -> dict:
     dom = load_mesh(path, length_unit="um")
     t_load = time.perf_counter() - t0
     sol = solve_london(dom, PENETRATION_DEPTH * LENGTH_UNIT, [0, 0, B_APPLIED], formulation="A",
-                       far_field="image", solver="ams-cg", tol=tol)
+                       far_field="image", solver="ams-cg", solver_tol=tol)
     tm, info = sol.timings, sol.solver
     return {"load_s": t_load, "assembly_s": tm.assembly_s, "solve_s": tm.solve_s,
             "setup_s": info.get("setup_s"), "postprocess_s": tm.derive_s,

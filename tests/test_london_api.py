@@ -22,7 +22,7 @@ def ring():
      ({"order": 2.0}, "order: must be 1 .P1. or 2"),
      ({"order": True}, "order: must be 1 .P1. or 2"),
      ({"superconductors": []}, "superconductors: no superconducting region given; the regions"),
-     ({"solver_tol": -1.0}, "tol: expected a positive number")],
+     ({"solver_tol": -1.0}, "solver_tol: expected a positive number")],
 )
 def test_bad_options_are_one_error(ring, kwargs, message):
     with pytest.raises(MqmFemError, match=message):

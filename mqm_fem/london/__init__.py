@@ -74,15 +74,13 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
         The chosen formulation's options (its dataclass in ``FORMULATIONS[name].options``;
         e.g. ``fluxoids={"hole_0": 1}`` and ``order`` for ``out-of-plane``, ``far_field`` and
         ``solver`` for ``A``). An option the formulation does not take is refused, listing
-        those it takes. The formulations' linear-solver residual (their option ``tol``) is
-        given here as ``solver_tol`` (``tol`` is the target accuracy above).
+        those it takes. ``solver_tol`` is the relative residual of iterative linear solves
+        (``tol`` is the target accuracy above).
     """
     started = time.perf_counter()
     say = reporter(progress, "solve_london")
     if not isinstance(domain, Domain):
         raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
-    if "solver_tol" in options:
-        options["tol"] = options.pop("solver_tol")
     if tol is not None:
         return _solve_adaptive(domain, penetration_depth, applied_field, superconductors,
                                formulation, tol, adaptivity, progress, options)
@@ -120,9 +118,7 @@ def _solve_adaptive(domain, penetration_depth, applied_field, superconductors, f
     if unknown:
         raise ParameterError(f"adaptivity: unknown key(s) {', '.join(sorted(unknown))}; valid: "
                              f"{', '.join(BUDGET_KEYS)}")
-
-    # the formulation's own ``tol`` (linear-solver residual) goes back under its public name
-    inner = {("solver_tol" if key == "tol" else key): value for key, value in options.items()}
+    inner = dict(options)
 
     def solve(mesh_domain):
         return solve_london(mesh_domain, penetration_depth, applied_field,

@@ -139,7 +139,7 @@ class AFormulationOptions(FormulationOptions):
         "sphere and no current_density is given")
     solver: str = option("auto", cli="--solver", choices=CURL_CURL_METHODS,
                          help="linear solver (mqm_fem.linalg.solve_curl_curl)")
-    tol: float = option(1e-10, help="relative residual of iterative solves")
+    solver_tol: float = option(1e-10, help="relative residual of iterative solves")
     current_density: object = option(
         None, help="external J_ext(points (3, n) in m) -> (3, n) A/m²; its discrete-gradient "
         "part is removed")
@@ -148,7 +148,7 @@ class AFormulationOptions(FormulationOptions):
         "superconductors' centroid)")
 
     def validate(self):
-        check_positive(self.tol, "tol")
+        check_positive(self.solver_tol, "solver_tol")
         check_callable(self.current_density, "current_density",
                        "J_ext(points) -> (3, n) array in A/m² (points of shape (3, n) in m)")
         if self.far_field == "image" and self.current_density is not None:
@@ -263,7 +263,7 @@ def solve(system: _System, options: AFormulationOptions):
     ned = system.nedelec
     free = np.setdiff1d(np.arange(ned.N), system.dirichlet)
     x, info = solve_curl_curl(system.matrix, system.load, ned, free_dofs=free,
-                              method=options.solver, tol=options.tol)
+                              method=options.solver, tol=options.solver_tol)
     system.matrix = None  # the derived quantities do not need it; free the memory early
     info["nfree"] = int(free.size)
     return x, info

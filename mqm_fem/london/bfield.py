@@ -75,10 +75,10 @@ class BFormulationOptions(FormulationOptions):
         "applied field)")
     solver: str = option("auto", cli="--solver", choices=CURL_CURL_METHODS,
                          help="linear solver (mqm_fem.linalg.solve_curl_curl)")
-    tol: float = option(1e-10, help="relative residual of iterative solves")
+    solver_tol: float = option(1e-10, help="relative residual of iterative solves")
 
     def validate(self):
-        check_positive(self.tol, "tol")
+        check_positive(self.solver_tol, "solver_tol")
         check_names(self.boundaries, "boundaries")
         check_callable(self.boundary_field, "boundary_field",
                        "B_s(points) -> (3, n) tesla (points of shape (3, n) in m)")
@@ -127,7 +127,7 @@ def solve(system: _System, options: BFormulationOptions):
     """:func:`mqm_fem.linalg.solve_curl_curl` with the boundary values in ``x0``."""
     free = np.setdiff1d(np.arange(system.basis.N), system.dirichlet)
     return solve_curl_curl(system.matrix, np.zeros(system.basis.N), system.basis,
-                           free_dofs=free, method=options.solver, tol=options.tol,
+                           free_dofs=free, method=options.solver, tol=options.solver_tol,
                            x0=system.x_dirichlet)
 
 

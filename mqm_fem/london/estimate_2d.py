@@ -209,7 +209,8 @@ def _spd_solver(system, options):
     try:
         return factorize_2d(system.matrix, "the out-of-plane error estimate")
     except SolverError:
-        return lambda b: solve_spd(system.matrix, b, method=options.solver, tol=options.tol)[0]
+        return lambda b: solve_spd(system.matrix, b, method=options.solver,
+                                   tol=options.solver_tol)[0]
 
 
 def _london_action(lam2):

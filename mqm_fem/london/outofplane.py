@@ -108,11 +108,11 @@ class OutOfPlaneOptions(FormulationOptions):
         "superconductor; other outer facets carry ∂_nB_z = 0)")
     solver: str = option("auto", cli="--solver", choices=SPD_METHODS,
                          help="linear solver (mqm_fem.linalg.solve_spd)")
-    tol: float = option(1e-12, help="relative residual of iterative solves")
+    solver_tol: float = option(1e-12, help="relative residual of iterative solves")
 
     def validate(self):
         check_order(self.order)
-        check_positive(self.tol, "tol")
+        check_positive(self.solver_tol, "solver_tol")
         check_names(self.dirichlet_boundaries, "dirichlet_boundaries")
         check_mapping(self.fluxoids, "fluxoids", "hole")
         if self.fluxoids is not None:
@@ -216,7 +216,7 @@ def solve(system: _System, options: OutOfPlaneOptions):
                                   / np.linalg.norm(system.load)),
                 "time_s": time.perf_counter() - t0, "factor_nnz": system.factor.nnz}
     else:
-        y, info = solve_spd(A, system.load, method=options.solver, tol=options.tol)
+        y, info = solve_spd(A, system.load, method=options.solver, tol=options.solver_tol)
     return system.prolongation @ y + system.x_dirichlet, info
 
 
