@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["boundary_gaps", "facet_normals"]
+__all__ = ["boundary_gaps", "edge_sagittas", "facet_normals", "snap_midpoints"]
 
 
 def facet_normals(mesh, facets: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -122,3 +122,69 @@ def _facet_measures(mesh, nodes) -> np.ndarray:
         return np.linalg.norm(p[:, nodes[1]] - p[:, nodes[0]], axis=0)
     return 0.5 * np.linalg.norm(np.cross((p[:, nodes[1]] - p[:, nodes[0]]).T,
                                          (p[:, nodes[2]] - p[:, nodes[0]]).T), axis=1)
+
+
+def edge_sagittas(mesh, facets: np.ndarray, inside: np.ndarray,
+                  sharp_angle: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The smooth surface at the midpoints of the facets' edges.
+
+    Returns ``(edges, sagittas, normals)``: the vertex pairs (2, nedges) of the distinct edges
+    of ``facets`` (their endpoints themselves in 2D: one "edge" per facet), the distance
+    (mesh units, positive outside ``inside``) from each edge midpoint to the surface along
+    the mean of the endpoint normals, and that unit normal (nedges, dim). Edges where facets
+    of different smooth pieces meet (``sharp_angle``) get zero: they are creases of the body.
+    """
+    facets = np.asarray(facets, dtype=np.int64)
+    normals = facet_normals(mesh, facets, inside)
+    nodes = mesh.facets[:, facets]
+    vertex_normals = _smoothed_vertex_normals(mesh, nodes, normals, sharp_angle)
+    p = mesh.p
+    pairs = [(0, 1)] if nodes.shape[0] == 2 else [(0, 1), (1, 2), (2, 0)]
+    ends, sag, nrm = [], [], []
+    for i, j in pairs:
+        chord = (p[:, nodes[j]] - p[:, nodes[i]]).T
+        sag.append(np.sum((vertex_normals[j] - vertex_normals[i]) * chord, axis=1) / 8.0)
+        mean = vertex_normals[i] + vertex_normals[j]
+        nrm.append(mean / np.linalg.norm(mean, axis=1, keepdims=True))
+        ends.append(np.sort(np.stack([nodes[i], nodes[j]]), axis=0))
+    ends, sag, nrm = np.hstack(ends), np.concatenate(sag), np.vstack(nrm)
+    keys, inverse = np.unique(ends, axis=1, return_inverse=True)
+    inverse = inverse.ravel()
+    count = np.bincount(inverse)
+    mean_sag = np.bincount(inverse, weights=sag) / count
+    spread = np.bincount(inverse, weights=np.abs(sag - mean_sag[inverse])) / count
+    mean_sag[spread > 0.25 * np.abs(mean_sag) + 1e-300] = 0.0   # a crease: facets disagree
+    mean_nrm = np.zeros((keys.shape[1], p.shape[0]))
+    np.add.at(mean_nrm, inverse, nrm)
+    mean_nrm /= np.linalg.norm(mean_nrm, axis=1, keepdims=True)
+    return keys, mean_sag, mean_nrm
+
+
+def snap_midpoints(old_mesh, new_points: np.ndarray, surfaces) -> np.ndarray:
+    """Move the vertices a refinement put at the midpoints of curved-surface edges onto the
+    smooth surface (the quadratic model of :func:`boundary_gaps`).
+
+    ``old_mesh``: the mesh before refinement; ``new_points``: (dim, n) vertex coordinates of
+    the refined mesh (its first ``old_mesh.nvertices`` are the old vertices); ``surfaces``:
+    ``(facets, inside)`` pairs of ``old_mesh`` (a body's surface and its elements). Returns
+    the moved coordinates; other vertices are unchanged.
+    """
+    from scipy.spatial import cKDTree
+
+    points = np.array(new_points, dtype=float, copy=True)
+    n_old = old_mesh.nvertices
+    if points.shape[1] == n_old:
+        return points
+    scale = float(np.ptp(old_mesh.p, axis=1).max())
+    tree = cKDTree(points[:, n_old:].T)
+    for facets, inside in surfaces:
+        if len(facets) == 0:
+            continue
+        edges, sagittas, normals = edge_sagittas(old_mesh, facets, inside)
+        curved = np.flatnonzero(sagittas != 0.0)
+        mid = 0.5 * (old_mesh.p[:, edges[0, curved]] + old_mesh.p[:, edges[1, curved]])
+        dist, idx = tree.query(mid.T, distance_upper_bound=1e-9 * scale)
+        hit = np.isfinite(dist)
+        target = n_old + idx[hit]
+        points[:, target] += (sagittas[curved[hit], None] * normals[curved[hit]]).T
+    return points
