@@ -71,7 +71,7 @@ from ..fem.hierarchical import (
     two_level_correction,
 )
 from ..fem.recovery import recover
-from ..linalg.linear import factorized, solve_spd
+from ..linalg.linear import factorize_2d, solve_spd
 from ..mesh.curvature import boundary_gaps
 from ..units import MU0
 from .solution import Estimates
@@ -170,36 +170,6 @@ def _correction(matrix3, load3, y3, complement, Pi, coarse_solve):
 
 # ---------------------------------------------------------------------------------------------
 # out of plane
-def factorize_2d(matrix, what: str):
-    """b -> A⁻¹b by SuperLU after a fill-reducing nested-dissection order
-    (:func:`mqm_fem.linalg.ordering.fill_reducing_order`: METIS when installed). On 2D P2
-    systems of 150k unknowns it is 2× faster than SuperLU's COLAMD with 2.7× less fill
-    (measured: 2.3 s vs 5.0 s). Raises SolverError when it would not fit in memory."""
-    import scipy.sparse.linalg as spla
-
-    from ..linalg.memory import DEFAULT_MAX_DIRECT_MEMORY, check_direct_memory
-    from ..linalg.ordering import fill_reducing_order
-
-    check_direct_memory(matrix, DEFAULT_MAX_DIRECT_MEMORY, 2, what,
-                        "use a coarser mesh or order=1")
-    perm, _ = fill_reducing_order(matrix)
-    if perm is None:
-        return factorized(matrix, what=what, dim=2)
-    try:
-        lu = spla.splu(sp.csc_matrix(matrix[perm][:, perm]), permc_spec="NATURAL",
-                       diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-    except (RuntimeError, MemoryError) as err:
-        raise SolverError(f"{what}: the factorisation failed ({err})") from err
-
-    def solve(b):
-        x = np.empty_like(np.asarray(b, dtype=float))
-        x[perm] = lu.solve(np.asarray(b, dtype=float)[perm])
-        return x
-
-    solve.nnz = int(lu.L.nnz + lu.U.nnz)
-    return solve
-
-
 def _spd_solver(system, options):
     """b -> A⁻¹b: the solve's own factorisation when it made one, else one sparse
     factorisation for all adjoints (cheap in 2D), or the formulation's iterative solver when
