@@ -22,8 +22,10 @@ and estimate vs DOFs, log-log).
 
 Run:  python examples/adaptive_sphere.py [output_dir] [--quick] [--tol 1e-3] [--max-dofs N]
       [--uniform 2.5 1.6 1.2 1.0 0.8]
-(default ./out; the full run takes about TODO minutes and TODO GB; ``--quick``: R = 10λ to
-tol 5e-2 on small meshes, seconds). Checked by tests/test_adapt.py::test_example_adaptive_sphere.
+(default ./out; ``--quick``: R = 10λ to tol 5e-2 on small meshes, about 20 s of CPU.) Measured
+with ``--tol 3e-3 --max-dofs 300000 --uniform 1.2 1.0 0.8``: 5 minutes, 3.3 GB; the adaptive
+mesh reached 3.2e-3 with 266k DOFs where uniform meshes need about 600k (ratio 2.2); the default
+tol 1e-3 needs about a million DOFs. Checked by tests/test_adapt.py::test_example_adaptive_sphere.
 """
 
 from __future__ import annotations
@@ -146,8 +148,9 @@ def main(outdir="out", quick: bool = False, tol: float | None = None,
         print(f"tol {tol:g}: adaptive {reached[0]['ndofs']} DOFs, uniform {needed_tol:.3g} "
               f"(fit): ratio {ratio_tol:.2f}")
     else:
-        print(f"tol {tol:g} not reached by the adaptive run (stopped by {history.stopped}); "
-              f"uniform would need {needed_tol:.3g} DOFs (fit)")
+        print(f"true error {final['true_error']:.3e} of the adaptive run is above tol {tol:g} "
+              f"(stopped by {history.stopped}); uniform would need {needed_tol:.3g} DOFs (fit) "
+              "for tol")
     print(f"wrote {csv_path} and {png}")
     return {"rows": rows, "ratio": ratio, "ratio_at_tol": ratio_tol, "rate": rate,
             "uniform_dofs_for_final": needed, "csv": csv_path, "png": png,
