@@ -11,16 +11,18 @@ The mesh layer knows no physics: a solver's result only has to expose
 * ``ndofs`` (or ``info["ndofs"]``) — the number of unknowns.
 
 Steps of :func:`adapt`: solve; stop when ``estimate.relative <= tol`` and the result's
-resolution checks (``result.resolution``, if any) pass; otherwise mark the elements holding
-``fraction`` of the total indicator (:func:`mark`, Dörfler), cap the sizes where a resolution
-check fails (:func:`resolution_caps`) and build the next mesh —
+resolution checks (``result.resolution``, if any) pass; otherwise build the next mesh —
 
 * domains made by :mod:`mqm_fem.mesh.geometry` (they carry a :class:`~mqm_fem.mesh.Recipe`)
   are meshed again by gmsh from the same geometry (:func:`remesh`), with the sizes of
-  :func:`target_sizes`: curved boundaries stay on the true curve;
+  :func:`target_sizes` (equidistribution: every new element gets the same predicted share of
+  ``TARGET_SAFETY`` × tol, a step reducing the estimate by at most ``MIN_REDUCTION``), capped
+  where a resolution check fails (:func:`resolution_caps`; sizes shrink by at most
+  ``MAX_REFINE`` per step): curved boundaries stay on the true curve;
 * other domains (read from files) are refined locally (:func:`refine`, scikit-fem's
-  red-green-blue bisection of triangles / bisection of tetrahedra): their boundary stays the
-  polygon of the file.
+  red-green-blue bisection of triangles / bisection of tetrahedra) on the elements holding
+  ``fraction`` of the total indicator (:func:`mark`, Dörfler) and those a failed resolution
+  check is about: their boundary stays the polygon of the file.
 
 The budgets ``max_dofs``, ``max_memory`` and ``max_steps`` stop the loop before a step that
 would exceed them, with an :class:`~mqm_fem.errors.MqmFemWarning` giving the estimate reached.
@@ -46,7 +48,7 @@ import skfem
 from ..errors import MqmFemWarning, ParameterError
 from ..progress import ProgressLike, reporter
 from ..units import parse_number
-from .domain import Domain
+from .domain import Domain, element_measures
 from .resolution import elements_at
 from .topology import surface_facets
 
@@ -57,6 +59,15 @@ __all__ = ["BUDGET_KEYS", "AdaptiveHistory", "AdaptiveStep", "adapt", "check_tar
 #: default budgets of :func:`adapt`
 MAX_DOFS = 2_000_000
 MAX_STEPS = 12
+#: the loop asks each new mesh for safety × tol (the estimate's prediction is asymptotic)
+TARGET_SAFETY = 0.7
+#: ... but asks one step for at most this reduction of the estimate: a coarse mesh's indicators
+#: are not asymptotic (e.g. a boundary layer thinner than its elements), and asking them for
+#: the whole way refines everywhere; a partial step refines where they are largest first
+MIN_REDUCTION = 0.1
+#: per step an element size shrinks by at most MAX_REFINE and grows by at most MAX_COARSEN
+MAX_REFINE = 4.0
+MAX_COARSEN = 2.0
 #: the keyword arguments of :func:`adapt` that public functions take as ``adaptivity={...}``
 BUDGET_KEYS = ("max_dofs", "max_memory", "max_steps", "fraction")
 
@@ -100,27 +111,47 @@ def element_sizes(mesh: skfem.Mesh) -> np.ndarray:
     return np.mean(lengths, axis=0)
 
 
-def target_sizes(domain: Domain, indicators, *, fraction: float = 0.5,
-                 order: int = 1) -> np.ndarray:
-    """Element sizes for the next mesh (mesh units, one per element of ``domain.mesh``).
+def target_sizes(domain: Domain, indicators, *, reduction: float = 0.5, order: int = 1,
+                 max_refine: float = MAX_REFINE, max_coarsen: float = MAX_COARSEN) -> np.ndarray:
+    """Element sizes for the next mesh (mesh units, one per element of ``domain.mesh``):
+    equidistribution of the error over the new elements.
 
-    Rule: the elements marked by :func:`mark` (``fraction``) get half their size; an element
-    whose indicator, scaled by the factor 2^(2p+d) a size doubling multiplies it by (squared
-    local errors of P_p elements in d dimensions scale like h^(2p+d)), stays below a quarter of
-    the smallest marked indicator may grow by 2 (coarsening, at most 2× per step); every other
-    element keeps its size.
+    Model: the indicator η_K² of an element of size h_K is its (squared) contribution to the
+    output's error; for P_p elements in d dimensions it scales like h_K^(2p+d) (a compliant
+    output's error density ∝ h^(2p) per unit volume). Meshing K with elements of size h'
+    makes (h_K/h')^d elements of indicator η_K²·(h'/h_K)^(2p+d) each. The rule gives every new
+    element the same indicator η_t²:
+
+        h'_K = h_K · (η_t² / η_K²)^(1/(2p+d)),
+
+    so the new total is N'·η_t² with N' = Σ_K (η_K²/η_t²)^(d/(2p+d)). Asking for the total
+    ``reduction`` × Σ_K η_K² (the loop uses safety × tol / estimate) fixes
+
+        η_t² = (reduction·Σ η_K² / Σ_K (η_K²)^(d/(2p+d)))^((2p+d)/(2p)),
+
+    i.e. the predicted total meets the target in one step when the indicators are
+    asymptotic. Each size is then clipped to [h_K/``max_refine``, ``max_coarsen``·h_K]
+    (default [h/4, 2h]: a coarse mesh's indicators are not asymptotic, so a step changes sizes
+    by bounded factors and the next estimate corrects the prediction). Elements with a zero
+    indicator coarsen by ``max_coarsen``. :func:`remesh` caps the sizes at the generator's
+    ``h``.
     """
     eta = _indicators(indicators, domain.mesh.nelements)
+    reduction = parse_number(reduction, "reduction")
+    if not reduction > 0:
+        raise ParameterError(f"reduction: the factor the total indicator should shrink by must "
+                             f"be positive, got {reduction!r}")
     h = element_sizes(domain.mesh)
-    marked = mark(eta, fraction)
-    sizes = h.copy()
-    if marked.size:
-        sizes[marked] *= 0.5
-        threshold = 0.25 * float(eta[marked].min())
-        coarse = eta * 2.0 ** (2 * order + domain.dim) < threshold
-        coarse[marked] = False
-        sizes[coarse] *= 2.0
-    return sizes
+    total = float(eta.sum())
+    if total <= 0:
+        return h * max_coarsen
+    rate = 2 * order + domain.dim  # η_K² ∝ h^(2p+d)
+    positive = eta > 0
+    spread = float(np.sum(eta[positive] ** (domain.dim / rate)))
+    eta_t = (reduction * total / spread) ** (rate / (2 * order))
+    sizes = h * max_coarsen
+    sizes[positive] = h[positive] * (eta_t / eta[positive]) ** (1.0 / rate)
+    return np.clip(sizes, h / max_refine, h * max_coarsen)
 
 
 # ============================================================================================
@@ -200,7 +231,7 @@ def _barycentric(x, c) -> np.ndarray:
 # ============================================================================================
 # remeshing a generated geometry
 # ============================================================================================
-def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
+def remesh(domain: Domain, sizes, *, caps=None, progress: ProgressLike = None) -> Domain:
     """Mesh the geometry of ``domain`` again with gmsh, with element sizes ``sizes`` (mesh
     units, one per element of ``domain.mesh``; e.g. :func:`target_sizes`).
 
@@ -209,8 +240,11 @@ def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
     a background field interpolating ``sizes`` on the old mesh (a gmsh list-based view used as
     a ``PostView`` field; each vertex takes the smallest size of its elements). Curved
     boundaries stay on the geometry (gmsh also keeps its 12 elements per 2π of curvature).
-    The sizes are capped at the generator's ``h`` (its largest element size). Region and
-    boundary names are those of the generator. Returns a new Domain with the same recipe.
+    The sizes are capped at the generator's ``h`` (its largest element size). ``caps`` (mesh
+    units, one per element, ``inf`` where none; e.g. :func:`resolution_caps`) are bounds the
+    new elements there must meet, while ``sizes`` are a density to follow on average (see
+    :func:`_background`). Region and boundary names are those of the generator. Returns a new
+    Domain with the same recipe.
     """
     from . import geometry
 
@@ -233,11 +267,80 @@ def remesh(domain: Domain, sizes, *, progress: ProgressLike = None) -> Domain:
     cap = domain.recipe.arguments.get("h")
     if cap is not None:
         sizes = np.minimum(sizes, parse_number(cap, "h"))
-    token = geometry._BACKGROUND.set((domain.mesh, sizes))
+    if caps is not None:
+        caps = np.asarray(caps, dtype=float)
+        if caps.shape != (n,) or np.any(np.isnan(caps)) or np.any(caps <= 0):
+            raise ParameterError(f"caps: expected {n} positive element sizes (mesh units, inf "
+                                 f"where none), got shape {caps.shape}")
+    token = geometry._BACKGROUND.set(_background(domain.mesh, sizes, caps))
     try:
         return generator(**domain.recipe.arguments, progress=progress)
     finally:
         geometry._BACKGROUND.reset(token)
+
+
+def _background(mesh: skfem.Mesh, sizes: np.ndarray,
+                caps: np.ndarray | None = None) -> tuple[skfem.Mesh, np.ndarray]:
+    """The (mesh, size per element) gmsh's background field interpolates, from the target
+    ``sizes`` on ``mesh`` and the hard upper bounds ``caps`` (or None).
+
+    The generator gives each vertex of the background mesh the smallest size of its elements;
+    on the old mesh itself that would spread a fine size over every neighbouring coarse element
+    (on a coarse 3D mesh: several times the elements asked for). So the mesh is refined once
+    and each child gets
+
+    * from ``sizes``: the size of the mean element density h^(-d) at its vertices, the density
+      averaged to the old vertices with volume weights (so the number of elements is kept;
+      edge midpoints take the mean of their ends): a smooth field;
+    * at most its parent's ``caps``: a bound the new elements must meet (a resolution check),
+      spread by the smallest-size rule over half an old element only.
+    """
+    dim = mesh.dim()
+    plain = (skfem.MeshTri1 if dim == 2 else skfem.MeshTet1)(mesh.p, mesh.t)
+    volume = element_measures(plain)
+    density = np.zeros(plain.nvertices)
+    weight = np.zeros(plain.nvertices)
+    for row in plain.t:
+        np.add.at(density, row, volume * sizes ** (-float(dim)))
+        np.add.at(weight, row, volume)
+    density /= weight
+    fine, parent, ends = _split(plain)
+    value = np.concatenate([density, density[ends].mean(axis=0)])
+    child = value[fine.t].mean(axis=0) ** (-1.0 / dim)
+    if caps is not None:
+        child = np.minimum(child, np.asarray(caps, dtype=float)[parent])
+    return fine, child
+
+
+def _split(mesh: skfem.Mesh) -> tuple[skfem.Mesh, np.ndarray, np.ndarray]:
+    """Each simplex of ``mesh`` split into 2^d children at its edge midpoints (triangles: 4;
+    tetrahedra: 4 corners and the inner octahedron cut along one diagonal). Returns the split
+    mesh (the old vertices first, then one vertex per edge), the parent of each child and the
+    two end vertices of each new vertex's edge, shape (2, nedges)."""
+    t = mesh.t
+    n, nt = mesh.nvertices, t.shape[1]
+    pairs = [(i, j) for i in range(t.shape[0]) for j in range(i + 1, t.shape[0])]
+    keys = np.sort(np.stack([np.stack([t[i], t[j]]) for i, j in pairs]), axis=1)  # (np, 2, nt)
+    flat = keys.transpose(1, 0, 2).reshape(2, -1)
+    ends, index = np.unique(flat, axis=1, return_inverse=True)
+    mid = {pair: n + index.reshape(len(pairs), nt)[k] for k, pair in enumerate(pairs)}
+
+    def m(i, j):
+        return mid[(min(i, j), max(i, j))]
+
+    if mesh.dim() == 2:
+        children = [(t[0], m(0, 1), m(0, 2)), (t[1], m(0, 1), m(1, 2)),
+                    (t[2], m(0, 2), m(1, 2)), (m(0, 1), m(1, 2), m(0, 2))]
+        cls = skfem.MeshTri1
+    else:
+        children = [(t[i], *(m(i, j) for j in range(4) if j != i)) for i in range(4)]
+        ring = [m(0, 2), m(0, 3), m(1, 3), m(1, 2)]  # around the diagonal m01–m23
+        children += [(m(0, 1), m(2, 3), ring[k], ring[(k + 1) % 4]) for k in range(4)]
+        cls = skfem.MeshTet1
+    p = np.hstack([mesh.p, mesh.p[:, ends].mean(axis=1)])
+    new_t = np.hstack([np.vstack(c) for c in children])
+    parent = np.tile(np.arange(nt), len(children))
+    return cls(p, new_t), parent, ends
 
 
 # ============================================================================================
@@ -333,9 +436,9 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
     tol : float
         Target relative error of the headline output, 0 < tol < 1.
     fraction : float
-        Dörfler marking fraction (default 0.5).
+        Dörfler marking fraction of local refinement (domains without a recipe; default 0.5).
     order : int
-        Polynomial order of the solver (for the coarsening rule of :func:`target_sizes`).
+        Polynomial order of the solver (the error model of :func:`target_sizes`).
     max_dofs : int
         Stop before a step whose mesh would have more unknowns (estimated from the elements).
     max_memory : float, optional
@@ -412,8 +515,13 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
             _stop(history, "no_marking", "every error indicator is zero", estimate, who)
             break
         if method == "remesh":
-            sizes = target_sizes(domain, eta, fraction=fraction, order=order)
-            following = remesh(domain, np.minimum(sizes, caps))
+            reduction = min(1.0, max(MIN_REDUCTION,
+                                      TARGET_SAFETY * tol / max(row.relative, 1e-300)))
+            sizes = target_sizes(domain, eta, reduction=reduction, order=order)
+            # the resolution caps too change a size by at most MAX_REFINE per step: a coarse
+            # mesh's surface gets there in steps, with the estimate's sizes in between
+            h = element_sizes(domain.mesh)
+            following = remesh(domain, sizes, caps=np.maximum(caps, h / MAX_REFINE))
         else:
             following = refine(domain, np.union1d(marked, too_large))
         predicted = int(math.ceil(ndofs * following.mesh.nelements / domain.mesh.nelements))
