@@ -8,6 +8,7 @@ import dataclasses
 import pickle
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,9 +48,9 @@ def _lengths(domain, facets):
 
 
 def test_refine_keeps_regions_boundaries_and_measures():
-    """A ring with its hole meshed: the refined mesh has the same region areas and boundary
-    lengths (the polygon is kept), more facets on the refined side, and each named boundary
-    facet lies on the old boundary (vertices at the old polygon's radii)."""
+    """A ring with its hole meshed: the refined mesh keeps every region and boundary, the new
+    vertices on the two circles move onto them (the regions' areas approach the true ones),
+    more facets on the refined side, and no element appears or vanishes between regions."""
     ring = geometry.annulus(0.5, 1.0, h=0.25)
     x = ring.mesh.p[:, ring.mesh.t].mean(axis=1)
     marked = np.flatnonzero(x[0] > 0)
@@ -58,16 +59,18 @@ def test_refine_keeps_regions_boundaries_and_measures():
     assert fine.source is None and fine.length_unit == ring.length_unit
     assert list(fine.regions) == list(ring.regions)
     assert list(fine.boundaries) == list(ring.boundaries)
+    exact = {"superconductor": 0.75 * np.pi, "hole_0": 0.25 * np.pi}
     for name in ring.regions:
-        assert fine.measure(name) == pytest.approx(ring.measure(name), rel=1e-12)
+        assert abs(fine.measure(name) - exact[name]) < abs(ring.measure(name) - exact[name])
     assert sum(len(v) for v in fine.regions.values()) == fine.mesh.nelements
     for name, facets in ring.boundaries.items():
-        assert _lengths(fine, fine.boundaries[name]).sum() == pytest.approx(
-            _lengths(ring, facets).sum(), rel=1e-12)
         assert len(fine.boundaries[name]) > len(facets)
     outer = np.hypot(*fine.mesh.p[:, fine.mesh.facets[:, fine.boundaries["outer"]]])
-    assert outer.max() == pytest.approx(1.0, abs=1e-12)
-    assert outer.min() > 0.97  # on the outer polygon (chords of the circle), not the hole
+    assert outer.max() == pytest.approx(1.0, abs=1e-3)
+    assert outer.min() > 0.97  # on the outer circle (or its chords), not the hole
+    moved = np.hypot(*fine.mesh.p[:, ring.mesh.nvertices:])
+    on_outer = np.abs(moved - 1.0) < 0.01
+    assert np.abs(moved[on_outer] - 1.0).max() < 1e-3  # new rim vertices on the circle
     # the hole's boundary is an interface: its facets are interior, between ring and hole
     f2t = fine.mesh.f2t[:, fine.boundaries["hole_0_boundary"]]
     assert np.all(f2t[1] >= 0)
@@ -410,3 +413,17 @@ def test_example_adaptive_sphere(tmp_path, example):
     adaptive = [r for r in result["rows"] if r["method"] == "adaptive"]
     assert len(adaptive) >= 2 and adaptive[-1]["true_error"] < 0.05
     assert result["ratio"] > 1.1, result["ratio"]
+
+
+def test_refine_a_shipped_3d_mesh_in_linear_memory():
+    """Refining every superconducting tetrahedron of the shipped sphere (26k elements → 96k)
+    needed 57 GiB in scikit-fem's element finder; now seconds, with every child inside its
+    parent's region and the sphere's volume no further from 4π/3 than before."""
+    domain = load_mesh(Path(__file__).resolve().parents[1] / "meshes" / "sphere_in_ball.msh")
+    sc = domain.region("superconductor")
+    fine = refine(domain, sc)
+    assert fine.mesh.nelements > 3 * domain.mesh.nelements
+    assert sum(len(v) for v in fine.regions.values()) == fine.mesh.nelements
+    exact = 4 / 3 * np.pi
+    assert abs(fine.measure("superconductor") - exact) <= abs(
+        domain.measure("superconductor") - exact)

@@ -165,8 +165,10 @@ def refine(domain: Domain, marked) -> Domain:
     Regions and boundaries are transferred: a child element inherits the region of the parent
     element containing its centroid, and a new facet belongs to a named boundary if its
     centroid lies on a facet of that boundary (new facets lying in an old facet are exactly
-    those). Returns a new :class:`Domain` (same length unit and recipe, ``source`` None); the
-    boundary stays the old polygon (use :func:`remesh` to follow a curved geometry); a curved
+    those). Returns a new :class:`Domain` (same length unit and recipe, ``source`` None). New
+    vertices on a region's curved surface are moved onto the smooth surface reconstructed from
+    the facet normals (the model of the geometric error estimate), so the body converges to
+    its curved shape; :func:`remesh` follows the exact geometry of a generated domain. A curved
     (quadratic) mesh is refined as its linear mesh.
     """
     if not isinstance(domain, Domain):
@@ -183,8 +185,7 @@ def refine(domain: Domain, marked) -> Domain:
     # a file is refined as its linear mesh
     plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(mesh.p, mesh.t)
     new = plain.refined(marked)
-    finder = plain.element_finder()
-    parent = np.asarray(finder(*new.p[:, new.t].mean(axis=1)))
+    parent = containing_elements(plain, new.p[:, new.t].mean(axis=1))
     regions = {}
     for name, elems in domain.regions.items():
         member = np.zeros(mesh.nelements, dtype=bool)
@@ -197,7 +198,51 @@ def refine(domain: Domain, marked) -> Domain:
         member[facets] = True
         hit = old_facet >= 0
         boundaries[name] = np.flatnonzero(hit & member[np.where(hit, old_facet, 0)])
+    new = _snapped(domain, plain, new)
     return Domain(new, domain.length_unit, regions, boundaries, None, recipe=domain.recipe)
+
+
+def _snapped(domain: Domain, old: skfem.Mesh, new: skfem.Mesh) -> skfem.Mesh:
+    """``new`` with the vertices it added on the surfaces of ``domain``'s regions moved onto
+    the smooth surface those facets approximate (:func:`~mqm_fem.mesh.curvature.snap_midpoints`;
+    flat pieces and sharp edges stay), so a refined file mesh approaches a curved body instead
+    of keeping its polygon; left unchanged if a move would invert an element."""
+    from .curvature import snap_midpoints
+    from .domain import _signed_measures
+    from .topology import surface_facets
+
+    surfaces = [(surface_facets(old, elems), elems) for elems in domain.regions.values()
+                if len(elems)]
+    points = snap_midpoints(old, new.p, surfaces)
+    before, after = _signed_measures(new.p, new.t), _signed_measures(points, new.t)
+    keeps_orientation = np.all(np.sign(before) == np.sign(after))
+    return type(new)(points, new.t) if keeps_orientation else new
+
+
+def containing_elements(mesh: skfem.Mesh, points: np.ndarray) -> np.ndarray:
+    """Index of the element of ``mesh`` containing each of ``points`` (dim, n), -1 if none.
+
+    Candidates are the elements with the nearest centroids (a k-d tree, widened for points not
+    found), tested by barycentric coordinates: memory linear in the number of points (the
+    element finder of scikit-fem tests every point against many elements at once and needs
+    tens of GiB for ~10⁵ points in 3D)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+    out = np.full(points.shape[1], -1, dtype=np.int64)
+    todo = np.arange(points.shape[1])
+    for k in (8, 32, 128):
+        if todo.size == 0:
+            break
+        _, candidates = tree.query(points[:, todo].T, k=min(k, mesh.nelements))
+        candidates = candidates.reshape(todo.size, -1)
+        for j in range(candidates.shape[1]):
+            elems = candidates[:, j]
+            lam = _barycentric(mesh.p[:, mesh.t[:, elems]], points[:, todo])
+            found = (lam.min(axis=0) > -1e-9) & (out[todo] < 0)
+            out[todo[found]] = elems[found]
+        todo = todo[out[todo] < 0]
+    return out
 
 
 def _parent_facets(old: skfem.Mesh, new: skfem.Mesh, parent) -> np.ndarray:

@@ -177,6 +177,7 @@ def snap_midpoints(old_mesh, new_points: np.ndarray, surfaces) -> np.ndarray:
         return points
     scale = float(np.ptp(old_mesh.p, axis=1).max())
     tree = cKDTree(points[:, n_old:].T)
+    done = np.zeros(points.shape[1], dtype=bool)   # an interface is the surface of two bodies
     for facets, inside in surfaces:
         if len(facets) == 0:
             continue
@@ -184,7 +185,10 @@ def snap_midpoints(old_mesh, new_points: np.ndarray, surfaces) -> np.ndarray:
         curved = np.flatnonzero(sagittas != 0.0)
         mid = 0.5 * (old_mesh.p[:, edges[0, curved]] + old_mesh.p[:, edges[1, curved]])
         dist, idx = tree.query(mid.T, distance_upper_bound=1e-9 * scale)
-        hit = np.isfinite(dist)
+        hit = np.flatnonzero(np.isfinite(dist))
         target = n_old + idx[hit]
+        fresh = ~done[target]
+        hit, target = hit[fresh], target[fresh]
         points[:, target] += (sagittas[curved[hit], None] * normals[curved[hit]]).T
+        done[target] = True
     return points
