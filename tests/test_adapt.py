@@ -427,3 +427,10 @@ def test_refine_a_shipped_3d_mesh_in_linear_memory():
     exact = 4 / 3 * np.pi
     assert abs(fine.measure("superconductor") - exact) <= abs(
         domain.measure("superconductor") - exact)
+
+
+def test_bad_marking_fraction_is_refused_before_any_solve():
+    calls = []
+    with pytest.raises(ParameterError, match="fraction"):
+        adapt(lambda d: calls.append(d), geometry.disk(1.0, h=0.5), 0.1, fraction=1.5)
+    assert not calls

@@ -234,3 +234,31 @@ def test_headlines_indicators_and_curved_meshes():
     assert np.all(sol.error_indicators >= 0) and sol.error_indicators.max() > 0
     # driven by a current: G − G_h = +a(e, e)/(2μ₀), the energy is underestimated
     assert sol.estimate.parts["discretisation"] > 0
+
+
+# -- review regressions -------------------------------------------------------------------------
+def test_zero_field_solution_writes_and_does_not_warn(tmp_path):
+    """A zero applied field gives zero outputs with zero bars: relative 0, no '± inf %'
+    warning, and the result writes (non-finite field data used to refuse the write)."""
+    import warnings
+
+    from mqm_fem.errors import MqmFemWarning
+
+    wire = geometry.circle_in_box(0.5, 3.0, h=0.4, h_sc=0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MqmFemWarning)
+        sol = solve_london(wire, "0.3 um", "0 mT", formulation="out-of-plane")
+    assert all(est.relative == 0.0 for est in sol.error_estimates.values())
+    assert sol.write(tmp_path / "zero.vtu").is_file()
+
+
+def test_order_one_on_a_curved_domain_keeps_the_geometry_part():
+    """Order 1 solves on the straight mesh even when the domain is curved, so its estimate
+    keeps the geometric part (the same as without the curved geometry)."""
+    wire = geometry.circle_in_box(0.5, 3.0, h=0.4, h_sc=0.1, order=2)
+    curved = solve_london(wire, "0.1 um", "1 mT", formulation="out-of-plane", order=1)
+    straight = solve_london(dataclasses.replace(wire, curved=None), "0.1 um", "1 mT",
+                            formulation="out-of-plane", order=1)
+    assert curved.estimate.parts["geometry"] != 0
+    assert curved.estimate.parts["geometry"] == pytest.approx(
+        straight.estimate.parts["geometry"], rel=1e-9)

@@ -250,3 +250,30 @@ def test_p2_estimate_costs_less_than_a_solve():
                 break
         assert 5_000 < sol.ndofs < 40_000
         assert min(ratios) <= 1.0
+
+
+# -- review regressions -------------------------------------------------------------------------
+def test_order_one_on_a_curved_domain_keeps_the_geometry_part():
+    """P1 solves on the straight mesh of a curved domain: its geometric part is not dropped."""
+    import dataclasses
+
+    from mqm_fem import solve_schrodinger
+
+    disk = geometry.disk(1.0, h=0.2, order=2)
+    bc = {"outer": "dirichlet"}
+    curved = solve_schrodinger(disk, order=1, bc=bc)
+    straight = solve_schrodinger(dataclasses.replace(disk, curved=None), order=1, bc=bc)
+    assert curved.estimate.parts["geometry"] != 0
+    assert curved.estimate.parts["geometry"] == pytest.approx(
+        straight.estimate.parts["geometry"], rel=1e-9)
+
+
+def test_gauge_transform_keeps_the_error_bars():
+    """Eigenvalues do not depend on the gauge, nor do their error estimates and indicators."""
+    from mqm_fem import solve_schrodinger
+    from mqm_fem.quantum.gauge import gauge_transform
+
+    sol = solve_schrodinger(geometry.disk(1.0, h=0.2), 5e-4, order=2, k=2)
+    moved = gauge_transform(sol, lambda x: 3e6 * x[0])
+    assert [e.error for e in moved.error_estimates] == [e.error for e in sol.error_estimates]
+    assert np.array_equal(moved.error_indicators, sol.error_indicators)

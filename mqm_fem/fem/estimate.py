@@ -59,7 +59,10 @@ class ErrorEstimate:
 
     @property
     def relative(self) -> float:
-        """The error bar relative to the value, |bound / value| (inf for a zero value)."""
+        """The error bar relative to the value, |bound / value|: 0 when the bar is 0, inf for
+        a zero value with a nonzero bar."""
+        if self.bound == 0:
+            return 0.0
         return self.bound / abs(self.value) if self.value else math.inf
 
     @property
@@ -70,7 +73,9 @@ class ErrorEstimate:
     def as_dict(self) -> dict:
         """Plain values for JSON sidecars and VTU field data."""
         return {"quantity": self.quantity, "value": self.value, "error": self.error,
-                "bound": self.bound, "relative": self.relative, "unit": self.unit,
+                "bound": self.bound,
+                "relative": self.relative if math.isfinite(self.relative) else None,
+                "unit": self.unit,
                 "method": self.method, "parts": dict(self.parts)}
 
     def __str__(self) -> str:

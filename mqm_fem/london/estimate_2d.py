@@ -113,9 +113,10 @@ def _facet_bases(mesh, element, facets, first_side):
     return out
 
 
-def _gaps(problem, facets, sc):
-    """δn per facet (mesh units), zero on curved (isoparametric) meshes."""
-    if getattr(problem.domain, "curved", None) or len(facets) == 0:
+def _gaps(problem, facets, sc, order: int):
+    """δn per facet (mesh units), zero where the solve was isoparametric (a curved domain at
+    order 2; order 1 solves on the straight mesh)."""
+    if (order == 2 and getattr(problem.domain, "curved", None)) or len(facets) == 0:
         return np.zeros(len(facets))
     return boundary_gaps(problem.domain.mesh, facets, sc)
 
@@ -334,7 +335,7 @@ def estimate_out_of_plane(problem, options, system, x, outputs) -> Estimates:
     constrained = np.all((fcol == -1) | (fcol >= n_free), axis=0)
     facets, owner, first_side = facets[constrained], owner[constrained], first_side[constrained]
     hole_of_facet = np.max(fcol[:, constrained], axis=0) - n_free  # < 0 on the outer boundary
-    gaps = _gaps(problem, facets, sc)
+    gaps = _gaps(problem, facets, sc, options.order)
     lam2_f = problem.element_lambda[owner] ** 2
     grad_products = {key: np.zeros(len(facets)) for key in [*adjoint, "gibbs_energy"]}
     lengths = np.zeros(len(facets))
@@ -510,7 +511,7 @@ def estimate_in_plane(problem, options, system, solved, outputs) -> Estimates:
 
     # geometry: the superconductor/vacuum interface
     facets, owner, first_side = _sc_boundary_facets(mesh, sc)
-    gaps = _gaps(problem, facets, sc)
+    gaps = _gaps(problem, facets, sc, options.order)
     elem_pos = np.full(mesh.nelements, -1)
     elem_pos[sc] = np.arange(len(sc))
     comp_of = np.full(len(sc), -1)

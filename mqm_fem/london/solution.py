@@ -315,6 +315,8 @@ class LondonSolution:
         if self.truncation_estimate is not None:
             out["truncation_estimate"] = (float(self.truncation_estimate), "")
         for name, est in self.error_estimates.items():
+            if not np.isfinite(est.relative):  # a zero value: its bar is in the sidecar
+                continue
             out[f"error_{name}"] = (np.array([est.error, est.bound, est.relative]), est.unit)
         out.update({"penetration_depth": (np.array(list(self.penetration_depth.values())), "m"),
                     "applied_field": (np.asarray(self.applied_field, dtype=float), "T")})

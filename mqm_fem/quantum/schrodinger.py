@@ -187,8 +187,9 @@ class SchrodingerSolution:
             from .estimate import eigenvalue_estimates
 
             start = time.perf_counter()
-            curved = bool(getattr(self.domain, "curved", None)
-                          or getattr(self.parent_domain, "curved", None))
+            # isoparametric only at order 2 (P1 solves on the straight mesh, see _geometry)
+            curved = self.order == 2 and bool(getattr(self.domain, "curved", None)
+                                              or getattr(self.parent_domain, "curved", None))
             estimates, indicators = eigenvalue_estimates(problem, self.eigenvalues, self.modes,
                                                          curved=curved)
             self._cache["estimates"], self._cache["indicators"] = estimates, indicators
@@ -336,6 +337,8 @@ class SchrodingerSolution:
         estimates = self.error_estimates
         cell_data = {}
         for i, est in enumerate(estimates):
+            if not np.isfinite(est.relative):  # ε = 0 with a bar: kept in the sidecar
+                continue
             fd[f"error_eigenvalue_{i}"] = np.array([est.error, est.bound, est.relative])
             units[f"error_eigenvalue_{i}"] = "1/L0^2 [error, bound, relative (1)]"
         if estimates:
