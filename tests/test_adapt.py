@@ -198,7 +198,7 @@ def test_loop_stops_at_tol_refining_where_the_error_is():
     assert [s.step for s in history.steps] == list(range(len(history.steps)))
     assert len(history.steps) >= 3
     assert history.final_domain is result.domain
-    assert "boundary stays the file's polygon" in lines[0]
+    assert "smooth surface through the file's vertices" in lines[0]
     assert sum("step" in line for line in lines) == len(history.steps)
     # refined towards the corner: the smallest elements are there
     mesh = result.domain.mesh
@@ -345,7 +345,7 @@ def test_cli_tol(tmp_path, capsys, monkeypatch):
                  "-o", out]) == 0
     text = capsys.readouterr().out
     assert "adaptive refine to tol 0.05 (m_z): stopped by tol" in text
-    assert "boundary stays the file's polygon" in text
+    assert "smooth surface through the file's vertices" in text
 
 
 def test_loop_refines_until_the_resolution_checks_pass():

@@ -22,7 +22,8 @@ resolution checks (``result.resolution``, if any) pass; otherwise build the next
 * other domains (read from files) are refined locally (:func:`refine`, scikit-fem's
   red-green-blue bisection of triangles / bisection of tetrahedra) on the elements holding
   ``fraction`` of the total indicator (:func:`mark`, Dörfler) and those a failed resolution
-  check is about: their boundary stays the polygon of the file.
+  check is about; new vertices on a curved surface go onto the smooth surface reconstructed
+  from the facet normals (the file's own vertices stay where they are).
 
 The budgets ``max_dofs``, ``max_memory`` and ``max_steps`` stop the loop before a step that
 would exceed them, with an :class:`~mqm_fem.errors.MqmFemWarning` giving the estimate reached.
@@ -33,7 +34,9 @@ The history (:class:`AdaptiveHistory`) has one row per solve and the final domai
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import logging
 import math
 import re
 import time
@@ -183,8 +186,10 @@ def refine(domain: Domain, marked) -> Domain:
                       None, curved=domain.curved, recipe=domain.recipe)
     # linear and without tags (refined() would drop or warn about them); a quadratic mesh from
     # a file is refined as its linear mesh
-    plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(mesh.p, mesh.t)
-    new = plain.refined(marked)
+    plain = (skfem.MeshTri1 if mesh.dim() == 2 else skfem.MeshTet1)(
+        np.ascontiguousarray(mesh.p), np.ascontiguousarray(mesh.t))
+    with _quiet_skfem():  # its refinement logs "Transforming over 1000 vertices ..."
+        new = plain.refined(marked)
     parent = containing_elements(plain, new.p[:, new.t].mean(axis=1))
     regions = {}
     for name, elems in domain.regions.items():
@@ -202,6 +207,19 @@ def refine(domain: Domain, marked) -> Domain:
     return Domain(new, domain.length_unit, regions, boundaries, None, recipe=domain.recipe)
 
 
+@contextlib.contextmanager
+def _quiet_skfem():
+    """scikit-fem's mesh constructor logs a warning when it copies arrays into C order — an
+    internal detail of its refinement that users should not see."""
+    log = logging.getLogger("skfem")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def _snapped(domain: Domain, old: skfem.Mesh, new: skfem.Mesh) -> skfem.Mesh:
     """``new`` with the vertices it added on the surfaces of ``domain``'s regions moved onto
     the smooth surface those facets approximate (:func:`~mqm_fem.mesh.curvature.snap_midpoints`;
@@ -216,7 +234,8 @@ def _snapped(domain: Domain, old: skfem.Mesh, new: skfem.Mesh) -> skfem.Mesh:
     points = snap_midpoints(old, new.p, surfaces)
     before, after = _signed_measures(new.p, new.t), _signed_measures(points, new.t)
     keeps_orientation = np.all(np.sign(before) == np.sign(after))
-    return type(new)(points, new.t) if keeps_orientation else new
+    return (type(new)(np.ascontiguousarray(points), np.ascontiguousarray(new.t))
+            if keeps_orientation else new)
 
 
 def containing_elements(mesh: skfem.Mesh, points: np.ndarray) -> np.ndarray:
@@ -412,7 +431,7 @@ class AdaptiveHistory:
 
     ``stopped``: ``"tol"`` (the target was met), ``"max_dofs"``, ``"max_memory"``,
     ``"max_steps"`` or ``"no_marking"`` (nothing left to refine); ``method``: ``"remesh"``
-    (gmsh from the geometry recipe) or ``"refine"`` (local refinement, polygonal boundary).
+    (gmsh from the geometry recipe) or ``"refine"`` (local refinement of a file's mesh).
     """
 
     tol: float
@@ -477,7 +496,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
         ``value``), ``result.error_indicators`` and ``result.ndofs`` (see the module docstring).
     domain : Domain
         The first mesh. Generated domains are remeshed from their geometry, others refined
-        locally (their boundary stays polygonal; the progress says so).
+        locally (new surface vertices on the reconstructed smooth surface; the progress says
+        so).
     tol : float
         Target relative error of the headline output, 0 < tol < 1.
     fraction : float
@@ -520,8 +540,8 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
     method = "remesh" if domain.recipe is not None else "refine"
     history = AdaptiveHistory(tol=tol, method=method)
     if method == "refine":
-        say("the domain has no geometry recipe (read from a file): refining locally, the "
-            "boundary stays the file's polygon")
+        say("the domain has no geometry recipe (read from a file): refining locally, new "
+            "surface vertices on the smooth surface through the file's vertices")
     baseline = _resident_bytes()
     peak_before = _peak_bytes()  # the process may have peaked higher before this loop
     per_dof = 0.0
