@@ -553,7 +553,8 @@ def _print_adaptivity(history):
         return
     print(history.table())
     if history.method == "refine":
-        print("(mesh refined locally from the file: its boundary stays the file's polygon)")
+        print("(mesh refined locally from the file: new surface vertices on the smooth surface "
+              "through the file's vertices)")
 
 
 def _check_output(path, suffix):
