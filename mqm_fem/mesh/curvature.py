@@ -96,7 +96,7 @@ def _smoothed_vertex_normals(mesh, nodes, normals, sharp_angle) -> np.ndarray:
     """(nv, nf, dim): at each vertex of each facet, the measure-weighted mean normal of the
     facets at that vertex whose normals are within ``sharp_angle`` of the facet's own."""
     nv, nf = nodes.shape
-    weight = _facet_measures(mesh, nodes)
+    weight = _normal_weights(mesh, nodes).ravel()      # per incidence (local vertex, facet)
     node_of = nodes.ravel()                            # incidence k -> (local i, facet f)
     facet_of = np.tile(np.arange(nf), nv)
     order = np.argsort(node_of, kind="stable")
@@ -109,11 +109,29 @@ def _smoothed_vertex_normals(mesh, nodes, normals, sharp_angle) -> np.ndarray:
     l_idx = order[np.repeat(starts, counts) + offsets]
     f, g = facet_of[k], facet_of[l_idx]
     same_piece = np.sum(normals[f] * normals[g], axis=1) >= np.cos(np.radians(sharp_angle))
-    contrib = (weight[g] * same_piece)[:, None] * normals[g]
+    contrib = (weight[l_idx] * same_piece)[:, None] * normals[g]
     summed = np.zeros((nv * nf, normals.shape[1]))
     np.add.at(summed, k, contrib)
     summed /= np.linalg.norm(summed, axis=1, keepdims=True)
     return summed.reshape(nv, nf, -1)
+
+
+def _normal_weights(mesh, nodes) -> np.ndarray:
+    """(nv, nf) weight of each facet's normal at each of its vertices: 1/|e| for an edge in 2D
+    and 2|T|/(|e₁|²|e₂|²) for a triangle in 3D (e₁, e₂ its edges at the vertex; Max 1999) —
+    the weights whose mean normal is exact, to leading order, at a vertex of a polygon
+    inscribed in a circle or a polyhedron inscribed in a sphere, however irregular."""
+    p = mesh.p
+    if nodes.shape[0] == 2:
+        length = np.linalg.norm(p[:, nodes[1]] - p[:, nodes[0]], axis=0)
+        return np.vstack([1.0 / length, 1.0 / length])
+    area2 = 2.0 * _facet_measures(mesh, nodes)
+    out = np.empty(nodes.shape)
+    for i in range(3):
+        e1 = p[:, nodes[(i + 1) % 3]] - p[:, nodes[i]]
+        e2 = p[:, nodes[(i + 2) % 3]] - p[:, nodes[i]]
+        out[i] = area2 / (np.sum(e1**2, axis=0) * np.sum(e2**2, axis=0))
+    return out
 
 
 def _facet_measures(mesh, nodes) -> np.ndarray:
