@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -30,6 +30,7 @@ from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..fem.estimate import ErrorEstimate
 from ..mesh import Domain
 from ..mesh.adapt import adapt, check_target
+from ..mesh.domain import Recipe
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
 from ..units import (
@@ -49,7 +50,6 @@ from .schrodinger import (
     SchrodingerSolution,
     check_budgets,
     largest_element,
-    lowest_eigenvalue,
     resolution_checks,
     solve_schrodinger,
 )
@@ -96,7 +96,8 @@ class NucleationResult:
     nearest the root, plus a ``root finding`` part for the residual ε₀(b*) − (L₀/ξ)².
     ``eigenvalue_estimate``: the estimate of ε₀ at the root; ``error_indicators``: the element
     indicators of the nucleating state (on the elements of the given domain's mesh);
-    ``ndofs``: its degrees of freedom.
+    ``ndofs``: its degrees of freedom; ``slope``: dε₀/db at the root (secant of the two
+    evaluations nearest it; None if unavailable).
     ``adaptivity``: the history of the adaptive loop when ``tol`` was given
     (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
     """
@@ -115,6 +116,7 @@ class NucleationResult:
     error_indicators: np.ndarray | None = None
     ndofs: int | None = None
     adaptivity: object | None = None
+    slope: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -135,12 +137,9 @@ class NucleationResult:
         return "\n".join(lines)
 
 
-def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: float,
-                   ratio_per_b: float, quantity: str = "B_nuc/B_c2") -> ErrorEstimate | None:
-    """The estimate of a root b* of ε₀(b) = target, as ``ratio_per_b × b``: each signed part δε
-    of the eigenvalue estimate moves the root by −δε/(∂ε₀/∂b); the slope is the secant through
-    the two evaluations (b, ε₀) nearest b* that are at least 1e-7·b* apart. The residual
-    ε₀(b*) − target adds a ``root finding`` part. None if no slope is available."""
+def root_slope(evaluations, b_star: float) -> float | None:
+    """dε₀/db at the root b*: the secant through the two evaluations (b, ε₀) nearest b* that
+    are at least 1e-7·b* apart (None if there are no two such, or the secant is flat)."""
     pts = sorted({(float(b), float(e)) for b, e in evaluations}, key=lambda p: abs(p[0] - b_star))
     if len(pts) < 2:
         return None
@@ -150,7 +149,17 @@ def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: flo
         return None
     b2, e2 = other[0]
     slope = (e2 - e1) / (b2 - b1)
-    if not np.isfinite(slope) or slope == 0:
+    return float(slope) if np.isfinite(slope) and slope != 0 else None
+
+
+def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: float,
+                   ratio_per_b: float, quantity: str = "B_nuc/B_c2") -> ErrorEstimate | None:
+    """The estimate of a root b* of ε₀(b) = target, as ``ratio_per_b × b``: each signed part δε
+    of the eigenvalue estimate moves the root by −δε/(∂ε₀/∂b); the slope is the secant through
+    the two evaluations (b, ε₀) nearest b* that are at least 1e-7·b* apart. The residual
+    ε₀(b*) − target adds a ``root finding`` part. None if no slope is available."""
+    slope = root_slope(evaluations, b_star)
+    if slope is None:
         return None
     parts = {name.replace(" ", "_"): -value / slope * ratio_per_b
              for name, value in eigen.parts.items()}
@@ -224,32 +233,140 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
                        note=EIGEN_TOL_NOTE)
     budgets = check_budgets(solver_options.pop("adaptivity", None), tol)
     xi = parse_length(coherence_length, "coherence_length")
+    if length_scale is not None:
+        parse_length(length_scale, "length_scale")
+    _direction(domain, direction)
+    options = dict(bc=bc, direction=direction, length_scale=length_scale, order=order,
+                   xtol=xtol, max_steps=max_steps, **solver_options)
+    if tol is None:
+        return _nucleation(domain, xi, progress=progress, **options)
+    previous = {}
+
+    def solve(mesh_domain):
+        # warm start: the root of the previous mesh and its slope dε₀/db start a secant search
+        result = _nucleation(mesh_domain, xi, guess=previous.get("b"),
+                             slope=previous.get("slope"), **options)
+        previous.update(b=result.b, slope=result.slope)
+        return result
+
+    result, history = adapt(solve, isoparametric(domain, order), tol, order=order,
+                            progress=progress, who="nucleation_field", **budgets)
+    result.adaptivity = history
+    return result
+
+
+def isoparametric(domain: Domain, order: int) -> Domain:
+    """The domain whose later meshes the adaptive loop makes: for a P2 solve (``order=2``) on a
+    generated domain meshed at order 1, the same mesh with its recipe asking for ``order=2``,
+    so every remeshed geometry is curved (isoparametric P2: no polygon error, which for a
+    natural boundary moves the nucleation field by ~1 % at h = ξ/10 — more than a typical
+    ``tol``). The first mesh is solved as given."""
+    recipe = domain.recipe
+    if order != 2 or recipe is None or recipe.arguments.get("order", 1) == 2:
+        return domain
+    import inspect
+
+    from ..mesh import geometry
+
+    generator = getattr(geometry, recipe.generator, None)
+    if generator is None or "order" not in inspect.signature(generator).parameters:
+        return domain
+    return replace(domain, recipe=Recipe(recipe.generator, {**recipe.arguments, "order": 2}))
+
+
+def _secant_root(eps0, target: float, b0: float, slope: float, xtol: float,
+                 max_iter: int = 8) -> float | None:
+    """Root of ε₀(b) = target from a warm start: ``b0`` (the previous mesh's root) and
+    ``slope`` (its dε₀/db) give the first secant step; then secant steps through the last two
+    evaluations, kept inside a bracket once one is known. Stops at the last evaluated b once
+    the next correction would be below ``xtol``·b (that b is returned — its state is the
+    nucleating one). None (the caller falls back to the full search) if ε₀ is not increasing
+    between evaluations or ``max_iter`` evaluations do not converge. Typically 2–3 eigen-solves
+    when the mesh changed the root by ≲ 1 %."""
+    if not (np.isfinite(b0) and b0 > 0 and np.isfinite(slope) and slope > 0):
+        return None
+    lo, hi = 0.0, np.inf  # bracket: ε₀(lo) < target < ε₀(hi)
+    b_prev = f_prev = None
+    b, s = b0, slope
+    for _ in range(max_iter):
+        f = eps0(b) - target
+        if f < 0:
+            lo = max(lo, b)
+        else:
+            hi = min(hi, b)
+        if f == 0:
+            return b
+        if b_prev is not None:
+            s = (f - f_prev) / (b - b_prev)
+            if not np.isfinite(s) or s <= 0:
+                return None
+        step = -f / s
+        if b_prev is not None and abs(step) <= xtol * abs(b):
+            return b
+        new = b + float(np.clip(step, -0.5 * b, 0.5 * b))  # at most a factor 1.5 per step
+        if not lo < new < hi:
+            new = 0.5 * (lo + hi) if np.isfinite(hi) else max(new, 1.5 * lo)
+        b_prev, f_prev, b = b, f, new
+    return None
+
+
+def _nucleation(domain: Domain, xi: float, *, bc, direction, length_scale, order, xtol,
+                max_steps, progress=None, guess=None, slope=None,
+                **solver_options) -> NucleationResult:
+    """One root search of :func:`nucleation_field` on ``domain`` (``guess``/``slope``: a warm
+    start, see :func:`_secant_root`)."""
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    if tol is not None:
-        def solve(mesh_domain):
-            return nucleation_field(mesh_domain, coherence_length, bc=bc, direction=direction,
-                                    length_scale=length_scale, order=order, xtol=xtol,
-                                    max_steps=max_steps, **solver_options)
-
-        result, history = adapt(solve, domain, tol, order=order, progress=progress,
-                                who="nucleation_field", **budgets)
-        result.adaptivity = history
-        return result
     report = reporter(progress, "nucleation_field")
     target = (length0 / xi) ** 2
     evaluations = []
+    states = {}  # b -> solution of the last few evaluations (the root's state is reused)
 
     def eps0(b):
         start = time.perf_counter()
-        value = lowest_eigenvalue(domain, _applied(domain, _field_from_b(b, length0), d),
-                                  bc=bc, order=order, length_scale=length0, **solver_options)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+                                    category=MqmFemWarning)
+            sol = solve_schrodinger(domain, _applied(domain, _field_from_b(b, length0), d),
+                                    bc=bc, order=order, length_scale=length0,
+                                    **{**solver_options, "k": 1})
+        value = float(sol.eigenvalues[0])
+        states[float(b)] = sol
+        while len(states) > 2:
+            states.pop(next(iter(states)))
         evaluations.append((float(b), value))
         report(f"eigenvalue {len(evaluations)}: ε₀(B = {_field_from_b(b, length0):.6g} T) = "
                f"{value:.6g} (target {target:.6g}), {time.perf_counter() - start:.1f} s")
         return value
 
+    b_star = None
+    if guess is not None and slope is not None:
+        b_star = _secant_root(eps0, target, float(guess), float(slope), xtol)
+    if b_star is None:
+        b_star = _bracketed_root(eps0, target, xtol, max_steps)
+    sol = states.get(float(b_star))
+    checks = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d),
+                           bc, order, length0, solver_options, xi, state=sol,
+                           return_state=True)
+    checks, state = checks
+    warn_unresolved(checks, "nucleation_field")
+    bc2 = upper_critical_field(xi)
+    eigen = state.estimate
+    estimate = (field_estimate(eigen, b_star, evaluations, target,
+                               _field_from_b(1.0, length0) / bc2)
+                if eigen is not None else None)
+    return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
+                            coherence_length=xi, length_scale=length0, direction=d,
+                            upper_critical_field=bc2, evaluations=evaluations,
+                            resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
+                            error_indicators=state.error_indicators, ndofs=state.ndofs,
+                            slope=root_slope(evaluations, b_star))
+
+
+def _bracketed_root(eps0, target, xtol, max_steps) -> float:
+    """The first crossing: ε₀ at b = 0, ½, 1, 3/2, ... × target until it exceeds the target,
+    then Brent's method in the last interval (relative ``xtol``)."""
     e0 = eps0(0.0)
     if e0 >= target:
         raise ParameterError(
@@ -267,32 +384,22 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
             f"nucleation_field: ε₀(b) stayed below (L₀/ξ)² = {target:.6g} up to b = {hi:.6g}; "
             "increase max_steps or check the boundary conditions"
         )
-    b_star = brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
-    checks, state = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d),
-                                  bc, order, length0, solver_options, xi, return_state=True)
-    warn_unresolved(checks, "nucleation_field")
-    bc2 = upper_critical_field(xi)
-    eigen = state.estimate
-    estimate = (field_estimate(eigen, b_star, evaluations, target,
-                               _field_from_b(1.0, length0) / bc2)
-                if eigen is not None else None)
-    return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
-                            coherence_length=xi, length_scale=length0, direction=d,
-                            upper_critical_field=bc2, evaluations=evaluations,
-                            resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
-                            error_indicators=state.error_indicators, ndofs=state.ndofs)
+    return brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
 
 
 def _state_checks(domain, applied, bc, order, length0, solver_options,
-                  xi=None, return_state=False):
+                  xi=None, return_state=False, state=None):
     """The resolution checks of the lowest state at ``applied`` (one more eigen-solve, k = 1,
-    its own warnings silenced: the caller warns under its name), plus ξ if given; with
-    ``return_state`` also that solution (its eigenvalue estimate)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
-                                category=MqmFemWarning)
-        sol = solve_schrodinger(domain, applied, bc=bc, order=order, length_scale=length0,
-                                **{**solver_options, "k": 1})
+    its own warnings silenced: the caller warns under its name — or ``state``, that solution
+    already computed), plus ξ if given; with ``return_state`` also that solution (its
+    eigenvalue estimate)."""
+    sol = state
+    if sol is None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+                                    category=MqmFemWarning)
+            sol = solve_schrodinger(domain, applied, bc=bc, order=order, length_scale=length0,
+                                    **{**solver_options, "k": 1})
     checks = resolution_checks(sol)
     if xi is not None:
         checks.append(ResolutionCheck(
