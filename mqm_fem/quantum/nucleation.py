@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -30,6 +30,7 @@ from ..errors import MqmFemWarning, ParameterError, SolverError
 from ..fem.estimate import ErrorEstimate
 from ..mesh import Domain
 from ..mesh.adapt import adapt, check_target
+from ..mesh.domain import Recipe
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..progress import ProgressLike, reporter
 from ..units import (
@@ -49,13 +50,18 @@ from .schrodinger import (
     SchrodingerSolution,
     check_budgets,
     largest_element,
-    lowest_eigenvalue,
     resolution_checks,
     solve_schrodinger,
 )
 
 #: Elements per coherence length ξ needed in the superconductor, by Lagrange order.
 COHERENCE_LENGTH_ELEMENTS = {2: 2.0, 1: 4.0}
+
+#: the resolution warnings of intermediate solves (the caller warns once about the state it keeps)
+UNRESOLVED = "solve_schrodinger: (the )?mesh does not resolve"
+
+#: warm-started shift of the adaptive root search: at least this fraction of (L₀/ξ)² below ε₀
+SHIFT_MARGIN = 0.02
 
 THETA0 = 0.5901061249
 """de Gennes' Θ₀: the half-plane ground state ε₀ = Θ₀b with a natural boundary."""
@@ -96,7 +102,8 @@ class NucleationResult:
     nearest the root, plus a ``root finding`` part for the residual ε₀(b*) − (L₀/ξ)².
     ``eigenvalue_estimate``: the estimate of ε₀ at the root; ``error_indicators``: the element
     indicators of the nucleating state (on the elements of the given domain's mesh);
-    ``ndofs``: its degrees of freedom.
+    ``ndofs``: its degrees of freedom; ``slope``: dε₀/db at the root (secant of the two
+    evaluations nearest it; None if unavailable).
     ``adaptivity``: the history of the adaptive loop when ``tol`` was given
     (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
     """
@@ -115,6 +122,7 @@ class NucleationResult:
     error_indicators: np.ndarray | None = None
     ndofs: int | None = None
     adaptivity: object | None = None
+    slope: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -135,12 +143,9 @@ class NucleationResult:
         return "\n".join(lines)
 
 
-def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: float,
-                   ratio_per_b: float, quantity: str = "B_nuc/B_c2") -> ErrorEstimate | None:
-    """The estimate of a root b* of ε₀(b) = target, as ``ratio_per_b × b``: each signed part δε
-    of the eigenvalue estimate moves the root by −δε/(∂ε₀/∂b); the slope is the secant through
-    the two evaluations (b, ε₀) nearest b* that are at least 1e-7·b* apart. The residual
-    ε₀(b*) − target adds a ``root finding`` part. None if no slope is available."""
+def root_slope(evaluations, b_star: float) -> float | None:
+    """dε₀/db at the root b*: the secant through the two evaluations (b, ε₀) nearest b* that
+    are at least 1e-7·b* apart (None if there are no two such, or the secant is flat)."""
     pts = sorted({(float(b), float(e)) for b, e in evaluations}, key=lambda p: abs(p[0] - b_star))
     if len(pts) < 2:
         return None
@@ -150,7 +155,17 @@ def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: flo
         return None
     b2, e2 = other[0]
     slope = (e2 - e1) / (b2 - b1)
-    if not np.isfinite(slope) or slope == 0:
+    return float(slope) if np.isfinite(slope) and slope != 0 else None
+
+
+def field_estimate(eigen: ErrorEstimate, b_star: float, evaluations, target: float,
+                   ratio_per_b: float, quantity: str = "B_nuc/B_c2") -> ErrorEstimate | None:
+    """The estimate of a root b* of ε₀(b) = target, as ``ratio_per_b × b``: each signed part δε
+    of the eigenvalue estimate moves the root by −δε/(∂ε₀/∂b); the slope is the secant through
+    the two evaluations (b, ε₀) nearest b* that are at least 1e-7·b* apart. The residual
+    ε₀(b*) − target adds a ``root finding`` part. None if no slope is available."""
+    slope = root_slope(evaluations, b_star)
+    if slope is None:
         return None
     parts = {name.replace(" ", "_"): -value / slope * ratio_per_b
              for name, value in eigen.parts.items()}
@@ -186,6 +201,7 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
                      direction: FieldLike | None = None,
                      length_scale: LengthLike | None = None, order: int = 2, xtol: float = 1e-5,
                      max_steps: int = 40, progress: ProgressLike = None,
+                     start: NucleationResult | None = None,
                      **solver_options) -> NucleationResult:
     """The field at which superconductivity nucleates: ε₀(b) = (L₀/ξ)².
 
@@ -206,12 +222,23 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     progress : callable, optional
         Called with one line per eigenvalue computed (``"ε₀(B = ... T) = ..."``), e.g. print;
         with ``tol``, one line per adaptive step instead.
+    start : NucleationResult, optional
+        A previous result for the same sample and ξ (e.g. on a coarser mesh): its root and
+        slope dε₀/db start a secant search (typically 2–3 eigen-solves instead of ~10; falls
+        back to the full search if ε₀ is not increasing near it), and if its state was
+        resolved the eigen-solver's shift is placed just below the expected ε₀ (faster ARPACK
+        convergence among the crowded surface states). The adaptive loop (``tol``) starts each
+        mesh from the previous one's result this way. The first crossing is then not searched
+        for: the root nearest ``start`` is returned.
     tol : float, optional (keyword)
-        Target relative error of the nucleation field (0 < tol < 1): the whole root search is
-        repeated on meshes refined by :func:`mqm_fem.mesh.adapt.adapt` until the estimate
-        meets it (or a budget stops it, with a warning); ``adaptivity={...}`` sets the budgets
-        (``max_dofs``, ``max_memory``, ``max_steps``, ``fraction``). The history is
-        ``result.adaptivity``.
+        Target relative error of the nucleation field (0 < tol < 1): the root search is
+        repeated (warm-started, see ``start``) on meshes refined by
+        :func:`mqm_fem.mesh.adapt.adapt` until the estimate meets it and the nucleating state is
+        resolved (the resolution checks pass); a generated domain meshed at order 1 is remeshed
+        at ``order=2`` for a P2 solve (:func:`isoparametric`: curved boundary, no polygon
+        error); the first mesh is solved as given. A budget stops it with a warning;
+        ``adaptivity={...}`` sets the budgets (``max_dofs``, ``max_memory``, ``max_steps``,
+        ``fraction``). The history is ``result.adaptivity``.
 
     Raises
     ------
@@ -224,32 +251,171 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
                        note=EIGEN_TOL_NOTE)
     budgets = check_budgets(solver_options.pop("adaptivity", None), tol)
     xi = parse_length(coherence_length, "coherence_length")
+    if length_scale is not None:
+        parse_length(length_scale, "length_scale")
+    _direction(domain, direction)
+    if start is not None and not isinstance(start, NucleationResult):
+        raise ParameterError(f"start: expected a NucleationResult (a previous nucleation_field "
+                             f"result), got {type(start).__name__}")
+    options = dict(bc=bc, direction=direction, length_scale=length_scale, order=order,
+                   xtol=xtol, max_steps=max_steps, **solver_options)
+    if tol is None:
+        return _nucleation(domain, xi, progress=progress, **_warm(start, solver_options),
+                           **options)
+    previous = [start]
+
+    def solve(mesh_domain):
+        # warm start: the root of the previous mesh and its slope dε₀/db start a secant search
+        previous[0] = _nucleation(mesh_domain, xi, **_warm(previous[0], solver_options),
+                                  **options)
+        return previous[0]
+
+    result, history = adapt(solve, isoparametric(domain, order), tol, order=order,
+                            progress=progress, who="nucleation_field", **budgets)
+    result.adaptivity = history
+    return result
+
+
+def _warm(start: NucleationResult | None, solver_options) -> dict:
+    """The warm start a previous result gives: its root b, slope dε₀/db and — if its state was
+    resolved and estimated, and no shift was given — the eigen-solver shift margin
+    max(SHIFT_MARGIN·(L₀/ξ)², 5 |δε₀|) below the expected ε₀."""
+    if start is None or start.slope is None:
+        return {}
+    eigen = start.eigenvalue_estimate
+    resolved = all(c.ok for c in start.resolution)
+    margin = (max(SHIFT_MARGIN * start.target, 5 * abs(eigen.error))
+              if eigen is not None and resolved and "sigma" not in solver_options else None)
+    return {"guess": start.b, "slope": start.slope, "margin": margin}
+
+
+def isoparametric(domain: Domain, order: int) -> Domain:
+    """The domain whose later meshes the adaptive loop makes: for a P2 solve (``order=2``) on a
+    generated domain meshed at order 1, the same mesh with its recipe asking for ``order=2``,
+    so every remeshed geometry is curved (isoparametric P2: no polygon error, which for a
+    natural boundary moves the nucleation field by ~1 % at h = ξ/10 — more than a typical
+    ``tol``). The first mesh is solved as given."""
+    recipe = domain.recipe
+    if order != 2 or recipe is None or recipe.arguments.get("order", 1) == 2:
+        return domain
+    import inspect
+
+    from ..mesh import geometry
+
+    generator = getattr(geometry, recipe.generator, None)
+    if generator is None or "order" not in inspect.signature(generator).parameters:
+        return domain
+    return replace(domain, recipe=Recipe(recipe.generator, {**recipe.arguments, "order": 2}))
+
+
+def _secant_root(eps0, target: float, b0: float, slope: float, xtol: float,
+                 max_iter: int = 8) -> float | None:
+    """Root of ε₀(b) = target from a warm start: ``b0`` (the previous mesh's root) and
+    ``slope`` (its dε₀/db) give the first secant step; then secant steps through the last two
+    evaluations, kept inside a bracket once one is known. Stops at the last evaluated b once
+    the next correction would be below ``xtol``·b (that b is returned — its state is the
+    nucleating one). None (the caller falls back to the full search) if ε₀ is not increasing
+    between evaluations or ``max_iter`` evaluations do not converge. Typically 2–3 eigen-solves
+    when the mesh changed the root by ≲ 1 %."""
+    if not (np.isfinite(b0) and b0 > 0 and np.isfinite(slope) and slope > 0):
+        return None
+    lo, hi = 0.0, np.inf  # bracket: ε₀(lo) < target < ε₀(hi)
+    b_prev = f_prev = None
+    b, s = b0, slope
+    for _ in range(max_iter):
+        f = eps0(b) - target
+        if f < 0:
+            lo = max(lo, b)
+        else:
+            hi = min(hi, b)
+        if f == 0:
+            return b
+        if b_prev is not None:
+            s = (f - f_prev) / (b - b_prev)
+            if not np.isfinite(s) or s <= 0:
+                return None
+        step = -f / s
+        if b_prev is not None and abs(step) <= xtol * abs(b):
+            return b
+        new = b + float(np.clip(step, -0.5 * b, 0.5 * b))  # at most a factor 1.5 per step
+        if not lo < new < hi:
+            new = 0.5 * (lo + hi) if np.isfinite(hi) else max(new, 1.5 * lo)
+        b_prev, f_prev, b = b, f, new
+    return None
+
+
+def _nucleation(domain: Domain, xi: float, *, bc, direction, length_scale, order, xtol,
+                max_steps, progress=None, guess=None, slope=None, margin=None,
+                **solver_options) -> NucleationResult:
+    """One root search of :func:`nucleation_field` on ``domain`` (``guess``/``slope``: a warm
+    start, see :func:`_secant_root`).
+
+    ``margin``: with a warm start, the eigen-solver's shift is put ``margin`` below the
+    expected ε₀(b) ≈ target + slope·(b − guess) instead of far below the spectrum: the surface
+    states of a large sample crowd together (L ± 1 differ by ~0.1 % in ε), and ARPACK's
+    shift-invert converges as log((λ₁ − σ)/(λ₀ − σ)) — measured 174 → 47 operator solves at
+    50k unknowns. If the solve returns ε₀ below the shift (the previous mesh misled), that
+    evaluation is repeated with the safe default shift."""
     length0 = domain.length_unit if length_scale is None else parse_length(length_scale,
                                                                             "length_scale")
     d = _direction(domain, direction)
-    if tol is not None:
-        def solve(mesh_domain):
-            return nucleation_field(mesh_domain, coherence_length, bc=bc, direction=direction,
-                                    length_scale=length_scale, order=order, xtol=xtol,
-                                    max_steps=max_steps, **solver_options)
-
-        result, history = adapt(solve, domain, tol, order=order, progress=progress,
-                                who="nucleation_field", **budgets)
-        result.adaptivity = history
-        return result
     report = reporter(progress, "nucleation_field")
     target = (length0 / xi) ** 2
     evaluations = []
+    states = {}  # b -> solution of the last few evaluations (the root's state is reused)
+
+    def solve(b, sigma):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=UNRESOLVED, category=MqmFemWarning)
+            extra = {} if sigma is None else {"sigma": sigma}
+            return solve_schrodinger(domain, _applied(domain, _field_from_b(b, length0), d),
+                                     bc=bc, order=order, length_scale=length0,
+                                     **{**solver_options, "k": 1, **extra})
 
     def eps0(b):
         start = time.perf_counter()
-        value = lowest_eigenvalue(domain, _applied(domain, _field_from_b(b, length0), d),
-                                  bc=bc, order=order, length_scale=length0, **solver_options)
+        sigma = None
+        if margin is not None and guess is not None and slope is not None:
+            sigma = target + min(0.0, slope * (b - guess)) - margin
+        sol = solve(b, sigma)
+        if sigma is not None and float(sol.eigenvalues[0]) <= sigma:
+            sol = solve(b, None)  # the shift was not below the spectrum: the safe default
+        value = float(sol.eigenvalues[0])
+        states[float(b)] = sol
+        while len(states) > 2:
+            states.pop(next(iter(states)))
         evaluations.append((float(b), value))
         report(f"eigenvalue {len(evaluations)}: ε₀(B = {_field_from_b(b, length0):.6g} T) = "
                f"{value:.6g} (target {target:.6g}), {time.perf_counter() - start:.1f} s")
         return value
 
+    b_star = None
+    if guess is not None and slope is not None:
+        b_star = _secant_root(eps0, target, float(guess), float(slope), xtol)
+    if b_star is None:
+        b_star = _bracketed_root(eps0, target, xtol, max_steps)
+    sol = states.get(float(b_star))
+    checks = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d),
+                           bc, order, length0, solver_options, xi, state=sol,
+                           return_state=True)
+    checks, state = checks
+    warn_unresolved(checks, "nucleation_field")
+    bc2 = upper_critical_field(xi)
+    eigen = state.estimate
+    estimate = (field_estimate(eigen, b_star, evaluations, target,
+                               _field_from_b(1.0, length0) / bc2)
+                if eigen is not None else None)
+    return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
+                            coherence_length=xi, length_scale=length0, direction=d,
+                            upper_critical_field=bc2, evaluations=evaluations,
+                            resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
+                            error_indicators=state.error_indicators, ndofs=state.ndofs,
+                            slope=root_slope(evaluations, b_star))
+
+
+def _bracketed_root(eps0, target, xtol, max_steps) -> float:
+    """The first crossing: ε₀ at b = 0, ½, 1, 3/2, ... × target until it exceeds the target,
+    then Brent's method in the last interval (relative ``xtol``)."""
     e0 = eps0(0.0)
     if e0 >= target:
         raise ParameterError(
@@ -267,32 +433,21 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
             f"nucleation_field: ε₀(b) stayed below (L₀/ξ)² = {target:.6g} up to b = {hi:.6g}; "
             "increase max_steps or check the boundary conditions"
         )
-    b_star = brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
-    checks, state = _state_checks(domain, _applied(domain, _field_from_b(b_star, length0), d),
-                                  bc, order, length0, solver_options, xi, return_state=True)
-    warn_unresolved(checks, "nucleation_field")
-    bc2 = upper_critical_field(xi)
-    eigen = state.estimate
-    estimate = (field_estimate(eigen, b_star, evaluations, target,
-                               _field_from_b(1.0, length0) / bc2)
-                if eigen is not None else None)
-    return NucleationResult(field=_field_from_b(b_star, length0), b=b_star, target=target,
-                            coherence_length=xi, length_scale=length0, direction=d,
-                            upper_critical_field=bc2, evaluations=evaluations,
-                            resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
-                            error_indicators=state.error_indicators, ndofs=state.ndofs)
+    return brentq(lambda b: eps0(b) - target, lo, hi, xtol=xtol * hi, rtol=1e-12)
 
 
 def _state_checks(domain, applied, bc, order, length0, solver_options,
-                  xi=None, return_state=False):
+                  xi=None, return_state=False, state=None):
     """The resolution checks of the lowest state at ``applied`` (one more eigen-solve, k = 1,
-    its own warnings silenced: the caller warns under its name), plus ξ if given; with
-    ``return_state`` also that solution (its eigenvalue estimate)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
-                                category=MqmFemWarning)
-        sol = solve_schrodinger(domain, applied, bc=bc, order=order, length_scale=length0,
-                                **{**solver_options, "k": 1})
+    its own warnings silenced: the caller warns under its name — or ``state``, that solution
+    already computed), plus ξ if given; with ``return_state`` also that solution (its
+    eigenvalue estimate)."""
+    sol = state
+    if sol is None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=UNRESOLVED, category=MqmFemWarning)
+            sol = solve_schrodinger(domain, applied, bc=bc, order=order, length_scale=length0,
+                                    **{**solver_options, "k": 1})
     checks = resolution_checks(sol)
     if xi is not None:
         checks.append(ResolutionCheck(
@@ -503,8 +658,7 @@ def _phase_point(domain, direction, bc, order, length0, solver_options, point) -
     """ε₀ at one field of :func:`phase_boundary` (module level: runs in worker processes); with
     ``tol`` on its own adapted mesh, reporting its unknowns, estimate and steps too."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
-                                category=MqmFemWarning)
+        warnings.filterwarnings("ignore", message=UNRESOLVED, category=MqmFemWarning)
         sol = solve_schrodinger(domain, _applied(domain, point["field"], np.asarray(direction)),
                                 bc=bc, order=order, length_scale=length0,
                                 **{"k": 1, **solver_options})
