@@ -141,7 +141,7 @@ def test_compliance_identities():
 
 def _scaled_gaps(eps):
     """δn of the superconductor's boundary when the mesh is scaled by 1 + eps about 0."""
-    def gaps(problem, facets, sc):
+    def gaps(problem, facets, sc, order):
         mesh = problem.domain.mesh
         n = facet_normals(mesh, facets, sc)
         return eps * np.sum(mesh.p[:, mesh.facets[0, facets]].T * n, axis=1)
