@@ -631,8 +631,9 @@ def phase_boundary(domain: Domain, xi0: LengthLike, fields: FieldLike, *,
     eigen = np.array([r["outputs"]["eps0"] for r in records])
     eigen_estimates = [_eigen_estimate(r["outputs"]) for r in records]
     top = float(values[int(np.argmax(np.abs(values)))])
+    # with tol every field's adaptive loop already refined until its state was resolved
     checks = _state_checks(domain, _applied(domain, top, d), bc, order, length0,
-                           solver_options) if top != 0 else []
+                           solver_options) if top != 0 and tol is None else []
     warn_unresolved(checks, "phase_boundary")
     adaptivity = None if tol is None else [
         {"field": float(values[r["index"]]),

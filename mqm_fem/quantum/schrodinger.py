@@ -754,7 +754,7 @@ def lowest_eigenvalue(domain: Domain, applied_field = None, **kwargs) -> float:
     evaluation of a root search)."""
     kwargs.setdefault("k", 1)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="solve_schrodinger: mesh does not resolve",
+        warnings.filterwarnings("ignore", message="solve_schrodinger: (the )?mesh does not resolve",
                                 category=MqmFemWarning)
         return float(solve_schrodinger(domain, applied_field, **kwargs).eigenvalues[0])
 
