@@ -351,26 +351,16 @@ def test_curved_external_current_shell(tmp_path):
     a < r < b makes a uniform field B_s inside; in the B·n = 0 wall of radius L the sample's
     moment is the fraction 1 − μ₀m_s/(2πL³B_s) of its moment in the applied field B_s.
     evaluate_fields works on the solution (on the straight elements)."""
-    from scipy.integrate import quad
+
+    from test_london_3d import shell_current
 
     from mqm_fem.london.avector import evaluate_fields
 
-    outer, a, b, j0 = 3.5, 1.5, 2.5, 1e9
+    outer = 3.5
     dom = geometry.sphere_in_box(1.0, 2 * outer, outer="sphere", h=0.3, h_sc=0.25,
                                  h_surface=0.25, length_unit=UNIT, order=2,
                                  path=tmp_path / "c.msh")
-
-    def profile(r):
-        return np.where((r > a) & (r < b), np.sin(np.pi * (r - a) / (b - a)) ** 2, 0.0)
-
-    def current(points):
-        r = np.linalg.norm(points, axis=0) / UNIT
-        scale = j0 * profile(r) / np.maximum(r * UNIT, 1e-30)
-        return np.stack([-points[1] * scale, points[0] * scale, 0 * r])
-
-    b_shell = 2 / 3 * MU0 * j0 * quad(profile, a, b)[0] * UNIT
-    m_shell = 4 * np.pi / 3 * j0 * quad(lambda r: profile(r) * r**3, a, b)[0] * UNIT**4
-    predicted = 1 - MU0 * m_shell / (2 * np.pi * (outer * UNIT) ** 3 * b_shell)
+    current, b_shell, predicted = shell_current(1.5, 2.5, outer, unit=UNIT)
     with_current = a_solve(dom, (0, 0, 0), current_density=current, far_field="none")
     in_field = a_solve(dom, (0, 0, b_shell), far_field="none")
     ratio = with_current.magnetic_moment[2] / in_field.magnetic_moment[2]

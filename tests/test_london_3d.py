@@ -346,25 +346,31 @@ def test_semidefinite_system_cg_and_regularised(tmp_path):
     assert np.abs(b_cg - b_direct).max() < 1e-6 * B0
 
 
-def test_external_current_shell(tmp_path):
-    """J_ext = j(r) sinθ φ̂ on a shell a < r < b makes a uniform field B_s inside; inside the
-    B·n = 0 wall of radius L the sample sees B_s − μ₀m_s/(2πL³), so its moment is that fraction
-    of the moment in the applied field B_s (same mesh)."""
-    radius, outer, a, b = 1.0, 3.5, 1.5, 2.5
-    dom = sphere_domain(tmp_path / "shell.msh", radius, outer, 0.25, 0.3, h_far=0.3)
-    j0 = 1e9
-
+def shell_current(a, b, outer, j0=1e9, unit=UNIT):
+    """J_ext = j₀ sin²(π(r − a)/(b − a)) sinθ φ̂ on a < r < b (lengths in ``unit``): the
+    callable J_ext(points in m), the uniform field B_s it makes inside, and the predicted
+    ratio of a sample's moment in it to its moment in the applied field B_s inside a B·n = 0
+    wall of radius ``outer``: 1 − μ₀m_s/(2πL³B_s)."""
     def profile(r):
         return np.where((r > a) & (r < b), np.sin(np.pi * (r - a) / (b - a)) ** 2, 0.0)
 
     def current(points):
-        r = np.linalg.norm(points, axis=0) / UNIT
-        scale = j0 * profile(r) / np.maximum(r * UNIT, 1e-30)
+        r = np.linalg.norm(points, axis=0) / unit
+        scale = j0 * profile(r) / np.maximum(r * unit, 1e-30)
         return np.stack([-points[1] * scale, points[0] * scale, 0 * r])
 
-    b_shell = 2 / 3 * MU0 * j0 * quad(profile, a, b)[0] * UNIT
-    m_shell = 4 * np.pi / 3 * j0 * quad(lambda r: profile(r) * r**3, a, b)[0] * UNIT**4
-    predicted = 1 - MU0 * m_shell / (2 * np.pi * (outer * UNIT) ** 3 * b_shell)
+    b_shell = 2 / 3 * MU0 * j0 * quad(profile, a, b)[0] * unit
+    m_shell = 4 * np.pi / 3 * j0 * quad(lambda r: profile(r) * r**3, a, b)[0] * unit**4
+    return current, b_shell, 1 - MU0 * m_shell / (2 * np.pi * (outer * unit) ** 3 * b_shell)
+
+
+def test_external_current_shell(tmp_path):
+    """J_ext = j(r) sinθ φ̂ on a shell a < r < b makes a uniform field B_s inside; inside the
+    B·n = 0 wall of radius L the sample sees B_s − μ₀m_s/(2πL³), so its moment is that fraction
+    of the moment in the applied field B_s (same mesh)."""
+    radius, outer = 1.0, 3.5
+    dom = sphere_domain(tmp_path / "shell.msh", radius, outer, 0.25, 0.3, h_far=0.3)
+    current, b_shell, predicted = shell_current(1.5, 2.5, outer)
     # both are moments inside the wall (far_field="none"; "auto" would image-correct in_field)
     with_current = a_formulation(dom, LAMBDA, [0, 0, 0], current_density=current,
                                  far_field="none")
