@@ -261,6 +261,9 @@ def test_tol_is_validated_and_refused_without_an_estimator(tmp_path):
     with pytest.raises(ParameterError, match=r"tol: the target relative error must be in \(0, "
                        r"1\), e.g. 1e-3, got 1.5"):
         solve_london(disk, "100 nm", "1 mT", tol=1.5)
+    # a solver tolerance under the wrong name is refused at once, naming the right ones
+    with pytest.raises(ParameterError, match="tol: 1e-10 is a target relative error.*solver_tol"):
+        solve_london(disk, "100 nm", "1 mT", tol=1e-10)
     if FORMULATIONS["out-of-plane"].estimate is None:
         with pytest.raises(ParameterError, match="tol: the 'out-of-plane' London formulation "
                            "has no error estimator"):

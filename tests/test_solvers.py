@@ -429,7 +429,7 @@ def test_ams_graded_mesh(tmp_path):
     assert prec.info["pinned_vertices"] == 1  # one floating superconductor
     assert info["iterations"] <= 15
     sol = solve_london(domain, "100 nm", [0, 0, 1e-3], formulation="A", solver="ams-cg",
-                       tol=1e-10)
+                       solver_tol=1e-10)
     print(f"solve_london (A): {sol.solver['iterations']} iterations, {sol.timings}")
     assert sol.formulation == "A" and sol.solver["method"] == "ams-cg"
     assert "fallback" not in sol.solver

@@ -62,6 +62,9 @@ __all__ = ["BUDGET_KEYS", "AdaptiveHistory", "AdaptiveStep", "adapt", "check_tar
 #: default budgets of :func:`adapt`
 MAX_DOFS = 2_000_000
 MAX_STEPS = 12
+#: Smallest target relative error ``tol`` accepted (a smaller one is a solver tolerance given
+#: under the wrong name).
+MIN_TOL = 1e-6
 #: the loop asks each new mesh for safety × tol (the estimate's prediction is asymptotic)
 TARGET_SAFETY = 0.7
 #: ... but asks one step for at most this reduction of the estimate: a coarse mesh's indicators
@@ -480,6 +483,11 @@ def check_tol(tol, label: str = "tol") -> float:
     if not 0 < value < 1:
         raise ParameterError(f"{label}: the target relative error must be in (0, 1), e.g. 1e-3, "
                              f"got {tol!r}")
+    if value < MIN_TOL:
+        raise ParameterError(
+            f"{label}: {tol!r} is a target relative error of the result, below {MIN_TOL:g} no "
+            "mesh reaches it; the tolerance of the linear or eigen solver is solver_tol "
+            "(London) or eigen_tol (Schrödinger, nucleation)")
     return value
 
 
