@@ -208,8 +208,9 @@ def gauge_transform(solution_or_psi: object, chi: Callable, *, points: np.ndarra
         a_quad = np.array(sol.a_quad, copy=True)
         a_quad[: g.shape[0]] += sol.length_scale * g  # scaled: a' = a + L0 ∇χ
         # eigenvalues and their errors do not depend on the gauge: keep the estimates
+        estimates = getattr(sol, "error_estimates", None)  # a GL state has none
         kept = {key: sol._cache[key] for key in ("estimates", "indicators", "problem")
-                if sol.error_estimates and key in sol._cache}
+                if estimates and key in sol._cache}
         return dataclasses.replace(sol, modes=sol.modes * phase[None, :], a_quad=a_quad,
                                    gauge=f"{sol.gauge}+chi", _cache=kept)
     if points is None:
