@@ -38,8 +38,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["Correction", "ElementTriP3Complement", "complement_basis", "complement_dofs",
-           "eigen_correction", "embedding", "two_level_correction"]
+__all__ = ["Correction", "ElementTriP3Complement", "NotPositiveDefinite", "complement_basis",
+           "complement_dofs", "eigen_correction", "embedding", "jacobi_cg",
+           "two_level_correction"]
 
 
 def _p3_complement_element():
@@ -126,27 +127,41 @@ class Correction:
         self.delta, self.eta2, self.delta_c, self.iterations = delta, eta2, delta_c, iterations
 
 
-def _cg(A, b, tol, maxiter):
-    """Jacobi-preconditioned CG (A symmetric positive definite); returns (x, iterations)."""
-    d = A.diagonal()
+class NotPositiveDefinite(ArithmeticError):
+    """CG met a non-positive diagonal entry or a direction of non-positive curvature."""
+
+
+def jacobi_cg(A, b, tol: float, maxiter: int, *, check_definite: bool = False):
+    """Jacobi-preconditioned CG for a real symmetric or complex Hermitian positive definite
+    ``A``; returns ``(x, iterations)`` (``maxiter`` if ‖r‖ ≤ tol‖b‖ was not reached).
+
+    With ``check_definite`` it raises :class:`NotPositiveDefinite` on a non-positive diagonal
+    entry or a search direction p with pᴴAp ≤ 0 (A indefinite); otherwise zero diagonal
+    entries are preconditioned by 1."""
+    d = np.real(A.diagonal())
+    if check_definite and np.any(d <= 0):
+        raise NotPositiveDefinite("non-positive diagonal")
     inv = 1.0 / np.where(d != 0, d, 1.0)
     x = np.zeros_like(b)
     r = b.copy()
     z = inv * r
     p = z.copy()
-    rz = float(r @ z)
+    rz = np.real(np.vdot(r, z))
     nb = float(np.linalg.norm(b))
     if nb == 0:
         return x, 0
     for it in range(1, maxiter + 1):
         q = A @ p
-        alpha = rz / float(p @ q)
+        curvature = np.real(np.vdot(p, q))
+        if check_definite and curvature <= 0:
+            raise NotPositiveDefinite("direction of non-positive curvature")
+        alpha = rz / curvature
         x += alpha * p
         r -= alpha * q
         if np.linalg.norm(r) <= tol * nb:
             return x, it
         z = inv * r
-        rz_new = float(r @ z)
+        rz_new = np.real(np.vdot(r, z))
         p = z + (rz_new / rz) * p
         rz = rz_new
     return x, maxiter
@@ -173,7 +188,7 @@ def two_level_correction(A, residual, complement, *, embedding_matrix=None, coar
     A_c = A[c]
     Acc = A_c[:, c].tocsr()
     if method == "cg":
-        delta_c, its = _cg(Acc, r_c, tol, maxiter)
+        delta_c, its = jacobi_cg(Acc, r_c, tol, maxiter)
     elif method == "diagonal":
         delta_c, its = r_c / Acc.diagonal(), 0
     else:

@@ -49,7 +49,7 @@ import skfem
 
 from ..fem.estimate import ErrorEstimate
 from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
-from ..fem.hierarchical import ElementTriP3Complement
+from ..fem.hierarchical import ElementTriP3Complement, NotPositiveDefinite, jacobi_cg
 from ..fem.recovery import recover
 from ..linalg.ordering import fill_reducing_order
 from ..mesh.curvature import boundary_gaps
@@ -123,7 +123,7 @@ def _p2_2d(problem, eigenvalues, psi, method):
         try:
             disc, ind = _hierarchical(problem, eigenvalues, psi)
             return disc, ind, "hierarchical P2/P3 (complement correction)"
-        except _NotPositive:
+        except NotPositiveDefinite:  # ε_h inside the complement's spectrum
             note = " (K_cc − ε_hM_cc not positive definite: full P3 step instead)"
     else:
         note = ""
@@ -160,10 +160,6 @@ def _zz(problem, eigenvalues, psi):
 
 
 # -- hierarchical P2/P3 (complement only) ------------------------------------------------------
-class _NotPositive(RuntimeError):
-    """K_cc − ε_hM_cc is not positive definite (ε_h inside the complement's spectrum)."""
-
-
 def _hierarchical(problem, eigenvalues, psi):
     r"""Hierarchical estimate on the complement C of P2 in P3 (one interior node per edge and
     the centroid, :mod:`mqm_fem.fem.hierarchical`), assembled alone (4 functions per triangle):
@@ -173,7 +169,8 @@ def _hierarchical(problem, eigenvalues, psi):
     with a(ψ, φ) = ∫(∇ − ia)ψ·conj((∇ − ia)φ) + vψφ̄ dx + Σ_robin (L₀/ℓ)∮ψφ̄ ds and the
     complement DOFs on Dirichlet edges removed. r_c is a linear form of ψ_h (P2 values and
     gradients at the quadrature points); δc by Jacobi-preconditioned CG, which also checks
-    that K_cc − ε_hM_cc is positive definite (raises :class:`_NotPositive` otherwise).
+    that K_cc − ε_hM_cc is positive definite (raises
+    :class:`~mqm_fem.fem.hierarchical.NotPositiveDefinite` otherwise).
     Indicators: the element energies ‖(∇ − ia)δ‖²_K of the correction δ = Σ_j δc_jφ_j, scaled to
     sum to the estimate's magnitude."""
     basis, mesh = problem.basis, problem.mesh
@@ -216,7 +213,7 @@ def _hierarchical(problem, eigenvalues, psi):
         for B in robin_mixed:
             r -= B @ p
         r_c = r[free]
-        delta_c = _cg_hermitian(Kf - lam * Mf, r_c)
+        delta_c, _ = jacobi_cg(Kf - lam * Mf, r_c, 1e-6, 1000, check_definite=True)
         disc[i] = -float(np.real(np.vdot(r_c, delta_c)))
         delta = np.zeros(cb.N, dtype=complex)
         delta[free] = delta_c
@@ -226,38 +223,6 @@ def _hierarchical(problem, eigenvalues, psi):
         if total > 0:
             ind[i] = energy * (abs(disc[i]) / total)
     return np.minimum(disc, 0.0), ind
-
-
-def _cg_hermitian(B, b, rtol: float = 1e-6, maxiter: int = 1000):
-    """Jacobi-preconditioned CG for Hermitian B; raises :class:`_NotPositive` on a direction
-    of non-positive curvature or a non-positive diagonal (B not positive definite)."""
-    diag = np.real(B.diagonal())
-    if np.any(diag <= 0):
-        raise _NotPositive("non-positive diagonal")
-    inv = 1.0 / diag
-    x = np.zeros_like(b)
-    r = b.copy()
-    z = inv * r
-    p = z.copy()
-    rz = np.real(np.vdot(r, z))
-    nb = np.linalg.norm(b)
-    if nb == 0:
-        return x
-    for _ in range(maxiter):
-        q = B @ p
-        curv = np.real(np.vdot(p, q))
-        if curv <= 0:
-            raise _NotPositive("direction of non-positive curvature")
-        alpha = rz / curv
-        x += alpha * p
-        r -= alpha * q
-        if np.linalg.norm(r) <= rtol * nb:
-            break
-        z = inv * r
-        rz_new = np.real(np.vdot(r, z))
-        p = z + (rz_new / rz) * p
-        rz = rz_new
-    return x
 
 
 # -- two-level P2/P3, full P3 (method="p3", and the fallback) --------------------------------
@@ -368,7 +333,7 @@ def _geometry(problem, eigenvalues, psi):
     mass_matrix = mass.assemble(basis).tocsr()
 
     def solve(rhs):
-        return _cg_hermitian(mass_matrix, rhs, rtol=1e-12)
+        return jacobi_cg(mass_matrix, rhs, 1e-12, 1000, check_definite=True)[0]
 
     a_f = np.stack([np.asarray(fb.interpolate(_project(basis, problem.a_quad[c], solve)))
                     for c in range(problem.a_quad.shape[0])])
