@@ -88,6 +88,7 @@ from .memory import DEFAULT_MAX_DIRECT_MEMORY, check_direct_memory, estimate_dir
 
 __all__ = [
     "CURL_CURL_METHODS",
+    "CurlCurlSolver",
     "DIRECT_LIMIT",
     "DIRECT_LIMIT_SPD",
     "SPD_METHODS",
@@ -137,47 +138,6 @@ def _pcg(A, b, M, tol, maxiter, x0, what):
             "right-hand side consistent (no load on vacuum gradients)"
         )
     return x, iterations[0]
-
-
-def _split_system(K, b, n_all, free_dofs, x0):
-    """Return (K_ff, b_f, x0_f, free, expand) for a full or an already condensed system."""
-    K = sp.csr_matrix(K, dtype=float)
-    b = np.asarray(b, dtype=float).ravel()
-    if K.shape[0] != K.shape[1]:
-        raise ParameterError(f"K must be square, got shape {K.shape}")
-    if b.shape[0] != K.shape[0]:
-        raise ParameterError(f"b has {b.shape[0]} entries but K is {K.shape[0]}×{K.shape[1]}")
-    n = K.shape[0]
-    if x0 is not None:
-        x0 = np.asarray(x0, dtype=float).ravel()
-        if x0.shape[0] != n:
-            raise ParameterError(f"x0 has {x0.shape[0]} entries, expected {n} (like b)")
-    if free_dofs is None:
-        if n_all is not None and n != n_all:
-            raise ParameterError(f"K is {n}×{n} but the basis has {n_all} DOFs; pass free_dofs "
-                                 "for a condensed system")
-        return K, b, x0, np.arange(n), (lambda xf: xf)
-    free = np.asarray(free_dofs, dtype=np.int64).ravel()
-    if n == len(free):  # already condensed
-        return K, b, x0, free, (lambda xf: xf)
-    if n_all is not None and n != n_all:
-        raise ParameterError(f"K is {n}×{n}: expected the full system ({n_all} DOFs) or the "
-                             f"condensed one ({len(free)} = len(free_dofs))")
-    if free.size and (free.min() < 0 or free.max() >= n):
-        raise ParameterError(f"free_dofs must be indices in [0, {n})")
-    # full system: eliminate the fixed DOFs with their values from x0 (zero if x0 is None)
-    fixed = np.setdiff1d(np.arange(n), free)
-    x_full = np.zeros(n) if x0 is None else x0.copy()
-    Kff = K[free][:, free].tocsr()
-    bf = b[free] - K[free][:, fixed] @ x_full[fixed]
-    x0f = None if x0 is None else x_full[free]
-
-    def expand(xf):
-        out = x_full.copy()
-        out[free] = xf
-        return out
-
-    return Kff, bf, x0f, free, expand
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,6 +219,182 @@ def _hint(what):
     return "is the matrix singular (missing Dirichlet condition)? try method='amg-cg'"
 
 
+class CurlCurlSolver:
+    r"""Set-up once, solve many: the curl-curl solver of :func:`solve_curl_curl` for one matrix K.
+
+    ``CurlCurlSolver(K, basis, free_dofs=..., method=...)`` condenses K to the free DOFs and
+    chooses the method (the rule of :func:`solve_curl_curl`); the first :meth:`solve` with a
+    non-zero load builds the AMS preconditioner, the LU factors of K + εM or the Jacobi
+    diagonal, and every later solve reuses them — only CG iterations (or two triangular
+    solves) per right-hand side. Use it whenever the operator stays and only the load changes:
+    the three field directions of a polarizability tensor
+    (:func:`mqm_fem.london.polarizability`), a sweep over the applied field, the loads of an
+    adjoint or a current source. A fallback (AMS-CG failed under ``method="auto"``) switches the
+    solver for the later solves too. ``setups`` counts the set-ups done, ``setup_s`` their wall
+    time.
+
+    Parameters are those of :func:`solve_curl_curl` without the load; ``b`` and ``x0`` go to
+    :meth:`solve`.
+    """
+
+    def __init__(self, K, basis, *, free_dofs=None, method: str = "auto", tol: float = 1e-10,
+                 maxiter: int = 500, regularization: float = 1e-12,
+                 max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+        if method not in CURL_CURL_METHODS:
+            raise ParameterError(f"solver: {method!r} is not one of "
+                                 f"{', '.join(CURL_CURL_METHODS)}")
+        self.basis, self.tol, self.maxiter = basis, tol, maxiter
+        self.regularization, self.max_direct_memory = regularization, max_direct_memory
+        self.requested = method
+        self._condensed = _Condensed(K, basis.N, free_dofs)
+        self.matrix = self._condensed.matrix
+        self.fits = estimate_direct_memory(self.matrix) <= max_direct_memory
+        if method == "auto":
+            small = self.matrix.shape[0] <= DIRECT_LIMIT
+            method = "direct" if small and self.fits else "ams-cg"
+        self.method = method
+        self.setups, self.setup_s, self.fallback = 0, 0.0, None
+        self._apply = None  # the set-up: preconditioner (CG) or LU solve (direct)
+        self._extra: dict = {}
+
+    @property
+    def n(self) -> int:
+        """Number of free unknowns (the size of the condensed system)."""
+        return self.matrix.shape[0]
+
+    def solve(self, b, x0=None):
+        """Solve K x = b (full or condensed ``b`` like the matrix given); returns ``(x, info)``
+        with the keys of :func:`solve_curl_curl` plus ``setup_s`` (set-up time spent in this
+        call, 0 when reused) and ``setups`` (set-ups so far)."""
+        t0 = time.perf_counter()
+        bf, x0f, expand = self._condensed.load(b, x0)
+        if np.linalg.norm(bf) == 0.0:
+            xf = np.zeros_like(bf)
+            return expand(xf), _info(self.method, 0, self.matrix, xf, bf, t0)
+        before = self.setup_s
+        xf, its = self._solve_condensed(bf, x0f)
+        extra = dict(self._extra, setup_s=self.setup_s - before, setups=self.setups)
+        if self.fallback:
+            extra["fallback"] = self.fallback
+        method = "jacobi-cg" if self.method == "cg" else self.method
+        return expand(xf), _info(method, its, self.matrix, xf, bf, t0, **extra)
+
+    def solve_many(self, B, x0=None):
+        """Solve for the columns of ``B`` (n × k) with one set-up; returns ``(X, infos)``."""
+        B = np.asarray(B, dtype=float)
+        if B.ndim != 2:
+            raise ParameterError(f"B must be a 2D array (one right-hand side per column), got "
+                                 f"shape {B.shape}")
+        out = [self.solve(B[:, j], None if x0 is None else np.asarray(x0)[:, j])
+               for j in range(B.shape[1])]
+        return np.column_stack([x for x, _ in out]), [info for _, info in out]
+
+    def _solve_condensed(self, bf, x0f):
+        if self.method == "ams-cg":
+            try:
+                return self._cg(bf, x0f, self.maxiter, "solve_curl_curl (AMS-CG)")
+            except SolverError as err:
+                if self.requested != "auto":
+                    raise
+                self.method, self._apply = ("direct" if self.fits else "cg"), None
+                self.fallback = f"AMS-CG failed ({err}); {self.method} used"
+        if self.method == "cg":
+            return self._cg(bf, x0f, 20 * self.n, "solve_curl_curl (Jacobi-CG)")
+        self._set_up()
+        xf = self._apply(bf)
+        if not np.all(np.isfinite(xf)):
+            raise SolverError(f"solve_curl_curl: direct solve returned non-finite values; "
+                              f"{_hint('curl')}")
+        return xf, 0
+
+    def _cg(self, bf, x0f, maxiter, what):
+        self._set_up()
+        return _pcg(self.matrix, bf, self._apply, self.tol, maxiter, x0f, what)
+
+    def _set_up(self) -> None:
+        """Build the method's preconditioner / factors once (timed and counted)."""
+        if self._apply is not None:
+            return
+        t0 = time.perf_counter()
+        Kf = self.matrix
+        if self.method == "ams-cg":
+            self._apply = ams_preconditioner(Kf, self.basis, self._condensed.free)
+        elif self.method == "cg":
+            self._apply = sp.diags(1.0 / np.where(Kf.diagonal() == 0, 1.0, Kf.diagonal()))
+        else:
+            self._apply = self._factorise()
+        self.setups += 1
+        self.setup_s += time.perf_counter() - t0
+
+    def _factorise(self):
+        """LU of K + εM (module doc); records ε and the factors' size in ``info``."""
+        Kf = self.matrix
+        check_direct_memory(Kf, self.max_direct_memory)
+        M = _nedelec_mass(self.basis)[self._condensed.free][:, self._condensed.free]
+        eps = self.regularization * Kf.diagonal().mean() / M.diagonal().mean()
+        try:
+            lu = spla.splu(sp.csc_matrix(Kf + eps * M))
+        except (RuntimeError, MemoryError) as err:
+            raise SolverError(f"solve_curl_curl: direct solve failed ({err}); "
+                              f"{_hint('curl')}") from err
+        self._extra = {"regularization": float(eps), "factor_nnz": int(lu.L.nnz + lu.U.nnz)}
+        return lu.solve
+
+
+class _Condensed:
+    """K restricted to the free DOFs, and the matching load / initial guess / expansion for a
+    full or an already condensed system, kept for many loads."""
+
+    def __init__(self, K, n_all, free_dofs):
+        K = sp.csr_matrix(K, dtype=float)
+        if K.shape[0] != K.shape[1]:
+            raise ParameterError(f"K must be square, got shape {K.shape}")
+        n = K.shape[0]
+        self.n_full, self.coupling, self.fixed = n, None, None
+        if free_dofs is None:
+            if n_all is not None and n != n_all:
+                raise ParameterError(f"K is {n}×{n} but the basis has {n_all} DOFs; pass "
+                                     "free_dofs for a condensed system")
+            self.matrix, self.free = K, np.arange(n)
+            return
+        free = np.asarray(free_dofs, dtype=np.int64).ravel()
+        self.free = free
+        if n == len(free):  # already condensed
+            self.matrix = K
+            return
+        if n_all is not None and n != n_all:
+            raise ParameterError(f"K is {n}×{n}: expected the full system ({n_all} DOFs) or "
+                                 f"the condensed one ({len(free)} = len(free_dofs))")
+        if free.size and (free.min() < 0 or free.max() >= n):
+            raise ParameterError(f"free_dofs must be indices in [0, {n})")
+        self.fixed = np.setdiff1d(np.arange(n), free)
+        rows = K[free]
+        self.matrix = rows[:, free].tocsr()
+        self.coupling = rows[:, self.fixed].tocsr()
+
+    def load(self, b, x0):
+        """(b_f, x0_f, expand) for a load ``b`` and initial guess / Dirichlet values ``x0``."""
+        n = self.n_full
+        b = np.asarray(b, dtype=float).ravel()
+        if b.shape[0] != n:
+            raise ParameterError(f"b has {b.shape[0]} entries but K is {n}×{n}")
+        if x0 is not None:
+            x0 = np.asarray(x0, dtype=float).ravel()
+            if x0.shape[0] != n:
+                raise ParameterError(f"x0 has {x0.shape[0]} entries, expected {n} (like b)")
+        if self.fixed is None:
+            return b, x0, (lambda xf: xf)
+        x_full = np.zeros(n) if x0 is None else x0.copy()
+        bf = b[self.free] - self.coupling @ x_full[self.fixed]
+
+        def expand(xf):
+            out = x_full.copy()
+            out[self.free] = xf
+            return out
+
+        return bf, (None if x0 is None else x_full[self.free]), expand
+
+
 def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: float = 1e-10,
                     maxiter: int = 500, x0=None, regularization: float = 1e-12,
                     max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
@@ -270,6 +406,9 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
        memory fits ``max_direct_memory``;
     2. else ``"ams-cg"``; if CG does not converge, ``"direct"`` when it fits, otherwise
        Jacobi-preconditioned CG (``"cg"``). A fallback is recorded in ``info["fallback"]``.
+
+    One-shot form of :class:`CurlCurlSolver` (set-up and one solve); for several loads on the
+    same K build the solver once and call its ``solve``.
 
     Parameters
     ----------
@@ -294,8 +433,9 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
     -------
     x : solution (same length as b; the fixed DOFs of a full system carry x0, or 0).
     info : dict with ``method``, ``iterations`` (0 for direct), ``residual`` (relative residual of
-        the unregularised condensed system), ``time_s``; plus ``setup_s`` (AMS-CG) or
-        ``regularization`` (absolute ε) and ``factor_nnz`` (entries of L + U) for direct.
+        the unregularised condensed system), ``time_s`` (including the set-up), ``setup_s``
+        (AMS set-up, factorisation or Jacobi diagonal) and ``setups``; plus ``regularization``
+        (absolute ε) and ``factor_nnz`` (entries of L + U) for direct.
 
     Raises
     ------
@@ -303,38 +443,12 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
     ParameterError for inconsistent shapes or an unknown method.
     """
     t0 = time.perf_counter()
-    if method not in CURL_CURL_METHODS:
-        raise ParameterError(f"solver: {method!r} is not one of {', '.join(CURL_CURL_METHODS)}")
-    Kf, bf, x0f, free, expand = _split_system(K, b, basis.N, free_dofs, x0)
-    fits = estimate_direct_memory(Kf) <= max_direct_memory
-    requested = method
-    if method == "auto":
-        method = "direct" if Kf.shape[0] <= DIRECT_LIMIT and fits else "ams-cg"
-    if np.linalg.norm(bf) == 0.0:
-        xf = np.zeros_like(bf)
-        return expand(xf), _info(method, 0, Kf, xf, bf, t0)
-    fallback = {}
-    if method == "ams-cg":
-        try:
-            prec = ams_preconditioner(Kf, basis, free)
-            t_setup = time.perf_counter() - t0
-            xf, its = _pcg(Kf, bf, prec, tol, maxiter, x0f, "solve_curl_curl (AMS-CG)")
-            return expand(xf), _info("ams-cg", its, Kf, xf, bf, t0, setup_s=t_setup)
-        except SolverError as err:
-            if requested != "auto":
-                raise
-            method = "direct" if fits else "cg"
-            fallback = {"fallback": f"AMS-CG failed ({err}); {method} used"}
-    if method == "cg":
-        jacobi = sp.diags(1.0 / np.where(Kf.diagonal() == 0, 1.0, Kf.diagonal()))
-        xf, its = _pcg(Kf, bf, jacobi, tol, 20 * Kf.shape[0], x0f, "solve_curl_curl (Jacobi-CG)")
-        return expand(xf), _info("jacobi-cg", its, Kf, xf, bf, t0, **fallback)
-    check_direct_memory(Kf, max_direct_memory)
-    M = _nedelec_mass(basis)[free][:, free]
-    eps = regularization * Kf.diagonal().mean() / M.diagonal().mean()
-    xf, factor_nnz = _lu_solve(Kf + eps * M, bf, "solve_curl_curl")
-    return expand(xf), _info("direct", 0, Kf, xf, bf, t0, regularization=float(eps),
-                             factor_nnz=factor_nnz, **fallback)
+    solver = CurlCurlSolver(K, basis, free_dofs=free_dofs, method=method, tol=tol,
+                            maxiter=maxiter, regularization=regularization,
+                            max_direct_memory=max_direct_memory)
+    x, info = solver.solve(b, x0)
+    info["time_s"] = time.perf_counter() - t0
+    return x, info
 
 
 def solve_spd(A, b, *, method: str = "auto", tol: float = 1e-10, maxiter: int = 500, x0=None,
@@ -351,7 +465,9 @@ def solve_spd(A, b, *, method: str = "auto", tol: float = 1e-10, maxiter: int = 
     t0 = time.perf_counter()
     if method not in SPD_METHODS:
         raise ParameterError(f"solver: {method!r} is not one of {', '.join(SPD_METHODS)}")
-    A, b, x0, _, _ = _split_system(A, b, None, None, x0)
+    condensed = _Condensed(A, None, None)
+    b, x0, _ = condensed.load(b, x0)
+    A = condensed.matrix
     fits = estimate_direct_memory(A) <= max_direct_memory
     requested = method
     if method == "auto":
