@@ -10,7 +10,8 @@ Public API
 * meshes: :func:`load_mesh` (gmsh ``.msh`` with named physical groups) -> :class:`Domain`;
   :mod:`mqm_fem.geometry` generators (disk, annulus, sphere_in_box, film_in_box, ...)
 * London–Maxwell screening: :func:`solve_london` -> :class:`LondonSolution`
-  (``.magnetic_moment``, ``.B``, ``.J``, ``.write("out.vtu")``)
+  (``.magnetic_moment``, ``.B``, ``.J``, ``.write("out.vtu")``); :func:`polarizability` ->
+  :class:`Polarizability` (the 3×3 tensor from one solver set-up)
 * Schrödinger / nucleation: :func:`solve_schrodinger` -> :class:`SchrodingerSolution`,
   :func:`gauge_transform`, :func:`nucleation_field`, :func:`phase_boundary`,
   :func:`hc3_over_hc2`, :func:`coherence_length`
@@ -34,7 +35,7 @@ from .errors import (
 )
 from .gl import GLSolution, GLSweep, gl_sweep, solve_gl
 from .io import read_vtu, write_pvd, write_series, write_vtu
-from .london import LondonSolution, solve_london
+from .london import LondonSolution, Polarizability, polarizability, solve_london
 from .mesh import Domain, domain_from_skfem, geometry, load_mesh
 from .parallel import product, zipped
 from .quantum import (
@@ -67,6 +68,7 @@ __all__ = [
     "NucleationResult",
     "ParameterError",
     "PhaseBoundary",
+    "Polarizability",
     "RegionNotFoundError",
     "SchrodingerSolution",
     "SolverError",
@@ -81,6 +83,7 @@ __all__ = [
     "load_mesh",
     "nucleation_field",
     "phase_boundary",
+    "polarizability",
     "product",
     "read_vtu",
     "solve_gl",

@@ -12,6 +12,10 @@ formulation        dim  equation                                             aut
 ``A``              3    ∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = A_a + A_r (§1a)       vacuum region
 ``B``              3    λ²∇×∇×B + B = 0, n×B = n×B_a on ∂Ω_s (§1b)             no vacuum
 =================  ===  ===================================================  ===============
+
+``polarizability(domain, penetration_depth, ...)`` returns the 3×3 magnetic polarizability
+tensor α (m = α·B_a/μ₀) of a 3D domain from one assembly and one linear-solver set-up for the
+three field directions (:mod:`mqm_fem.london.polarizability`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from ..mesh.adapt import BUDGET_KEYS, adapt, check_tol
 from ..progress import ProgressLike, reporter
 from ..units import FieldLike, LengthLike, parse_field
 from . import avector, bfield, inplane, outofplane  # noqa: F401  (register the formulations)
+from .polarizability import Polarizability, polarizability
 from .problem import LondonProblem, prepare
 from .registry import FORMULATIONS, Formulation, choose, get, register
 from .skeleton import run
 from .solution import Energies, Hole, LondonSolution, Timings
 
 __all__ = ["FORMULATIONS", "Energies", "Formulation", "Hole", "LondonProblem",
-           "LondonSolution", "Timings", "choose", "get", "register", "solve_london"]
+           "LondonSolution", "Polarizability", "Timings", "choose", "get", "polarizability",
+           "register", "solve_london"]
 
 
 def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
