@@ -1,7 +1,8 @@
 """Command line: ``mqm-fem VERB ...``.
 
 Verbs: ``mesh`` (geometry library -> .msh), ``info`` (what a mesh holds), ``london`` (screening
-solve -> .vtu), ``schrodinger`` (lowest eigenstates -> .vtu), ``nucleation`` (Tc(B) phase
+solve -> .vtu), ``polarizability`` (3×3 magnetic polarizability tensor, optionally -> .json),
+``schrodinger`` (lowest eigenstates -> .vtu), ``nucleation`` (Tc(B) phase
 boundary -> CSV + PNG), ``gl`` (stationary Ginzburg-Landau states at one field -> .vtu, or along
 a field sweep -> .pvd + PNG), ``sweep`` (a parameter sweep described in TOML -> store
 directory); ``mqm-fem --version``.
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_mesh(sub, common)
     _add_info(sub, common)
     _add_london(sub, common)
+    _add_polarizability(sub, common)
     _add_schrodinger(sub, common)
     _add_nucleation(sub, common)
     _add_gl(sub, common)
@@ -563,6 +565,67 @@ def _check_output(path, suffix):
     from .io.files import check_writable
 
     return check_writable(path, suffix, "--output")
+
+
+# -- polarizability -------------------------------------------------------------------------
+def _add_polarizability(sub, common):
+    from .london import FORMULATIONS
+
+    p = sub.add_parser(
+        "polarizability", parents=[common],
+        help="3x3 magnetic polarizability tensor of a 3D mesh (one solver set-up)",
+        description="The magnetic polarizability α (m³, m = α·B_a/μ₀) of the superconductors "
+        "of a 3D mesh with a vacuum region: the A-formulation is assembled and its linear "
+        "solver set up once, then solved for the three field directions "
+        "(mqm_fem.london.polarizability). Prints the tensor, its diagonal error bars and the "
+        "symmetry check.")
+    p.add_argument("mesh", help="gmsh .msh file (tetrahedra) with a vacuum region")
+    p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", required=True,
+                   action="append", help="λ with a unit, e.g. 0.1um or '100 nm'; or NAME=VALUE "
+                   "per region, repeatable")
+    p.add_argument("--superconductor", action="append", default=None, metavar="NAME",
+                   help="superconducting region (repeatable; default: all regions not named "
+                   "vacuum/air/hole)")
+    for name, (spec, default) in FORMULATIONS["A"].options.specs().items():
+        if spec.cli:
+            choices = f" {{{', '.join(map(str, spec.choices))}}}" if spec.choices else ""
+            p.add_argument(spec.cli, dest=f"option_{name}", default=None,
+                           metavar=spec.metavar or name.upper(),
+                           help=f"{spec.help}{choices} (default {default})")
+    p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="also write the tensor, error bars, timings and solver details as JSON")
+    p.set_defaults(run=_run_polarizability)
+
+
+def _run_polarizability(args):
+    import json
+
+    from .io.files import atomic_write, check_writable
+    from .london import FORMULATIONS, polarizability
+    from .mesh import load_mesh
+    from .units import parse_length
+
+    out = None if args.json is None else check_writable(args.json, ".json", "--json")
+    options = {name: getattr(args, f"option_{name}")
+               for name in FORMULATIONS["A"].options.specs()
+               if getattr(args, f"option_{name}", None) is not None}
+    lam = args.penetration_depth
+    lam = lam[0] if len(lam) == 1 and "=" not in lam[0] else _key_values(
+        lam, "--penetration-depth", str)
+    for value in lam.values() if isinstance(lam, dict) else [lam]:
+        parse_length(value, "--penetration-depth")
+    parse_length(args.length_unit, "--length-unit")
+    FORMULATIONS["A"].options.from_kwargs(options)
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=args.length_unit)
+    result = polarizability(domain, lam, superconductors=args.superconductor,
+                            progress=_progress, **options)
+    print(result.summary())
+    if out is not None:
+        text = json.dumps(result.as_dict(), indent=2)
+        atomic_write([(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))])
+        _progress(f"wrote {out}")
 
 
 # -- schrodinger ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from skfem.helpers import curl, dot, grad
 
 from mqm_fem.errors import ParameterError, SolverError
 from mqm_fem.fem.nedelec import discrete_gradient, nedelec_interpolation
-from mqm_fem.linalg.linear import solve_curl_curl, solve_spd
+from mqm_fem.linalg.linear import CurlCurlSolver, solve_curl_curl, solve_spd
 from mqm_fem.linalg.memory import estimate_direct_memory
 from mqm_fem.mesh import load_mesh
 
@@ -211,6 +211,48 @@ def test_auto_falls_back_to_direct(small_problem, monkeypatch):
     assert info["method"] == "ams-cg"
     x, info = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"], maxiter=1)
     assert info["method"] == "direct" and info["residual"] < 1e-9
+
+
+@pytest.mark.parametrize("method", ["ams-cg", "direct"])
+def test_curl_curl_solver_sets_up_once(small_problem, method):
+    """CurlCurlSolver: one set-up (AMS or LU) for several loads; each solve equals the one-shot
+    solve_curl_curl, a scaled load gives the scaled solution, solve_many the same columns."""
+    pb = small_problem
+    kw = {"free_dofs": pb["free"], "method": method}
+    solver = CurlCurlSolver(pb["K"], pb["basis"], **kw)
+    assert solver.setups == 0  # set up lazily, by the first non-zero load
+    x1, info1 = solver.solve(pb["b"])
+    x2, info2 = solver.solve(-2.0 * pb["b"])
+    assert solver.setups == 1 and info1["setups"] == info2["setups"] == 1
+    assert info1["setup_s"] > 0 and info2["setup_s"] == 0.0
+    x_ref, info_ref = solve_curl_curl(pb["K"], pb["b"], pb["basis"], **kw)
+    np.testing.assert_allclose(x1, x_ref, rtol=0, atol=1e-12 * np.abs(x_ref).max())
+    assert info1["method"] == info_ref["method"] == method
+    # compare on the superconducting edges: in vacuum x is defined up to gradients, which the
+    # ε-regularised LU amplifies from round-off (a gauge, no change of B = ∇×A)
+    sc = pb["sc_dofs"]
+    scale = np.abs(x1[sc]).max()
+    np.testing.assert_allclose(x2[sc], -2.0 * x1[sc], rtol=0, atol=1e-8 * scale)
+    X, infos = solver.solve_many(np.column_stack([pb["b"], 3.0 * pb["b"]]))
+    assert solver.setups == 1 and len(infos) == 2
+    np.testing.assert_allclose(X[:, 0], x1, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(X[sc, 1], 3.0 * x1[sc], rtol=0, atol=1e-8 * scale)
+
+
+def test_curl_curl_solver_fallback_persists(small_problem, monkeypatch):
+    """auto: after AMS-CG failed once, the later loads go straight to the direct solve."""
+    import mqm_fem.linalg.linear as solvers
+
+    pb = small_problem
+    monkeypatch.setattr(solvers, "DIRECT_LIMIT", 100)
+    solver = CurlCurlSolver(pb["K"], pb["basis"], free_dofs=pb["free"], maxiter=1)
+    _, info1 = solver.solve(pb["b"])
+    _, info2 = solver.solve(2.0 * pb["b"])
+    assert info1["method"] == info2["method"] == "direct"
+    assert "AMS-CG failed" in info2["fallback"]
+    assert solver.setups == 2 and info2["setup_s"] == 0.0  # AMS, then LU once
+    with pytest.raises(ParameterError, match="2D array"):
+        solver.solve_many(pb["b"])
 
 
 def test_inhomogeneous_dirichlet_b_formulation():
