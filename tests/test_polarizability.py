@@ -128,3 +128,17 @@ def test_cli_refuses_bad_json_suffix(sphere_msh, tmp_path, capsys):
                    str(tmp_path / "alpha.txt")])
     assert status == 2
     assert "--json" in capsys.readouterr().err
+
+
+def test_example_polarizability(tmp_path, example):
+    """A short cylinder is uniaxial: α_xx = α_yy, |α_zz| larger (flat body, axial field)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mqm_fem.MqmFemWarning)
+        result = example("polarizability").main(tmp_path)
+    alpha = result["tensor"]
+    print(alpha, result["timings"])
+    assert np.all(np.diag(alpha) < 0)  # diamagnetic
+    assert abs(alpha[0, 0] / alpha[1, 1] - 1) < 0.02
+    assert alpha[2, 2] / alpha[0, 0] > 1.3
+    assert result["asymmetry"] < 1e-5 and result["setups"] == 1
+    assert json.loads(result["json"].read_text())["solver"]["setups"] == 1
