@@ -229,7 +229,8 @@ class CurlCurlSolver:
     solves) per right-hand side. Use it whenever the operator stays and only the load changes:
     the three field directions of a polarizability tensor
     (:func:`mqm_fem.london.polarizability`), a sweep over the applied field, the loads of an
-    adjoint or a current source. A fallback (AMS-CG failed under ``method="auto"``) switches the
+    adjoint or a current source (an adaptive step changes the mesh, hence K: a new solver). A
+    fallback (AMS-CG failed under ``method="auto"``) switches the
     solver for the later solves too. ``setups`` counts the set-ups done, ``setup_s`` their wall
     time.
 
