@@ -20,7 +20,8 @@ MESHES = Path(__file__).resolve().parents[1] / "meshes"
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["mesh"], ["info"], ["london"], ["polarizability"], ["schrodinger"], ["nucleation"], ["sweep"], ["gl"]]
+    [[], ["mesh"], ["info"], ["london"], ["polarizability"], ["schrodinger"], ["nucleation"],
+     ["sweep"], ["gl"]]
     + [["mesh", kind] for kind in GEOMETRIES],
 )
 def test_help_on_every_verb(argv, capsys):

@@ -142,3 +142,18 @@ def test_example_polarizability(tmp_path, example):
     assert alpha[2, 2] / alpha[0, 0] > 1.3
     assert result["asymmetry"] < 1e-5 and result["setups"] == 1
     assert json.loads(result["json"].read_text())["solver"]["setups"] == 1
+
+
+def test_curved_domain_columns_equal_solve_london():
+    """Isoparametric (order=2) sphere: the loads of the other directions are assembled by
+    quadrature like avector's; column y equals solve_london's moment along y."""
+    domain = geometry.sphere_in_box(RADIUS_UM, 3 * RADIUS_UM, outer="sphere", h=0.25,
+                                    h_sc=0.2, h_surface=0.1, surface_layer=0.1,
+                                    length_unit="um", order=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mqm_fem.MqmFemWarning)
+        result = polarizability(domain, LAMBDA, solver="ams-cg")
+        single = solve_london(domain, LAMBDA, [0, 1, 0], formulation="A", solver="ams-cg")
+    diff = np.abs(MU0 * single.magnetic_moment - result.tensor[:, 1]).max()
+    assert diff < 1e-8 * abs(result.tensor[1, 1])
+    assert result.solver["setups"] == 1
