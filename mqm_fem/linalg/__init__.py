@@ -18,5 +18,5 @@ from .linear import (
     solve_spd,
 )
 
-__all__ = ["DIRECT_LIMIT", "DIRECT_LIMIT_SPD", "EIGENSOLVERS", "CurlCurlSolver", "factorized", "lowest_eigenpairs",
-           "solve_curl_curl", "solve_spd"]
+__all__ = ["DIRECT_LIMIT", "DIRECT_LIMIT_SPD", "EIGENSOLVERS", "CurlCurlSolver", "factorized",
+           "lowest_eigenpairs", "solve_curl_curl", "solve_spd"]
