@@ -26,10 +26,14 @@ import skfem
 
 from ..errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
 from ..units import LengthLike, PathLike, as_path, parse_length
+from . import cache as _cache
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
 DEFAULT_REGION = "domain"
 DEFAULT_BOUNDARY = "boundary"
+#: unit strings resolved without pint (whose registry takes ~1 s to build); the same floats
+#: :func:`~mqm_fem.units.parse_length` returns for them
+_KNOWN_UNITS = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "μm": 1e-6, "nm": 1e-9}
 
 _LINEAR = {2: "triangle", 3: "tetra"}
 _FACET = {2: "line", 3: "triangle"}
@@ -226,7 +230,8 @@ def element_measures(mesh: skfem.Mesh) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None = None) -> Domain:
+def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None = None,
+              cache: bool = True) -> Domain:
     """Read a gmsh ``.msh`` file (format 2 or 4) into a :class:`Domain`.
 
     Parameters
@@ -247,15 +252,36 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
     are quadrilaterals, hexahedra, prisms and pyramids (re-mesh without recombination,
     ``Mesh.RecombineAll = 0``). Anything that is not a readable gmsh file is refused with a
     :class:`~mqm_fem.errors.MeshError` saying why (meshio's own printing is suppressed).
+
+    cache : bool
+        Keep the parsed arrays (vertices, elements, regions, boundaries, facet tables, curved
+        geometry) in an on-disk cache keyed by the file's SHA-256, so that loading the same
+        file again skips the parse (:mod:`mqm_fem.mesh.cache`: ``$MQM_FEM_CACHE``, default
+        ``~/.cache/mqm_fem``; ``MQM_FEM_CACHE=off`` disables it). False: neither read nor write.
+
+    The returned mesh has its facet tables (``mesh.facets``, ``t2f``, ``f2t``) already built,
+    identical to scikit-fem's own, with int64 keys instead of scikit-fem's row-wise
+    ``np.unique``.
     """
     path = as_path(path, "path")
-    unit = parse_length(length_unit, "length_unit")
+    unit = parse_length(_KNOWN_UNITS.get(length_unit, length_unit)
+                        if isinstance(length_unit, str) else length_unit, "length_unit")
     if not path.exists():
         raise MeshError(f"mesh file {path} does not exist")
     if path.is_dir():
         raise MeshError(f"mesh file {path} is a directory, expected a gmsh .msh file")
     if path.suffix.lower() != ".msh":
         raise MeshError(f"mesh file {path}: expected a gmsh .msh file (got suffix {path.suffix!r})")
+    sha = file_sha256(path)
+    entry = None
+    if cache and sha is not None and (directory := _cache.cache_dir()) is not None:
+        entry = _cache.entry_path(directory, sha, size=path.stat().st_size, dim=dim)
+        hit = _cache.read_entry(entry)
+        if hit is not None:
+            domain = _domain_from_cache(*hit, path, unit)
+            if domain is not None:
+                domain.source_sha256 = sha
+                return domain
     raw = _read_gmsh(path)
 
     types = {block.type for block in raw.cells}
@@ -284,8 +310,13 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
             f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
             f"(found: {', '.join(sorted(types))})"
         )
-    domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types)
-    domain.source_sha256 = file_sha256(path)
+    info: dict = {}
+    domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types,
+                                 info=info)
+    del raw  # the file's arrays are no longer needed: lower peak memory while caching
+    domain.source_sha256 = sha
+    if entry is not None:
+        _cache.write_entry(entry, *_domain_to_cache(domain, sha, info["unnamed"]))
     return domain
 
 
@@ -382,10 +413,11 @@ def _higher_order_message(path, types) -> str:
 
 
 def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
-                        quadratic: bool = False) -> Domain:
+                        quadratic: bool = False, info: dict | None = None) -> Domain:
     """A :class:`Domain` from a meshio mesh: used vertices only, consistently oriented
     elements, physical groups as regions and boundaries; for a second-order mesh also the
-    curved geometry (:func:`_curved_mesh`)."""
+    curved geometry (:func:`_curved_mesh`). ``info["unnamed"]`` (if given) tells whether the
+    file had no physical groups for its elements."""
     points = _planar_points(raw, dim, path)
     elem_type = _QUADRATIC[dim] if quadratic else _LINEAR[dim]
     facet_type = _QUADRATIC_FACET[dim] if quadratic else _FACET[dim]
@@ -399,29 +431,145 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     rows_all, elem_inverse = _unique_rows(elem_rows, nkey=dim + 1)
     t_all = rows_all[:, :dim + 1]
     # keep only vertices used by elements (gmsh files may hold geometry points)
-    used = np.unique(t_all)
+    is_used = np.zeros(points.shape[0], dtype=bool)
+    is_used[t_all] = True
+    used = np.flatnonzero(is_used)
+    del is_used
     remap = np.full(points.shape[0], -1, dtype=np.int64)
     remap[used] = np.arange(used.size)
     p = points[used].T.copy()
-    t = _oriented(p, remap[t_all].T.copy(), dim, path)
-    mesh_cls = skfem.MeshTri if dim == 2 else skfem.MeshTet
-    try:
-        mesh = mesh_cls(p, t, validate=False)
-    except TypeError:
-        mesh = mesh_cls(p, t)
+    t = _oriented(p, np.ascontiguousarray(remap[t_all].T, dtype=np.int32), dim, path)
+    mesh = _skfem_mesh(p, t)
     regions = {name: np.unique(elem_inverse[rows])
                for name, rows in elem_members.items() if rows.size}
     boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
     curved = (_curved_mesh(mesh, points, remap, rows_all, path) if quadratic else None)
     if not regions:
-        warnings.warn(
-            f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
-            f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
-            f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
-            MqmFemWarning,
-            stacklevel=3,
-        )
+        _warn_unnamed(path, dim)
+    if info is not None:
+        info["unnamed"] = not regions
     return Domain(mesh, unit, regions, boundaries, Path(path) if path else None, curved=curved)
+
+
+def _warn_unnamed(path, dim: int) -> None:
+    """The warning for a file without physical groups (from a helper of :func:`load_mesh`:
+    ``stacklevel`` points at load_mesh's caller)."""
+    warnings.warn(
+        f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
+        f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
+        f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
+        MqmFemWarning,
+        stacklevel=4,
+    )
+
+
+def _domain_to_cache(domain: Domain, sha256: str, unnamed: bool) -> tuple[dict, dict]:
+    """(metadata, arrays) of a freshly parsed Domain for :mod:`mqm_fem.mesh.cache`; the
+    length unit is not stored (the arrays are in file units whatever it is)."""
+    mesh = domain.mesh
+    arrays = {"p": mesh.p, "t": mesh.t, "facets": mesh.facets, "t2f": mesh.t2f, "f2t": mesh.f2t}
+    arrays.update({f"region_{k}": v for k, v in enumerate(domain.regions.values())})
+    arrays.update({f"boundary_{k}": v for k, v in enumerate(domain.boundaries.values())})
+    if domain.curved is not None:
+        arrays["curved_doflocs"] = domain.curved.doflocs
+    meta = {"sha256": sha256, "regions": list(domain.regions),
+            "boundaries": list(domain.boundaries), "unnamed": unnamed}
+    return meta, arrays
+
+
+def _domain_from_cache(meta: dict, arrays: dict, path: Path, unit: float) -> Domain | None:
+    """The Domain of a cache entry (None if the entry does not hold a complete one)."""
+    try:
+        regions = {name: arrays[f"region_{k}"] for k, name in enumerate(meta["regions"])}
+        boundaries = {name: arrays[f"boundary_{k}"]
+                      for k, name in enumerate(meta["boundaries"])}
+        p, t = arrays["p"], arrays["t"]
+        if p.ndim != 2 or p.shape[0] not in (2, 3) or t.shape[0] != p.shape[0] + 1:
+            return None
+        mesh = _skfem_mesh(p, t, (arrays["facets"], arrays["t2f"], arrays["f2t"]))
+        curved = None
+        if "curved_doflocs" in arrays:
+            cls = skfem.MeshTri2 if p.shape[0] == 2 else skfem.MeshTet2
+            curved = cls(arrays["curved_doflocs"], mesh.t, validate=False)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if meta.get("unnamed"):
+        _warn_unnamed(path, mesh.dim())
+    return Domain(mesh, unit, regions, boundaries, Path(path), curved=curved)
+
+
+def _skfem_mesh(p, t, tables=None):
+    """``MeshTri``/``MeshTet`` from vertices and elements without scikit-fem's validation, with
+    its facet tables set: ``tables`` = (facets, t2f, f2t) if known, else built by
+    :func:`_facet_tables` (identical to scikit-fem's lazily built ones, much faster)."""
+    mesh_cls = skfem.MeshTri if p.shape[0] == 2 else skfem.MeshTet
+    try:
+        mesh = mesh_cls(p, t, validate=False)
+    except TypeError:
+        mesh = mesh_cls(p, t)
+    facets, t2f, f2t = tables if tables is not None else _facet_tables(
+        mesh.t, p.shape[1], mesh.elem.refdom.facets)
+    mesh._facets, mesh._t2f, mesh._f2t = facets, t2f, f2t
+    return mesh
+
+
+def _pack_keys(columns, base: int) -> list[np.ndarray]:
+    """int64 keys whose lexicographic order is that of the rows formed by ``columns`` (1D
+    non-negative integer arrays, all < ``base``): as many columns packed into one key
+    (c0·base + c1)·base + ... as fit below 2⁶², so usually one key."""
+    keys = []
+    j = 0
+    while j < len(columns):
+        key = np.asarray(columns[j], dtype=np.int64)
+        span = base
+        j += 1
+        while j < len(columns) and span * base < 2**62:
+            key = key * base + columns[j]
+            span *= base
+            j += 1
+        keys.append(key)
+    return keys
+
+
+def _groups(keys: list[np.ndarray]):
+    """Sort rows given as int64 ``keys`` (:func:`_pack_keys`): the sorting permutation, a flag
+    per sorted position that starts a new group of equal rows, and row -> group index (groups
+    numbered in sorted order)."""
+    order = np.argsort(keys[0]) if len(keys) == 1 else np.lexsort(keys[::-1])
+    new = np.ones(order.size, dtype=bool)
+    if order.size:
+        new[1:] = False
+        for key in keys:
+            ordered = key[order]
+            new[1:] |= ordered[1:] != ordered[:-1]
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    return order, new, group
+
+
+def _facet_tables(t: np.ndarray, nvertices: int, local_facets):
+    """scikit-fem's ``facets`` (sorted vertex rows, lexicographic order), ``t2f`` and ``f2t``
+    of elements ``t`` (nnodes, nel), equal to ``Mesh.build_entities`` + ``build_inverse``
+    (which sort rows with ``np.unique(axis=1)``: seconds at 1M elements) but from one int64
+    key per facet."""
+    nel = t.shape[1]
+    indexing = np.hstack([t[list(ix)] for ix in local_facets])  # (nfv, nlocal·nel)
+    indexing.sort(axis=0)
+    order, new, group = _groups(_pack_keys(list(indexing), int(nvertices)))
+    starts = np.flatnonzero(new)
+    facets = np.ascontiguousarray(indexing[:, order[starts]])
+    del indexing
+    t2f = group.reshape(len(local_facets), nel)
+    # f2t as build_inverse: the elements of a facet's first and last occurrence in t2f's flat
+    # (local facet, element) order; -1 for the second of a boundary facet
+    if order.size:
+        first = np.minimum.reduceat(order, starts) % nel
+        last = np.maximum.reduceat(order, starts) % nel
+    else:
+        first = last = np.zeros(0, dtype=np.int64)
+    f2t = np.vstack([first, last]).astype(np.int32)
+    f2t[1, f2t[0] == f2t[1]] = -1
+    return facets, t2f, f2t
 
 
 def _curved_mesh(mesh, points, remap, rows, path):
@@ -550,10 +698,18 @@ def _named_boundaries(mesh, remap, facet_rows, facet_members) -> dict:
 
 
 def _signed_measures(p, t):
+    """Signed areas (2D) / volumes (3D) of elements ``t``: the determinant of the edge vectors
+    from the first vertex, written out (a batched ``np.linalg.det`` is several times slower)."""
     dim = p.shape[0]
+    if dim == 2:
+        a, b = p[:, t[1]] - p[:, t[0]], p[:, t[2]] - p[:, t[0]]
+        return 0.5 * (a[0] * b[1] - a[1] * b[0])
+    if dim == 3:
+        a, b, c = (p[:, t[i]] - p[:, t[0]] for i in (1, 2, 3))
+        return (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+                + a[2] * (b[0] * c[1] - b[1] * c[0])) / 6.0
     edges = np.stack([p[:, t[i]] - p[:, t[0]] for i in range(1, dim + 1)], axis=1)
-    det = np.linalg.det(np.moveaxis(edges, -1, 0))  # (n, dim, dim) rows = coordinates
-    return det / (2.0 if dim == 2 else 6.0)
+    return np.linalg.det(np.moveaxis(edges, -1, 0))
 
 
 def _blocks_with_groups(raw, cell_type: str, gdim: int):
@@ -599,25 +755,40 @@ def _unique_rows(rows: np.ndarray, nkey: int | None = None):
     """Unique cells (by vertex set — the first ``nkey`` columns, default all —, first
     occurrence's node order kept) and the map row -> cell."""
     key = np.sort(rows[:, :nkey], axis=1)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)  # keep file order
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rows[first[order]], rank[inverse.ravel()]
+    if not key.size:
+        return rows, np.zeros(rows.shape[0], dtype=np.int64)
+    order, new, group = _groups(_pack_keys(list(key.T), int(key.max()) + 1))
+    del key
+    if new.all():  # no duplicates (the usual case): the rows as they are
+        return rows, np.arange(rows.shape[0], dtype=np.int64)
+    first = np.minimum.reduceat(order, np.flatnonzero(new))  # each group's first row
+    keep = np.argsort(first)  # keep file order
+    rank = np.empty_like(keep)
+    rank[keep] = np.arange(keep.size)
+    return rows[first[keep]], rank[group]
 
 
 def _match_facets(mesh, facet_nodes: np.ndarray) -> np.ndarray:
     """Index into ``mesh.facets`` of each row of ``facet_nodes`` (-1 if not a mesh facet)."""
-    mf = np.sort(mesh.facets, axis=0).T
+    mf = np.sort(mesh.facets, axis=0)
     q = np.sort(facet_nodes, axis=1)
-    n = mesh.nvertices + 1
-    key = lambda a: sum(a[:, i].astype(np.int64) * n**i for i in range(a.shape[1]))  # noqa: E731
-    mk, qk = key(mf), key(q)
-    order = np.argsort(mk)
-    pos = np.searchsorted(mk, qk, sorter=order)
-    pos = np.clip(pos, 0, len(mk) - 1)
-    found = mk[order[pos]] == qk
-    return np.where(found, order[pos], -1)
+    if not q.size or not mf.size:
+        return np.full(q.shape[0], -1, dtype=np.int64)
+    base = int(max(mf.max(), q.max())) + 1
+    mkeys, qkeys = _pack_keys(list(mf), base), _pack_keys(list(q.T), base)
+    if len(mkeys) > 1:  # huge vertex numbers: group the facets and the queries together
+        nf = mf.shape[1]
+        _, new, group = _groups([np.concatenate([a, b]) for a, b in zip(mkeys, qkeys,
+                                                                       strict=True)])
+        facet_of_group = np.full(int(new.sum()), -1, dtype=np.int64)
+        facet_of_group[group[:nf]] = np.arange(nf)
+        return facet_of_group[group[nf:]]
+    mk, qk = mkeys[0], qkeys[0]
+    order = None if np.all(mk[1:] > mk[:-1]) else np.argsort(mk)  # scikit-fem's are sorted
+    pos = np.clip(np.searchsorted(mk, qk, sorter=order), 0, len(mk) - 1)
+    if order is not None:
+        pos = order[pos]
+    return np.where(mk[pos] == qk, pos, -1)
 
 
 def domain_from_skfem(mesh: skfem.Mesh, length_unit: LengthLike = "um", regions: dict | None = None,
