@@ -190,3 +190,50 @@ def test_binary_msh41_equals_ascii_msh22(ball_msh, annulus_msh, tmp_path, dim):
         {k: v.tolist() for k, v in binary41.regions.items()}
     assert {k: v.tolist() for k, v in ascii22.boundaries.items()} == \
         {k: v.tolist() for k, v in binary41.boundaries.items()}
+
+
+@pytest.mark.parametrize("variant", ["plain", "overlap", "renumbered", "quadratic"])
+def test_fast_ascii_msh22_reader_equals_meshio(gmsh_annulus, tmp_path, monkeypatch, variant):
+    """load_mesh reads plain ASCII msh 2.2 with whole-section numpy parsing; the Domain must be
+    the one meshio's line-by-line reader gives (other files go to meshio directly)."""
+    path = tmp_path / f"{variant}.msh"
+    if variant == "quadratic":
+        gmsh_annulus(path, version=2.2, order=2)
+    else:
+        gmsh_annulus(path, version=2.2)
+    text = path.read_text()
+    if variant == "overlap":  # every triangle of the ring in a second group: written twice
+        start, end = text.index("$Elements\n"), text.index("$EndElements")
+        lines = text[start:end].splitlines()[2:]
+        extra = []
+        for line in lines:
+            words = line.split()
+            if words[1] == "2" and words[3] == "1":  # triangle of group 1 (superconductor)
+                extra.append(" ".join([str(len(lines) + len(extra) + 1), "2", "2", "7",
+                                       *words[4:]]))
+        body = "\n".join([str(len(lines) + len(extra)), *lines, *extra]) + "\n"
+        text = (text[:start] + "$Elements\n" + body + text[end:]).replace(
+            "$EndPhysicalNames", '2 7 "also"\n$EndPhysicalNames')
+        text = text.replace("$PhysicalNames\n4\n", "$PhysicalNames\n5\n")
+    if variant == "renumbered":  # node numbers with gaps
+        start, end = text.index("$Nodes\n"), text.index("$EndNodes")
+        lines = text[start:end].splitlines()
+        nodes = [f"{int(w[0]) * 3} {' '.join(w[1:])}" for w in map(str.split, lines[2:])]
+        text = text[:start] + "\n".join(["$Nodes", lines[1], *nodes]) + "\n" + text[end:]
+        start, end = text.index("$Elements\n"), text.index("$EndElements")
+        lines = text[start:end].splitlines()
+        elems = []
+        for words in map(str.split, lines[2:]):
+            head = 3 + int(words[2])
+            elems.append(" ".join(words[:head] + [str(int(n) * 3) for n in words[head:]]))
+        text = text[:start] + "\n".join(["$Elements", lines[1], *elems]) + "\n" + text[end:]
+    path.write_text(text)
+    used_fast = domain_module._read_msh22_ascii(path) is not None
+    assert used_fast == (variant != "quadratic")
+    fast = load_mesh(path, cache=False)
+    monkeypatch.setattr(domain_module, "_read_msh22_ascii", lambda path: None)
+    slow = load_mesh(path, cache=False)
+    _assert_same_domain(fast, slow)
+    if variant == "overlap":
+        assert set(fast.regions) == {"superconductor", "hole_0", "also"}
+        assert np.array_equal(fast.regions["also"], fast.regions["superconductor"])
