@@ -587,7 +587,8 @@ def _domain_to_cache(domain: Domain, sha256: str, unnamed: bool) -> tuple[dict, 
     """(metadata, arrays) of a freshly parsed Domain for :mod:`mqm_fem.mesh.cache`; the
     length unit is not stored (the arrays are in file units whatever it is)."""
     mesh = domain.mesh
-    arrays = {"p": mesh.p, "t": mesh.t, "facets": mesh.facets, "t2f": mesh.t2f, "f2t": mesh.f2t}
+    arrays = {"p": mesh.p, "t": mesh.t, "facets": mesh.facets, "f2t": mesh.f2t,
+              "t2f": mesh.t2f.astype(np.int32)}  # int64 in memory (as scikit-fem's): 16 B/tet
     arrays.update({f"region_{k}": v for k, v in enumerate(domain.regions.values())})
     arrays.update({f"boundary_{k}": v for k, v in enumerate(domain.boundaries.values())})
     if domain.curved is not None:
@@ -606,7 +607,10 @@ def _domain_from_cache(meta: dict, arrays: dict, path: Path, unit: float) -> Dom
         p, t = arrays["p"], arrays["t"]
         if p.ndim != 2 or p.shape[0] not in (2, 3) or t.shape[0] != p.shape[0] + 1:
             return None
-        mesh = _skfem_mesh(p, t, (arrays["facets"], arrays["t2f"], arrays["f2t"]))
+        t2f = arrays["t2f"].astype(np.intp)
+        if t2f.shape != (t.shape[0], t.shape[1]):
+            return None
+        mesh = _skfem_mesh(p, t, (arrays["facets"], t2f, arrays["f2t"]))
         curved = None
         if "curved_doflocs" in arrays:
             cls = skfem.MeshTri2 if p.shape[0] == 2 else skfem.MeshTet2
