@@ -369,9 +369,11 @@ def _read_gmsh(path: Path):
                 if first == "$NOD" else "")
         raise MeshError(f"cannot read {path}: not a gmsh .msh file: first line is {shown!r}, "
                         f"expected '$MeshFormat'{hint}")
-    fast = _read_msh22_ascii(path)
-    if fast is not None:
-        return fast
+    version = head.lstrip().splitlines()[1:2]
+    if version and version[0].split()[:2] == [b"2.2", b"0"]:  # ASCII msh 2.2: try numpy first
+        fast = _read_msh22_ascii(path)
+        if fast is not None:
+            return fast
     sink = io.StringIO()
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
