@@ -562,7 +562,7 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     p = points[used].T.copy()
     t = _oriented(p, np.ascontiguousarray(remap[t_all].T, dtype=np.int32), dim, path)
     mesh = _skfem_mesh(p, t)
-    regions = {name: np.unique(elem_inverse[rows])
+    regions = {name: _index_set(elem_inverse[rows], t.shape[1])
                for name, rows in elem_members.items() if rows.size}
     boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
     curved = (_curved_mesh(mesh, points, remap, rows_all, path) if quadratic else None)
@@ -637,6 +637,13 @@ def _skfem_mesh(p, t, tables=None):
         mesh.t, p.shape[1], mesh.elem.refdom.facets)
     mesh._facets, mesh._t2f, mesh._f2t = facets, t2f, f2t
     return mesh
+
+
+def _index_set(indices: np.ndarray, size: int) -> np.ndarray:
+    """``np.unique(indices)`` for indices in [0, size), by marking (O(size), no sort)."""
+    mark = np.zeros(size, dtype=bool)
+    mark[indices] = True
+    return np.flatnonzero(mark)
 
 
 def _pack_keys(columns, base: int) -> list[np.ndarray]:
