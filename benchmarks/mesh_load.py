@@ -26,6 +26,7 @@ Usage::
 
     python benchmarks/mesh_load.py --quick      # 50k only
     python benchmarks/mesh_load.py              # 50k, 200k, 1M (and 2M if its file exists)
+    python benchmarks/mesh_load.py --sizes 1M --extra other.msh   # any ASCII msh 2.2 too
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ def main(argv=None) -> None:
     parser.add_argument("--workdir", type=Path,
                         default=Path(os.environ.get("TMPDIR", "/tmp")) / "mqm_fem_mesh_load",
                         help="binary copies and the cache go here")
+    parser.add_argument("--extra", nargs="+", type=Path, default=[],
+                        help="more ASCII msh 2.2 files (3D, tetrahedra) to load")
     parser.add_argument("--readers", nargs="+", choices=READERS, default=list(READERS))
     parser.add_argument("--worker", nargs=2, metavar=("READER", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--write-binary", nargs=2, metavar=("SRC", "DST"),
@@ -155,12 +158,13 @@ def main(argv=None) -> None:
     env = {**os.environ, "MQM_FEM_CACHE": str(cache), "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     rows = []
-    for size in sizes:
-        ascii_path = args.meshes / f"sphere_{size}.msh"
+    meshes = [(size, args.meshes / f"sphere_{size}.msh") for size in sizes]
+    meshes += [(path.stem, path) for path in args.extra]
+    for size, ascii_path in meshes:
         if not ascii_path.exists():
             print(f"{size}: {ascii_path} missing, skipped", file=sys.stderr)
             continue
-        binary = args.workdir / f"sphere_{size}_bin41.msh"
+        binary = args.workdir / f"{ascii_path.stem}_bin41.msh"
         if not binary.exists() or binary.stat().st_mtime < ascii_path.stat().st_mtime:
             _run(["--write-binary", str(ascii_path), str(binary)], env)
         for reader in args.readers:
