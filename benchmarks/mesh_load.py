@@ -7,7 +7,8 @@ them with ``london_sphere.py --worker mesh H PATH``). Each is also written as bi
 (gmsh's own writer, in a separate process) into ``--workdir``.
 
 Every (size, reader) pair runs in its own subprocess, so "peak RSS" is that process's
-``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (interpreter, imports and the mesh). Times are
+``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (interpreter, imports and the mesh), read once
+right after the load ("RSS load") and at the end, after the tables ("peak RSS"). Times are
 wall and CPU (``time.process_time``) seconds of the load alone, imports excluded (reported
 separately):
 
@@ -78,6 +79,7 @@ def worker(reader: str, path: str) -> dict:
     if reader.startswith("mqm_fem"):
         domain = load_mesh(path, cache=reader.endswith("cached"))
         load = _since(start)
+        out["load_rss_mib"] = peak_rss_mib()
         start = _clock()
         mesh = domain.mesh
         mesh.facets, mesh.t2f, mesh.f2t  # noqa: B018 - built by load_mesh: free
@@ -87,12 +89,14 @@ def worker(reader: str, path: str) -> dict:
     elif reader.startswith("meshio"):
         raw = meshio.read(path)
         load = _since(start)
+        out["load_rss_mib"] = peak_rss_mib()
         start = _clock()
         out.update(tets=int(sum(len(b.data) for b in raw.cells if b.type == "tetra")),
                    vertices=int(len(raw.points)))
     else:
         ngmesh = ReadGmsh(path)
         load = _since(start)
+        out["load_rss_mib"] = peak_rss_mib()
         start = _clock()
         mesh = ngsolve.Mesh(ngmesh)
         out.update(tets=int(mesh.ne), vertices=int(mesh.nv), edges=int(mesh.nedge))
@@ -188,17 +192,18 @@ def print_table(rows) -> None:
     print(f"\nMachine: {info.get('cpu')}, {info.get('cores')} cores, {info.get('ram', '?')}; "
           f"numpy {info['numpy']}, scikit-fem {info['scikit-fem']}, ngsolve {info['ngsolve']}")
     print("\n| mesh | tets | reader | file MiB | load wall s | load CPU s | + tables s "
-          "| imports s | peak RSS MiB |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+          "| imports s | RSS load MiB | peak RSS MiB |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         if "error" in row:
             print(f"| {row['size']} | — | {row['reader']} | {row['file_mib']:.0f} | "
-                  f"failed: {row['error']} | | | | |")
+                  f"failed: {row['error']} | | | | | |")
             continue
         print(f"| {row['size']} | {row.get('tets', 0):,} | {row['reader']} | "
               f"{row['file_mib']:.0f} | {_fmt(row, 'load_s', '.2f')} | "
               f"{_fmt(row, 'load_cpu_s', '.2f')} | {_fmt(row, 'tables_s', '.2f')} | "
-              f"{_fmt(row, 'import_s', '.2f')} | {_fmt(row, 'peak_rss_mib', '.0f')} |")
+              f"{_fmt(row, 'import_s', '.2f')} | {_fmt(row, 'load_rss_mib', '.0f')} | "
+              f"{_fmt(row, 'peak_rss_mib', '.0f')} |")
 
 
 if __name__ == "__main__":

@@ -428,6 +428,8 @@ def _read_msh22_ascii(path: Path) -> _RawMesh | None:
         sections = {}
         pos = 0
         while (start := text.find(b"$", pos)) >= 0:
+            if text[pos:start].strip():  # stray text between sections: meshio refuses it
+                return None
             line_end = text.find(b"\n", start)
             name = text[start + 1:line_end if line_end >= 0 else None].strip()
             if name not in _MSH22_SECTIONS:
@@ -439,6 +441,8 @@ def _read_msh22_ascii(path: Path) -> _RawMesh | None:
             pos = text.find(b"\n", end)
             if pos < 0:
                 break
+        if pos >= 0 and text[pos:].strip():
+            return None
         header = sections[b"MeshFormat"].split()
         if header[:2] != [b"2.2", b"0"] or b"Nodes" not in sections or \
                 b"Elements" not in sections:
@@ -670,13 +674,16 @@ def _groups(keys: list[np.ndarray]):
     numbered in sorted order)."""
     order = np.argsort(keys[0]) if len(keys) == 1 else np.lexsort(keys[::-1])
     new = np.ones(order.size, dtype=bool)
+    ordered = np.empty(order.size, dtype=np.int64)  # one buffer: sorted keys, then group ids
     if order.size:
         new[1:] = False
         for key in keys:
-            ordered = key[order]
+            np.take(key, order, out=ordered)
             new[1:] |= ordered[1:] != ordered[:-1]
+    np.cumsum(new, out=ordered)
+    ordered -= 1
     group = np.empty(order.size, dtype=np.int64)
-    group[order] = np.cumsum(new) - 1
+    group[order] = ordered
     return order, new, group
 
 
@@ -688,7 +695,9 @@ def _facet_tables(t: np.ndarray, nvertices: int, local_facets):
     nel = t.shape[1]
     indexing = np.hstack([t[list(ix)] for ix in local_facets])  # (nfv, nlocal·nel)
     indexing.sort(axis=0)
-    order, new, group = _groups(_pack_keys(list(indexing), int(nvertices)))
+    keys = _pack_keys(list(indexing), int(nvertices))
+    order, new, group = _groups(keys)
+    del keys
     starts = np.flatnonzero(new)
     facets = np.ascontiguousarray(indexing[:, order[starts]])
     del indexing
