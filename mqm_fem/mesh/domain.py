@@ -353,8 +353,6 @@ def _read_gmsh(path: Path):
     """meshio's gmsh reader, silenced: meshio prints its own errors (and may ``sys.exit``) —
     every failure becomes one :class:`MeshError`. A file that does not start like a gmsh file
     (``$MeshFormat``) is refused by its first line."""
-    import meshio
-
     try:
         with path.open("rb") as f:
             head = f.read(4096)
@@ -374,6 +372,8 @@ def _read_gmsh(path: Path):
         fast = _read_msh22_ascii(path)
         if fast is not None:
             return fast
+    import meshio  # only here: its import alone takes ~0.2 s
+
     sink = io.StringIO()
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
