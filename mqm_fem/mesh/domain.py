@@ -311,9 +311,10 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
             f"(found: {', '.join(sorted(types))})"
         )
     info: dict = {}
-    domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types,
-                                 info=info)
-    del raw  # the file's arrays are no longer needed: lower peak memory while caching
+    quadratic = _QUADRATIC[dim] in types
+    parts = _meshio_parts(raw, dim, path, quadratic)
+    del raw  # the parsed file is not needed any more: lower peak memory
+    domain = _domain_from_parts(parts, dim, unit, path, quadratic=quadratic, info=info)
     domain.source_sha256 = sha
     if entry is not None:
         _cache.write_entry(entry, *_domain_to_cache(domain, sha, info["unnamed"]))
@@ -544,7 +545,13 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     elements, physical groups as regions and boundaries; for a second-order mesh also the
     curved geometry (:func:`_curved_mesh`). ``info["unnamed"]`` (if given) tells whether the
     file had no physical groups for its elements."""
-    points = _planar_points(raw, dim, path)
+    return _domain_from_parts(_meshio_parts(raw, dim, path, quadratic), dim, unit, path,
+                              quadratic=quadratic, info=info)
+
+
+def _meshio_parts(raw, dim: int, path, quadratic: bool) -> dict:
+    """What :func:`_domain_from_parts` needs of a meshio mesh: the points and the element and
+    facet rows with their physical-group membership."""
     elem_type = _QUADRATIC[dim] if quadratic else _LINEAR[dim]
     facet_type = _QUADRATIC_FACET[dim] if quadratic else _FACET[dim]
     # element and facet blocks with their group membership. gmsh puts an entity in several
@@ -553,8 +560,19 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     # duplicate elements so each element/facet appears once and belongs to every named group.
     elem_rows, elem_members = _blocks_with_groups(raw, elem_type, dim)
     facet_rows, facet_members = _blocks_with_groups(raw, facet_type, dim - 1)
-    facet_rows = facet_rows[:, :dim]  # the facets' vertices (a quadratic facet's mid-nodes last)
-    rows_all, elem_inverse = _unique_rows(elem_rows, nkey=dim + 1)
+    return {"points": _planar_points(raw, dim, path), "elem_rows": elem_rows,
+            "elem_members": elem_members, "facet_members": facet_members,
+            "facet_rows": facet_rows[:, :dim]}  # a quadratic facet's mid-nodes are last
+
+
+def _domain_from_parts(parts: dict, dim: int, unit: float, path: Path | None, *,
+                       quadratic: bool = False, info: dict | None = None) -> Domain:
+    """:func:`_domain_from_meshio` from :func:`_meshio_parts`. Consumes ``parts`` (its arrays
+    are dropped as soon as they are used, which lowers the peak memory of a large load)."""
+    points = parts.pop("points")
+    elem_members, facet_members = parts.pop("elem_members"), parts.pop("facet_members")
+    facet_rows = parts.pop("facet_rows")
+    rows_all, elem_inverse = _unique_rows(parts.pop("elem_rows"), nkey=dim + 1)
     t_all = rows_all[:, :dim + 1]
     # keep only vertices used by elements (gmsh files may hold geometry points)
     is_used = np.zeros(points.shape[0], dtype=bool)
@@ -565,6 +583,9 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     remap[used] = np.arange(used.size)
     p = points[used].T.copy()
     t = _oriented(p, np.ascontiguousarray(remap[t_all].T, dtype=np.int32), dim, path)
+    del t_all
+    if not quadratic:  # the file's rows and points are needed for the curved geometry only
+        del rows_all, points
     mesh = _skfem_mesh(p, t)
     regions = {name: _index_set(elem_inverse[rows], t.shape[1])
                for name, rows in elem_members.items() if rows.size}
@@ -695,12 +716,21 @@ def _facet_tables(t: np.ndarray, nvertices: int, local_facets):
     nel = t.shape[1]
     indexing = np.hstack([t[list(ix)] for ix in local_facets])  # (nfv, nlocal·nel)
     indexing.sort(axis=0)
+    nfv, dtype = indexing.shape[0], indexing.dtype
     keys = _pack_keys(list(indexing), int(nvertices))
-    order, new, group = _groups(keys)
-    del keys
-    starts = np.flatnonzero(new)
-    facets = np.ascontiguousarray(indexing[:, order[starts]])
-    del indexing
+    if len(keys) > 1:  # huge vertex numbers: take the facets' vertices from the rows
+        order, new, group = _groups(keys)
+        del keys
+        starts = np.flatnonzero(new)
+        facets = np.ascontiguousarray(indexing[:, order[starts]])
+    else:  # decode them from the sorted unique keys (the rows are not kept: less memory)
+        del indexing
+        order, new, group = _groups(keys)
+        starts = np.flatnonzero(new)
+        unique = keys.pop()[order[starts]]
+        facets = np.empty((nfv, starts.size), dtype=dtype)
+        for row in range(nfv - 1, -1, -1):
+            unique, facets[row] = np.divmod(unique, nvertices)
     t2f = group.reshape(len(local_facets), nel)
     # f2t as build_inverse: the elements of a facet's first and last occurrence in t2f's flat
     # (local facet, element) order; -1 for the second of a boundary facet
