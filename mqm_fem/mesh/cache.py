@@ -38,7 +38,12 @@ def cache_dir() -> Path | None:
     if value:
         return Path(value).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "mqm_fem"
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError):  # no home directory: no cache
+            return None
+    return Path(base) / "mqm_fem"
 
 
 def entry_path(directory: Path, sha256: str, **depends) -> Path:
