@@ -13,6 +13,20 @@ import gmsh  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mesh_cache_in_tmp(tmp_path_factory):
+    """Point load_mesh's cache (``$MQM_FEM_CACHE``) at a temporary directory for the whole
+    session, so tests never write to the user's ~/.cache (set before any other fixture
+    loads a mesh; tests of the cache itself override it per test)."""
+    old = os.environ.get("MQM_FEM_CACHE")
+    os.environ["MQM_FEM_CACHE"] = str(tmp_path_factory.mktemp("mqm_fem_cache"))
+    yield
+    if old is None:
+        os.environ.pop("MQM_FEM_CACHE", None)
+    else:
+        os.environ["MQM_FEM_CACHE"] = old
+
+
 def _gmsh_annulus(path, version=4.1, order=1, named=True, h=0.15):
     gmsh.initialize(interruptible=False)
     try:

@@ -26,10 +26,14 @@ import skfem
 
 from ..errors import MeshError, MqmFemWarning, ParameterError, RegionNotFoundError
 from ..units import LengthLike, PathLike, as_path, parse_length
+from . import cache as _cache
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
 DEFAULT_REGION = "domain"
 DEFAULT_BOUNDARY = "boundary"
+#: unit strings resolved without pint (whose registry takes ~1 s to build); the same floats
+#: :func:`~mqm_fem.units.parse_length` returns for them
+_KNOWN_UNITS = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "μm": 1e-6, "nm": 1e-9}
 
 _LINEAR = {2: "triangle", 3: "tetra"}
 _FACET = {2: "line", 3: "triangle"}
@@ -226,7 +230,8 @@ def element_measures(mesh: skfem.Mesh) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None = None) -> Domain:
+def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None = None,
+              cache: bool = True) -> Domain:
     """Read a gmsh ``.msh`` file (format 2 or 4) into a :class:`Domain`.
 
     Parameters
@@ -247,15 +252,36 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
     are quadrilaterals, hexahedra, prisms and pyramids (re-mesh without recombination,
     ``Mesh.RecombineAll = 0``). Anything that is not a readable gmsh file is refused with a
     :class:`~mqm_fem.errors.MeshError` saying why (meshio's own printing is suppressed).
+
+    cache : bool
+        Keep the parsed arrays (vertices, elements, regions, boundaries, facet tables, curved
+        geometry) in an on-disk cache keyed by the file's SHA-256, so that loading the same
+        file again skips the parse (:mod:`mqm_fem.mesh.cache`: ``$MQM_FEM_CACHE``, default
+        ``~/.cache/mqm_fem``; ``MQM_FEM_CACHE=off`` disables it). False: neither read nor write.
+
+    The returned mesh has its facet tables (``mesh.facets``, ``t2f``, ``f2t``) already built,
+    identical to scikit-fem's own, with int64 keys instead of scikit-fem's row-wise
+    ``np.unique``.
     """
     path = as_path(path, "path")
-    unit = parse_length(length_unit, "length_unit")
+    unit = parse_length(_KNOWN_UNITS.get(length_unit, length_unit)
+                        if isinstance(length_unit, str) else length_unit, "length_unit")
     if not path.exists():
         raise MeshError(f"mesh file {path} does not exist")
     if path.is_dir():
         raise MeshError(f"mesh file {path} is a directory, expected a gmsh .msh file")
     if path.suffix.lower() != ".msh":
         raise MeshError(f"mesh file {path}: expected a gmsh .msh file (got suffix {path.suffix!r})")
+    sha = file_sha256(path)
+    entry = None
+    if cache and sha is not None and (directory := _cache.cache_dir()) is not None:
+        entry = _cache.entry_path(directory, sha, size=path.stat().st_size, dim=dim)
+        hit = _cache.read_entry(entry)
+        if hit is not None:
+            domain = _domain_from_cache(*hit, path, unit)
+            if domain is not None:
+                domain.source_sha256 = sha
+                return domain
     raw = _read_gmsh(path)
 
     types = {block.type for block in raw.cells}
@@ -284,8 +310,14 @@ def load_mesh(path: PathLike, length_unit: LengthLike = "um", *, dim: int | None
             f"{path} has no {_LINEAR[dim]} elements, so it is not a {dim}D mesh "
             f"(found: {', '.join(sorted(types))})"
         )
-    domain = _domain_from_meshio(raw, dim, unit, path, quadratic=_QUADRATIC[dim] in types)
-    domain.source_sha256 = file_sha256(path)
+    info: dict = {}
+    quadratic = _QUADRATIC[dim] in types
+    parts = _meshio_parts(raw, dim, path, quadratic)
+    del raw  # the parsed file is not needed any more: lower peak memory
+    domain = _domain_from_parts(parts, dim, unit, path, quadratic=quadratic, info=info)
+    domain.source_sha256 = sha
+    if entry is not None:
+        _cache.write_entry(entry, *_domain_to_cache(domain, sha, info["unnamed"]))
     return domain
 
 
@@ -322,8 +354,6 @@ def _read_gmsh(path: Path):
     """meshio's gmsh reader, silenced: meshio prints its own errors (and may ``sys.exit``) —
     every failure becomes one :class:`MeshError`. A file that does not start like a gmsh file
     (``$MeshFormat``) is refused by its first line."""
-    import meshio
-
     try:
         with path.open("rb") as f:
             head = f.read(4096)
@@ -338,6 +368,13 @@ def _read_gmsh(path: Path):
                 if first == "$NOD" else "")
         raise MeshError(f"cannot read {path}: not a gmsh .msh file: first line is {shown!r}, "
                         f"expected '$MeshFormat'{hint}")
+    version = head.lstrip().splitlines()[1:2]
+    if version and version[0].split()[:2] == [b"2.2", b"0"]:  # ASCII msh 2.2: try numpy first
+        fast = _read_msh22_ascii(path)
+        if fast is not None:
+            return fast
+    import meshio  # only here: its import alone takes ~0.2 s
+
     sink = io.StringIO()
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
@@ -353,6 +390,127 @@ def _read_gmsh(path: Path):
         raise MeshError(
             f"cannot read {path} as a gmsh mesh (truncated or corrupt?): {detail}"
         ) from exc
+
+
+#: gmsh element type -> (meshio name, nodes) read by the fast msh 2.2 reader (linear only:
+#: other types have node-order conventions that meshio's reader handles)
+_MSH22_FAST_TYPES = {15: ("vertex", 1), 1: ("line", 2), 2: ("triangle", 3), 4: ("tetra", 4)}
+_MSH22_SECTIONS = {b"MeshFormat", b"PhysicalNames", b"Nodes", b"Elements"}
+
+
+@dataclass
+class _CellBlock:
+    type: str
+    data: np.ndarray
+
+
+@dataclass
+class _RawMesh:
+    """The part of a ``meshio.Mesh`` that :func:`_domain_from_meshio` reads."""
+
+    points: np.ndarray
+    cells: list
+    cell_data: dict
+    field_data: dict
+    cell_sets: dict = field(default_factory=dict)
+
+
+def _read_msh22_ascii(path: Path) -> _RawMesh | None:
+    """A plain ASCII msh 2.2 file (sections MeshFormat, PhysicalNames, Nodes, Elements only;
+    linear points/lines/triangles/tetrahedra with ≥ 2 tags) parsed with whole-section numpy
+    conversions — meshio parses ASCII 2.2 elements line by line in Python (≈ 5 s at 1M
+    tetrahedra). Gives what meshio would (cells in file order, ``gmsh:physical`` /
+    ``gmsh:geometrical`` tags, ``$PhysicalNames`` as ``field_data``); None for anything else or
+    anything unexpected, which then goes to meshio (and its error messages)."""
+    import shlex
+
+    try:
+        text = path.read_bytes()
+        sections = {}
+        pos = 0
+        while (start := text.find(b"$", pos)) >= 0:
+            if text[pos:start].strip():  # stray text between sections: meshio refuses it
+                return None
+            line_end = text.find(b"\n", start)
+            name = text[start + 1:line_end if line_end >= 0 else None].strip()
+            if name not in _MSH22_SECTIONS:
+                return None
+            end = text.find(b"$End" + name, line_end)
+            if end < 0 or name in sections:
+                return None
+            sections[name] = text[line_end + 1:end]
+            pos = text.find(b"\n", end)
+            if pos < 0:
+                break
+        if pos >= 0 and text[pos:].strip():
+            return None
+        header = sections[b"MeshFormat"].split()
+        if header[:2] != [b"2.2", b"0"] or b"Nodes" not in sections or \
+                b"Elements" not in sections:
+            return None
+        del text
+        field_data = {}
+        if b"PhysicalNames" in sections:
+            lines = sections[b"PhysicalNames"].decode().strip().splitlines()
+            for line in lines[1:1 + int(lines[0])]:
+                words = shlex.split(line)
+                field_data[words[2]] = np.array(words[1::-1], dtype=int)
+        nodes_text = sections.pop(b"Nodes").lstrip()
+        count_end = nodes_text.index(b"\n")
+        nnodes = int(nodes_text[:count_end])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns when it stops at bad text
+            nodes = np.fromstring(nodes_text[count_end:], dtype=float, sep=" ")
+        del nodes_text
+        if nodes.size != 4 * nnodes:
+            return None
+        nodes = nodes.reshape(nnodes, 4)
+        ids = nodes[:, 0].astype(np.int64)
+        if not np.array_equal(ids, nodes[:, 0]) or ids.min() < 1:
+            return None
+        remap = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+        remap[ids] = np.arange(nnodes)
+        points = np.ascontiguousarray(nodes[:, 1:])
+        del nodes
+        elements_text = sections.pop(b"Elements").lstrip()
+        count_end = elements_text.index(b"\n")
+        nelements = int(elements_text[:count_end])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            flat = np.fromstring(elements_text[count_end:], dtype=np.int64, sep=" ")
+        del elements_text
+        blocks, physical, geometrical = [], [], []
+        pos = done = 0
+        while done < nelements:
+            if len(blocks) > 256 or pos + 3 > flat.size:
+                return None
+            etype, ntags = int(flat[pos + 1]), int(flat[pos + 2])
+            if etype not in _MSH22_FAST_TYPES or ntags < 2:
+                return None
+            cell_type, nn = _MSH22_FAST_TYPES[etype]
+            width = 3 + ntags + nn
+            rows = min(nelements - done, (flat.size - pos) // width)
+            view = flat[pos:pos + rows * width].reshape(rows, width)
+            same = (view[:, 1] == etype) & (view[:, 2] == ntags)
+            rows = rows if same.all() else int(np.argmin(same))
+            if rows == 0:
+                return None
+            view = view[:rows]
+            conn = remap[view[:, 3 + ntags:]] if view[:, 3 + ntags:].max() < remap.size \
+                else None
+            if conn is None or conn.min() < 0:
+                return None
+            blocks.append(_CellBlock(cell_type, conn))
+            physical.append(view[:, 3].astype(np.int32))
+            geometrical.append(view[:, 4].astype(np.int32))
+            pos += rows * width
+            done += rows
+        if pos != flat.size:
+            return None
+    except (ValueError, IndexError, KeyError, UnicodeDecodeError, OSError, Warning):
+        return None
+    return _RawMesh(points, blocks, {"gmsh:physical": physical, "gmsh:geometrical": geometrical},
+                    field_data)
 
 
 def _refuse_element_types(path, types, dim) -> None:
@@ -382,11 +540,18 @@ def _higher_order_message(path, types) -> str:
 
 
 def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
-                        quadratic: bool = False) -> Domain:
+                        quadratic: bool = False, info: dict | None = None) -> Domain:
     """A :class:`Domain` from a meshio mesh: used vertices only, consistently oriented
     elements, physical groups as regions and boundaries; for a second-order mesh also the
-    curved geometry (:func:`_curved_mesh`)."""
-    points = _planar_points(raw, dim, path)
+    curved geometry (:func:`_curved_mesh`). ``info["unnamed"]`` (if given) tells whether the
+    file had no physical groups for its elements."""
+    return _domain_from_parts(_meshio_parts(raw, dim, path, quadratic), dim, unit, path,
+                              quadratic=quadratic, info=info)
+
+
+def _meshio_parts(raw, dim: int, path, quadratic: bool) -> dict:
+    """What :func:`_domain_from_parts` needs of a meshio mesh: the points and the element and
+    facet rows with their physical-group membership."""
     elem_type = _QUADRATIC[dim] if quadratic else _LINEAR[dim]
     facet_type = _QUADRATIC_FACET[dim] if quadratic else _FACET[dim]
     # element and facet blocks with their group membership. gmsh puts an entity in several
@@ -395,33 +560,188 @@ def _domain_from_meshio(raw, dim: int, unit: float, path: Path | None, *,
     # duplicate elements so each element/facet appears once and belongs to every named group.
     elem_rows, elem_members = _blocks_with_groups(raw, elem_type, dim)
     facet_rows, facet_members = _blocks_with_groups(raw, facet_type, dim - 1)
-    facet_rows = facet_rows[:, :dim]  # the facets' vertices (a quadratic facet's mid-nodes last)
-    rows_all, elem_inverse = _unique_rows(elem_rows, nkey=dim + 1)
+    return {"points": _planar_points(raw, dim, path), "elem_rows": elem_rows,
+            "elem_members": elem_members, "facet_members": facet_members,
+            "facet_rows": facet_rows[:, :dim]}  # a quadratic facet's mid-nodes are last
+
+
+def _domain_from_parts(parts: dict, dim: int, unit: float, path: Path | None, *,
+                       quadratic: bool = False, info: dict | None = None) -> Domain:
+    """:func:`_domain_from_meshio` from :func:`_meshio_parts`. Consumes ``parts`` (its arrays
+    are dropped as soon as they are used, which lowers the peak memory of a large load)."""
+    points = parts.pop("points")
+    elem_members, facet_members = parts.pop("elem_members"), parts.pop("facet_members")
+    facet_rows = parts.pop("facet_rows")
+    rows_all, elem_inverse = _unique_rows(parts.pop("elem_rows"), nkey=dim + 1)
     t_all = rows_all[:, :dim + 1]
     # keep only vertices used by elements (gmsh files may hold geometry points)
-    used = np.unique(t_all)
+    is_used = np.zeros(points.shape[0], dtype=bool)
+    is_used[t_all] = True
+    used = np.flatnonzero(is_used)
+    del is_used
     remap = np.full(points.shape[0], -1, dtype=np.int64)
     remap[used] = np.arange(used.size)
     p = points[used].T.copy()
-    t = _oriented(p, remap[t_all].T.copy(), dim, path)
-    mesh_cls = skfem.MeshTri if dim == 2 else skfem.MeshTet
-    try:
-        mesh = mesh_cls(p, t, validate=False)
-    except TypeError:
-        mesh = mesh_cls(p, t)
-    regions = {name: np.unique(elem_inverse[rows])
+    t = _oriented(p, np.ascontiguousarray(remap[t_all].T, dtype=np.int32), dim, path)
+    del t_all
+    if not quadratic:  # the file's rows and points are needed for the curved geometry only
+        del rows_all, points
+    mesh = _skfem_mesh(p, t)
+    regions = {name: _index_set(elem_inverse[rows], t.shape[1])
                for name, rows in elem_members.items() if rows.size}
     boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
     curved = (_curved_mesh(mesh, points, remap, rows_all, path) if quadratic else None)
     if not regions:
-        warnings.warn(
-            f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
-            f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
-            f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
-            MqmFemWarning,
-            stacklevel=3,
-        )
+        _warn_unnamed(path, dim)
+    if info is not None:
+        info["unnamed"] = not regions
     return Domain(mesh, unit, regions, boundaries, Path(path) if path else None, curved=curved)
+
+
+def _warn_unnamed(path, dim: int) -> None:
+    """The warning for a file without physical groups (from a helper of :func:`load_mesh`:
+    ``stacklevel`` points at load_mesh's caller)."""
+    warnings.warn(
+        f"{path or 'mesh'} has no physical groups for its {_LINEAR[dim]} elements: using one "
+        f"region {DEFAULT_REGION!r} (treated as superconductor) and boundary "
+        f"{DEFAULT_BOUNDARY!r}. Name regions with gmsh 'Physical Surface/Volume(\"name\")'.",
+        MqmFemWarning,
+        stacklevel=4,
+    )
+
+
+def _domain_to_cache(domain: Domain, sha256: str, unnamed: bool) -> tuple[dict, dict]:
+    """(metadata, arrays) of a freshly parsed Domain for :mod:`mqm_fem.mesh.cache`; the
+    length unit is not stored (the arrays are in file units whatever it is)."""
+    mesh = domain.mesh
+    arrays = {"p": mesh.p, "t": mesh.t, "facets": mesh.facets, "f2t": mesh.f2t,
+              "t2f": mesh.t2f.astype(np.int32)}  # int64 in memory (as scikit-fem's): 16 B/tet
+    arrays.update({f"region_{k}": v for k, v in enumerate(domain.regions.values())})
+    arrays.update({f"boundary_{k}": v for k, v in enumerate(domain.boundaries.values())})
+    if domain.curved is not None:
+        arrays["curved_doflocs"] = domain.curved.doflocs
+    meta = {"sha256": sha256, "regions": list(domain.regions),
+            "boundaries": list(domain.boundaries), "unnamed": unnamed}
+    return meta, arrays
+
+
+def _domain_from_cache(meta: dict, arrays: dict, path: Path, unit: float) -> Domain | None:
+    """The Domain of a cache entry (None if the entry does not hold a complete one)."""
+    try:
+        regions = {name: arrays[f"region_{k}"] for k, name in enumerate(meta["regions"])}
+        boundaries = {name: arrays[f"boundary_{k}"]
+                      for k, name in enumerate(meta["boundaries"])}
+        p, t = arrays["p"], arrays["t"]
+        if p.ndim != 2 or p.shape[0] not in (2, 3) or t.shape[0] != p.shape[0] + 1:
+            return None
+        t2f = arrays["t2f"].astype(np.intp)
+        if t2f.shape != (t.shape[0], t.shape[1]):
+            return None
+        mesh = _skfem_mesh(p, t, (arrays["facets"], t2f, arrays["f2t"]))
+        curved = None
+        if "curved_doflocs" in arrays:
+            cls = skfem.MeshTri2 if p.shape[0] == 2 else skfem.MeshTet2
+            curved = cls(arrays["curved_doflocs"], mesh.t, validate=False)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if meta.get("unnamed"):
+        _warn_unnamed(path, mesh.dim())
+    return Domain(mesh, unit, regions, boundaries, Path(path), curved=curved)
+
+
+def _skfem_mesh(p, t, tables=None):
+    """``MeshTri``/``MeshTet`` from vertices and elements without scikit-fem's validation, with
+    its facet tables set: ``tables`` = (facets, t2f, f2t) if known, else built by
+    :func:`_facet_tables` (identical to scikit-fem's lazily built ones, much faster)."""
+    mesh_cls = skfem.MeshTri if p.shape[0] == 2 else skfem.MeshTet
+    try:
+        mesh = mesh_cls(p, t, validate=False)
+    except TypeError:
+        mesh = mesh_cls(p, t)
+    facets, t2f, f2t = tables if tables is not None else _facet_tables(
+        mesh.t, p.shape[1], mesh.elem.refdom.facets)
+    mesh._facets, mesh._t2f, mesh._f2t = facets, t2f, f2t
+    return mesh
+
+
+def _index_set(indices: np.ndarray, size: int) -> np.ndarray:
+    """``np.unique(indices)`` for indices in [0, size), by marking (O(size), no sort)."""
+    mark = np.zeros(size, dtype=bool)
+    mark[indices] = True
+    return np.flatnonzero(mark)
+
+
+def _pack_keys(columns, base: int) -> list[np.ndarray]:
+    """int64 keys whose lexicographic order is that of the rows formed by ``columns`` (1D
+    non-negative integer arrays, all < ``base``): as many columns packed into one key
+    (c0·base + c1)·base + ... as fit below 2⁶², so usually one key."""
+    keys = []
+    j = 0
+    while j < len(columns):
+        key = np.asarray(columns[j], dtype=np.int64)
+        span = base
+        j += 1
+        while j < len(columns) and span * base < 2**62:
+            key = key * base + columns[j]
+            span *= base
+            j += 1
+        keys.append(key)
+    return keys
+
+
+def _groups(keys: list[np.ndarray]):
+    """Sort rows given as int64 ``keys`` (:func:`_pack_keys`): the sorting permutation, a flag
+    per sorted position that starts a new group of equal rows, and row -> group index (groups
+    numbered in sorted order)."""
+    order = np.argsort(keys[0]) if len(keys) == 1 else np.lexsort(keys[::-1])
+    new = np.ones(order.size, dtype=bool)
+    ordered = np.empty(order.size, dtype=np.int64)  # one buffer: sorted keys, then group ids
+    if order.size:
+        new[1:] = False
+        for key in keys:
+            np.take(key, order, out=ordered)
+            new[1:] |= ordered[1:] != ordered[:-1]
+    np.cumsum(new, out=ordered)
+    ordered -= 1
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = ordered
+    return order, new, group
+
+
+def _facet_tables(t: np.ndarray, nvertices: int, local_facets):
+    """scikit-fem's ``facets`` (sorted vertex rows, lexicographic order), ``t2f`` and ``f2t``
+    of elements ``t`` (nnodes, nel), equal to ``Mesh.build_entities`` + ``build_inverse``
+    (which sort rows with ``np.unique(axis=1)``: seconds at 1M elements) but from one int64
+    key per facet."""
+    nel = t.shape[1]
+    indexing = np.hstack([t[list(ix)] for ix in local_facets])  # (nfv, nlocal·nel)
+    indexing.sort(axis=0)
+    nfv, dtype = indexing.shape[0], indexing.dtype
+    keys = _pack_keys(list(indexing), int(nvertices))
+    if len(keys) > 1:  # huge vertex numbers: take the facets' vertices from the rows
+        order, new, group = _groups(keys)
+        del keys
+        starts = np.flatnonzero(new)
+        facets = np.ascontiguousarray(indexing[:, order[starts]])
+    else:  # decode them from the sorted unique keys (the rows are not kept: less memory)
+        del indexing
+        order, new, group = _groups(keys)
+        starts = np.flatnonzero(new)
+        unique = keys.pop()[order[starts]]
+        facets = np.empty((nfv, starts.size), dtype=dtype)
+        for row in range(nfv - 1, -1, -1):
+            unique, facets[row] = np.divmod(unique, nvertices)
+    t2f = group.reshape(len(local_facets), nel)
+    # f2t as build_inverse: the elements of a facet's first and last occurrence in t2f's flat
+    # (local facet, element) order; -1 for the second of a boundary facet
+    if order.size:
+        first = np.minimum.reduceat(order, starts) % nel
+        last = np.maximum.reduceat(order, starts) % nel
+    else:
+        first = last = np.zeros(0, dtype=np.int64)
+    f2t = np.vstack([first, last]).astype(np.int32)
+    f2t[1, f2t[0] == f2t[1]] = -1
+    return facets, t2f, f2t
 
 
 def _curved_mesh(mesh, points, remap, rows, path):
@@ -550,10 +870,18 @@ def _named_boundaries(mesh, remap, facet_rows, facet_members) -> dict:
 
 
 def _signed_measures(p, t):
+    """Signed areas (2D) / volumes (3D) of elements ``t``: the determinant of the edge vectors
+    from the first vertex, written out (a batched ``np.linalg.det`` is several times slower)."""
     dim = p.shape[0]
+    if dim == 2:
+        a, b = p[:, t[1]] - p[:, t[0]], p[:, t[2]] - p[:, t[0]]
+        return 0.5 * (a[0] * b[1] - a[1] * b[0])
+    if dim == 3:
+        a, b, c = (p[:, t[i]] - p[:, t[0]] for i in (1, 2, 3))
+        return (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+                + a[2] * (b[0] * c[1] - b[1] * c[0])) / 6.0
     edges = np.stack([p[:, t[i]] - p[:, t[0]] for i in range(1, dim + 1)], axis=1)
-    det = np.linalg.det(np.moveaxis(edges, -1, 0))  # (n, dim, dim) rows = coordinates
-    return det / (2.0 if dim == 2 else 6.0)
+    return np.linalg.det(np.moveaxis(edges, -1, 0))
 
 
 def _blocks_with_groups(raw, cell_type: str, gdim: int):
@@ -599,25 +927,40 @@ def _unique_rows(rows: np.ndarray, nkey: int | None = None):
     """Unique cells (by vertex set — the first ``nkey`` columns, default all —, first
     occurrence's node order kept) and the map row -> cell."""
     key = np.sort(rows[:, :nkey], axis=1)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)  # keep file order
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rows[first[order]], rank[inverse.ravel()]
+    if not key.size:
+        return rows, np.zeros(rows.shape[0], dtype=np.int64)
+    order, new, group = _groups(_pack_keys(list(key.T), int(key.max()) + 1))
+    del key
+    if new.all():  # no duplicates (the usual case): the rows as they are
+        return rows, np.arange(rows.shape[0], dtype=np.int64)
+    first = np.minimum.reduceat(order, np.flatnonzero(new))  # each group's first row
+    keep = np.argsort(first)  # keep file order
+    rank = np.empty_like(keep)
+    rank[keep] = np.arange(keep.size)
+    return rows[first[keep]], rank[group]
 
 
 def _match_facets(mesh, facet_nodes: np.ndarray) -> np.ndarray:
     """Index into ``mesh.facets`` of each row of ``facet_nodes`` (-1 if not a mesh facet)."""
-    mf = np.sort(mesh.facets, axis=0).T
+    mf = np.sort(mesh.facets, axis=0)
     q = np.sort(facet_nodes, axis=1)
-    n = mesh.nvertices + 1
-    key = lambda a: sum(a[:, i].astype(np.int64) * n**i for i in range(a.shape[1]))  # noqa: E731
-    mk, qk = key(mf), key(q)
-    order = np.argsort(mk)
-    pos = np.searchsorted(mk, qk, sorter=order)
-    pos = np.clip(pos, 0, len(mk) - 1)
-    found = mk[order[pos]] == qk
-    return np.where(found, order[pos], -1)
+    if not q.size or not mf.size:
+        return np.full(q.shape[0], -1, dtype=np.int64)
+    base = int(max(mf.max(), q.max())) + 1
+    mkeys, qkeys = _pack_keys(list(mf), base), _pack_keys(list(q.T), base)
+    if len(mkeys) > 1:  # huge vertex numbers: group the facets and the queries together
+        nf = mf.shape[1]
+        _, new, group = _groups([np.concatenate([a, b]) for a, b in zip(mkeys, qkeys,
+                                                                       strict=True)])
+        facet_of_group = np.full(int(new.sum()), -1, dtype=np.int64)
+        facet_of_group[group[:nf]] = np.arange(nf)
+        return facet_of_group[group[nf:]]
+    mk, qk = mkeys[0], qkeys[0]
+    order = None if np.all(mk[1:] > mk[:-1]) else np.argsort(mk)  # scikit-fem's are sorted
+    pos = np.clip(np.searchsorted(mk, qk, sorter=order), 0, len(mk) - 1)
+    if order is not None:
+        pos = order[pos]
+    return np.where(mk[pos] == qk, pos, -1)
 
 
 def domain_from_skfem(mesh: skfem.Mesh, length_unit: LengthLike = "um", regions: dict | None = None,
