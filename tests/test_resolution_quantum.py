@@ -10,6 +10,7 @@ import pytest
 
 from mqm_fem import geometry, nucleation_field, solve_gl, solve_schrodinger
 from mqm_fem.errors import MqmFemWarning
+from mqm_fem.quantum.schrodinger import STATE_WHERE
 from mqm_fem.units import HBAR, Q
 
 #: the field of b = 30 on L₀ = 1 µm (b = qBL₀²/ħ): about 11 windings around the unit disk
@@ -31,9 +32,9 @@ def test_schrodinger_coarse_rim_warns_and_records():
     assert abs(sol.boundary_windings(0)["outer"]) >= 10
     assert rim.scale == pytest.approx(2 * 3.14159e-6 / abs(sol.boundary_windings(0)["outer"]),
                                       rel=0.01)
-    lb = checks[("magnetic length", "the superconductor")]
+    lb = checks[("magnetic length", STATE_WHERE)]
     assert lb.scale == pytest.approx((HBAR / (Q * B30)) ** 0.5)
-    assert not lb.ok
+    assert 1.2 < lb.per_scale < 1.8 and lb.ok  # P2 needs 1 per ℓ_B: the winding is the problem
 
 
 def test_schrodinger_fine_mesh_does_not_warn(tmp_path):
@@ -61,7 +62,7 @@ def test_nucleation_coarse_disk_warns_about_the_rim():
         result = nucleation_field(geometry.disk(0.3, h=0.1), coherence_length="100 nm")
     checks = _by_where(result.resolution)
     assert not checks[("phase winding", "boundary 'outer'")].ok
-    xi = checks[("coherence length", "the superconductor")]
+    xi = checks[("coherence length", STATE_WHERE)]
     assert xi.scale == pytest.approx(1e-7) and not xi.ok
 
 

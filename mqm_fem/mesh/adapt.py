@@ -631,8 +631,9 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
     """Largest element size (mesh units, per element of ``domain``, comparable with
     :func:`element_sizes`) that the resolution checks
     (:class:`~mqm_fem.mesh.resolution.ResolutionCheck`) allow on the elements each is about —
-    ``where`` naming a ``boundary 'NAME'`` (the elements along it), a ``region 'NAME'`` (its
-    elements; ``region 'NAME' (surface)``: those with a facet on its surface),
+    its ``elements`` if given (e.g. where a state has weight), else ``where`` naming a
+    ``boundary 'NAME'`` (the elements along it), a ``region 'NAME'`` (its elements;
+    ``region 'NAME' (surface)``: those with a facet on its surface),
     ``the superconductor`` (the non-vacuum regions), anything else the whole mesh:
 
     * a failed check shrinks those elements by 0.9 × needed/measured size (its measure — the
@@ -650,7 +651,10 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
         where = str(check.where)
         boundary = re.search(r"boundary '([^']+)'", where)
         region = re.search(r"region '([^']+)'", where)
-        if boundary and boundary.group(1) in domain.boundaries:
+        given = getattr(check, "elements", None)
+        if given is not None and np.size(given) and np.max(given) < domain.mesh.nelements:
+            elements = np.asarray(given, dtype=np.int64)
+        elif boundary and boundary.group(1) in domain.boundaries:
             elements = elements_at(domain.mesh, domain.boundaries[boundary.group(1)])
         elif region and region.group(1) in domain.regions:
             elements = np.asarray(domain.regions[region.group(1)], dtype=np.int64)

@@ -13,7 +13,7 @@ to the solvers that know their error behaviour.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,9 @@ class ResolutionCheck:
         Elements per ``scale`` needed for the solver's stated accuracy.
     note : str
         What the number means for the result (optional, for the message).
+    elements : ndarray, optional
+        The elements (of the mesh the solver was given) the check is about, when ``where``
+        does not name them (e.g. where a state has weight); adaptive refinement caps those.
     """
 
     quantity: str
@@ -47,6 +50,7 @@ class ResolutionCheck:
     element: float
     required: float
     note: str = ""
+    elements: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def per_scale(self) -> float:

@@ -46,16 +46,20 @@ from ..units import (
 )
 from .schrodinger import (
     EIGEN_TOL_NOTE,
+    STATE_WHERE,
     BoundaryConditions,
     SchrodingerSolution,
     check_budgets,
-    largest_element,
+    residual_turns,
     resolution_checks,
     solve_schrodinger,
+    state_elements,
 )
 
-#: Elements per coherence length ξ needed in the superconductor, by Lagrange order.
-COHERENCE_LENGTH_ELEMENTS = {2: 2.0, 1: 4.0}
+#: Elements per coherence length ξ needed where the nucleating state has weight, by Lagrange
+#: order: at the nucleation point ε₀ = (L₀/ξ)², so ξ is the state's length as ℓ_B is in
+#: :data:`~mqm_fem.quantum.schrodinger.MAGNETIC_LENGTH_ELEMENTS` (the same thresholds).
+COHERENCE_LENGTH_ELEMENTS = {2: 1.0, 1: 2.0}
 
 #: the resolution warnings of intermediate solves (the caller warns once about the state it keeps)
 UNRESOLVED = "solve_schrodinger: (the )?mesh does not resolve"
@@ -106,6 +110,8 @@ class NucleationResult:
     evaluations nearest it; None if unavailable).
     ``adaptivity``: the history of the adaptive loop when ``tol`` was given
     (:class:`mqm_fem.mesh.adapt.AdaptiveHistory`), else None.
+    ``winding``: in the vortex gauge (``gauge="vortex"``), the phase winding of the nucleating
+    state about the gauge's centre (the next mesh's solves start from it), else None.
     """
 
     field: float
@@ -123,6 +129,7 @@ class NucleationResult:
     ndofs: int | None = None
     adaptivity: object | None = None
     slope: float | None = None
+    winding: int | None = None
 
     @property
     def ratio(self) -> float:
@@ -257,6 +264,9 @@ def nucleation_field(domain: Domain, coherence_length: LengthLike, *, bc: Bounda
     if start is not None and not isinstance(start, NucleationResult):
         raise ParameterError(f"start: expected a NucleationResult (a previous nucleation_field "
                              f"result), got {type(start).__name__}")
+    if tol is not None and domain.dim == 2 and "gauge" not in solver_options \
+            and "vector_potential" not in solver_options:
+        solver_options["gauge"] = "vortex"  # surface states wind ~flux/Φ₀ times: see there
     options = dict(bc=bc, direction=direction, length_scale=length_scale, order=order,
                    xtol=xtol, max_steps=max_steps, **solver_options)
     if tol is None:
@@ -286,7 +296,10 @@ def _warm(start: NucleationResult | None, solver_options) -> dict:
     resolved = all(c.ok for c in start.resolution)
     margin = (max(SHIFT_MARGIN * start.target, 5 * abs(eigen.error))
               if eigen is not None and resolved and "sigma" not in solver_options else None)
-    return {"guess": start.b, "slope": start.slope, "margin": margin}
+    warm = {"guess": start.b, "slope": start.slope, "margin": margin}
+    if start.winding is not None and solver_options.get("gauge") == "vortex":
+        warm["winding"] = start.winding
+    return warm
 
 
 def isoparametric(domain: Domain, order: int) -> Domain:
@@ -345,7 +358,7 @@ def _secant_root(eps0, target: float, b0: float, slope: float, xtol: float,
 
 
 def _nucleation(domain: Domain, xi: float, *, bc, direction, length_scale, order, xtol,
-                max_steps, progress=None, guess=None, slope=None, margin=None,
+                max_steps, progress=None, guess=None, slope=None, margin=None, winding=None,
                 **solver_options) -> NucleationResult:
     """One root search of :func:`nucleation_field` on ``domain`` (``guess``/``slope``: a warm
     start, see :func:`_secant_root`).
@@ -363,14 +376,21 @@ def _nucleation(domain: Domain, xi: float, *, bc, direction, length_scale, order
     target = (length0 / xi) ** 2
     evaluations = []
     states = {}  # b -> solution of the last few evaluations (the root's state is reused)
+    vortex = solver_options.get("gauge") == "vortex"
+    turns = [(guess, winding)]  # (b, winding) of the last state: the next solve's first W
 
     def solve(b, sigma):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=UNRESOLVED, category=MqmFemWarning)
             extra = {} if sigma is None else {"sigma": sigma}
-            return solve_schrodinger(domain, _applied(domain, _field_from_b(b, length0), d),
-                                     bc=bc, order=order, length_scale=length0,
-                                     **{**solver_options, "k": 1, **extra})
+            if vortex:
+                extra["winding"] = _winding_guess(turns[-1], b)
+            sol = solve_schrodinger(domain, _applied(domain, _field_from_b(b, length0), d),
+                                    bc=bc, order=order, length_scale=length0,
+                                    **{**solver_options, "k": 1, **extra})
+        if vortex:
+            turns.append((b, sol.vortex_gauge.winding + residual_turns(sol)))
+        return sol
 
     def eps0(b):
         start = time.perf_counter()
@@ -410,7 +430,19 @@ def _nucleation(domain: Domain, xi: float, *, bc, direction, length_scale, order
                             upper_critical_field=bc2, evaluations=evaluations,
                             resolution=checks, estimate=estimate, eigenvalue_estimate=eigen,
                             error_indicators=state.error_indicators, ndofs=state.ndofs,
-                            slope=root_slope(evaluations, b_star))
+                            slope=root_slope(evaluations, b_star),
+                            winding=(state.vortex_gauge.winding + residual_turns(state)
+                                     if state.vortex_gauge is not None else None))
+
+
+def _winding_guess(last, b: float) -> int | None:
+    """The vortex gauge's first W at field b: the last state's winding scaled by the field
+    ratio (a surface state's winding grows about linearly with the flux); None (from the
+    flux) without a usable last state."""
+    b_last, w_last = last
+    if b_last is None or w_last is None or b_last <= 0 or w_last == 0:
+        return None
+    return int(round(w_last * b / b_last))
 
 
 def _bracketed_root(eps0, target, xtol, max_steps) -> float:
@@ -450,9 +482,10 @@ def _state_checks(domain, applied, bc, order, length0, solver_options,
                                     **{**solver_options, "k": 1})
     checks = resolution_checks(sol)
     if xi is not None:
+        element, parents = state_elements(sol, [0])
         checks.append(ResolutionCheck(
-            "coherence length", "the superconductor", scale=xi, element=largest_element(sol.domain),
-            required=COHERENCE_LENGTH_ELEMENTS[order]))
+            "coherence length", STATE_WHERE, scale=xi, element=element,
+            required=COHERENCE_LENGTH_ELEMENTS[order], elements=parents))
     return (checks, sol) if return_state else checks
 
 
