@@ -137,3 +137,15 @@ def test_schrodinger_in_a_field_same_with_pardiso_and_superlu(monkeypatch):
     assert (fast.info["factorization"], slow.info["factorization"]) == ("pardiso", "superlu")
     assert np.allclose(fast.eigenvalues, slow.eigenvalues, rtol=1e-10, atol=0)
     assert fast.eigenvalues[0] < fast.eigenvalues[1]
+
+
+def test_upper_triangle_matches_scipy_triu():
+    rng = np.random.default_rng(3)
+    A = sp.random(40, 40, density=0.2, random_state=rng, format="csr")
+    A = (A + A.T + sp.identity(40)).tolil()
+    A[5, :] = 0  # an empty row
+    A = A.tocsr()
+    A.eliminate_zeros()
+    U = eigen_module._upper_triangle(A)
+    assert U.has_sorted_indices
+    assert (U != sp.triu(A)).nnz == 0 and U.nnz == sp.triu(A).nnz
