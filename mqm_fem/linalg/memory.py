@@ -67,7 +67,8 @@ def estimate_factor_memory(K, dim: int, factorization: str = "superlu") -> int:
     ``"pardiso"`` (MKL PARDISO, one triangle :math:`LDL^H`): 2D :math:`4\,n\log_2 n` entries,
     3D half of SuperLU's count, same bytes per entry. Measured on the 2D P2 disk: 197k
     unknowns 11.3M factor entries (3.3 n log₂n), PARDISO's own peak 0.17 GiB real / 0.26 GiB
-    complex (15 / 23 bytes per entry; estimate 0.23 / 0.34 GiB).
+    complex (15 / 23 bytes per entry; estimate 0.23 / 0.34 GiB); 985k unknowns 67M entries
+    (3.4 n log₂n), 0.92 / 1.47 GiB (estimate 1.17 / 1.75 GiB).
     """
     per_entry = 24 if np.iscomplexobj(K) else 16
     entries = estimate_direct_memory(K, dim) / 16
