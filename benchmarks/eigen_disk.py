@@ -15,8 +15,10 @@ size is its own: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the worker at 
 KiB → GB), which includes the interpreter, the imports and the mesh.
 
 * mqm_fem: ``solve_schrodinger(domain, k=6, bc="dirichlet")`` (``--eigensolver``: auto =
-  shift-invert ARPACK with a nested-dissection SuperLU factorisation). "assembly" = everything
-  before the eigen-solve (basis, potentials, K, M, Dirichlet reduction), "solve" = eigen-solve.
+  shift-invert ARPACK with an MKL PARDISO LDLᵀ/LDLᴴ factorisation when ``pypardiso`` is
+  installed, else a nested-dissection SuperLU one; the "backend" column says which ran).
+  "assembly" = everything before the eigen-solve (basis, potentials, K, M, Dirichlet
+  reduction), "solve" = eigen-solve.
 * NGSolve: ``H1(order=2, dirichlet="outer")``, ``BilinearForm`` + ``Preconditioner(a, "bddc")``,
   ``ngsolve.solvers.PINVIT(num=10, maxit=20)`` (``--ngsolve-solver pinvit``; PINVIT runs a
   fixed number of iterations, ``--ngsolve-maxit``: 20 converges at zero field, the field case
@@ -85,8 +87,9 @@ def worker_mqm(mesh_path: str, field_b: float, eigensolver: str) -> dict:
             "cpu_assembly": info["cpu_assembly_s"], "cpu_solve": info["cpu_eigen_s"],
             "eigenvalues": [float(x) for x in sol.eigenvalues], "rss_gb": _rss_gb(),
             "detail": {k: v for k, v in info.items()
-                       if k in ("eigensolver", "ordering", "factor_fill", "solves",
-                                "iterations", "time_factor_s")}}
+                       if k in ("eigensolver", "factorization", "ordering", "factor_fill",
+                                "solves", "iterations", "time_factor_s")},
+            "backend": info.get("factorization", info["eigensolver"])}
 
 
 def _netgen_mesh(mesh):
@@ -218,7 +221,7 @@ def main(argv=None) -> list[dict]:
           + (f" (maxit {args.ngsolve_maxit})" if args.ngsolve_solver == "pinvit" else ""))
     head = (f"{'target':>8} {'ndofs':>8} {'mesh':>6} | {'mqm asm':>7} {'solve':>7} {'cpu':>7} "
             f"{'RSS':>5} {'err':>8} | {'ngs asm':>7} {'solve':>7} {'cpu':>7} {'RSS':>5} "
-            f"{'err':>8} | {'ratio':>5} {'r_cpu':>5} {'|dε|':>8}")
+            f"{'err':>8} | {'ratio':>5} {'r_cpu':>5} {'|dε|':>8} | backend")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for target in sizes:
@@ -281,7 +284,7 @@ def _format(row, ref, field) -> str:
     else:
         tail = f"{'-':>5} {'-':>5} {'-':>8}"
     return (f"{row['target']:8d} {ndofs:8d} {row['mesh_s']:6.1f} | {m_part} | {n_part} | "
-            f"{tail}")
+            f"{tail} | {mq.get('backend', '-')}")
 
 
 if __name__ == "__main__":

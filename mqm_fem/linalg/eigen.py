@@ -30,23 +30,37 @@ Methods (:func:`lowest_eigenpairs`)
   (MMD's ordering step itself is the slow part.) Without coordinates or pymetis, COLAMD.
   ARPACK then needs ≈ 45–65 solves with the factors for 10 pairs (k + 4) — at large n these
   solves cost about as much as the factorisation.
-* ``"lobpcg"`` — ``scipy.sparse.linalg.lobpcg`` (block size = number of requested pairs, so
-  degenerate levels are resolved) preconditioned by a pyamg smoothed-aggregation V-cycle on
-  :math:`K - \sigma M` (complex Hermitian AMG when the field is nonzero). Memory O(n), but
-  measured slower than the direct shift-invert on 2D P2 problems up to 1M unknowns
-  (≈ 65–70 iterations independent of the mesh size; 36k unknowns: 8.0 s vs 1.5 s, 197k
-  unknowns: 52 s vs 12.5 s). Needs ``pyamg``.
-* ``"auto"`` — ``"shift-invert"`` (the faster one at every measured size) unless the
-  factorisation's estimated memory (:func:`estimate_factor_memory`) exceeds
-  ``max_direct_memory`` (default: 70 % of the memory available now), then ``"lobpcg"``. An
-  explicit ``"shift-invert"`` that would not fit is refused with a :class:`SolverError`.
 
-All methods return eigenvalues ascending and M-orthonormal eigenvectors.
+  **MKL PARDISO** (``factorization="auto"`` when ``pypardiso`` is installed, optional extra
+  ``fast``) replaces SuperLU: one-triangle :math:`LDL^T` / :math:`LDL^H` (real symmetric or
+  complex Hermitian indefinite, matrix types −2 / −4, METIS ordering inside PARDISO), so the
+  factor is about half of SuperLU's L + U and the complex case needs no real 2n × 2n form.
+  Measured on the 2D P2 disk (``benchmarks/eigen_disk.py``, 1 thread, CPU s):
+
+  ==================  =============================  =============================
+  disk, P2            SuperLU (METIS ordering)       PARDISO
+  ==================  =============================  =============================
+  197k real           factor 3.1 s, fill 20.0M,      factor 2.1 s, fill 11.3M,
+                      peak RSS 0.69 GiB              peak RSS 0.44 GiB
+  197k complex b=20   factor 4.9 s, solve 0.092 s,   factor 2.4 s, solve 0.077 s,
+                      peak RSS 1.09 GiB              peak RSS 0.62 GiB
+  985k real           (5.0 GiB in the benchmark)     factor 9.5 s, fill 67M, solve
+                                                     0.20 s, PARDISO's own 0.92 GiB
+  985k complex b=20   —                              factor 14.9 s, solve 0.53 s,
+                                                     PARDISO's own 1.47 GiB
+  ==================  =============================  =============================
+
+  (peak RSS of a process holding only K, M and the solver; eigenvalues equal to ~1e-13). In
+  ``solve_schrodinger`` at 988k unknowns (real) the eigen-solve raises the resident memory from
+  1.46 to 2.74 GiB (SuperLU: to 5.0 GiB).
+  Without ``pypardiso`` (or with ``factorization="superlu"``) SuperLU runs as above;
+  ``info["factorization"]`` says which one did.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import time
 
 import numpy as np
@@ -63,15 +77,16 @@ from ..errors import ParameterError, SolverError
 from .memory import available_memory, estimate_factor_memory
 from .ordering import fill_reducing_order
 
-__all__ = ["EIGENSOLVERS", "lowest_eigenpairs"]
+__all__ = ["EIGENSOLVERS", "FACTORIZATIONS", "lowest_eigenpairs"]
 
 EIGENSOLVERS = ("auto", "shift-invert", "lobpcg")
+FACTORIZATIONS = ("auto", "pardiso", "superlu")
 
 
 def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coords=None,
                       scale: float | None = None, maxiter: int | None = None,
                       tol: float = 0.0, max_direct_memory: float | None = None,
-                      progress=None):
+                      progress=None, factorization: str = "auto"):
     r"""The ``nev`` smallest eigenpairs of :math:`Kx = \varepsilon Mx` (K Hermitian, M SPD).
 
     Parameters
@@ -93,6 +108,10 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
     progress : callable, optional
         Receives one-line messages while the solve runs (after the factorisation, then every
         few seconds of ARPACK iterations), so long solves show they are alive.
+    factorization : ``"auto"``, ``"pardiso"`` or ``"superlu"``
+        Sparse direct solver of shift-invert: ``"auto"`` = MKL PARDISO when ``pypardiso`` is
+        installed (optional extra ``fast``), else SuperLU; ``info["factorization"]`` says
+        which one ran.
 
     Returns
     -------
@@ -101,12 +120,20 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
     if method not in EIGENSOLVERS:
         raise ParameterError(f"eigensolver: unknown method {method!r}; valid: "
                              f"{', '.join(EIGENSOLVERS)}")
+    if factorization not in FACTORIZATIONS:
+        raise ParameterError(f"eigensolver: unknown factorization {factorization!r}; valid: "
+                             f"{', '.join(FACTORIZATIONS)}")
+    if factorization == "auto":
+        factorization = "pardiso" if _pardiso_available() else "superlu"
+    elif factorization == "pardiso" and not _pardiso_available():
+        raise ParameterError("eigensolver: factorization='pardiso' needs pypardiso (MKL): "
+                             "pip install 'mqm_fem[fast]', or use factorization='superlu'")
     c0 = time.process_time()
     if method != "lobpcg":
         limit = (0.7 * available_memory() if max_direct_memory is None
                  else float(max_direct_memory))
         dim = 2 if coords is None else int(np.shape(coords)[0])
-        need = estimate_factor_memory(K, dim)
+        need = estimate_factor_memory(K, dim, factorization)
         if need > limit:
             if method == "shift-invert":
                 raise SolverError(
@@ -119,7 +146,7 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
         vals, vecs, info = _lobpcg(K, M, nev, sigma, scale, maxiter, tol)
     else:
         vals, vecs, info = _shift_invert(K, M, nev, sigma, coords, maxiter, tol,
-                                         progress or (lambda message: None))
+                                         progress or (lambda message: None), factorization)
     info["cpu_eigen_s"] = round(time.process_time() - c0, 3)  # CPU time of this process
     # SciPy's eigsh wrapper leaves a reference cycle holding K, M and the factorisation: free
     # them now, not when the garbage collector happens to run (+30 MiB per solve in sweeps)
@@ -128,31 +155,85 @@ def lowest_eigenpairs(K, M, nev: int, *, sigma: float, method: str = "auto", coo
     return np.real(vals)[o], vecs[:, o], info
 
 
-def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say):
+def _pardiso_available() -> bool:
+    """True when MKL PARDISO can be loaded (``pypardiso`` installed and its MKL found)."""
+    try:
+        import pypardiso
+
+        pypardiso.PyPardisoSolver()
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say, factorization):
     t0 = time.perf_counter()
     shifted = (K - sigma * M).tocsr()
+    factor = None
     try:
-        perm, ordering = fill_reducing_order(shifted, coords)
-        if perm is not None:
-            inv = np.empty_like(perm)
-            inv[perm] = np.arange(perm.size)
-            t_order = time.perf_counter() - t0
-            lu = splu(shifted[perm][:, perm].tocsc(), permc_spec="NATURAL",
-                      diag_pivot_thresh=0.001, options={"SymmetricMode": True})
-
-            def solve(x):
-                return lu.solve(np.asarray(x).reshape(-1)[perm])[inv]
+        if factorization == "pardiso":
+            t_order = 0.0  # PARDISO orders (METIS) inside its analysis phase
+            upper = _upper_triangle(shifted)
+            del shifted  # only the upper triangle is alive during the factorisation
+            factor = _Pardiso(upper)
+            del upper
+            solve, fill, ordering = factor.solve, factor.fill, "METIS (PARDISO)"
         else:
-            t_order = 0.0
-            lu = splu(shifted.tocsc(), permc_spec="COLAMD")
-            solve = lu.solve
+            perm, ordering = fill_reducing_order(shifted, coords)
+            if perm is not None:
+                inv = np.empty_like(perm)
+                inv[perm] = np.arange(perm.size)
+                t_order = time.perf_counter() - t0
+                lu = splu(shifted[perm][:, perm].tocsc(), permc_spec="NATURAL",
+                          diag_pivot_thresh=0.001, options={"SymmetricMode": True})
+
+                def solve(x):
+                    return lu.solve(np.asarray(x).reshape(-1)[perm])[inv]
+            else:
+                t_order = 0.0
+                lu = splu(shifted.tocsc(), permc_spec="COLAMD")
+                solve = lu.solve
+            fill = lu.L.nnz + lu.U.nnz
     except RuntimeError as exc:
         raise SolverError(
             f"factorising K − σM failed ({exc}); try a different shift (sigma, now {sigma:.4g})"
         ) from exc
-    t_fact = time.perf_counter() - t0
-    say(f"factorised K − σM ({shifted.shape[0]} unknowns, {ordering} ordering, fill "
-        f"{lu.L.nnz + lu.U.nnz:.3g}) in {t_fact:.1f} s; ARPACK iterating")
+    shifted = None  # PARDISO keeps its own upper triangle, SuperLU its factors
+    try:
+        return _arpack(K, M, nev, sigma, maxiter, tol, say, solve, t0, {
+            "eigensolver": "shift-invert", "factorization": factorization,
+            "ordering": ordering, "factor_fill": int(fill),
+            "time_ordering_s": round(t_order, 3),
+            "time_factor_s": round(time.perf_counter() - t0, 3)})
+    finally:
+        if factor is not None:
+            factor.free()
+
+
+def _upper_triangle(A):
+    """Upper triangle (diagonal included) of a CSR matrix, with sorted indices, built from the
+    CSR arrays directly: about half the transient memory of ``scipy.sparse.triu`` (which goes
+    through COO), which matters next to the factorisation's peak at 1M unknowns."""
+    A = sp.csr_matrix(A)
+    A.sum_duplicates()  # also sorts the indices
+    n = A.shape[0]
+    itype = A.indices.dtype
+    rows = np.repeat(np.arange(n, dtype=itype), np.diff(A.indptr))
+    keep = A.indices >= rows
+    del rows
+    counts = np.add.reduceat(keep, A.indptr[:-1]) if A.nnz else np.zeros(n, dtype=int)
+    counts[np.diff(A.indptr) == 0] = 0  # reduceat of an empty row repeats the next value
+    indptr = np.zeros(n + 1, dtype=itype)
+    np.cumsum(counts, out=indptr[1:])
+    return sp.csr_matrix((A.data[keep], A.indices[keep], indptr), shape=A.shape)
+
+
+def _arpack(K, M, nev, sigma, maxiter, tol, say, solve, t0, info):
+    n = K.shape[0]
+    dtype = np.result_type(K.dtype, M.dtype, np.float64)
+    say(f"factorised K − σM ({n} unknowns, {info['factorization']}, {info['ordering']} "
+        f"ordering, fill {info['factor_fill']:.3g}) in {info['time_factor_s']:.1f} s; "
+        "ARPACK iterating")
     nsolves, last = [0], [time.perf_counter()]
 
     def counted(x):
@@ -162,10 +243,10 @@ def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say):
             say(f"ARPACK: {nsolves[0]} solves, {last[0] - t0:.1f} s")
         return solve(x)
 
-    opinv = LinearOperator(shifted.shape, matvec=counted, dtype=shifted.dtype)
+    opinv = LinearOperator((n, n), matvec=counted, dtype=dtype)
     # a fixed start vector: the same problem gives the same bits in every process (sweeps on
     # several workers equal the serial run exactly); ARPACK's default start is random
-    v0 = np.random.default_rng(12345).standard_normal(shifted.shape[0]).astype(shifted.dtype)
+    v0 = np.random.default_rng(12345).standard_normal(n).astype(dtype)
     try:
         vals, vecs = eigsh(K, k=nev, M=M, sigma=sigma, which="LM", maxiter=maxiter, tol=tol,
                            OPinv=opinv, v0=v0)
@@ -181,11 +262,104 @@ def _shift_invert(K, M, nev, sigma, coords, maxiter, tol, say):
             f"eigen-solve failed ({exc}); try a different shift (sigma, now {sigma:.4g}), "
             "more iterations (maxiter) or a coarser mesh"
         ) from exc
-    info = {"eigensolver": "shift-invert", "ordering": ordering,
-            "factor_fill": int(lu.L.nnz + lu.U.nnz), "solves": nsolves[0],
-            "time_ordering_s": round(t_order, 3), "time_factor_s": round(t_fact, 3),
-            "time_eigen_s": round(time.perf_counter() - t0, 3)}
+    info.update(solves=nsolves[0], time_eigen_s=round(time.perf_counter() - t0, 3))
     return vals, vecs, info
+
+
+class _Pardiso:
+    r"""MKL PARDISO factorisation of a Hermitian (complex) or real symmetric sparse matrix.
+
+    Only the upper triangle is passed and factorised (:math:`LDL^H` with Bunch–Kaufman pivoting
+    inside supernodes, matrix types −4 / −2, METIS ordering by PARDISO itself), so the factor
+    is about half SuperLU's L + U. MKL is the one that ``pypardiso`` (optional extra ``fast``)
+    installs and locates; this class calls ``pardiso`` directly with its own ctypes handle,
+    because pypardiso's wrapper accepts real matrices only, keeps a copy of the matrix and
+    converts the index arrays on every solve. Threads: MKL's (``MKL_NUM_THREADS`` /
+    ``OMP_NUM_THREADS``, else ``OPENBLAS_NUM_THREADS``, the caller's BLAS setting).
+    ``A`` is the upper triangle (:func:`_upper_triangle`, CSR, sorted indices). Call
+    :meth:`free` when done (releases PARDISO's internal memory).
+    """
+
+    def __init__(self, A):
+        import ctypes
+
+        import pypardiso  # ImportError: the caller falls back to SuperLU
+
+        self._lib = ctypes.CDLL(pypardiso.PyPardisoSolver().libmkl._name)  # own handle
+        self._call = self._lib.pardiso
+        ptr = ctypes.POINTER
+        i32 = ctypes.c_int32
+        self._call.argtypes = [ptr(ctypes.c_int64), ptr(i32), ptr(i32), ptr(i32), ptr(i32),
+                               ptr(i32), ctypes.c_void_p, ptr(i32), ptr(i32), ptr(i32),
+                               ptr(i32), ptr(i32), ptr(i32), ctypes.c_void_p, ctypes.c_void_p,
+                               ptr(i32)]
+        self._call.restype = None
+        upper = sp.csr_matrix(A)  # the upper triangle (_upper_triangle), CSR, sorted
+        self.complex = np.iscomplexobj(upper.data)
+        self.dtype = np.complex128 if self.complex else np.float64
+        self._data = np.ascontiguousarray(upper.data, dtype=self.dtype)
+        self._ia = np.ascontiguousarray(upper.indptr, dtype=np.int32)
+        self._ja = np.ascontiguousarray(upper.indices, dtype=np.int32)
+        self.n = upper.shape[0]
+        self.mtype = -4 if self.complex else -2  # Hermitian / real symmetric indefinite
+        self._pt = np.zeros(64, dtype=np.int64)
+        self._iparm = np.zeros(64, dtype=np.int32)
+        ip = self._iparm
+        ip[0] = 1    # user-set parameters
+        ip[1] = 2    # METIS nested dissection ordering
+        ip[9] = 8    # pivot perturbation 1e-8 (only for (near-)singular pivots)
+        ip[17] = -1  # report the number of nonzeros in the factor
+        ip[20] = 1   # Bunch–Kaufman 1x1/2x2 pivoting (symmetric indefinite)
+        ip[34] = 1   # zero-based indices (scipy's arrays as they are)
+        threads = next((os.environ[v] for v in ("MKL_NUM_THREADS", "OMP_NUM_THREADS",
+                                                "OPENBLAS_NUM_THREADS") if
+                        os.environ.get(v, "").isdigit()), None)
+        self._threads = int(threads) if threads else 0
+        self._run(12, np.zeros(1, dtype=self.dtype))  # analysis + numerical factorisation
+        self.fill = int(ip[17])
+        # peak: max(symbolic peak, permanent symbolic + numeric) in KiB (MKL documentation)
+        self.peak_bytes = int(max(ip[14], ip[15] + ip[16])) * 1024
+
+    def _run(self, phase, b):
+        import ctypes
+
+        ptr = ctypes.POINTER
+        i32 = ctypes.c_int32
+        x = np.zeros_like(b)
+        err = i32(0)
+        nrhs = 1 if b.ndim == 1 else b.shape[1]
+        prev = None
+        if self._threads:
+            prev = self._lib.MKL_Set_Num_Threads_Local(i32(self._threads))
+        try:
+            self._call(self._pt.ctypes.data_as(ptr(ctypes.c_int64)), ctypes.byref(i32(1)),
+                       ctypes.byref(i32(1)), ctypes.byref(i32(self.mtype)),
+                       ctypes.byref(i32(phase)), ctypes.byref(i32(self.n)),
+                       self._data.ctypes.data, self._ia.ctypes.data_as(ptr(i32)),
+                       self._ja.ctypes.data_as(ptr(i32)), None, ctypes.byref(i32(nrhs)),
+                       self._iparm.ctypes.data_as(ptr(i32)), ctypes.byref(i32(0)),
+                       b.ctypes.data, x.ctypes.data, ctypes.byref(err))
+        finally:
+            if prev is not None:
+                self._lib.MKL_Set_Num_Threads_Local(i32(prev))
+        if err.value != 0:
+            raise RuntimeError(f"PARDISO error {err.value} in phase {phase}")
+        return x
+
+    def solve(self, b):
+        b = np.ascontiguousarray(b, dtype=self.dtype).reshape(-1)
+        return self._run(33, b)
+
+    def free(self):
+        if self._pt.any():
+            self._run(-1, np.zeros(1, dtype=self.dtype))
+            self._pt[:] = 0
+
+    def __del__(self):  # a forgotten free() must not leak the factor
+        try:
+            self.free()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
 
 def _lobpcg(K, M, nev, sigma, scale, maxiter, tol):
