@@ -275,7 +275,8 @@ class _Pardiso:
     installs and locates; this class calls ``pardiso`` directly with its own ctypes handle,
     because pypardiso's wrapper accepts real matrices only, keeps a copy of the matrix and
     converts the index arrays on every solve. Threads: MKL's (``MKL_NUM_THREADS`` /
-    ``OMP_NUM_THREADS``, else ``OPENBLAS_NUM_THREADS``, the caller's BLAS setting).
+    ``OMP_NUM_THREADS``, else ``OPENBLAS_NUM_THREADS``, the caller's BLAS setting), one if
+    none is set (reproducible to the bit).
     ``A`` is the upper triangle (:func:`_upper_triangle`, CSR, sorted indices). Call
     :meth:`free` when done (releases PARDISO's internal memory).
     """
@@ -314,7 +315,10 @@ class _Pardiso:
         threads = next((os.environ[v] for v in ("MKL_NUM_THREADS", "OMP_NUM_THREADS",
                                                 "OPENBLAS_NUM_THREADS") if
                         os.environ.get(v, "").isdigit()), None)
-        self._threads = int(threads) if threads else 0
+        # one thread unless the caller asks for more: bit-identical results in every process
+        # (sweeps on several workers equal the serial run; MKL's threaded factorisation
+        # need not be reproducible)
+        self._threads = int(threads) if threads else 1
         self._run(12, np.zeros(1, dtype=self.dtype))  # analysis + numerical factorisation
         self.fill = int(ip[17])
         # peak: max(symbolic peak, permanent symbolic + numeric) in KiB (MKL documentation)
