@@ -98,7 +98,7 @@ def _pin_floating_components(AG, G, tol: float = 1e-8):
 
 
 def ams_preconditioner(K, basis, free_dofs=None, *, vacuum_tol: float = 1e-10,
-                       smoothing_sweeps: int = 2):
+                       smoothing_sweeps: int = 2, vector_space: str = "components"):
     r"""Hiptmair–Xu auxiliary-space preconditioner for the free-free block of K.
 
     Parameters
@@ -111,58 +111,103 @@ def ams_preconditioner(K, basis, free_dofs=None, *, vacuum_tol: float = 1e-10,
         gradient space.
     smoothing_sweeps : Gauss–Seidel sweeps on K before (forward) and after (backward) the
         auxiliary corrections.
+    vector_space : ``"nodal"`` — one smoothed-aggregation hierarchy for ΠᵀKΠ (3 unknowns per
+        vertex, 9 near-kernel fields); ``"components"`` — three scalar hierarchies for the
+        diagonal blocks Π_kᵀKΠ_k (k = x, y, z; constants and the linear field as near kernel),
+        applied additively.
 
-    Returns a symmetric positive-definite :class:`scipy.sparse.linalg.LinearOperator`.
+    Returns a symmetric positive-definite :class:`scipy.sparse.linalg.LinearOperator`;
+    ``op.info`` holds the space sizes and the set-up time of each part (``setup_times``).
     """
+    import time
+
     import pyamg.relaxation.relaxation as relax
+
+    times = {}
+    t_last = [time.process_time()]
+
+    def lap(name):
+        now = time.process_time()
+        times[name] = times.get(name, 0.0) + now - t_last[0]
+        t_last[0] = now
 
     K = sp.csr_matrix(K, dtype=float)
     n = K.shape[0]
     free = np.arange(basis.N) if free_dofs is None else np.asarray(free_dofs)
     if free.shape[0] != n:
         raise ParameterError(f"K has {n} rows but free_dofs has {free.shape[0]} entries")
+    if vector_space not in ("nodal", "components"):
+        raise ParameterError(f"vector_space: {vector_space!r} is not 'nodal' or 'components'")
     G_all = discrete_gradient(basis)
-    G = G_all[free].tocsc()
-    P = nedelec_interpolation(basis)[free].tocsc()
+    # vertices whose full gradient lies in the free space: all incident edges free
+    n_edges_all = np.bincount(G_all.indices, minlength=G_all.shape[1])
+    G = G_all[free]
+    n_edges_free = np.bincount(G.indices, minlength=G.shape[1])
+    interior = n_edges_free == n_edges_all
+    lap("operators")
 
-    # gradient space: vertices whose full gradient lies in the free space (all incident edges
-    # free) and that are not in pure vacuum (σ = 0 ⇒ ∇p is in the kernel of K)
-    n_edges_all = np.asarray(abs(G_all).sum(axis=0)).ravel()
-    n_edges_free = np.asarray(abs(G).sum(axis=0)).ravel()
-    AG_diag = np.asarray((G.multiply(K @ G)).sum(axis=0)).ravel()
-    scale = abs(G).T @ abs(K.diagonal())
-    keep_g = np.nonzero((n_edges_free == n_edges_all) & (AG_diag > vacuum_tol * scale))[0]
-    G = G[:, keep_g].tocsr()
-    AG = (G.T @ K @ G).tocsr()
+    # gradient space: interior vertices that are not in pure vacuum (σ = 0 ⇒ ∇p is in the
+    # kernel of K)
+    KG = (K @ G).tocsc()
+    Gc = G.tocsc()
+    AG_diag = np.asarray(Gc.multiply(KG).sum(axis=0)).ravel()
+    scale = abs(Gc).T @ abs(K.diagonal())
+    keep_g = np.flatnonzero(interior & (AG_diag > vacuum_tol * scale))
+    G = Gc[:, keep_g].tocsr()
+    AG = (G.T @ KG[:, keep_g]).tocsr()
+    del KG, Gc
     AG, G, pinned = _pin_floating_components(AG, G)
+    lap("gradient_product")
+    solve_g = amg_preconditioner(AG) if G.shape[1] else None
+    del AG
+    lap("gradient_amg")
+
     # vector P1 space: interior vertices (H¹₀ fields; including the boundary vertices makes
     # ΠᵀKΠ singular and the iteration counts grow on unstructured meshes)
-    keep_v = np.nonzero(n_edges_free == n_edges_all)[0]
-    keep_p = (3 * keep_v[:, None] + np.arange(3)).ravel()
-    P = P[:, keep_p].tocsr()
-
-    AP = (P.T @ K @ P).tocsr()
-    solve_g = amg_preconditioner(AG) if G.shape[1] else None
-    solve_p = amg_preconditioner(AP, _near_kernel_vector_fields(basis.mesh.p[:, keep_v])) \
-        if len(keep_v) >= 9 else None
+    keep_v = np.flatnonzero(interior)
+    P = nedelec_interpolation(basis)[free]
+    pts = basis.mesh.p[:, keep_v]
+    if vector_space == "nodal":
+        keep_p = (3 * keep_v[:, None] + np.arange(3)).ravel()
+        Ps = [P[:, keep_p].tocsr()]
+        AP = [(Ps[0].T @ (K @ Ps[0])).tocsr()]
+        B = [_near_kernel_vector_fields(pts)] if len(keep_v) >= 9 else None
+    else:
+        Pc = P.tocsc()
+        Ps = [Pc[:, 3 * keep_v + k].tocsr() for k in range(3)]
+        AP = [(Pk.T @ (K @ Pk)).tocsr() for Pk in Ps]
+        x = pts - pts.mean(axis=1, keepdims=True)
+        B = [np.column_stack([np.ones(len(keep_v)), x[k]]) for k in range(3)] \
+            if len(keep_v) >= 2 else None
+    del P
+    lap("vector_product")
+    solve_p = None if B is None else [amg_preconditioner(A, b)
+                                      for A, b in zip(AP, B, strict=True)]
+    del AP
+    lap("vector_amg")
     GT = G.T.tocsr()
-    PT = P.T.tocsr()
+    PT = [Pk.T.tocsr() for Pk in Ps]
+
+    def correct_p(x, r):
+        res = r - K @ x
+        for Pk, PTk, solve in zip(Ps, PT, solve_p, strict=True):
+            x += Pk @ solve(PTk @ res)
 
     def apply(r):
         r = np.asarray(r, dtype=float).ravel()
         x = np.zeros_like(r)
         relax.gauss_seidel(K, x, r, iterations=smoothing_sweeps, sweep="forward")
         if solve_p is not None:
-            x += P @ solve_p(PT @ (r - K @ x))
+            correct_p(x, r)
         if solve_g is not None:
             x += G @ solve_g(GT @ (r - K @ x))
         if solve_p is not None:
-            x += P @ solve_p(PT @ (r - K @ x))
+            correct_p(x, r)
         relax.gauss_seidel(K, x, r, iterations=smoothing_sweeps, sweep="backward")
         return x
 
     op = spla.LinearOperator((n, n), matvec=apply, dtype=float)
+    lap("finish")
     op.info = {"gradient_vertices": G.shape[1], "vector_vertices": len(keep_v),
-               "pinned_vertices": pinned}
+               "pinned_vertices": pinned, "setup_times": times}
     return op
-
