@@ -147,7 +147,8 @@ class NedelecTet:
         self.N = mesh.nedges
         self.dofs = np.asarray(mesh.t2e)  # (6, nelements)
         a, b = t[TET_EDGES[:, 0]], t[TET_EDGES[:, 1]]
-        self.signs = np.where(a < b, 1.0, -1.0).T  # (nelements, 6)
+        self._sign = np.where(a < b, 1, -1).astype(np.int8)  # (6, nelements)
+        del a, b
         # edge vectors e_k = x_k − x_0 (3, ne); ∇λ_1 = e_2×e_3/det, ∇λ_2 = e_3×e_1/det,
         # ∇λ_3 = e_1×e_2/det with det = e_1·(e_2×e_3) (the rows of the inverse Jacobian)
         x0 = p[:, t[0]]
@@ -162,23 +163,39 @@ class NedelecTet:
         grads[:, 0] = -grads[:, 1:].sum(axis=1)
         self.volume = np.abs(det) / 6.0
         self.grads = grads
-        g = grads.transpose(2, 1, 0)  # (3, 4, ne) view: component, vertex, element
-        curls = np.empty((t.shape[1], 6, 3))
-        for k, (i, j) in enumerate(TET_EDGES):
-            curls[:, k] = (2.0 * self.signs[:, k] * _cross(g[:, i], g[:, j])).T
-        self.curls = curls  # (ne, 6, 3)
 
-    def _mass_elements(self, elements=None):
-        """Element mass matrices (n, 6, 6) of the given elements (all if None)."""
-        sel = slice(None) if elements is None else elements
-        g = self.grads[sel]
-        dots = np.einsum("eik,ejk->eij", g, g)  # ∇λ_i·∇λ_j
-        ia, ib = TET_EDGES[:, 0], TET_EDGES[:, 1]
-        a, b, c, d = ia[:, None], ib[:, None], ia[None, :], ib[None, :]
-        m = ((1 + (a == c)) * dots[:, b, d] - (1 + (a == d)) * dots[:, b, c]
-             - (1 + (b == c)) * dots[:, a, d] + (1 + (b == d)) * dots[:, a, c])
-        s = self.signs[sel]
-        return m * (self.volume[sel] / 20.0)[:, None, None] * s[:, :, None] * s[:, None, :]
+    #: elements per block of the chunked element loops (bounds the temporaries)
+    CHUNK = 32768
+
+    @property
+    def signs(self) -> np.ndarray:
+        """Orientation (nelements, 6): +1 where the local edge runs from the lower to the
+        higher global vertex index, else −1 (stored as int8)."""
+        return self._sign.T.astype(float)
+
+    @property
+    def curls(self) -> np.ndarray:
+        """∇×φ_k per element and local edge (nelements, 6, 3); computed on demand."""
+        return self._curls_chunk(slice(None)).transpose(2, 0, 1)
+
+    def _curls_chunk(self, ch) -> np.ndarray:
+        """∇×φ_k = 2 s_k ∇λ_a×∇λ_b for the elements ``ch``, shape (6, 3, n)."""
+        g = np.ascontiguousarray(self.grads[ch].transpose(1, 2, 0))  # (4, 3, n)
+        s = self._sign[:, ch]
+        out = np.empty((6, 3, g.shape[2]))
+        for k, (i, j) in enumerate(TET_EDGES):
+            out[k] = (2.0 * s[k]) * _cross(g[i], g[j])
+        return out
+
+    def _chunks(self, elements=None):
+        """Slices (or index arrays) of at most CHUNK elements covering ``elements``."""
+        if elements is None:
+            ne = self.mesh.nelements
+            for start in range(0, ne, self.CHUNK):
+                yield slice(start, min(start + self.CHUNK, ne))
+        else:
+            for start in range(0, len(elements), self.CHUNK):
+                yield elements[start:start + self.CHUNK]
 
     def assemble(self, sigma=None) -> sp.csr_matrix:
         r"""K = C + M_σ as CSR: curl-curl over all elements plus σ-weighted mass.
@@ -194,22 +211,24 @@ class NedelecTet:
             sigma = np.ones(self.mesh.nelements)
         return self._scatter(self._local_upper(False, sigma))
 
-    def _local_upper(self, curl: bool, sigma, chunk: int = 32768) -> np.ndarray:
+    def _local_upper(self, curl: bool, sigma, elements=None) -> np.ndarray:
         """Entries k ≤ l (``np.triu_indices(6)`` order) of the element matrices
-        curl·C_T + σ_T M_T, shape (21, nelements), computed in element chunks (no (ne, 6, 6)
-        temporaries)."""
-        ne = self.mesh.nelements
+        curl·C_T + σ_T M_T of ``elements`` (all if None), shape (21, n), computed in element
+        chunks (no (n, 6, 6) temporaries)."""
         ku, lu = np.triu_indices(6)
-        out = np.zeros((len(ku), ne))
+        n = self.mesh.nelements if elements is None else len(elements)
+        out = np.zeros((len(ku), n))
         sigma = None if sigma is None else np.asarray(sigma, dtype=float)
-        for start in range(0, ne, chunk):
-            ch = slice(start, min(start + chunk, ne))
+        done = 0
+        for ch in self._chunks(elements):
             vol = self.volume[ch]
-            block = out[:, ch]
+            block = out[:, done:done + len(vol)]
+            done += len(vol)
             if curl:
-                c = np.ascontiguousarray(self.curls[ch].transpose(1, 2, 0))  # (6, 3, n)
+                c = self._curls_chunk(ch)  # (6, 3, n)
                 for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
                     block[p] = vol * (c[k, 0] * c[m, 0] + c[k, 1] * c[m, 1] + c[k, 2] * c[m, 2])
+                del c
             if sigma is None:
                 continue
             w = sigma[ch] * vol / 20.0
@@ -221,39 +240,52 @@ class NedelecTet:
                 for j in range(i, 4):
                     dots[i, j] = dots[j, i] = g[i, 0] * g[j, 0] + g[i, 1] * g[j, 1] \
                         + g[i, 2] * g[j, 2]
-            s = self.signs[ch].T
+            s = self._sign[:, ch]
             for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
                 a, b = TET_EDGES[k]
                 c_, d = TET_EDGES[m]
                 mkl = ((1 + (a == c_)) * dots[b, d] - (1 + (a == d)) * dots[b, c_]
                        - (1 + (b == c_)) * dots[a, d] + (1 + (b == d)) * dots[a, c_])
-                block[p] += (w * s[k] * s[m]) * mkl
+                block[p] += (w * (s[k] * s[m])) * mkl
         return out
 
     def mass_apply(self, sigma, vec) -> np.ndarray:
-        """M_σ @ vec element by element (no global matrix)."""
+        """M_σ @ vec element by element (no global matrix; elements with σ = 0 skipped)."""
         sigma = np.asarray(sigma, dtype=float)
         on = np.flatnonzero(sigma)
-        dofs = self.dofs[:, on]
-        local = np.einsum("ekl,le->ek", sigma[on, None, None] * self._mass_elements(on),
-                          vec[dofs])
-        return np.bincount(dofs.T.ravel(), weights=local.ravel(), minlength=self.N)
+        ku, lu = np.triu_indices(6)
+        out = np.zeros(self.N)
+        for ch in self._chunks(on):
+            upper = self._local_upper(False, sigma, ch)  # (21, n)
+            dofs = self.dofs[:, ch]
+            xs = vec[dofs]  # (6, n)
+            local = np.zeros_like(xs)
+            for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
+                local[k] += upper[p] * xs[m]
+                if k != m:
+                    local[m] += upper[p] * xs[k]
+            out += np.bincount(dofs.ravel(), weights=local.ravel(), minlength=self.N)
+        return out
 
     def vertex_values(self, vec) -> np.ndarray:
         """Values (nelements, 4, 3) of the Nédélec field ``vec`` at each element's vertices.
 
         On an element the field is linear: at vertex j, φ_ab = δ_aj ∇λ_b − δ_bj ∇λ_a.
         """
-        xs = vec[self.dofs].T * self.signs  # (ne, 6)
         out = np.zeros(self.grads.shape)
         for k, (a, b) in enumerate(TET_EDGES):
-            out[:, a] += xs[:, k, None] * self.grads[:, b]
-            out[:, b] -= xs[:, k, None] * self.grads[:, a]
+            xs = (vec[self.dofs[k]] * self._sign[k])[:, None]
+            out[:, a] += xs * self.grads[:, b]
+            out[:, b] -= xs * self.grads[:, a]
         return out
 
     def element_curls(self, vec) -> np.ndarray:
         """∇×u per element (nelements, 3) for Nédélec DOFs ``vec`` (constant for N0)."""
-        return np.einsum("ek,eki->ei", vec[self.dofs].T, self.curls)
+        out = np.zeros((self.mesh.nelements, 3))
+        for ch in self._chunks():
+            c = self._curls_chunk(ch)  # (6, 3, n)
+            out[ch] = np.einsum("kn,kin->ni", vec[self.dofs[:, ch]], c)
+        return out
 
     def boundary_dofs(self, facets) -> np.ndarray:
         """DOFs (edge indices) of the edges of the given boundary facets (indices)."""
