@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ParameterError
-from ..fem.nedelec import discrete_gradient, nedelec_interpolation
+from ..fem.nedelec import discrete_gradient, edge_dofs, nedelec_interpolation
 
 __all__ = ["ams_preconditioner", "amg_preconditioner"]
 
@@ -97,6 +97,27 @@ def _pin_floating_components(AG, G, tol: float = 1e-8):
     return AG[keep][:, keep].tocsr(), G[:, keep].tocsr(), len(drop)
 
 
+def _interpolation_components(basis, free, vertices):
+    """The three blocks Π_k (len(free) × len(vertices), k = x, y, z) of the Nédélec
+    interpolation Π restricted to the ``free`` DOFs (rows) and ``vertices`` (columns), built
+    directly (entries t_{e,k}/2 at both endpoints of edge e) without the full Π."""
+    mesh = basis.mesh
+    dof = edge_dofs(basis)
+    edges = np.sort(mesh.edges, axis=0)
+    row_of = np.full(basis.N, -1, dtype=np.int64)
+    row_of[free] = np.arange(len(free))
+    col_of = np.full(mesh.nvertices, -1, dtype=np.int64)
+    col_of[vertices] = np.arange(len(vertices))
+    rows = np.concatenate([row_of[dof], row_of[dof]])
+    cols = np.concatenate([col_of[edges[0]], col_of[edges[1]]])
+    ok = (rows >= 0) & (cols >= 0)
+    rows, cols = rows[ok], cols[ok]
+    tvec = mesh.p[:, edges[1]] - mesh.p[:, edges[0]]
+    shape = (len(free), len(vertices))
+    return [sp.csr_matrix((0.5 * np.concatenate([tvec[k], tvec[k]])[ok], (rows, cols)),
+                          shape=shape) for k in range(3)]
+
+
 def _galerkin(K, P, rows_per_block: int = 262144) -> sp.csr_matrix:
     """PᵀKP (CSR) accumulated over blocks of rows of K: the intermediate K P (≈ 20 entries
     per row) is never held whole (−240 MB at 1M unknowns)."""
@@ -176,21 +197,18 @@ def ams_preconditioner(K, basis, free_dofs=None, *, vacuum_tol: float = 1e-10,
     # vector P1 space: interior vertices (H¹₀ fields; including the boundary vertices makes
     # ΠᵀKΠ singular and the iteration counts grow on unstructured meshes)
     keep_v = np.flatnonzero(interior)
-    P = nedelec_interpolation(basis)[free]
     pts = basis.mesh.p[:, keep_v]
     if vector_space == "nodal":
         keep_p = (3 * keep_v[:, None] + np.arange(3)).ravel()
-        Ps = [P[:, keep_p].tocsr()]
+        Ps = [nedelec_interpolation(basis)[free][:, keep_p].tocsr()]
         AP = [_galerkin(K, Ps[0])]
         B = [_near_kernel_vector_fields(pts)] if len(keep_v) >= 9 else None
     else:
-        Pc = P.tocsc()
-        Ps = [Pc[:, 3 * keep_v + k].tocsr() for k in range(3)]
+        Ps = _interpolation_components(basis, free, keep_v)
         AP = [_galerkin(K, Pk) for Pk in Ps]
         x = pts - pts.mean(axis=1, keepdims=True)
         B = [np.column_stack([np.ones(len(keep_v)), x[k]]) for k in range(3)] \
             if len(keep_v) >= 2 else None
-    del P
     lap("vector_product")
     solve_p = None if B is None else [amg_preconditioner(A, b)
                                       for A, b in zip(AP, B, strict=True)]
