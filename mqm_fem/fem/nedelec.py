@@ -149,20 +149,11 @@ class NedelecTet:
         a, b = t[TET_EDGES[:, 0]], t[TET_EDGES[:, 1]]
         self._sign = np.where(a < b, 1, -1).astype(np.int8)  # (6, nelements)
         del a, b
-        # edge vectors e_k = x_k − x_0 (3, ne); ∇λ_1 = e_2×e_3/det, ∇λ_2 = e_3×e_1/det,
-        # ∇λ_3 = e_1×e_2/det with det = e_1·(e_2×e_3) (the rows of the inverse Jacobian)
-        x0 = p[:, t[0]]
-        e1, e2, e3 = (p[:, t[k]] - x0 for k in (1, 2, 3))
-        grads = np.empty((t.shape[1], 4, 3))
-        grads[:, 1] = _cross(e2, e3).T
-        det = np.einsum("ie,ei->e", e1, grads[:, 1])
-        grads[:, 2] = _cross(e3, e1).T
-        grads[:, 3] = _cross(e1, e2).T
-        del x0, e1, e2, e3
-        grads[:, 1:] /= det[:, None, None]
-        grads[:, 0] = -grads[:, 1:].sum(axis=1)
-        self.volume = np.abs(det) / 6.0
-        self.grads = grads
+        self.volume = np.empty(t.shape[1])
+        for ch in self._chunks():
+            x0 = p[:, t[0, ch]]
+            e1, e2, e3 = (p[:, t[k, ch]] - x0 for k in (1, 2, 3))
+            self.volume[ch] = np.abs(np.einsum("ie,ie->e", e1, _cross(e2, e3))) / 6.0
 
     #: elements per block of the chunked element loops (bounds the temporaries)
     CHUNK = 32768
@@ -174,13 +165,38 @@ class NedelecTet:
         return self._sign.T.astype(float)
 
     @property
+    def grads(self) -> np.ndarray:
+        """Barycentric gradients ∇λ_0..3 per element (nelements, 4, 3); computed on demand
+        (not stored: 96 bytes per element)."""
+        return self._grads_chunk(slice(None)).transpose(2, 0, 1)
+
+    def _grads_chunk(self, ch) -> np.ndarray:
+        """∇λ_0..3 of the elements ``ch``, shape (4, 3, n).
+
+        With the edge vectors e_k = x_k − x_0 and det = e_1·(e_2×e_3):
+        ∇λ_1 = e_2×e_3/det, ∇λ_2 = e_3×e_1/det, ∇λ_3 = e_1×e_2/det (the rows of the inverse
+        Jacobian) and ∇λ_0 = −(∇λ_1 + ∇λ_2 + ∇λ_3).
+        """
+        t, p = self.mesh.t, self.mesh.p
+        x0 = p[:, t[0, ch]]
+        e1, e2, e3 = (p[:, t[k, ch]] - x0 for k in (1, 2, 3))
+        g = np.empty((4, 3, x0.shape[1]))
+        g[1] = _cross(e2, e3)
+        det = np.einsum("ie,ie->e", e1, g[1])
+        g[2] = _cross(e3, e1)
+        g[3] = _cross(e1, e2)
+        g[1:] /= det
+        g[0] = -(g[1] + g[2] + g[3])
+        return g
+
+    @property
     def curls(self) -> np.ndarray:
         """∇×φ_k per element and local edge (nelements, 6, 3); computed on demand."""
         return self._curls_chunk(slice(None)).transpose(2, 0, 1)
 
     def _curls_chunk(self, ch) -> np.ndarray:
         """∇×φ_k = 2 s_k ∇λ_a×∇λ_b for the elements ``ch``, shape (6, 3, n)."""
-        g = np.ascontiguousarray(self.grads[ch].transpose(1, 2, 0))  # (4, 3, n)
+        g = self._grads_chunk(ch)  # (4, 3, n)
         s = self._sign[:, ch]
         out = np.empty((6, 3, g.shape[2]))
         for k, (i, j) in enumerate(TET_EDGES):
@@ -234,7 +250,7 @@ class NedelecTet:
             w = sigma[ch] * vol / 20.0
             if not w.any():
                 continue
-            g = np.ascontiguousarray(self.grads[ch].transpose(1, 2, 0))  # (4, 3, n)
+            g = self._grads_chunk(ch)  # (4, 3, n)
             dots = {}
             for i in range(4):
                 for j in range(i, 4):
@@ -272,11 +288,14 @@ class NedelecTet:
 
         On an element the field is linear: at vertex j, φ_ab = δ_aj ∇λ_b − δ_bj ∇λ_a.
         """
-        out = np.zeros(self.grads.shape)
-        for k, (a, b) in enumerate(TET_EDGES):
-            xs = (vec[self.dofs[k]] * self._sign[k])[:, None]
-            out[:, a] += xs * self.grads[:, b]
-            out[:, b] -= xs * self.grads[:, a]
+        out = np.zeros((self.mesh.nelements, 4, 3))
+        for ch in self._chunks():
+            g = self._grads_chunk(ch)  # (4, 3, n)
+            o = out[ch]
+            for k, (a, b) in enumerate(TET_EDGES):
+                xs = (vec[self.dofs[k, ch]] * self._sign[k, ch])[:, None]
+                o[:, a] += xs * g[b].T
+                o[:, b] -= xs * g[a].T
         return out
 
     def element_curls(self, vec) -> np.ndarray:
