@@ -491,3 +491,56 @@ def test_factorized_guards_memory_before_factorising():
     assert estimate_direct_memory(A, dim=2) < estimate_direct_memory(A, dim=3)
     with pytest.raises(SolverError, match="the in-plane London system refused.*coarser"):
         factorized(A, what="the in-plane London system", dim=2, max_direct_memory=1)
+
+
+def test_ams_vector_spaces_and_jacobi_agree(small_problem):
+    """Both Π-space variants of the AMS preconditioner ("components": three scalar
+    hierarchies, the default; "nodal": one 3-unknown-per-vertex hierarchy) and the one-level
+    Jacobi preconditioner give the direct solution; an unknown variant is refused."""
+    import scipy.sparse.linalg as spla
+
+    from mqm_fem.linalg.ams import ams_preconditioner
+    from mqm_fem.linalg.preconditioners import jacobi_preconditioner
+
+    pb = small_problem
+    free = pb["free"]
+    K = pb["K"][free][:, free].tocsr()
+    b = pb["b"][free]
+    x_direct, _ = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=free,
+                                  method="direct")
+    sc = np.searchsorted(free, np.intersect1d(pb["sc_dofs"], free))
+    ref = x_direct[free][sc]
+    for name, prec in [("components", ams_preconditioner(K, pb["basis"], free)),
+                       ("nodal", ams_preconditioner(K, pb["basis"], free,
+                                                    vector_space="nodal")),
+                       ("jacobi", jacobi_preconditioner(K))]:
+        its = []
+        x, flag = spla.cg(K, b, rtol=1e-11, atol=0.0, M=prec, maxiter=2000,
+                          callback=lambda _, its=its: its.append(1))
+        err = np.linalg.norm(x[sc] - ref) / np.linalg.norm(ref)
+        print(f"{name}: {len(its)} iterations, superconducting DOFs differ by {err:.1e}")
+        assert flag == 0 and err < 1e-8
+        if name != "jacobi":
+            assert len(its) < 25
+    with pytest.raises(ParameterError, match="vector_space"):
+        ams_preconditioner(K, pb["basis"], free, vector_space="blocks")
+
+
+def test_nedelec_mass_apply_and_curls_match_matrices(ball_msh):
+    """NedelecTet's matrix-free pieces (chunked): M_σ v element by element equals the
+    assembled M_σ @ v, and K = C + M_σ; element curls sum to zero against gradients."""
+    from mqm_fem.fem.nedelec import NedelecTet
+
+    mesh = load_mesh(ball_msh, length_unit="um").mesh
+    ned = NedelecTet(mesh)
+    ned.CHUNK = 1000  # several chunks on this small mesh
+    rng = np.random.default_rng(1)
+    sigma = np.where(rng.random(mesh.nelements) < 0.4, 7.0, 0.0)
+    v = rng.standard_normal(ned.N)
+    M = ned.mass(sigma)
+    assert np.allclose(ned.mass_apply(sigma, v), M @ v, rtol=0, atol=1e-12 * abs(M @ v).max())
+    K = ned.assemble(sigma)
+    assert abs(K - ned.assemble() - M).max() < 1e-12 * abs(K).max()
+    assert abs(K - K.T).max() == 0.0 and K.has_canonical_format
+    grad_p = discrete_gradient(ned) @ rng.standard_normal(mesh.nvertices)
+    assert np.abs(ned.element_curls(grad_p)).max() < 1e-10 * np.abs(grad_p).max()

@@ -115,6 +115,12 @@ def prepare_tet_edges(mesh) -> None:
     mesh._t2e = inverse.reshape(key.shape)
 
 
+def _cross(u, v):
+    """u × v for arrays of shape (3, n)."""
+    return np.stack([u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2],
+                     u[0] * v[1] - u[1] * v[0]])
+
+
 class NedelecTet:
     r"""Closed-form lowest-order Nédélec (Whitney) element data on a tetrahedral mesh.
 
@@ -141,29 +147,71 @@ class NedelecTet:
         self.N = mesh.nedges
         self.dofs = np.asarray(mesh.t2e)  # (6, nelements)
         a, b = t[TET_EDGES[:, 0]], t[TET_EDGES[:, 1]]
-        self.signs = np.where(a < b, 1.0, -1.0).T  # (nelements, 6)
-        # (ne, 3, 3): column k−1 is the edge vector x_k − x_0
-        jac = np.stack([p[:, t[k]] - p[:, t[0]] for k in (1, 2, 3)], axis=-1).transpose(1, 0, 2)
-        det = np.linalg.det(jac)
-        self.volume = np.abs(det) / 6.0
-        grads = np.empty((t.shape[1], 4, 3))
-        grads[:, 1:] = np.linalg.inv(jac)  # rows: ∇λ_1..3
-        grads[:, 0] = -grads[:, 1:].sum(axis=1)
-        self.grads = grads
-        ga, gb = grads[:, TET_EDGES[:, 0]], grads[:, TET_EDGES[:, 1]]
-        self.curls = 2.0 * np.cross(ga, gb) * self.signs[:, :, None]  # (ne, 6, 3)
+        self._sign = np.where(a < b, 1, -1).astype(np.int8)  # (6, nelements)
+        del a, b
+        self.volume = np.empty(t.shape[1])
+        for ch in self._chunks():
+            x0 = p[:, t[0, ch]]
+            e1, e2, e3 = (p[:, t[k, ch]] - x0 for k in (1, 2, 3))
+            self.volume[ch] = np.abs(np.einsum("ie,ie->e", e1, _cross(e2, e3))) / 6.0
 
-    def _mass_elements(self, elements=None):
-        """Element mass matrices (n, 6, 6) of the given elements (all if None)."""
-        sel = slice(None) if elements is None else elements
-        g = self.grads[sel]
-        dots = np.einsum("eik,ejk->eij", g, g)  # ∇λ_i·∇λ_j
-        ia, ib = TET_EDGES[:, 0], TET_EDGES[:, 1]
-        a, b, c, d = ia[:, None], ib[:, None], ia[None, :], ib[None, :]
-        m = ((1 + (a == c)) * dots[:, b, d] - (1 + (a == d)) * dots[:, b, c]
-             - (1 + (b == c)) * dots[:, a, d] + (1 + (b == d)) * dots[:, a, c])
-        s = self.signs[sel]
-        return m * (self.volume[sel] / 20.0)[:, None, None] * s[:, :, None] * s[:, None, :]
+    #: elements per block of the chunked element loops (bounds the temporaries)
+    CHUNK = 32768
+
+    @property
+    def signs(self) -> np.ndarray:
+        """Orientation (nelements, 6): +1 where the local edge runs from the lower to the
+        higher global vertex index, else −1 (stored as int8)."""
+        return self._sign.T.astype(float)
+
+    @property
+    def grads(self) -> np.ndarray:
+        """Barycentric gradients ∇λ_0..3 per element (nelements, 4, 3); computed on demand
+        (not stored: 96 bytes per element)."""
+        return self._grads_chunk(slice(None)).transpose(2, 0, 1)
+
+    def _grads_chunk(self, ch) -> np.ndarray:
+        """∇λ_0..3 of the elements ``ch``, shape (4, 3, n).
+
+        With the edge vectors e_k = x_k − x_0 and det = e_1·(e_2×e_3):
+        ∇λ_1 = e_2×e_3/det, ∇λ_2 = e_3×e_1/det, ∇λ_3 = e_1×e_2/det (the rows of the inverse
+        Jacobian) and ∇λ_0 = −(∇λ_1 + ∇λ_2 + ∇λ_3).
+        """
+        t, p = self.mesh.t, self.mesh.p
+        x0 = p[:, t[0, ch]]
+        e1, e2, e3 = (p[:, t[k, ch]] - x0 for k in (1, 2, 3))
+        g = np.empty((4, 3, x0.shape[1]))
+        g[1] = _cross(e2, e3)
+        det = np.einsum("ie,ie->e", e1, g[1])
+        g[2] = _cross(e3, e1)
+        g[3] = _cross(e1, e2)
+        g[1:] /= det
+        g[0] = -(g[1] + g[2] + g[3])
+        return g
+
+    @property
+    def curls(self) -> np.ndarray:
+        """∇×φ_k per element and local edge (nelements, 6, 3); computed on demand."""
+        return self._curls_chunk(slice(None)).transpose(2, 0, 1)
+
+    def _curls_chunk(self, ch) -> np.ndarray:
+        """∇×φ_k = 2 s_k ∇λ_a×∇λ_b for the elements ``ch``, shape (6, 3, n)."""
+        g = self._grads_chunk(ch)  # (4, 3, n)
+        s = self._sign[:, ch]
+        out = np.empty((6, 3, g.shape[2]))
+        for k, (i, j) in enumerate(TET_EDGES):
+            out[k] = (2.0 * s[k]) * _cross(g[i], g[j])
+        return out
+
+    def _chunks(self, elements=None):
+        """Slices (or index arrays) of at most CHUNK elements covering ``elements``."""
+        if elements is None:
+            ne = self.mesh.nelements
+            for start in range(0, ne, self.CHUNK):
+                yield slice(start, min(start + self.CHUNK, ne))
+        else:
+            for start in range(0, len(elements), self.CHUNK):
+                yield elements[start:start + self.CHUNK]
 
     def assemble(self, sigma=None) -> sp.csr_matrix:
         r"""K = C + M_σ as CSR: curl-curl over all elements plus σ-weighted mass.
@@ -171,47 +219,92 @@ class NedelecTet:
         ``sigma``: per-element coefficient (mesh units⁻², e.g. λ⁻² in superconductors, 0 in
         vacuum) or None for the curl-curl matrix alone.
         """
-        ke = np.einsum("eki,eli->ekl", self.curls, self.curls) * self.volume[:, None, None]
-        if sigma is not None:
-            sigma = np.asarray(sigma, dtype=float)
-            on = np.flatnonzero(sigma)
-            ke[on] += sigma[on, None, None] * self._mass_elements(on)
-        return self._scatter(ke)
+        return self._scatter(self._local_upper(True, sigma))
 
     def mass(self, sigma=None) -> sp.csr_matrix:
         """σ-weighted (or plain, sigma=None) Nédélec mass matrix."""
         if sigma is None:
-            return self._scatter(self._mass_elements())
-        sigma = np.asarray(sigma, dtype=float)
-        me = np.zeros((len(sigma), 6, 6))
-        on = np.flatnonzero(sigma)
-        me[on] = sigma[on, None, None] * self._mass_elements(on)
-        return self._scatter(me)
+            sigma = np.ones(self.mesh.nelements)
+        return self._scatter(self._local_upper(False, sigma))
+
+    def _local_upper(self, curl: bool, sigma, elements=None) -> np.ndarray:
+        """Entries k ≤ l (``np.triu_indices(6)`` order) of the element matrices
+        curl·C_T + σ_T M_T of ``elements`` (all if None), shape (21, n), computed in element
+        chunks (no (n, 6, 6) temporaries)."""
+        ku, lu = np.triu_indices(6)
+        n = self.mesh.nelements if elements is None else len(elements)
+        out = np.zeros((len(ku), n))
+        sigma = None if sigma is None else np.asarray(sigma, dtype=float)
+        done = 0
+        for ch in self._chunks(elements):
+            vol = self.volume[ch]
+            block = out[:, done:done + len(vol)]
+            done += len(vol)
+            if curl:
+                c = self._curls_chunk(ch)  # (6, 3, n)
+                for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
+                    block[p] = vol * (c[k, 0] * c[m, 0] + c[k, 1] * c[m, 1] + c[k, 2] * c[m, 2])
+                del c
+            if sigma is None:
+                continue
+            w = sigma[ch] * vol / 20.0
+            if not w.any():
+                continue
+            g = self._grads_chunk(ch)  # (4, 3, n)
+            dots = {}
+            for i in range(4):
+                for j in range(i, 4):
+                    dots[i, j] = dots[j, i] = g[i, 0] * g[j, 0] + g[i, 1] * g[j, 1] \
+                        + g[i, 2] * g[j, 2]
+            s = self._sign[:, ch]
+            for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
+                a, b = TET_EDGES[k]
+                c_, d = TET_EDGES[m]
+                mkl = ((1 + (a == c_)) * dots[b, d] - (1 + (a == d)) * dots[b, c_]
+                       - (1 + (b == c_)) * dots[a, d] + (1 + (b == d)) * dots[a, c_])
+                block[p] += (w * (s[k] * s[m])) * mkl
+        return out
 
     def mass_apply(self, sigma, vec) -> np.ndarray:
-        """M_σ @ vec element by element (no global matrix)."""
+        """M_σ @ vec element by element (no global matrix; elements with σ = 0 skipped)."""
         sigma = np.asarray(sigma, dtype=float)
         on = np.flatnonzero(sigma)
-        dofs = self.dofs[:, on]
-        local = np.einsum("ekl,le->ek", sigma[on, None, None] * self._mass_elements(on),
-                          vec[dofs])
-        return np.bincount(dofs.T.ravel(), weights=local.ravel(), minlength=self.N)
+        ku, lu = np.triu_indices(6)
+        out = np.zeros(self.N)
+        for ch in self._chunks(on):
+            upper = self._local_upper(False, sigma, ch)  # (21, n)
+            dofs = self.dofs[:, ch]
+            xs = vec[dofs]  # (6, n)
+            local = np.zeros_like(xs)
+            for p, (k, m) in enumerate(zip(ku, lu, strict=True)):
+                local[k] += upper[p] * xs[m]
+                if k != m:
+                    local[m] += upper[p] * xs[k]
+            out += np.bincount(dofs.ravel(), weights=local.ravel(), minlength=self.N)
+        return out
 
     def vertex_values(self, vec) -> np.ndarray:
         """Values (nelements, 4, 3) of the Nédélec field ``vec`` at each element's vertices.
 
         On an element the field is linear: at vertex j, φ_ab = δ_aj ∇λ_b − δ_bj ∇λ_a.
         """
-        xs = vec[self.dofs].T * self.signs  # (ne, 6)
-        out = np.zeros(self.grads.shape)
-        for k, (a, b) in enumerate(TET_EDGES):
-            out[:, a] += xs[:, k, None] * self.grads[:, b]
-            out[:, b] -= xs[:, k, None] * self.grads[:, a]
+        out = np.zeros((self.mesh.nelements, 4, 3))
+        for ch in self._chunks():
+            g = self._grads_chunk(ch)  # (4, 3, n)
+            o = out[ch]
+            for k, (a, b) in enumerate(TET_EDGES):
+                xs = (vec[self.dofs[k, ch]] * self._sign[k, ch])[:, None]
+                o[:, a] += xs * g[b].T
+                o[:, b] -= xs * g[a].T
         return out
 
     def element_curls(self, vec) -> np.ndarray:
         """∇×u per element (nelements, 3) for Nédélec DOFs ``vec`` (constant for N0)."""
-        return np.einsum("ek,eki->ei", vec[self.dofs].T, self.curls)
+        out = np.zeros((self.mesh.nelements, 3))
+        for ch in self._chunks():
+            c = self._curls_chunk(ch)  # (6, 3, n)
+            out[ch] = np.einsum("kn,kin->ni", vec[self.dofs[:, ch]], c)
+        return out
 
     def boundary_dofs(self, facets) -> np.ndarray:
         """DOFs (edge indices) of the edges of the given boundary facets (indices)."""
@@ -221,13 +314,25 @@ class NedelecTet:
         edge_keys = self.mesh.edges[0].astype(np.int64) * nv + self.mesh.edges[1]
         return np.unique(np.searchsorted(edge_keys, np.unique(keys)))
 
-    def _scatter(self, local) -> sp.csr_matrix:
-        ne = local.shape[0]
+    def _scatter(self, upper) -> sp.csr_matrix:
+        """Sum symmetric element matrices, given by their entries k ≤ l (21, ne) from
+        :meth:`_local_upper`, into a canonical CSR matrix.
+
+        Only the upper triangle is scattered (diagonal halved; int32 indices) and K = U + Uᵀ:
+        21 instead of 36 COO entries per element to sort and to hold in memory.
+        """
         idx_type = np.int32 if self.N < 2**31 else np.int64
-        dofs = self.dofs.T.astype(idx_type)  # (ne, 6)
-        rows = np.broadcast_to(dofs[:, :, None], (ne, 6, 6)).ravel()
-        cols = np.broadcast_to(dofs[:, None, :], (ne, 6, 6)).ravel()
-        mat = sp.coo_matrix((local.ravel(), (rows, cols)), shape=(self.N, self.N)).tocsr()
+        ku, lu = np.triu_indices(6)
+        upper[ku == lu] *= 0.5
+        dofs = self.dofs.astype(idx_type, copy=False)
+        dk, dl = dofs[ku], dofs[lu]  # (21, ne)
+        rows = np.minimum(dk, dl)
+        np.maximum(dk, dl, out=dl)
+        del dk
+        mat = sp.coo_matrix((upper.ravel(), (rows.ravel(), dl.ravel())), shape=(self.N, self.N))
+        del rows, dl
+        mat = mat.tocsr()
+        mat.sum_duplicates()
+        mat = (mat + mat.T.tocsr()).tocsr()
         mat.sum_duplicates()
         return mat
-

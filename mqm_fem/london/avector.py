@@ -98,7 +98,7 @@ import scipy.sparse as sp
 from ..errors import MeshError, ParameterError
 from ..fem.forms import london_a, vector_load, vector_mass
 from ..fem.nedelec import NedelecTet, discrete_gradient
-from ..fem.projection import dot_last, integrate_linear_product, project_linear
+from ..fem.projection import dot_last, integrate_linear_product, solve_mass
 from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl, solve_spd
 from ..mesh import Domain, is_vacuum_name
 from ..units import MU0, parse_vector
@@ -292,13 +292,11 @@ def derive(problem, options, system: _System, x) -> Outputs:
         b_cells = curls + field
         cell_j = np.zeros((mesh.nelements, 3))
         cell_j[sc] = j_sc.mean(axis=1)
-        every = np.arange(mesh.nelements)
-        point_data = {
-            "A": project_linear(mesh, ned.volume, every, a_vert * ell),
-            "B": project_linear(mesh, ned.volume, every,
-                                np.repeat(b_cells[:, None, :], 4, axis=1)),
-            "J": project_linear(mesh, ned.volume, sc, j_sc),
-        }
+        a_vert *= ell
+        point_data = dict(zip(("A", "B"), _project_p1(mesh, ned.volume, None, [a_vert, b_cells]),
+                              strict=True))
+        del a_vert
+        point_data["J"], = _project_p1(mesh, ned.volume, sc, [j_sc])
     work = 0.0
     if system.j_ext is not None:
         a_r_si = np.asarray(system.basis.interpolate(x)) * ell
@@ -318,6 +316,39 @@ def derive(problem, options, system: _System, x) -> Outputs:
                    state={"basis": system.basis, "reaction_dofs": x, "center": r_c,
                           "far_field": system.far_field, "truncation": note},
                    truncation_estimate=truncation)
+
+
+def _project_p1(mesh, volume, elements, fields):
+    """L2 projections onto P1 vertex values (nvertices, 3) of fields on ``elements`` (all if
+    None), one P1 mass matrix for all: each field is given by its vertex values per element
+    (n, 4, 3, linear) or by one value per element (n, 3, constant). Same result as
+    :func:`mqm_fem.fem.projection.project_linear` (∫λ_iλ_j = |T|(1+δ_ij)/20), with the mass
+    matrix scattered once from its upper triangle with int32 indices (less memory)."""
+    t = mesh.t if elements is None else mesh.t[:, elements]
+    vol = (volume if elements is None else volume[elements]) / 20.0
+    index = np.int32 if mesh.nvertices < 2**31 else np.int64
+    ti = t.astype(index)
+    iu, ju = np.triu_indices(4)
+    # upper-triangle entries: vol·(1 + δ_ij), the diagonal halved for M = U + Uᵀ -> all vol
+    rows, cols = np.minimum(ti[iu], ti[ju]).ravel(), np.maximum(ti[iu], ti[ju]).ravel()
+    upper = sp.coo_matrix((np.broadcast_to(vol, (len(iu), len(vol))).ravel(), (rows, cols)),
+                          shape=(mesh.nvertices, mesh.nvertices)).tocsr()
+    del rows, cols
+    upper.sum_duplicates()
+    M = (upper + upper.T.tocsr()).tocsr()
+    del upper
+    active = np.unique(ti)
+    out = []
+    for values in fields:
+        rhs = np.zeros((mesh.nvertices, 3))
+        for k in range(3):
+            if values.ndim == 2:  # constant per element: ∫ F λ_i = 5 vol F for every vertex
+                w = np.broadcast_to(5.0 * vol * values[:, k], (4, len(vol)))
+            else:
+                w = vol * (values[:, :, k] + values[:, :, k].sum(axis=1, keepdims=True)).T
+            rhs[:, k] = np.bincount(ti.ravel(), weights=w.ravel(), minlength=mesh.nvertices)
+        out.append(solve_mass(M, rhs, active))
+    return out
 
 
 def _derive_curved(problem, system: _System, x):
