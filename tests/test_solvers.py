@@ -175,9 +175,9 @@ def test_full_and_condensed_systems_agree(small_problem):
     assert x_cond.shape == (len(free),)
     # the AMG set-up is deterministic, so the iterates are the same up to round-off
     np.testing.assert_allclose(x_cond, x_full[free], rtol=0, atol=1e-12 * abs(x_full).max())
-    # auto on 1.4k unknowns factorises
+    # auto on 1.4k unknowns: Jacobi-CG (no set-up; faster than AMS and LU at this size)
     _, info_auto = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=free)
-    assert info_auto["method"] == "direct"
+    assert info_auto["method"] == "jacobi-cg" and info_auto["residual"] < 1e-9
 
 
 def test_gmsh_sphere_in_box(ball_msh):
@@ -202,11 +202,11 @@ def test_gmsh_sphere_in_box(ball_msh):
 
 
 def test_auto_falls_back_to_direct(small_problem, monkeypatch):
-    """auto: AMS-CG above DIRECT_LIMIT; if CG fails, the (affordable) direct solve is used."""
+    """auto: AMS-CG above JACOBI_LIMIT; if CG fails, the (affordable) direct solve is used."""
     import mqm_fem.linalg.linear as solvers
 
     pb = small_problem
-    monkeypatch.setattr(solvers, "DIRECT_LIMIT", 100)
+    monkeypatch.setattr(solvers, "JACOBI_LIMIT", 100)
     _, info = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"])
     assert info["method"] == "ams-cg"
     x, info = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"], maxiter=1)
@@ -239,12 +239,27 @@ def test_curl_curl_solver_sets_up_once(small_problem, method):
     np.testing.assert_allclose(X[sc, 1], 3.0 * x1[sc], rtol=0, atol=1e-8 * scale)
 
 
+def test_auto_jacobi_continues_with_ams_when_slow(small_problem, monkeypatch):
+    """auto: a system Jacobi-CG does not solve within JACOBI_MAXITER iterations continues with
+    AMS-CG, and says so; the answer equals AMS-CG's."""
+    import mqm_fem.linalg.linear as solvers
+
+    pb = small_problem
+    monkeypatch.setattr(solvers, "JACOBI_MAXITER", 5)
+    x, info = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"])
+    assert info["method"] == "ams-cg" and "Jacobi-CG needed more than 5" in info["fallback"]
+    x_ams, _ = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"],
+                               method="ams-cg")
+    sc = pb["sc_dofs"]
+    np.testing.assert_allclose(x[sc], x_ams[sc], rtol=0, atol=1e-8 * np.abs(x_ams[sc]).max())
+
+
 def test_curl_curl_solver_fallback_persists(small_problem, monkeypatch):
     """auto: after AMS-CG failed once, the later loads go straight to the direct solve."""
     import mqm_fem.linalg.linear as solvers
 
     pb = small_problem
-    monkeypatch.setattr(solvers, "DIRECT_LIMIT", 100)
+    monkeypatch.setattr(solvers, "JACOBI_LIMIT", 100)
     solver = CurlCurlSolver(pb["K"], pb["basis"], free_dofs=pb["free"], maxiter=1)
     _, info1 = solver.solve(pb["b"])
     _, info2 = solver.solve(2.0 * pb["b"])

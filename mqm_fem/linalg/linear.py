@@ -49,10 +49,11 @@ differ only by vacuum gradients (a gauge freedom: B = ∇×A is unique).
   iterations for a relative residual of 1e-10 from 1.2k to 289k unknowns on box meshes and
   from 8k to 196k on gmsh meshes (``test_ams_iterations_flat``, ``benchmarks/ams_scaling.py``;
   289k unknowns: 3.7 s in total, 2.3 s of it set-up).
-* ``"auto"`` — ``"direct"`` up to ``DIRECT_LIMIT`` (10 000) free unknowns when the estimated LU
-  memory (:func:`estimate_direct_memory`) fits, otherwise ``"ams-cg"`` (falling back to
-  ``"direct"`` if CG fails and the factorisation fits). SuperLU fill grows like n^(5/3) on 3D
-  meshes, so the direct solve is only the faster choice for small systems.
+* ``"auto"`` — Jacobi-preconditioned CG up to ``JACOBI_LIMIT`` (300 000) free unknowns (no
+  set-up: faster than AMS there, measured crossover in :data:`JACOBI_LIMIT`), continuing with
+  AMS-CG if it needs more than ``JACOBI_MAXITER`` iterations; above, ``"ams-cg"`` (falling back
+  to ``"direct"`` if CG fails and the factorisation fits). SuperLU fill grows like n^(5/3) on
+  3D meshes, so the direct solve is never the faster choice, only the last resort.
 
 Floating superconductors: a superconductor surrounded by σ = 0 vacuum has a floating potential
 (p = 1 on its vertices gives K G p = 0), so :math:`G^T K G` is singular. One vertex per such
@@ -90,6 +91,7 @@ __all__ = [
     "CURL_CURL_METHODS",
     "CurlCurlSolver",
     "DIRECT_LIMIT",
+    "JACOBI_LIMIT",
     "DIRECT_LIMIT_SPD",
     "SPD_METHODS",
     "factorize_2d",
@@ -98,11 +100,21 @@ __all__ = [
     "solve_spd",
 ]
 
-#: Largest number of free Nédélec unknowns for which ``solve_curl_curl(method="auto")`` factorises.
-#: SuperLU fill grows like n^(5/3) on 3D meshes (benchmarks/ams_scaling.py, sphere in box):
-#: 17.5k unknowns 3.4 s (AMS-CG 0.2 s), 92k unknowns 166 s and ~4 GB (AMS-CG 1.0 s), 289k would
-#: need ~25–40 GB (AMS-CG 3.7 s); so direct is only the faster choice for small systems.
-DIRECT_LIMIT = 10_000
+#: Largest number of free Nédélec unknowns for which ``solve_curl_curl(method="auto")`` uses
+#: Jacobi-preconditioned CG; above it AMS-CG. Measured on the sphere-in-ball benchmark (λ = R/3,
+#: tol 1e-8, one thread, CPU s of set-up + CG): 3.4k unknowns Jacobi 0.03 s (160 iterations),
+#: AMS 0.17 s, direct (SuperLU) 0.21 s; 9k 0.11 / 0.18 / 1.9 s; 21k 0.23 / 0.38 / 8.4 s;
+#: 49k 0.25 / 0.41 s (346 / 12 iterations); 179k 1.56 / 1.88 s (527 / 13). Jacobi's iterations
+#: grow like n^(1/3) (and with λ/h: 207 → 711 → 1174 at 9k for λ = R/3, 3R, 30R) while AMS's stay
+#: at 9–14, so AMS wins above a few hundred thousand unknowns; the direct solve is never the
+#: faster choice in 3D (fill ∝ n^(5/3)) and is only a fallback.
+JACOBI_LIMIT = 300_000
+#: Under ``"auto"`` Jacobi-CG gets at most this many iterations (about 1.5× what the largest
+#: Jacobi size needs on the benchmark); a harder system (λ ≫ h) continues with AMS-CG.
+JACOBI_MAXITER = 800
+#: Largest system ``"auto"`` would factorise first: none (see :data:`JACOBI_LIMIT`); kept for
+#: the fallback rule's documentation and for callers that set it.
+DIRECT_LIMIT = 0
 
 #: Same for :func:`solve_spd` (scalar P1 matrices have ~4x fewer nonzeros per row).
 DIRECT_LIMIT_SPD = 20_000
@@ -251,8 +263,9 @@ class CurlCurlSolver:
         self.matrix = self._condensed.matrix
         self.fits = estimate_direct_memory(self.matrix) <= max_direct_memory
         if method == "auto":
-            small = self.matrix.shape[0] <= DIRECT_LIMIT
-            method = "direct" if small and self.fits else "ams-cg"
+            n = self.matrix.shape[0]
+            method = ("direct" if n <= DIRECT_LIMIT and self.fits
+                      else "cg" if n <= JACOBI_LIMIT else "ams-cg")
         self.method = method
         self.setups, self.setup_s, self.fallback = 0, 0.0, None
         self._apply = None  # the set-up: preconditioner (CG) or LU solve (direct)
@@ -291,6 +304,13 @@ class CurlCurlSolver:
         return np.column_stack([x for x, _ in out]), [info for _, info in out]
 
     def _solve_condensed(self, bf, x0f):
+        if self.method == "cg" and self.requested == "auto":
+            try:
+                return self._cg(bf, x0f, JACOBI_MAXITER, "solve_curl_curl (Jacobi-CG)")
+            except SolverError:
+                self.method, self._apply = "ams-cg", None
+                self.fallback = (f"Jacobi-CG needed more than {JACOBI_MAXITER} iterations; "
+                                 "AMS-CG used")
         if self.method == "ams-cg":
             try:
                 return self._cg(bf, x0f, self.maxiter, "solve_curl_curl (AMS-CG)")
@@ -368,7 +388,9 @@ class _Condensed:
                                  f"the condensed one ({len(free)} = len(free_dofs))")
         if free.size and (free.min() < 0 or free.max() >= n):
             raise ParameterError(f"free_dofs must be indices in [0, {n})")
-        self.fixed = np.setdiff1d(np.arange(n), free)
+        mask = np.ones(n, dtype=bool)
+        mask[free] = False
+        self.fixed = np.flatnonzero(mask)
         rows = K[free]
         self.matrix = rows[:, free].tocsr()
         self.coupling = rows[:, self.fixed].tocsr()
@@ -403,10 +425,10 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
 
     This is the one place where a curl-curl solver is chosen (``method="auto"``):
 
-    1. ``"direct"`` when the free unknowns are at most ``DIRECT_LIMIT`` and the estimated LU
-       memory fits ``max_direct_memory``;
+    1. Jacobi-preconditioned CG (``"cg"``) when the free unknowns are at most
+       ``JACOBI_LIMIT``; if it needs more than ``JACOBI_MAXITER`` iterations, AMS-CG;
     2. else ``"ams-cg"``; if CG does not converge, ``"direct"`` when it fits, otherwise
-       Jacobi-preconditioned CG (``"cg"``). A fallback is recorded in ``info["fallback"]``.
+       Jacobi-preconditioned CG. A fallback is recorded in ``info["fallback"]``.
 
     One-shot form of :class:`CurlCurlSolver` (set-up and one solve); for several loads on the
     same K build the solver once and call its ``solve``.

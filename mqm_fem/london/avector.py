@@ -99,7 +99,7 @@ from ..errors import MeshError, ParameterError
 from ..fem.forms import london_a, vector_load, vector_mass
 from ..fem.nedelec import NedelecTet, discrete_gradient
 from ..fem.projection import dot_last, integrate_linear_product, solve_mass
-from ..linalg.linear import CURL_CURL_METHODS, solve_curl_curl, solve_spd
+from ..linalg.linear import CURL_CURL_METHODS, CurlCurlSolver, solve_spd
 from ..mesh import Domain, is_vacuum_name
 from ..units import MU0, parse_vector
 from .estimate_3d import estimate_a
@@ -259,12 +259,17 @@ def _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field) -> _Sy
 
 
 def solve(system: _System, options: AFormulationOptions):
-    """The consistent semidefinite system by :func:`mqm_fem.linalg.solve_curl_curl`."""
+    """The consistent semidefinite system by :class:`mqm_fem.linalg.CurlCurlSolver`."""
     ned = system.nedelec
-    free = np.setdiff1d(np.arange(ned.N), system.dirichlet)
-    x, info = solve_curl_curl(system.matrix, system.load, ned, free_dofs=free,
-                              method=options.solver, tol=options.solver_tol)
-    system.matrix = None  # the derived quantities do not need it; free the memory early
+    free = np.ones(ned.N, dtype=bool)
+    free[system.dirichlet] = False
+    free = np.flatnonzero(free)
+    solver = CurlCurlSolver(system.matrix, ned, free_dofs=free, method=options.solver,
+                            tol=options.solver_tol)
+    # the condensed copy is all the solve needs: free the full K before the solver's set-up
+    # (and the derived quantities do not need it either)
+    system.matrix = None
+    x, info = solver.solve(system.load)
     info["nfree"] = int(free.size)
     return x, info
 
