@@ -637,6 +637,8 @@ def winding_checks(sol, modes=None) -> list[ResolutionCheck]:
         return []
     modes = range(len(sol.modes)) if modes is None else modes
     required = WINDING_ELEMENTS[sol.order]
+    hint = ("; gauge='vortex' removes the winding (a coarse mesh then suffices)"
+            if getattr(sol, "gauge", "given") in ("symmetric", "landau") else "")
     checks = []
     for name, facets in domain.boundaries.items():
         facets = np.asarray(facets, dtype=np.int64)
@@ -653,7 +655,7 @@ def winding_checks(sol, modes=None) -> list[ResolutionCheck]:
         checks.append(ResolutionCheck(
             "phase winding", f"boundary {name!r}, mode {i}", scale=total / n,
             element=float(lengths.mean()), required=required,
-            note=f"{n} windings along {total:.3g} m"))
+            note=f"{n} windings along {total:.3g} m{hint}"))
     return checks
 
 
