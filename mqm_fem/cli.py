@@ -645,7 +645,9 @@ def _add_schrodinger(sub, common):
                    help="boundary condition per named boundary: dirichlet, neumann or robin:ℓ "
                    "(e.g. outer=robin:1um); default natural (neumann)")
     p.add_argument("--order", default="2", help="Lagrange order 1 or 2 (default 2)")
-    p.add_argument("--gauge", default="symmetric", help="symmetric (default) or landau")
+    p.add_argument("--gauge", default="symmetric",
+                   help="symmetric (default), landau, or vortex (2D: removes the phase winding "
+                   "of surface states, so coarse meshes resolve them)")
     p.add_argument("--eigensolver", default="auto",
                    help="auto (default: shift-invert, LOBPCG if the factors would not fit), "
                    "shift-invert or lobpcg")
@@ -673,8 +675,9 @@ def _run_schrodinger(args):
     order = cli_integer(args.order, "--order")
     if order not in (1, 2):
         raise ParameterError(f"--order: the Lagrange order must be 1 or 2, got {order}")
-    if args.gauge.lower() not in GAUGES:
-        raise ParameterError(f"--gauge: must be one of {', '.join(GAUGES)}, got {args.gauge!r}")
+    gauges = (*GAUGES, "vortex")
+    if args.gauge.lower() not in gauges:
+        raise ParameterError(f"--gauge: must be one of {', '.join(gauges)}, got {args.gauge!r}")
     if args.eigensolver not in EIGENSOLVERS:
         raise ParameterError(f"--eigensolver: unknown method {args.eigensolver!r}; valid: "
                              f"{', '.join(EIGENSOLVERS)}")
@@ -702,8 +705,10 @@ def _run_schrodinger(args):
         field = np.asarray(solution.applied_field, dtype=float)
         direction = (field / np.linalg.norm(field)
                      if domain.dim == 3 and np.any(field) else None)
+        gauge = {} if args.gauge.lower() == "symmetric" else {"gauge": args.gauge.lower()}
         result = nucleation_field(domain, xi, bc=bc, direction=direction, order=order,
-                                  progress=_progress, **({} if tol is None else {"tol": tol}))
+                                  progress=_progress, **gauge,
+                                  **({} if tol is None else {"tol": tol}))
         print(f"nucleation field: {_fmt_nucleation(result)}")
         _print_adaptivity(result.adaptivity)
     solution.write(out)
