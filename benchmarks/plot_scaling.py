@@ -104,8 +104,8 @@ def london_series(files: list[tuple[dict, list[dict]]]):
                 g = {key[len(f"ng_{pc}_"):]: val for key, val in row.items()
                      if key.startswith(f"ng_{pc}_")}
                 n_ng = _num(g.get("unknowns")) or n
-                if not n_ng or "solve_s" not in g:
-                    continue
+                if not n_ng or "solve_s" not in g or g.get("converged") is False:
+                    continue  # failed, or stopped at the iteration cap: no solve time
                 t = _num((g.get("assembly_s") or 0) + (g.get("solve_s") or 0))
                 if t:
                     time[(f"NGSolve {pc}", threads)].append((n_ng, t))
@@ -146,8 +146,13 @@ def mesh_load_series(files: list[tuple[dict, list[dict]]]):
 def _draw(ax, series: dict, ylabel: str, xlabel: str, reference: str = "mqm_fem",
           target: float | None = None):
     """One log–log panel: a line per (label, threads), O(N) through the reference's last point."""
-    for (label, threads), points in sorted(series.items(), key=lambda kv: (kv[0][0],
-                                                                           kv[0][1] or 0)):
+    from matplotlib.ticker import NullFormatter
+
+    def order(item):  # the reference code first in the legend, then by name and threads
+        (label, threads), _ = item
+        return not label.startswith(reference), label, threads or 0
+
+    for (label, threads), points in sorted(series.items(), key=order):
         points = sorted(points)
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         name = label if threads is None else f"{label}, {threads} thread{'s' * (threads != 1)}"
@@ -164,7 +169,8 @@ def _draw(ax, series: dict, ylabel: str, xlabel: str, reference: str = "mqm_fem"
         ax.loglog([lo, hi], [y0 * lo / n0, y0 * hi / n0], color="0.5", linestyle=":",
                   label="O(N)")
     if target:
-        ax.axhline(target, color="r", linewidth=0.8, linestyle="-.", label=f"target {target:g}")
+        ax.axhline(target, color="r", linewidth=0.8, linestyle="-.", label=f"target {target:g} s")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # decade labels only (no overlaps)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
