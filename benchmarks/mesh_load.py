@@ -28,6 +28,11 @@ Usage::
     python benchmarks/mesh_load.py --quick      # 50k only
     python benchmarks/mesh_load.py              # 50k, 200k, 1M (and 2M if its file exists)
     python benchmarks/mesh_load.py --sizes 1M --extra other.msh   # any ASCII msh 2.2 too
+    python benchmarks/mesh_load.py --json mesh_load.json   # also the rows as JSON
+
+``--json FILE`` writes ``{"machine": ..., "rows": [...]}``, one row per (mesh, reader) with the
+keys of the table (``size``, ``reader``, ``tets``, ``load_s``, ``load_cpu_s``, ``tables_s``,
+``peak_rss_mib``, ...; ``error`` for a failed reader), read by ``benchmarks/plot_scaling.py``.
 """
 
 from __future__ import annotations
@@ -133,7 +138,7 @@ def _run(args: list[str], env: dict, timeout: float = 1800) -> dict:
     return {"error": tail[:120]}
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> list[dict] | None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="50k only")
     parser.add_argument("--sizes", nargs="+", choices=SIZES, help="sizes to run")
@@ -145,6 +150,7 @@ def main(argv=None) -> None:
     parser.add_argument("--extra", nargs="+", type=Path, default=[],
                         help="more ASCII msh 2.2 files (3D, tetrahedra) to load")
     parser.add_argument("--readers", nargs="+", choices=READERS, default=list(READERS))
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     parser.add_argument("--worker", nargs=2, metavar=("READER", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--write-binary", nargs=2, metavar=("SRC", "DST"),
                         help=argparse.SUPPRESS)
@@ -180,6 +186,9 @@ def main(argv=None) -> None:
             print(json.dumps(res), file=sys.stderr, flush=True)
             rows.append(res)
     print_table(rows)
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine_info(), "rows": rows}, indent=1))
+    return rows
 
 
 def _fmt(row, key, spec, missing="—"):

@@ -29,11 +29,21 @@ def _load(name):
 
 @pytest.mark.slow
 def test_london_sphere_quick(tmp_path):
-    """≈50k Nédélec unknowns: flat AMS iteration count, moment within 0.1 % of London's sphere."""
-    (row,) = _load("london_sphere").main(["--quick", "--no-ngsolve", "--workdir", str(tmp_path)])
+    """≈50k Nédélec unknowns with the package's default solver: Jacobi-CG (below JACOBI_LIMIT),
+    converged without a fallback to AMS, moment within 0.1 % of London's sphere; the second run
+    reuses the mesh and its sidecar from --workdir."""
+    bench = _load("london_sphere")
+    (row,) = bench.main(["--quick", "--no-ngsolve", "--workdir", str(tmp_path)])
     assert 40_000 < row["mqm_unknowns"] < 60_000
-    assert row["mqm_iterations"] <= 15
+    assert row["mqm_method"] == "jacobi-cg" and "mqm_fallback" not in row
+    assert 100 < row["mqm_iterations"] < 800  # measured 346
     assert abs(row["mqm_error"]) < 1e-3
+    assert row["threads"] == 1 and "mesh_reused" not in row
+    assert (tmp_path / "sphere_50k.msh.json").exists()
+    (again,) = bench.main(["--quick", "--no-ngsolve", "--workdir", str(tmp_path),
+                           "--ngsolve-threads", "1"])  # the old name of --threads
+    assert again["mesh_reused"] and again["tets"] == row["tets"]
+    assert again["mqm_unknowns"] == row["mqm_unknowns"]
 
 
 @pytest.mark.slow
@@ -92,3 +102,68 @@ def test_gl_disk_quick():
     assert f_p1 == pytest.approx(target["free_energy"], rel=2e-2)  # measured 1.1 %
     assert f_p1 > target["free_energy"]  # the P1 interpolant of a P2 minimiser lies above it
     # the pyTDGL side (minutes) runs only in the benchmark itself: benchmarks/README.md
+
+
+def _london_rows(threads, scale):
+    rows = []
+    for size, n in (("50k", 49_062), ("200k", 180_000), ("1M", 950_000)):
+        rows.append({"size": size, "threads": threads, "edges": n + 5000, "mqm_unknowns": n,
+                     "mqm_method": "jacobi-cg" if n < 300_000 else "ams-cg",
+                     "mqm_assembly_s": 2e-6 * n * scale, "mqm_solve_s": 6e-6 * n * scale,
+                     "mqm_peak_rss_mib": 100 + 2e-3 * n,
+                     "ng_local_assembly_s": 3e-6 * n * scale, "ng_local_solve_s": 9e-6 * n * scale,
+                     "ng_local_unknowns": n, "ng_local_peak_rss_mib": 150 + 1e-3 * n,
+                     "ng_hcurlamg_failed": "MemoryError",  # a failed variant: skipped
+                     "ng_bddc_assembly_s": 0.1, "ng_bddc_solve_s": 0.2, "ng_bddc_unknowns": n,
+                     "ng_bddc_converged": False})  # stopped at the iteration cap: skipped
+    rows.append({"size": "2M", "threads": threads, "mqm_failed": "timeout"})  # skipped too
+    return {"machine": {}, "threads": threads, "tol": 1e-8, "rows": rows}
+
+
+def test_plot_scaling_synthetic(tmp_path, capsys):
+    """plot_scaling.py on small synthetic inputs of the three benchmarks (1- and 2-thread London
+    runs, an eigen run with a failed NGSolve row, a mesh-load run with a failed reader) writes
+    the four PNGs; a missing file and a file of the wrong kind are skipped with a note, and a
+    figure without usable rows is not drawn."""
+    import json
+
+    import matplotlib.image
+
+    files = {"t1.json": _london_rows(1, 1.0), "t2.json": _london_rows(2, 0.6),
+             "eigen.json": {"threads": 1, "rows": [
+                 {"target": n, "mqm": {"ndofs": n, "assembly": 1e-5 * n, "solve": 2e-5 * n,
+                                       "rss_gb": 1e-6 * n},
+                  "ngsolve": {"ndofs": n, "assembly": 2e-5 * n, "solve": 3e-5 * n,
+                              "rss_gb": 2e-6 * n} if n < 10**6 else {"error": "killed"}}
+                 for n in (50_000, 200_000, 1_000_000)]},
+             "mesh.json": {"rows": [
+                 {"size": s, "reader": r, "tets": n, "load_s": f * n / 1e6}
+                 for s, n in (("50k", 44_052), ("1M", 858_848))
+                 for r, f in (("mqm_fem 2.2", 4.0), ("mqm_fem 4.1", 1.5), ("netgen 2.2", 3.0))]
+                 + [{"size": "1M", "reader": "meshio 4.1", "error": "boom"}]}}
+    for name, data in files.items():
+        (tmp_path / name).write_text(json.dumps(data))
+    out = tmp_path / "png"
+    bench = _load("plot_scaling")
+    written = bench.main(["--london", str(tmp_path / "t1.json"), str(tmp_path / "t2.json"),
+                          str(tmp_path / "missing.json"), "--eigen", str(tmp_path / "eigen.json"),
+                          "--mesh-load", str(tmp_path / "mesh.json"), str(tmp_path / "t1.json"),
+                          "--out", str(out)])
+    assert set(written) == {"london_scaling", "london_memory", "eigen_scaling", "mesh_load"}
+    for path in written.values():
+        assert path.parent == out and matplotlib.image.imread(path).shape[0] > 100
+    text = capsys.readouterr().out
+    assert "missing.json missing, skipped" in text
+    assert "t1.json skipped (rows are london rows, expected mesh_load)" in text
+    # the series: per (code, threads), failed variants and rows left out
+    time, rss = bench.london_series([bench.load(tmp_path / "t1.json"),
+                                     bench.load(tmp_path / "t2.json")])
+    assert set(time) == {("mqm_fem", 1), ("mqm_fem", 2), ("NGSolve local", 1),
+                         ("NGSolve local", 2)}
+    assert [n for n, _ in time[("mqm_fem", 1)]] == [49_062, 180_000, 950_000]
+    assert time[("mqm_fem", 1)][0][1] == pytest.approx(8e-6 * 49_062)
+    # only unusable input: nothing drawn, exit normally with a note
+    (tmp_path / "bad.json").write_text("{not json")
+    assert bench.main([str(tmp_path / "bad.json"), "--out", str(tmp_path / "none")]) == {}
+    assert not (tmp_path / "none").exists()
+    assert "bad.json skipped" in capsys.readouterr().out
