@@ -184,6 +184,9 @@ def main(argv=None) -> list[dict]:
                     help="PINVIT iterations (no convergence test in NGSolve's PINVIT)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-ngsolve", action="store_true")
+    ap.add_argument("--json", default=None,
+                    help="also write {machine, threads, field, rows} to this file "
+                         "(benchmarks/plot_scaling.py reads it)")
     ap.add_argument("--worker", choices=["mqm", "ngsolve"], help=argparse.SUPPRESS)
     ap.add_argument("--mesh", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -252,6 +255,10 @@ def main(argv=None) -> list[dict]:
                           + (f"  (mesh conversion {res['conv']:.2f} s)" if "conv" in res
                              else ""))
             sys.stdout.flush()
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine_info(), "threads": args.threads,
+                                               "field": args.field, "rows": rows}, indent=1))
+        print(f"wrote {args.json}")
     return rows
 
 
