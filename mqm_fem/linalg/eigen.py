@@ -69,6 +69,7 @@ from scipy.sparse.linalg import (
     ArpackError,
     ArpackNoConvergence,
     LinearOperator,
+    aslinearoperator,
     eigsh,
     splu,
 )
@@ -192,6 +193,7 @@ def _shift_invert(mats, nev, sigma, coords, maxiter, tol, say, factorization):
             upper = (_upper_triangle(K) - sigma * m_upper).tocsr()
             del K
             upper.sort_indices()
+            _return_free_heap()  # the caller's assembly left freed heap the factor can reuse
             factor = _Pardiso(upper)
             del upper
             M = _symmetric_operator(m_upper)
@@ -219,11 +221,12 @@ def _shift_invert(mats, nev, sigma, coords, maxiter, tol, say, factorization):
         ) from exc
     shifted = K = None  # PARDISO keeps its own upper triangle, SuperLU its factors
     try:
-        return _arpack(n, dtype, M, nev, sigma, maxiter, tol, say, solve, t0, {
+        return _arpack(n, dtype, M, nev, sigma, maxiter, tol, say, solve, t0, info={
             "eigensolver": "shift-invert", "factorization": factorization,
             "ordering": ordering, "factor_fill": int(fill),
             "time_ordering_s": round(t_order, 3),
-            "time_factor_s": round(time.perf_counter() - t0, 3)})
+            "time_factor_s": round(time.perf_counter() - t0, 3)},
+            release=factor.free if factor is not None else lambda: None)
     finally:
         if factor is not None:
             factor.free()
@@ -247,20 +250,69 @@ def _upper_triangle(A):
     return sp.csr_matrix((A.data[keep], A.indices[keep], indptr), shape=A.shape)
 
 
+def _return_free_heap() -> None:
+    """Give the C heap's free memory back to the OS (glibc ``malloc_trim``) before the
+    factorisation's peak. Arrays of up to 32 MiB come from the heap once NumPy has freed a few
+    large ones (glibc's adaptive mmap threshold), so an assembly in chunks leaves ~0.1 GiB
+    free-but-resident at 1M unknowns; PARDISO's allocations would not reuse all of it.
+    Does nothing where glibc is not the C library."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _symmetric_operator(upper):
     """The symmetric matrix whose upper triangle is ``upper`` (CSR) as an operator:
     Ux + Uᵀx − diag(U)x, at about half the memory of the full matrix."""
     diag = upper.diagonal()
     lower = upper.T  # CSC view, no copy
 
+    def real_matvec(x):
+        return upper @ x + lower @ x - diag * x
+
     def matvec(x):
         x = np.asarray(x).reshape(-1)
-        return upper @ x + lower @ x - diag * x
+        if np.iscomplexobj(x):  # real and imaginary parts: no complex copy of the matrix
+            return real_matvec(np.ascontiguousarray(x.real)) \
+                + 1j * real_matvec(np.ascontiguousarray(x.imag))
+        return real_matvec(x)
 
     return LinearOperator(upper.shape, matvec=matvec, rmatvec=matvec, dtype=upper.dtype)
 
 
-def _arpack(n, dtype, M, nev, sigma, maxiter, tol, say, solve, t0, info):
+def _shift_invert_arpack(n, dtype, M, nev, sigma, maxiter, tol, opinv, v0, release):
+    """``eigsh(K, M=M, sigma=sigma, OPinv=opinv, which="LM")`` (complex: ``eigs`` and the real
+    part of the eigenvalues, as ``eigsh`` does), with ``release()`` called between ARPACK's
+    convergence and the extraction of the eigenvectors, which needs no more solves: the
+    factorisation is freed before the extraction allocates the n × nev eigenvectors (at 1M
+    unknowns the peak is then the factor plus ARPACK's Lanczos basis, ≈ 0.15 GiB less).
+    Shift-invert mode applies only OPinv and M, never K itself. Drives SciPy's ARPACK classes
+    the way ``eigsh``/``eigs`` do; plain ``eigsh`` (no early release) if they moved."""
+    unused = LinearOperator((n, n), matvec=_never, dtype=dtype)
+    try:
+        from scipy.sparse.linalg._eigen.arpack.arpack import (
+            _SymmetricArpackParams,
+            _UnsymmetricArpackParams,
+        )
+    except ImportError:  # pragma: no cover - a SciPy that reorganised its private modules
+        return eigsh(unused, k=nev, M=M, sigma=sigma, which="LM", maxiter=maxiter, tol=tol,
+                     OPinv=opinv, v0=v0)
+    complex_ = np.issubdtype(dtype, np.complexfloating)
+    params = (_UnsymmetricArpackParams if complex_ else _SymmetricArpackParams)(
+        n, nev, np.dtype(dtype).char, unused.matvec if complex_ else None, 3,
+        aslinearoperator(M).matvec,
+        opinv.matvec, sigma, None, v0, maxiter, "LM", tol, np.random.default_rng(0))
+    while not params.converged:
+        params.iterate()
+    release()
+    vals, vecs = params.extract(True)
+    return (vals.real if complex_ else vals), vecs
+
+
+def _arpack(n, dtype, M, nev, sigma, maxiter, tol, say, solve, t0, info, release=lambda: None):
     say(f"factorised K − σM ({n} unknowns, {info['factorization']}, {info['ordering']} "
         f"ordering, fill {info['factor_fill']:.3g}) in {info['time_factor_s']:.1f} s; "
         "ARPACK iterating")
@@ -278,10 +330,8 @@ def _arpack(n, dtype, M, nev, sigma, maxiter, tol, say, solve, t0, info):
     # several workers equal the serial run exactly); ARPACK's default start is random
     v0 = np.random.default_rng(12345).standard_normal(n).astype(dtype)
     try:
-        # shift-invert mode only applies OPinv and M: the operator K itself is never used
-        unused = LinearOperator((n, n), matvec=_never, dtype=dtype)
-        vals, vecs = eigsh(unused, k=nev, M=M, sigma=sigma, which="LM", maxiter=maxiter, tol=tol,
-                           OPinv=opinv, v0=v0)
+        vals, vecs = _shift_invert_arpack(n, dtype, M, nev, sigma, maxiter, tol, opinv, v0,
+                                          release)
     except ArpackNoConvergence as exc:
         raise SolverError(
             f"eigen-solve did not converge ({len(exc.eigenvalues)} of {nev} eigenpairs after "
