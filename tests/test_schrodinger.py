@@ -373,17 +373,22 @@ def test_eigensolvers_agree_with_field(monkeypatch):
         s3 = solve_schrodinger(d, 8 * B1, k=5, bc=bc)
         print(bc, s1.eigenvalues, s2.eigenvalues, s2.info["iterations"])
         assert s1.info["eigensolver"] == "shift-invert" and s2.info["eigensolver"] == "lobpcg"
-        assert s1.info["ordering"] in ("metis", "nested-dissection")
+        assert s1.info["ordering"] in ("metis", "nested-dissection", "METIS (PARDISO)")
         assert np.allclose(s1.eigenvalues, s2.eigenvalues, rtol=1e-8, atol=0)
         assert s3.info["eigensolver"] == "shift-invert"  # auto
         assert np.allclose(s1.eigenvalues, s3.eigenvalues, rtol=1e-10, atol=0)
         # same ground state up to a phase (normalised identically: max|ψ| = 1, real there)
         assert np.allclose(s1.density[0], s2.density[0], atol=1e-5)
+    import mqm_fem.linalg.eigen
+
+    # the orderings are SuperLU's (PARDISO, the default when installed, orders by itself)
+    monkeypatch.setattr(mqm_fem.linalg.eigen, "_pardiso_available", lambda: False)
     with monkeypatch.context() as mp:
         mp.setattr(mqm_fem.linalg.ordering, "metis_order", lambda A: None)
         s4 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
     assert s4.info["ordering"] == "nested-dissection"
     s5 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
+    assert s5.info["factorization"] == "superlu"
     assert np.allclose(s4.eigenvalues, s5.eigenvalues, rtol=1e-10, atol=0)
 
 
