@@ -1188,7 +1188,8 @@ def _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad) -> float:
     """
     extent = float(np.max(np.ptp(sub.mesh.p, axis=1))) * scale
     b = float(np.linalg.norm(field_vec)) * length0**2 * Q / HBAR
-    if b == 0 and a_quad.size:  # A given otherwise: |a| ~ b r/2 in a gauge centred inside
+    # A given otherwise: |a| ~ b r/2 in a gauge centred inside (a ≡ 0: nothing to add)
+    if b == 0 and a_quad.size and np.any(a_quad):
         b = 2.0 * float(np.max(np.sqrt(np.sum(a_quad**2, axis=0)))) / extent
     typical = 1.0 / extent**2 + b
     lower = float(np.min(v_quad)) if v_quad.size else 0.0
