@@ -149,3 +149,38 @@ def test_upper_triangle_matches_scipy_triu():
     U = eigen_module._upper_triangle(A)
     assert U.has_sorted_indices
     assert (U != sp.triu(A)).nnz == 0 and U.nnz == sp.triu(A).nnz
+
+
+@needs_pardiso
+@pytest.mark.parametrize("b", [0.0, 40.0])
+def test_handed_over_matrices_are_released_before_the_factorisation(monkeypatch, b):
+    """K and M given as callables: K is freed before PARDISO factorises, M is applied through
+    its upper triangle, and the pairs equal SuperLU's with the full matrices."""
+    import gc
+    import weakref
+
+    K, _, coords = _magnetic_laplacian(20, b)
+    if b == 0:
+        K = K.real.tocsr()
+    n = K.shape[0]
+    M = (sp.diags([4.0], [0], shape=(n, n)) + sp.diags([1.0, 1.0], [-1, 1], shape=(n, n))
+         + sp.diags([0.5, 0.5], [-20, 20], shape=(n, n))).tocsc() / 6  # SPD, not diagonal
+    ref = lowest_eigenpairs(K, M, 6, sigma=-1.0, coords=coords, factorization="superlu")
+    held = {"K": K.copy(), "M": M.copy()}
+    k_ref = weakref.ref(held["K"])
+    seen = []
+
+    class Spy(eigen_module._Pardiso):
+        def __init__(self, A):
+            gc.collect()
+            seen.append(k_ref() is None)
+            super().__init__(A)
+
+    monkeypatch.setattr(eigen_module, "_Pardiso", Spy)
+    vals, vecs, info = lowest_eigenpairs(lambda: held.pop("K"), lambda: held.pop("M"), 6,
+                                         sigma=-1.0, coords=coords, factorization="pardiso")
+    assert info["factorization"] == "pardiso" and not held
+    assert seen == [True]  # K was gone when the factorisation started
+    assert np.allclose(vals, ref[0], rtol=1e-10, atol=0)
+    assert np.linalg.norm(K @ vecs - M @ vecs * vals) < 1e-8 * np.max(vals)
+    assert np.allclose(vecs.conj().T @ (M @ vecs), np.eye(6), atol=1e-10)

@@ -373,17 +373,22 @@ def test_eigensolvers_agree_with_field(monkeypatch):
         s3 = solve_schrodinger(d, 8 * B1, k=5, bc=bc)
         print(bc, s1.eigenvalues, s2.eigenvalues, s2.info["iterations"])
         assert s1.info["eigensolver"] == "shift-invert" and s2.info["eigensolver"] == "lobpcg"
-        assert s1.info["ordering"] in ("metis", "nested-dissection")
+        assert s1.info["ordering"] in ("metis", "nested-dissection", "METIS (PARDISO)")
         assert np.allclose(s1.eigenvalues, s2.eigenvalues, rtol=1e-8, atol=0)
         assert s3.info["eigensolver"] == "shift-invert"  # auto
         assert np.allclose(s1.eigenvalues, s3.eigenvalues, rtol=1e-10, atol=0)
         # same ground state up to a phase (normalised identically: max|ψ| = 1, real there)
         assert np.allclose(s1.density[0], s2.density[0], atol=1e-5)
+    import mqm_fem.linalg.eigen
+
+    # the orderings are SuperLU's (PARDISO, the default when installed, orders by itself)
+    monkeypatch.setattr(mqm_fem.linalg.eigen, "_pardiso_available", lambda: False)
     with monkeypatch.context() as mp:
         mp.setattr(mqm_fem.linalg.ordering, "metis_order", lambda A: None)
         s4 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
     assert s4.info["ordering"] == "nested-dissection"
     s5 = solve_schrodinger(d, 8 * B1, k=5, eigensolver="shift-invert")
+    assert s5.info["factorization"] == "superlu"
     assert np.allclose(s4.eigenvalues, s5.eigenvalues, rtol=1e-10, atol=0)
 
 
@@ -447,3 +452,50 @@ def test_progress_reports_the_phases(small_disk, capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(ParameterError, match="progress"):
         solve_schrodinger(small_disk, k=2, progress="loud")
+
+
+# --------------------------------------------------------------------------------------------
+# lean assembly (issue 14): chunks, real K at zero field, lazily built basis
+@pytest.mark.parametrize("field_t", [None, 2e-3])
+def test_chunked_assembly_equals_one_pass_assembly(monkeypatch, field_t):
+    """K and M assembled in chunks of a few elements (and, at zero field on straight P2, with
+    the exact order-4 rule) equal the one-pass assembly with the order-6 basis of a_quad."""
+    from mqm_fem.fem.forms import mass, schrodinger_imag, schrodinger_real
+    from mqm_fem.quantum import schrodinger as S
+
+    dom = geometry.disk(1.0, h=0.25, length_unit="um")
+    monkeypatch.setattr(S, "ASSEMBLY_CHUNK", 7)
+    prob = S.prepare_operator(dom, field_t, None, None, 2, "dirichlet", "symmetric", (0, 0),
+                              1e-6, None)
+    assert prob.cached_basis is None  # not built for the assembly
+    system = S.assemble_operator(prob, 3)
+    basis = prob.basis  # the order-6 basis of a_quad, built on first use
+    assert basis.X.shape[-1] == prob.a_quad.shape[-1] > 6
+    K = (schrodinger_real.assemble(basis, a=prob.a_quad, v=prob.v_quad)
+         + 1j * schrodinger_imag.assemble(basis, a=prob.a_quad)).tocsr()
+    M = mass.assemble(basis).tocsr()
+    free = system.free
+    K, M = K[free][:, free], M[free][:, free]
+    assert system.real == (field_t is None)
+    assert np.iscomplexobj(system.stiffness.data) == (field_t is not None)
+    scale_k = abs(K).max()
+    assert abs(system.stiffness - K).max() < 1e-13 * scale_k
+    assert abs(system.mass - M).max() < 1e-13 * abs(M).max()
+    # handing the matrices over leaves none behind
+    assert system.take("stiffness") is not None and system.stiffness is None
+
+
+def test_solution_basis_matches_a_quad_and_eigenvalues_unchanged_by_chunking(monkeypatch):
+    from mqm_fem.quantum import schrodinger as S
+
+    dom = geometry.disk(1.0, h=0.2, length_unit="um")
+    ref = solve_schrodinger(dom, "3 mT", k=4, bc="dirichlet", center=(0, 0))
+    monkeypatch.setattr(S, "ASSEMBLY_CHUNK", 5)
+    sol = solve_schrodinger(dom, "3 mT", k=4, bc="dirichlet", center=(0, 0))
+    assert np.allclose(sol.eigenvalues, ref.eigenvalues, rtol=1e-12, atol=0)
+    assert sol.basis.X.shape[-1] == sol.a_quad.shape[-1]
+    assert sol.basis.dx.sum() == pytest.approx(np.pi, rel=1e-2)  # unit disk, L0 = 1 µm
+    assert np.all(np.isfinite(sol.current)) and np.any(sol.current)
+    zero = solve_schrodinger(dom, k=4, bc="dirichlet")
+    assert not np.any(zero.a_quad) and zero.a_quad.shape == sol.a_quad.shape
+    assert zero.eigenvalues[0] == pytest.approx(2.404825557695773**2, rel=2e-2)  # polygon

@@ -47,9 +47,10 @@ import numpy as np
 import scipy.sparse as sp
 import skfem
 from scipy.constants import e as E_CHARGE
+from skfem.quadrature import get_quadrature
 
 from ..errors import MqmFemWarning, ParameterError, SolverError
-from ..fem.forms import mass, schrodinger_imag, schrodinger_real, weighted_load
+from ..fem.forms import laplace, mass, schrodinger_imag, schrodinger_real, weighted_load
 from ..linalg.eigen import EIGENSOLVERS, lowest_eigenpairs
 from ..mesh import Domain, element_measures
 from ..mesh.adapt import BUDGET_KEYS, adapt, check_target
@@ -548,13 +549,14 @@ def _solve_once(domain, winding, t0, c0, *, applied_field, vector_potential, sca
     problem = prepare_operator(domain, applied_field, vector_potential, scalar_potential, order,
                                bc, gauge, center, length0, superconductors, winding)
     report(f"assembling P{order} on {problem.mesh.nelements} "
-           f"{'triangles' if problem.sub.dim == 2 else 'tetrahedra'} ({problem.basis.N} "
+           f"{'triangles' if problem.sub.dim == 2 else 'tetrahedra'} ({problem.skeleton.N} "
            "unknowns) ...")
     system = assemble_operator(problem, k)
+    problem.release_basis()  # not held through the eigen-solve's peak; rebuilt for the result
     t_assembly, c_assembly = time.perf_counter() - t0, time.process_time() - c0
     vals, modes, eig_info = _solve(problem, system, k, sigma, eigensolver, maxiter, eigen_tol,
                                    report, t_assembly, quiet=progress is None or progress is False)
-    info = {"ndofs": int(problem.basis.N), "free_dofs": int(system.free.size),
+    info = {"ndofs": int(problem.skeleton.N), "free_dofs": int(system.free.size),
             "nelements": int(problem.mesh.nelements), "sigma": float(eig_info.pop("sigma")),
             "hermiticity_error": float(system.hermiticity_error),
             "computed_eigenvalues": np.sort(vals), "time_s": 0.0,
@@ -666,7 +668,7 @@ class OperatorProblem:
 
     sub: Domain
     mesh: skfem.Mesh
-    basis: skfem.CellBasis
+    skeleton: skfem.CellBasis
     field: np.ndarray
     a_quad: np.ndarray
     v_quad: np.ndarray
@@ -677,6 +679,22 @@ class OperatorProblem:
     order: int
     vertex_map: np.ndarray
     vortex: VortexGauge | None = None
+    cached_basis: skfem.CellBasis | None = None
+
+    @property
+    def basis(self) -> skfem.CellBasis:
+        """The Lagrange basis at the quadrature points of ``a_quad``/``v_quad`` (order
+        2·order + 2), built on first use: it holds every basis gradient at every quadrature
+        point (≈ 0.6 GiB for P2 at 1M unknowns), which the chunked assembly does not need."""
+        if self.cached_basis is None:
+            self.cached_basis = skfem.CellBasis(self.mesh, self.skeleton.elem,
+                                                intorder=2 * self.order + 2,
+                                                dofs=self.skeleton.dofs)
+        return self.cached_basis
+
+    def release_basis(self) -> None:
+        """Drop the full basis (rebuilt on next use), e.g. for the eigen-solve's memory peak."""
+        self.cached_basis = None
 
 
 @dataclass
@@ -688,6 +706,12 @@ class OperatorSystem:
     free: np.ndarray
     real: bool
     hermiticity_error: float
+
+    def take(self, name: str):
+        """The matrix ``name`` (``"stiffness"`` or ``"mass"``), no longer held here."""
+        matrix = getattr(self, name)
+        setattr(self, name, None)
+        return matrix
 
 
 #: appended to the refusal of ``tol`` (a target accuracy) where no estimator exists
@@ -767,8 +791,13 @@ def prepare_operator(domain, applied_field, vector_potential, scalar_potential, 
     scale = sub.length_unit / length0  # mesh units -> L0 units
     geometry = _geometry(sub, order)
     mesh = geometry if scale == 1.0 else geometry.scaled(scale)
-    basis = skfem.Basis(mesh, _element(dim, order), intorder=2 * order + 2)
-    xq = np.asarray(basis.global_coordinates()) * length0  # metres, (dim, nel, nqp)
+    element = _element(dim, order)
+    # the DOF numbering and locations without the basis values (built lazily, see
+    # OperatorProblem.basis): one element's quadrature data only
+    skeleton = skfem.CellBasis(mesh, element, intorder=2 * order + 2, elements=np.array([0]))
+    quad_points, _ = get_quadrature(mesh.refdom, 2 * order + 2)
+    xq = mesh._mapping().F(quad_points) * length0  # metres, (dim, nel, nqp)
+    basis = _LazyBasis(mesh, element, 2 * order + 2, skeleton.dofs)
     vortex = vortex_gauge(sub, field[2], winding) if gauge == "vortex" else None
     a_quad = _vector_potential_quad(basis, xq, field, vector_potential, vertex_map, dim,
                                     "symmetric" if vortex else gauge, center, sub, length0,
@@ -778,38 +807,78 @@ def prepare_operator(domain, applied_field, vector_potential, scalar_potential, 
     v_quad = _scalar_potential_quad(basis, xq, scalar_potential, vertex_map, length0,
                                     domain.mesh.nvertices)
     dirichlet_facets, robin = _resolve_bc(bc, sub, length0)
-    return OperatorProblem(sub=sub, mesh=mesh, basis=basis, field=field, a_quad=a_quad,
+    del xq
+    return OperatorProblem(sub=sub, mesh=mesh, skeleton=skeleton, field=field, a_quad=a_quad,
                            v_quad=v_quad, dirichlet_facets=dirichlet_facets, robin=robin,
                            scale=scale, length0=length0, order=order, vertex_map=vertex_map,
-                           vortex=vortex)
+                           vortex=vortex, cached_basis=basis.built)
+
+
+#: elements per chunk of the assembly: bounds the basis values and COO triplets held at once
+#: (≈ 60 MB for P2 triangles) while keeping NumPy's per-call overhead negligible
+ASSEMBLY_CHUNK = 40_000
 
 
 def assemble_operator(problem: OperatorProblem, k: int) -> OperatorSystem:
     """K₀ (+ Robin terms (L₀/ℓ)∮ψw̄), K₁, M from the forms of :mod:`mqm_fem.fem.forms`;
-    Dirichlet DOFs removed."""
-    basis, mesh = problem.basis, problem.mesh
-    K0 = schrodinger_real.assemble(basis, a=problem.a_quad, v=problem.v_quad)
-    K1 = schrodinger_imag.assemble(basis, a=problem.a_quad)
-    M = mass.assemble(basis)
+    Dirichlet DOFs removed.
+
+    Assembled in chunks of :data:`ASSEMBLY_CHUNK` elements (a basis per chunk), so neither the
+    basis values at all quadrature points nor the full COO triplets are ever held. Without a
+    vector potential (a ≡ 0) K₁ vanishes and is not assembled: K is real. With a ≡ 0, v ≡ 0
+    and straight elements the integrands are polynomials of degree ≤ 2·order, integrated
+    exactly by a rule of that order (K₀ = the Laplacian): the same matrices to rounding."""
+    skeleton, mesh = problem.skeleton, problem.mesh
+    dim = problem.sub.dim
+    a, v = problem.a_quad, problem.v_quad
+    real = not np.any(a[:dim])
+    exact = (real and not np.any(a) and not np.any(v)
+             and bool(getattr(mesh, "affine", False)))
+    intorder = 2 * problem.order if exact else 2 * problem.order + 2
+    K0 = K1 = M = None
+    for start in range(0, mesh.nelements, ASSEMBLY_CHUNK):
+        chunk = np.arange(start, min(start + ASSEMBLY_CHUNK, mesh.nelements))
+        cb = skfem.CellBasis(mesh, skeleton.elem, intorder=intorder, elements=chunk,
+                             dofs=skeleton.dofs, disable_doflocs=True)
+        if exact:
+            parts = [laplace.assemble(cb)]
+        else:
+            parts = [schrodinger_real.assemble(cb, a=a[:, chunk], v=v[chunk])]
+        parts.append(None if real else schrodinger_imag.assemble(cb, a=a[:, chunk]))
+        parts.append(mass.assemble(cb))
+        del cb
+        K0, K1, M = (part if total is None else (total if part is None else total + part)
+                     for total, part in zip((K0, K1, M), parts, strict=True))
+        del parts
     for facets, ell_scaled in problem.robin:
-        fb = skfem.FacetBasis(mesh, basis.elem, facets=facets, intorder=2 * problem.order + 2)
+        fb = skfem.FacetBasis(mesh, skeleton.elem, facets=facets,
+                              intorder=2 * problem.order + 2)
         K0 = K0 + mass.assemble(fb) / ell_scaled
-    K = (K0 + 1j * K1).tocsr()
+    K = K0.tocsr() if real else (K0 + 1j * K1).tocsr()
+    del K0, K1
     herm = _hermiticity_error(K)
     if herm > 1e-10:
         raise SolverError(f"assembled operator is not Hermitian (relative error {herm:.2e})")
-    fixed = (basis.get_dofs(problem.dirichlet_facets).all() if problem.dirichlet_facets.size
-             else np.zeros(0, dtype=np.int64))
-    free = np.setdiff1d(np.arange(basis.N), fixed)
+    fixed = (skeleton.get_dofs(problem.dirichlet_facets).all()
+             if problem.dirichlet_facets.size else np.zeros(0, dtype=np.int64))
+    free = np.setdiff1d(np.arange(skeleton.N), fixed)
     if free.size < k + 2:
         raise ParameterError(
             f"k: {k} eigenpairs requested but the discrete problem has only {free.size} free "
             "degrees of freedom; refine the mesh or lower k"
         )
-    real = K1.nnz == 0 or not np.any(K1.data)
-    Kf = K[free][:, free]
-    return OperatorSystem(stiffness=Kf.real if real else Kf, mass=M[free][:, free].tocsc(),
-                          free=free, real=real, hermiticity_error=herm)
+    K = _restrict(K, free)
+    M = _restrict(M.tocsr(), free).tocsc()
+    return OperatorSystem(stiffness=K, mass=M, free=free, real=real, hermiticity_error=herm)
+
+
+def _restrict(A, free):
+    """A[free][:, free] of a CSR matrix, the full one released as soon as its rows are taken."""
+    if free.size == A.shape[0]:
+        return A
+    rows = A[free]
+    del A
+    return rows[:, free]
 
 
 def _solve(problem, system, k, sigma, eigensolver, maxiter, tol, report, t_assembly, quiet):
@@ -824,13 +893,15 @@ def _solve(problem, system, k, sigma, eigensolver, maxiter, tol, report, t_assem
     report(f"assembled in {t_assembly:.1f} s; eigen-solve ({_EIGEN_PHASES[eigensolver]}) for "
            f"{nev} eigenpairs of {free.size} {'real' if system.real else 'complex'} unknowns ...")
     t_eigen = time.perf_counter()
+    # handed over (system.take): the eigen-solver releases K before the factorisation's peak
     vals, vecs, info = lowest_eigenpairs(
-        system.stiffness, system.mass, nev, sigma=sigma, method=eigensolver,
-        coords=problem.basis.doflocs[:, free], scale=1.0 / extent**2 + abs(sigma),
+        lambda: system.take("stiffness"), lambda: system.take("mass"), nev, sigma=sigma,
+        method=eigensolver,
+        coords=problem.skeleton.doflocs[:, free], scale=1.0 / extent**2 + abs(sigma),
         maxiter=maxiter, tol=tol, progress=None if quiet else report)
     report(_eigen_report(info, time.perf_counter() - t_eigen))
     keep = np.argsort(np.real(vals))[:k]
-    modes = np.zeros((k, problem.basis.N), dtype=complex)
+    modes = np.zeros((k, problem.skeleton.N), dtype=complex)
     modes[:, free] = vecs[:, keep].T
     return np.real(vals)[keep], _normalise(modes), {**info, "sigma": sigma}
 
@@ -952,11 +1023,25 @@ def _centroid(sub: Domain) -> np.ndarray:
     return centres @ vol / vol.sum()
 
 
+class _LazyBasis:
+    """What the potentials' interpolation needs of the basis (mesh, :meth:`with_element` at
+    the operator's quadrature) without building the P2 basis values."""
+
+    def __init__(self, mesh, element, intorder, dofs):
+        self.mesh, self.elem, self.intorder, self.dofs = mesh, element, intorder, dofs
+        self.built = None
+
+    def with_element(self, element):
+        return skfem.CellBasis(self.mesh, element, intorder=self.intorder)
+
+
 def _vector_potential_quad(basis, xq, field_vec, vector_potential, vertex_map, dim, gauge,
                            center, sub, length0, nparent_vertices):
     """Scaled a = (qL₀/ħ)A at the quadrature points, (ncomp, nel, nqp)."""
     factor = Q * length0 / HBAR
     if vector_potential is None:
+        if not np.any(field_vec):  # zero field: a ≡ 0 (np.zeros: untouched pages, no memory)
+            return np.zeros(xq.shape)
         if center is None:
             c = _centroid(sub) * sub.length_unit
         else:
@@ -1105,7 +1190,8 @@ def _safe_shift(sub, scale, field_vec, length0, v_quad, robin, a_quad) -> float:
     """
     extent = float(np.max(np.ptp(sub.mesh.p, axis=1))) * scale
     b = float(np.linalg.norm(field_vec)) * length0**2 * Q / HBAR
-    if b == 0 and a_quad.size:  # A given otherwise: |a| ~ b r/2 in a gauge centred inside
+    # A given otherwise: |a| ~ b r/2 in a gauge centred inside (a ≡ 0: nothing to add)
+    if b == 0 and a_quad.size and np.any(a_quad):
         b = 2.0 * float(np.max(np.sqrt(np.sum(a_quad**2, axis=0)))) / extent
     typical = 1.0 / extent**2 + b
     lower = float(np.min(v_quad)) if v_quad.size else 0.0
