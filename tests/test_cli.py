@@ -369,10 +369,15 @@ def test_ctrl_c_stops_meshing_at_once(tmp_path):
 
     out = tmp_path / "big.msh"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    # the CLI (rightly) leaves Ctrl-C alone when it starts with SIGINT ignored, as in a
+    # background job; an ignored disposition is inherited, and some native library loaded
+    # earlier in the test process can leave one (the test passes alone, failed in the suite):
+    # start the CLI as from a terminal, with the default disposition
     proc = subprocess.Popen(
         [sys.executable, "-m", "mqm_fem.cli", "mesh", "sphere-in-box", "--radius", "1",
          "--box-size", "4", "--h", "0.5", "--h-sc", "0.04", "-o", str(out)],
-        stderr=subprocess.PIPE, text=True, env=env)
+        stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = proc.stderr.readline()
         assert "(estimate)" in first, first
