@@ -29,14 +29,15 @@ def _load(name):
 
 @pytest.mark.slow
 def test_london_sphere_quick(tmp_path):
-    """≈50k Nédélec unknowns with the package's default solver: Jacobi-CG (below JACOBI_LIMIT),
+    """≈50k Nédélec unknowns with the package's default solver: hybrid Jacobi-CG (below
+    JACOBI_LIMIT),
     converged without a fallback to AMS, moment within 0.1 % of London's sphere; the second run
     reuses the mesh and its sidecar from --workdir."""
     bench = _load("london_sphere")
     (row,) = bench.main(["--quick", "--no-ngsolve", "--workdir", str(tmp_path)])
     assert 40_000 < row["mqm_unknowns"] < 60_000
-    assert row["mqm_method"] == "jacobi-cg" and "mqm_fallback" not in row
-    assert 100 < row["mqm_iterations"] < 800  # measured 346
+    assert row["mqm_method"] == "hybrid-cg" and "mqm_fallback" not in row
+    assert 50 < row["mqm_iterations"] < 300  # measured 202 (plain Jacobi 346)
     assert abs(row["mqm_error"]) < 1e-3
     assert row["threads"] == 1 and "mesh_reused" not in row
     assert (tmp_path / "sphere_50k.msh.json").exists()
@@ -108,7 +109,7 @@ def _london_rows(threads, scale):
     rows = []
     for size, n in (("50k", 49_062), ("200k", 180_000), ("1M", 950_000)):
         rows.append({"size": size, "threads": threads, "edges": n + 5000, "mqm_unknowns": n,
-                     "mqm_method": "jacobi-cg" if n < 300_000 else "ams-cg",
+                     "mqm_method": "hybrid-cg" if n < 300_000 else "ams-cg",
                      "mqm_assembly_s": 2e-6 * n * scale, "mqm_solve_s": 6e-6 * n * scale,
                      "mqm_peak_rss_mib": 100 + 2e-3 * n,
                      "ng_local_assembly_s": 3e-6 * n * scale, "ng_local_solve_s": 9e-6 * n * scale,

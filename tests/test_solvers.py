@@ -175,9 +175,9 @@ def test_full_and_condensed_systems_agree(small_problem):
     assert x_cond.shape == (len(free),)
     # the AMG set-up is deterministic, so the iterates are the same up to round-off
     np.testing.assert_allclose(x_cond, x_full[free], rtol=0, atol=1e-12 * abs(x_full).max())
-    # auto on 1.4k unknowns: Jacobi-CG (no set-up; faster than AMS and LU at this size)
+    # auto on 1.4k unknowns: hybrid Jacobi-CG (set-up one product; faster than AMS and LU)
     _, info_auto = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=free)
-    assert info_auto["method"] == "jacobi-cg" and info_auto["residual"] < 1e-9
+    assert info_auto["method"] == "hybrid-cg" and info_auto["residual"] < 1e-9
 
 
 def test_gmsh_sphere_in_box(ball_msh):
@@ -240,14 +240,20 @@ def test_curl_curl_solver_sets_up_once(small_problem, method):
 
 
 def test_auto_jacobi_continues_with_ams_when_slow(small_problem, monkeypatch):
-    """auto: a system Jacobi-CG does not solve within JACOBI_MAXITER iterations continues with
-    AMS-CG, and says so; the answer equals AMS-CG's."""
+    """auto: a system the hybrid Jacobi-CG does not solve within JACOBI_MAXITER iterations
+    continues with AMS-CG, and says so; the answer equals AMS-CG's. Explicitly requested, the
+    hybrid preconditioner has no such cap and needs fewer iterations than plain Jacobi."""
     import mqm_fem.linalg.linear as solvers
 
     pb = small_problem
     monkeypatch.setattr(solvers, "JACOBI_MAXITER", 5)
     x, info = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"])
     assert info["method"] == "ams-cg" and "Jacobi-CG needed more than 5" in info["fallback"]
+    x_h, info_h = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"],
+                                  method="hybrid-cg")  # explicit: no iteration cap
+    _, info_j = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"],
+                                method="cg")
+    assert info_h["method"] == "hybrid-cg" and info_h["iterations"] < info_j["iterations"]
     x_ams, _ = solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"],
                                method="ams-cg")
     sc = pb["sc_dofs"]
@@ -315,7 +321,8 @@ def test_solver_errors(small_problem):
     with pytest.raises(SolverError, match="max_direct_memory"):
         solve_curl_curl(pb["K"], pb["b"], pb["basis"], free_dofs=pb["free"], method="direct",
                         max_direct_memory=1e3)
-    with pytest.raises(ParameterError, match="gmres.*not one of auto, direct, ams-cg, cg"):
+    with pytest.raises(ParameterError,
+                       match="gmres.*not one of auto, direct, ams-cg, hybrid-cg, cg"):
         solve_curl_curl(pb["K"], pb["b"], pb["basis"], method="gmres")
     with pytest.raises(ParameterError, match="b has"):
         solve_curl_curl(pb["K"], pb["b"][:-1], pb["basis"])

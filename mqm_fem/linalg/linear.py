@@ -49,9 +49,10 @@ differ only by vacuum gradients (a gauge freedom: B = ∇×A is unique).
   iterations for a relative residual of 1e-10 from 1.2k to 289k unknowns on box meshes and
   from 8k to 196k on gmsh meshes (``test_ams_iterations_flat``, ``benchmarks/ams_scaling.py``;
   289k unknowns: 3.7 s in total, 2.3 s of it set-up).
-* ``"auto"`` — Jacobi-preconditioned CG up to ``JACOBI_LIMIT`` (300 000) free unknowns (no
-  set-up: faster than AMS there, measured crossover in :data:`JACOBI_LIMIT`), continuing with
-  AMS-CG if it needs more than ``JACOBI_MAXITER`` iterations; above, ``"ams-cg"`` (falling back
+* ``"auto"`` — ``"hybrid-cg"`` up to ``JACOBI_LIMIT`` (300 000) free unknowns: CG with Jacobi
+  on the edges plus Jacobi on the gradients (set-up one sparse product: faster than AMS there,
+  measured crossover in :data:`JACOBI_LIMIT`), continuing with AMS-CG if it needs more than
+  ``JACOBI_MAXITER`` iterations; above, ``"ams-cg"`` (falling back
   to ``"direct"`` if CG fails and the factorisation fits). SuperLU fill grows like n^(5/3) on
   3D meshes, so the direct solve is never the faster choice, only the last resort.
 
@@ -87,6 +88,7 @@ from ..errors import ParameterError, SolverError
 from ..fem.nedelec import NedelecTet
 from .ams import amg_preconditioner, ams_preconditioner
 from .memory import DEFAULT_MAX_DIRECT_MEMORY, check_direct_memory, estimate_direct_memory
+from .preconditioners import hybrid_jacobi_preconditioner
 
 __all__ = [
     "CURL_CURL_METHODS",
@@ -102,7 +104,10 @@ __all__ = [
 ]
 
 #: Largest number of free Nédélec unknowns for which ``solve_curl_curl(method="auto")`` uses
-#: Jacobi-preconditioned CG; above it AMS-CG. Measured on the sphere-in-ball benchmark (λ = R/3,
+#: CG with the hybrid Jacobi preconditioner (edges + gradients,
+#: :func:`~mqm_fem.linalg.preconditioners.hybrid_jacobi_preconditioner`; ~0.6× plain Jacobi's
+#: iterations and time); above it AMS-CG. The crossover was measured with plain Jacobi
+#: on the sphere-in-ball benchmark (λ = R/3,
 #: tol 1e-8, one thread, CPU s of set-up + CG): 3.4k unknowns Jacobi 0.03 s (160 iterations),
 #: AMS 0.17 s, direct (SuperLU) 0.21 s; 9k 0.11 / 0.18 / 1.9 s; 21k 0.23 / 0.38 / 8.4 s;
 #: 49k 0.25 / 0.41 s (346 / 12 iterations); 179k 1.56 / 1.88 s (527 / 13). Jacobi's iterations
@@ -110,8 +115,9 @@ __all__ = [
 #: at 9–14, so AMS wins above a few hundred thousand unknowns; the direct solve is never the
 #: faster choice in 3D (fill ∝ n^(5/3)) and is only a fallback.
 JACOBI_LIMIT = 300_000
-#: Under ``"auto"`` Jacobi-CG gets at most this many iterations (about 1.5× what the largest
-#: Jacobi size needs on the benchmark); a harder system (λ ≫ h) continues with AMS-CG.
+#: Under ``"auto"`` the hybrid Jacobi-CG gets at most this many iterations (about 1.5× what
+#: plain Jacobi needs at the largest size on the benchmark); a harder system (λ ≫ h) continues
+#: with AMS-CG.
 JACOBI_MAXITER = 800
 #: Largest system ``"auto"`` would factorise first: none (see :data:`JACOBI_LIMIT`); kept for
 #: the fallback rule's documentation and for callers that set it.
@@ -121,7 +127,7 @@ DIRECT_LIMIT = 0
 DIRECT_LIMIT_SPD = 20_000
 
 #: The methods of :func:`solve_curl_curl` and :func:`solve_spd` (``solver=`` of the solvers).
-CURL_CURL_METHODS = ("auto", "direct", "ams-cg", "cg")
+CURL_CURL_METHODS = ("auto", "direct", "ams-cg", "hybrid-cg", "cg")
 SPD_METHODS = ("auto", "direct", "amg-cg")
 
 
@@ -271,7 +277,7 @@ class CurlCurlSolver:
         if method == "auto":
             n = self.matrix.shape[0]
             method = ("direct" if n <= DIRECT_LIMIT and self.fits
-                      else "cg" if n <= JACOBI_LIMIT else "ams-cg")
+                      else "hybrid-cg" if n <= JACOBI_LIMIT else "ams-cg")
         self.method = method
         self.setups, self.setup_s, self.fallback = 0, 0.0, None
         self._apply = None  # the set-up: preconditioner (CG) or LU solve (direct)
@@ -310,13 +316,16 @@ class CurlCurlSolver:
         return np.column_stack([x for x, _ in out]), [info for _, info in out]
 
     def _solve_condensed(self, bf, x0f):
-        if self.method == "cg" and self.requested == "auto":
+        if self.method == "hybrid-cg":
             try:
-                return self._cg(bf, x0f, JACOBI_MAXITER, "solve_curl_curl (Jacobi-CG)")
+                maxiter = JACOBI_MAXITER if self.requested == "auto" else 20 * self.n
+                return self._cg(bf, x0f, maxiter, "solve_curl_curl (hybrid Jacobi-CG)")
             except SolverError:
+                if self.requested != "auto":
+                    raise
                 self.method, self._apply = "ams-cg", None
-                self.fallback = (f"Jacobi-CG needed more than {JACOBI_MAXITER} iterations; "
-                                 "AMS-CG used")
+                self.fallback = (f"hybrid Jacobi-CG needed more than {JACOBI_MAXITER} "
+                                 "iterations; AMS-CG used")
         if self.method == "ams-cg":
             try:
                 return self._cg(bf, x0f, self.maxiter, "solve_curl_curl (AMS-CG)")
@@ -348,6 +357,8 @@ class CurlCurlSolver:
             self._apply = ams_preconditioner(Kf, self.basis, self._condensed.free)
         elif self.method == "cg":
             self._apply = sp.diags(1.0 / np.where(Kf.diagonal() == 0, 1.0, Kf.diagonal()))
+        elif self.method == "hybrid-cg":
+            self._apply = hybrid_jacobi_preconditioner(Kf, self.basis, self._condensed.free)
         else:
             self._apply = self._factorise()
         self.setups += 1
@@ -431,7 +442,7 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
 
     This is the one place where a curl-curl solver is chosen (``method="auto"``):
 
-    1. Jacobi-preconditioned CG (``"cg"``) when the free unknowns are at most
+    1. ``"hybrid-cg"`` (CG, Jacobi on edges and gradients) when the free unknowns are at most
        ``JACOBI_LIMIT``; if it needs more than ``JACOBI_MAXITER`` iterations, AMS-CG;
     2. else ``"ams-cg"``; if CG does not converge, ``"direct"`` when it fits, otherwise
        Jacobi-preconditioned CG. A fallback is recorded in ``info["fallback"]``.
@@ -449,7 +460,8 @@ def solve_curl_curl(K, b, basis, *, free_dofs=None, method: str = "auto", tol: f
         on which K was assembled.
     free_dofs : indices of the free (interior, non-Dirichlet) DOFs; None = all DOFs free.
     method : one of ``CURL_CURL_METHODS``: ``"auto"`` (above), ``"direct"`` (LU of K + εM, see
-        module doc), ``"ams-cg"`` (CG with the AMS preconditioner), ``"cg"`` (Jacobi-CG on the
+        module doc), ``"ams-cg"`` (CG with the AMS preconditioner), ``"hybrid-cg"`` (CG with
+        Jacobi on the edges and the gradients), ``"cg"`` (Jacobi-CG on the
         singular consistent system; slow, for comparison).
     tol : relative residual ‖b − Kx‖/‖b‖ for CG.
     maxiter : CG iteration limit (AMS-CG; Jacobi-CG may take 20·n).
