@@ -50,22 +50,24 @@ def test_surface_state_on_a_coarse_mesh_against_the_radial_reference():
 
 
 def test_vortex_and_symmetric_gauge_agree_where_both_resolve():
-    """b = 12 on a fine mesh: the same ε (both within 2e-5 of the radial reference, the vortex
-    gauge closer) and — up to a global phase — the same ψ at the vertices (returned in the
+    """b = 30 (11 windings, above MIN_INTERIOR_WINDING's flux) on a fine mesh: the same ε (the
+    vortex gauge within 1e-4 of the radial reference, the symmetric gauge 1.6e-3 — the
+    windings cost it) and — up to a global phase — the same ψ at the vertices (returned in the
     symmetric gauge), the same current density and windings."""
     d = geometry.disk(1.0, h=0.05, order=2)
-    vortex = solve_schrodinger(d, _field(12.0), k=1, gauge="vortex")
-    symmetric = solve_schrodinger(d, _field(12.0), k=1)
-    assert vortex.vortex_gauge.winding != 0
-    exact = min(ref.disk_lowest_eigenvalue(1.0, 12.0, L) for L in range(0, 10))
+    vortex = solve_schrodinger(d, _field(30.0), k=1, gauge="vortex")
+    symmetric = solve_schrodinger(d, _field(30.0), k=1)
+    assert vortex.vortex_gauge.winding >= 10
+    exact = min(ref.disk_lowest_eigenvalue(1.0, 30.0, L) for L in range(0, 30))
     err_v, err_s = vortex.eigenvalues[0] / exact - 1, symmetric.eigenvalues[0] / exact - 1
-    print(f"\nb=12 disk h=0.05: vortex gauge {err_v:+.2e}, symmetric {err_s:+.2e}")
-    assert 0 <= err_v <= err_s < 2e-5
+    print(f"\nb=30 disk h=0.05: vortex gauge {err_v:+.2e}, symmetric {err_s:+.2e}")
+    assert 0 <= err_v < 1e-4 and err_v <= err_s < 3e-3
     a, b = vortex.psi[0], symmetric.psi[0]
     overlap = abs(np.vdot(a, b)) / (np.linalg.norm(a) * np.linalg.norm(b))
-    assert overlap == pytest.approx(1.0, abs=1e-5)
+    print(f"overlap 1 - {1 - overlap:.1e}")
+    assert overlap == pytest.approx(1.0, abs=1e-3)
     ja, jb = vortex.current[0], symmetric.current[0]
-    assert np.linalg.norm(ja - jb) < 1e-3 * np.linalg.norm(jb)
+    assert np.linalg.norm(ja - jb) < 1e-2 * np.linalg.norm(jb)
     assert vortex.boundary_windings(0) == symmetric.boundary_windings(0)
 
 
@@ -130,3 +132,39 @@ def test_phase_boundary_in_the_vortex_gauge_against_the_radial_reference():
         exact = 1 - (1e-7 / L0) ** 2 * eps
         print(f"\nB = {field_t} T: T_c/T_c0 {tc:.6f}, reference {exact:.6f}")
         assert abs(tc - exact) < 1.5e-3
+
+
+def test_a_state_with_weight_at_the_centre_falls_back_to_the_symmetric_gauge():
+    """Unit disk at b = 2 and 3 (one flux quantum): the lowest state has L = 0 and weight at
+    the centre, where an interior gauge vortex would force a zero (+123 % in ε before this
+    was caught). The solve returns the symmetric gauge's result (W = 0)."""
+    d = geometry.disk(1.0, h=0.1)
+    for b in (2.0, 3.0):
+        vortex = solve_schrodinger(d, _field(b), k=1, order=1, gauge="vortex")
+        symmetric = solve_schrodinger(d, _field(b), k=1, order=1)
+        assert vortex.vortex_gauge.winding == 0
+        assert vortex.eigenvalues[0] == pytest.approx(symmetric.eigenvalues[0], rel=1e-10)
+    # an explicit winding on a state that has weight at c is refused the same way
+    forced = solve_schrodinger(d, _field(2.0), k=1, order=1, gauge="vortex", winding=12)
+    assert forced.vortex_gauge.winding == 0
+
+
+def test_windings_along_open_arcs_are_physical():
+    """A 2 × 2 square at b = 40 (~25 flux quanta, surface state) with its four named sides:
+    each side's winding (an open arc: the gauge's own phase sweeps a quarter turn) and the
+    whole boundary's are those of the symmetric gauge on the same mesh."""
+    d = geometry.rectangle(2.0, 2.0, h=0.05)
+    vortex = solve_schrodinger(d, _field(40.0), k=1, gauge="vortex")
+    symmetric = solve_schrodinger(d, _field(40.0), k=1)
+    assert vortex.vortex_gauge.winding >= 10
+    windings = vortex.boundary_windings(0)
+    print(f"\nsquare b=40: W = {vortex.vortex_gauge.winding}, windings {windings}")
+    assert windings == symmetric.boundary_windings(0)
+    assert len(windings) >= 4
+
+
+def test_gl_refuses_the_vortex_gauge():
+    from mqm_fem import solve_gl
+
+    with pytest.raises(ParameterError, match="gauge: 'vortex' is for the linear"):
+        solve_gl(geometry.disk(1.0, h=0.3), "5 mT", coherence_length="200 nm", gauge="vortex")

@@ -661,7 +661,7 @@ def resolution_caps(checks, domain: Domain) -> np.ndarray:
             if "(surface)" in where:  # the region's elements with a facet on its surface
                 surface = surface_facets(domain.mesh, elements)
                 elements = np.intersect1d(elements_at(domain.mesh, surface), elements)
-        elif where == "the superconductor":
+        elif where.startswith("the superconductor"):
             try:
                 elements = domain.elements(domain.superconductor_names())
             except ParameterError:

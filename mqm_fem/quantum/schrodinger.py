@@ -501,7 +501,8 @@ def solve_schrodinger(domain: Domain, applied_field: FieldLike | None = None, *,
     controls = {key: given[key] for key in _ONCE_KEYS}
     if gauge == "vortex":
         sol = solve_in_vortex_gauge(
-            lambda w: _solve_once(domain, w, t0, c0, **controls), winding, residual_turns)
+            lambda w: _solve_once(domain, w, t0, c0, **controls), winding, residual_turns,
+            interior_weight)
     else:
         sol = _solve_once(domain, None, t0, c0, **controls)
     warn_unresolved(sol.resolution, "solve_schrodinger")
@@ -538,6 +539,25 @@ def residual_turns(sol) -> int:
     return boundary_winding(sol, 0, gauge.loop, physical=False) * gauge.loop_turns
 
 
+def interior_weight(sol) -> float:
+    """The largest fraction, over the computed states, of ∫|φ|² (lumped: nodal |φ|² times the
+    vertex areas) at vertices deeper than half the vortex gauge's centre depth — where a
+    surface state has nothing and an interior centre's singular gauge would distort one that
+    has."""
+    mesh, unit = sol.domain.mesh, sol.domain.length_unit
+    rim = np.unique(mesh.facets[:, mesh.boundary_facets()])
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(mesh.p[:, rim].T)
+    depth, _ = tree.query(mesh.p.T)
+    centre_depth, _ = tree.query(sol.vortex_gauge.center / unit)
+    deep = depth > 0.5 * centre_depth
+    area = np.zeros(mesh.nvertices)
+    np.add.at(area, mesh.t, np.broadcast_to(element_measures(mesh) / 3, mesh.t.shape))
+    density = np.abs(np.asarray(sol.modes)[:, sol.basis.nodal_dofs[0]]) ** 2 * area
+    return float(np.max(density[:, deep].sum(axis=1) / density.sum(axis=1)))
+
+
 def _solve_once(domain, winding, t0, c0, *, applied_field, vector_potential, scalar_potential, k,
                 order, bc, gauge, center, length_scale, superconductors, superfluid_density,
                 maxiter, eigen_tol, sigma, eigensolver, progress) -> SchrodingerSolution:
@@ -547,7 +567,8 @@ def _solve_once(domain, winding, t0, c0, *, applied_field, vector_potential, sca
                else parse_length(length_scale, "length_scale"))
     ns = _superfluid_density(superfluid_density)
     problem = prepare_operator(domain, applied_field, vector_potential, scalar_potential, order,
-                               bc, gauge, center, length0, superconductors, winding)
+                               bc, gauge, center, length0, superconductors, winding,
+                               allow_vortex=True)
     report(f"assembling P{order} on {problem.mesh.nelements} "
            f"{'triangles' if problem.sub.dim == 2 else 'tetrahedra'} ({problem.skeleton.N} "
            "unknowns) ...")
@@ -640,7 +661,8 @@ def winding_checks(sol, modes=None) -> list[ResolutionCheck]:
     modes = range(len(sol.modes)) if modes is None else modes
     required = WINDING_ELEMENTS[sol.order]
     hint = ("; gauge='vortex' removes the winding (a coarse mesh then suffices)"
-            if getattr(sol, "gauge", "given") in ("symmetric", "landau") else "")
+            if isinstance(sol, SchrodingerSolution) and sol.gauge in ("symmetric", "landau")
+            else "")
     checks = []
     for name, facets in domain.boundaries.items():
         facets = np.asarray(facets, dtype=np.int64)
@@ -775,7 +797,8 @@ def _superfluid_density(value) -> float | None:
 
 
 def prepare_operator(domain, applied_field, vector_potential, scalar_potential, order, bc,
-                     gauge, center, length0, superconductors, winding=None) -> OperatorProblem:
+                     gauge, center, length0, superconductors, winding=None, *,
+                     allow_vortex: bool = False) -> OperatorProblem:
     """Sub-domain, basis in L₀ units, scaled potentials a = (qL₀/ħ)A, v = 2mL₀²qφ/ħ², BCs.
 
     Shared with the Ginzburg–Landau stage (:mod:`mqm_fem.gl`), so that its linearisation at
@@ -798,6 +821,10 @@ def prepare_operator(domain, applied_field, vector_potential, scalar_potential, 
     quad_points, _ = get_quadrature(mesh.refdom, 2 * order + 2)
     xq = mesh._mapping().F(quad_points) * length0  # metres, (dim, nel, nqp)
     basis = _LazyBasis(mesh, element, 2 * order + 2, skeleton.dofs)
+    if gauge == "vortex" and not allow_vortex:
+        raise ParameterError("gauge: 'vortex' is for the linear Schrödinger problem "
+                             "(solve_schrodinger, nucleation_field, phase_boundary), whose states "
+                             "vanish at the gauge's centre; use 'symmetric' or 'landau'")
     vortex = vortex_gauge(sub, field[2], winding) if gauge == "vortex" else None
     a_quad = _vector_potential_quad(basis, xq, field, vector_potential, vertex_map, dim,
                                     "symmetric" if vortex else gauge, center, sub, length0,
@@ -1245,8 +1272,10 @@ def boundary_winding(sol: SchrodingerSolution, i: int, facets, physical: bool = 
     if facets.size == 0:
         return 0
     gauge = getattr(sol, "vortex_gauge", None)
-    extra = (gauge.winding * gauge.turns(mesh, facets, sol.length_scale)
-             if physical and gauge is not None and gauge.winding else 0)
+    # the gauge's own phase Wθ_c swept along the facets (a fraction of 2πW on an open arc):
+    # added before rounding, so that an arc's winding is that of ψ itself
+    extra = (gauge.winding * gauge.sweep(mesh, facets, sol.length_scale)
+             if physical and gauge is not None and gauge.winding else 0.0)
     a, b = mesh.facets[0, facets], mesh.facets[1, facets]
     elem = mesh.f2t[0, facets]
     tri = mesh.t[:, elem]
@@ -1262,7 +1291,7 @@ def boundary_winding(sol: SchrodingerSolution, i: int, facets, physical: bool = 
         jump = _wrap(theta_m - theta_a) + _wrap(theta_b - theta_m)
     else:
         jump = _wrap(theta_b - theta_a)
-    return int(np.rint(np.sum(sign * jump) / (2 * np.pi))) + extra
+    return int(np.rint((np.sum(sign * jump) + extra) / (2 * np.pi)))
 
 
 def _triangle_windings(sol: SchrodingerSolution, i: int) -> np.ndarray:

@@ -41,11 +41,23 @@ from ..units import HBAR, PHI0, Q
 
 __all__ = ["VortexGauge", "boundary_loops", "solve_in_vortex_gauge", "vortex_gauge"]
 
-#: a residual winding of at most this many turns along the reference loop is left (it is
-#: resolved as easily as the profile); more triggers a re-solve with the corrected W
+#: with the centre in a hole (an exact transformation), a residual winding of at most this
+#: many turns along the reference loop is left (resolved as easily as the profile); more
+#: triggers a re-solve with the corrected W. With an interior centre every residual turn is
+#: corrected: there W must equal the state's winding for ψ to vanish at c as the gauge needs.
 RESIDUAL_WINDINGS = 2
 #: re-solves at most
 MAX_CORRECTIONS = 2
+#: an interior centre is used only for W of at least this many flux quanta (a surface state:
+#: fewer windings are resolved by the symmetric gauge anyway, and the lowest state of a small
+#: sample may have vortices near c or weight at c, which the singular gauge would distort)
+MIN_INTERIOR_WINDING = 10
+#: ... and only if the state keeps out of the interior: at most this fraction of ∫|φ|² lies
+#: deeper than half the centre's depth (else the symmetric gauge is used). The gauge forces the
+#: state's W zeros into c; a surface state has them deep inside where it is small (the unit
+#: disk at b = 30, L = 11: 3e-4 of the mass at r < R/2, and the gauge is exact there by
+#: symmetry)
+INTERIOR_WEIGHT = 1e-2
 
 
 @dataclass(frozen=True)
@@ -84,18 +96,24 @@ class VortexGauge:
         r = self._relative(points)
         return self.winding * np.arctan2(r[1], r[0])
 
-    def turns(self, mesh, facets, length_unit: float) -> int:
-        """How often the boundary facets, traversed with the superconductor on their left,
-        wind around c (the outer boundary: +1, a hole's rim around c: −1, others 0)."""
+    def sweep(self, mesh, facets, length_unit: float) -> float:
+        """The angle (rad) the boundary facets, traversed with the superconductor on their
+        left, sweep about c (``mesh`` coordinates in units of ``length_unit`` metres); a whole
+        loop sweeps 2π × :meth:`turns`, an open arc a fraction."""
         a, b = oriented_facets(mesh, facets)
         c = self.center / length_unit
         angle_a = np.arctan2(mesh.p[1, a] - c[1], mesh.p[0, a] - c[0])
         angle_b = np.arctan2(mesh.p[1, b] - c[1], mesh.p[0, b] - c[0])
-        jump = (angle_b - angle_a + np.pi) % (2 * np.pi) - np.pi
-        return int(np.rint(jump.sum() / (2 * np.pi)))
+        return float(np.sum((angle_b - angle_a + np.pi) % (2 * np.pi) - np.pi))
+
+    def turns(self, mesh, facets, length_unit: float) -> int:
+        """How often closed boundary loops wind around c (the outer boundary: +1, a hole's
+        rim around c: −1, others 0)."""
+        return int(np.rint(self.sweep(mesh, facets, length_unit) / (2 * np.pi)))
 
     def with_winding(self, winding: int) -> VortexGauge:
-        return VortexGauge(self.center, int(winding), self.where, self.vertex, self.loop,
+        winding = 0 if self.where == "none" else int(winding)
+        return VortexGauge(self.center, winding, self.where, self.vertex, self.loop,
                            self.loop_turns)
 
     def describe(self) -> str:
@@ -139,20 +157,33 @@ def vortex_gauge(sub: Domain, field_z: float, winding: int | None = None) -> Vor
     loops = boundary_loops(mesh)
     holes = [loop for loop in loops if loop[1] < 0]
     gauge = None
-    if holes:
-        facets, area = min(holes, key=lambda loop: loop[1])  # the largest hole
-        ends = np.unique(mesh.facets[:, facets])
-        c = mesh.p[:, ends].mean(axis=1)
-        if containing_elements(mesh, c[:, None])[0] < 0:
-            gauge = VortexGauge(c * unit, 0, "hole", None, facets, -1)
-            flux_area = -area
+    if holes:  # the largest hole's area centroid, if its rim winds once around it
+        facets, area = min(holes, key=lambda loop: loop[1])
+        c = _polygon_centroid(mesh, facets)
+        candidate = VortexGauge(c * unit, 0, "hole", None, facets, -1)
+        if (containing_elements(mesh, c[:, None])[0] < 0
+                and candidate.turns(mesh, facets, unit) == -1):
+            gauge, flux_area = candidate, -area
     if gauge is None:
         facets, flux_area = loops[0]
         c, vertex = _interior_centre(mesh)
         gauge = VortexGauge(c * unit, 0, "interior", vertex, facets, 1)
+        if gauge.turns(mesh, facets, unit) != 1:  # c not inside the outer loop: several bodies
+            return VortexGauge(c * unit, 0, "none", None, facets, 1)
     if winding is None:
         winding = int(np.rint(field_z * flux_area * unit**2 / PHI0))
+        if gauge.where == "interior" and abs(winding) < MIN_INTERIOR_WINDING:
+            winding = 0
     return gauge.with_winding(int(winding))
+
+
+def _polygon_centroid(mesh, facets) -> np.ndarray:
+    """Area centroid of the polygon the boundary facets enclose (mesh units)."""
+    a, b = oriented_facets(mesh, facets)
+    xa, ya, xb, yb = mesh.p[0, a], mesh.p[1, a], mesh.p[0, b], mesh.p[1, b]
+    cross = xa * yb - xb * ya
+    area = 0.5 * cross.sum()
+    return np.array([((xa + xb) * cross).sum(), ((ya + yb) * cross).sum()]) / (6 * area)
 
 
 def _interior_centre(mesh) -> tuple[np.ndarray, int]:
@@ -173,15 +204,27 @@ def _interior_centre(mesh) -> tuple[np.ndarray, int]:
 
 
 def solve_in_vortex_gauge(solve: Callable[[int | None], object], winding: int | None,
-                          residual: Callable[[object], int]) -> object:
+                          residual: Callable[[object], int],
+                          interior_weight: Callable[[object], float]) -> object:
     """``solve(W)`` in the vortex gauge of winding W (None: from the flux), re-solved with W
     corrected by the state's residual winding (``residual(solution)``: the physical turns
-    still to remove) while that exceeds :data:`RESIDUAL_WINDINGS`, at most
-    :data:`MAX_CORRECTIONS` times. The solution's ``vortex_gauge`` holds the W used."""
+    still to remove; with a hole centre only while that exceeds :data:`RESIDUAL_WINDINGS`),
+    at most :data:`MAX_CORRECTIONS` times. An interior centre needs ψ to vanish there: if the
+    state winds fewer than :data:`MIN_INTERIOR_WINDING` times, or ``interior_weight`` (the
+    fraction of ∫|φ|² deep inside) exceeds :data:`INTERIOR_WEIGHT`, the problem is solved
+    again with W = 0 (the symmetric gauge). The solution's ``vortex_gauge`` holds the W
+    used."""
     solution = solve(winding)
     for _ in range(MAX_CORRECTIONS):
+        gauge = solution.vortex_gauge
         left = residual(solution)
-        if abs(left) <= RESIDUAL_WINDINGS:
+        tolerated = RESIDUAL_WINDINGS if gauge.where == "hole" else 0
+        if abs(left) <= tolerated or (gauge.winding == 0 and gauge.where != "hole"):
             break
-        solution = solve(solution.vortex_gauge.winding + left)
+        solution = solve(gauge.winding + left)
+    gauge = solution.vortex_gauge
+    if gauge.where == "interior" and gauge.winding != 0 and (
+            abs(gauge.winding) < MIN_INTERIOR_WINDING
+            or interior_weight(solution) > INTERIOR_WEIGHT):
+        solution = solve(0)
     return solution
