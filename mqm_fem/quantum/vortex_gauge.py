@@ -13,7 +13,8 @@ The gauge transformation with χ = −Wθ_c, θ_c the polar angle about a point 
 is exact for the continuum problem wherever it is smooth: everywhere if c lies outside the
 superconductor (in a hole), and everywhere except at c if c is inside. In the second case the
 transformation is harmless when ψ vanishes at c — the interior of a sample whose state lives at
-its surface (the solver checks |ψ(c)|). With W equal to the state's winding, φ does not wind at
+its surface (an interior centre is used only for such states, see :func:`solve_in_vortex_gauge`:
+elsewhere the symmetric gauge). With W equal to the state's winding, φ does not wind at
 all: the mesh only has to resolve its profile (the magnetic length), and coarse meshes give the
 eigenvalue to 1e-3 (R/ξ = 10 disk: 1574 P2 unknowns 0.2 %, 6015 unknowns 0.03 %; the symmetric
 gauge gives 75 % and 0.4 % there).
