@@ -29,7 +29,7 @@ from ..mesh import Domain
 from ..mesh.adapt import BUDGET_KEYS, adapt, check_tol
 from ..progress import ProgressLike, reporter
 from ..units import FieldLike, LengthLike, parse_field
-from . import avector, bfield, inplane, outofplane  # noqa: F401  (register the formulations)
+from . import avector, axisymmetric, bfield, inplane, outofplane  # noqa: F401  (register)
 from .polarizability import Polarizability, polarizability
 from .problem import LondonProblem, prepare
 from .registry import FORMULATIONS, Formulation, choose, get, register
