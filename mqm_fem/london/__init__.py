@@ -11,6 +11,7 @@ formulation        dim  equation                                             aut
 ``in-plane``       2    −ΔA_z + χ_s(A_z − c_k)/λ² = μ₀J_ext (§1d)             field in plane
 ``A``              3    ∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = A_a + A_r (§1a)       vacuum region
 ``B``              3    λ²∇×∇×B + B = 0, n×B = n×B_a on ∂Ω_s (§1b)             no vacuum
+``axisymmetric``   2    ∇×∇×A + χ_s λ⁻²A = 0, A = A_φ(r, z)e_φ, axial B_a    only by name
 =================  ===  ===================================================  ===============
 
 ``polarizability(domain, penetration_depth, ...)`` returns the 3×3 magnetic polarizability
@@ -63,7 +64,8 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
         Superconducting region names (default: every region not named vacuum*/air*/hole*).
     formulation : str
         ``"auto"`` or a registered name (``mqm_fem.london.FORMULATIONS``): ``"A"``, ``"B"``,
-        ``"out-of-plane"``, ``"in-plane"``.
+        ``"out-of-plane"``, ``"in-plane"``, ``"axisymmetric"`` (a meridian (r, z) mesh of a body
+        of revolution, field along the axis; only by name).
     tol : float, optional
         Target relative error of the headline output (e.g. ``1e-3``; 0 < tol < 1): solve,
         estimate and refine the mesh (:func:`mqm_fem.mesh.adapt.adapt`: generated domains are
