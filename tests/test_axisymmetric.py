@@ -13,11 +13,14 @@ The meridian meshes (x = r ≥ 0, y = z) are built here with the gmsh API: a hal
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy.special import spherical_in
 
 from mqm_fem import solve_london
+from mqm_fem.cli import main
 from mqm_fem.errors import MeshError, MqmFemError, ParameterError
 from mqm_fem.london import choose
 from mqm_fem.mesh import load_mesh
@@ -192,6 +195,21 @@ def test_thin_disk_of_issue_11(tmp_path):
     moment = solution.moment[2] * 1e18  # µA·µm²
     print(f"disk: m_z = {moment:.4f} µA·µm², {solution.outputs.ndofs} unknowns")
     assert moment == pytest.approx(-1208.47, rel=1e-4)
+
+
+def test_command_line_writes_the_moment_in_a_m2(tmp_path):
+    """``mqm-fem london --formulation axisymmetric`` solves the disk and exports the moment of
+    the body of revolution in A·m² (not per unit length as for a 2D cross-section)."""
+    meridian_mesh(tmp_path / "d.msh", ("disk", 1.0, 0.025), 10.0, 0.0125, 1.0)
+    out = tmp_path / "d.vtu"
+    code = main(["london", str(tmp_path / "d.msh"), "--penetration-depth", "50nm", "--field",
+                 "1mT", "--formulation", "axisymmetric", "-o", str(out)])
+    assert code == 0
+    sidecar = json.loads(out.with_suffix(".vtu.json").read_text())
+    assert sidecar["units"]["magnetic_moment"] == "A*m^2"
+    assert sidecar["field_data"]["magnetic_moment"][2] * 1e18 == pytest.approx(-1208.47,
+                                                                               rel=1e-4)
+    assert sidecar["provenance"]["formulation"] == "axisymmetric"
 
 
 def test_refusals(tmp_path):

@@ -235,7 +235,10 @@ def derive(problem, options: AxisymmetricOptions, system: _System, x) -> Outputs
         point_data={"B": point_b, "A_phi": point_a, "J_phi": point_j}, cell_data={},
         moment=np.array([0.0, 0.0, moment]),
         energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field, unit="J"),
-        ndofs=system.ndofs, scalars={"moment_in_box": (moment_box, "A m^2")},
+        ndofs=system.ndofs,
+        # a full 3D moment on a 2D mesh: the entry overrides the export's per-length "A*m"
+        scalars={"magnetic_moment": (np.array([0.0, 0.0, moment]), "A*m^2"),
+                 "moment_in_box": (moment_box, "A*m^2")},
         state=state, truncation_estimate=truncation)
 
 
