@@ -142,11 +142,36 @@ def test_sphere_moment_converges_p2(tmp_path, radius):
     assert np.all(rates > 3.0)
 
 
-def test_sphere_moment_converges_p1(tmp_path):
-    """P1 on straight-sided meshes, R = λ: errors 1.0e-2, 2.1e-3, 4.6e-4 (orders 2.3, 2.2)."""
-    errors, rates = _sphere_errors(tmp_path, 1.0, (0.2, 0.1, 0.05), order=1)
-    assert errors[-1] < 1e-3
-    assert np.all(rates > 1.9)
+@pytest.mark.parametrize("degree", [1, 2])
+def test_sphere_moment_on_straight_sided_meshes_is_order_2(tmp_path, degree):
+    """Straight-sided (first-order) meshes, R = λ: the polygonal boundary limits both degrees
+    to order 2. P1: errors 1.0e-2, 2.1e-3, 4.6e-4 (orders 2.3, 2.2); P2: 1.5e-2, 3.9e-3,
+    9.7e-4 (orders 2.0, 2.0)."""
+    exact = sphere_moment(1e-6, 1e-6)
+    errors = []
+    for k, h in enumerate((0.2, 0.1, 0.05)):
+        domain = meridian_mesh(tmp_path / f"s{k}.msh", ("sphere", 1.0), 6.0, h, 10 * h,
+                               order=1)
+        errors.append(abs(axisymmetric(domain, "1 um", order=degree).moment[2] / exact - 1))
+    rates = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
+    print(f"straight-sided mesh, P{degree}: errors {errors}, orders {rates}")
+    assert errors[-1] < 1.5e-3
+    assert np.all(rates > 1.9) and np.all(rates < 2.5)
+
+
+def test_non_spherical_wall_reports_a_truncation_estimate(tmp_path):
+    """A wall that is not a sphere centred on the axis gets no image correction, but the
+    estimate |μ₀α/(2πL³)| of the truncation error (here a spheroid in a spheroidal wall)."""
+    meridian_mesh(tmp_path / "s.msh", ("sphere", 1.0), 4.0, 0.2, 1.0)
+    domain = load_mesh(tmp_path / "s.msh", length_unit="um", cache=False)
+    domain.mesh.p[1] *= 1.2
+    if domain.curved is not None:
+        domain.curved.doflocs[1] *= 1.2
+    solution = axisymmetric(domain, "1 um")
+    assert solution.outputs.scalars["moment_in_box"][0] == solution.moment[2]
+    m = solution.moment[2]
+    expected = abs(MU0 * m / B_A / (2 * np.pi * (4e-6) ** 3))  # nearest wall point: r = 4 µm
+    assert solution.truncation_estimate == pytest.approx(expected, rel=1e-6)
 
 
 def test_sphere_image_correction_energy_and_axis_field(tmp_path):
