@@ -18,12 +18,13 @@ import json
 import numpy as np
 import pytest
 from scipy.special import spherical_in
+from skfem import MeshTri
 
 from mqm_fem import solve_london
 from mqm_fem.cli import main
 from mqm_fem.errors import MeshError, MqmFemError, ParameterError
 from mqm_fem.london import choose
-from mqm_fem.mesh import load_mesh
+from mqm_fem.mesh import domain_from_skfem, load_mesh
 from mqm_fem.units import MU0
 
 B_A = 1e-3
@@ -251,3 +252,14 @@ def test_refusals(tmp_path):
     with pytest.raises(MeshError, match="r ≥ 0|x = r ≥ 0") as info:
         axisymmetric(shifted, "1 um")
     assert isinstance(info.value, MqmFemError)
+    # an unmeshed hole off the axis (a torus-shaped cavity) would act as a perfect conductor
+    grid = MeshTri.init_tensor(np.linspace(0, 4, 9), np.linspace(-2, 2, 9))
+    centres = grid.p[:, grid.t].mean(axis=1)
+    cavity = np.flatnonzero((np.abs(centres[0] - 2) < 0.5) & (np.abs(centres[1]) < 0.5))
+    holed = grid.remove_elements(cavity)
+    ring = holed.p[:, holed.t].mean(axis=1)
+    sc = np.flatnonzero((np.abs(ring[0] - 2) < 1) & (np.abs(ring[1]) < 1))
+    domain = domain_from_skfem(holed, "um", regions={
+        "sc": sc, "vacuum": np.setdiff1d(np.arange(holed.nelements), sc)})
+    with pytest.raises(MeshError, match="2 closed loops"):
+        axisymmetric(domain, "1 um")

@@ -68,7 +68,7 @@ from ..linalg.memory import DEFAULT_MAX_DIRECT_MEMORY, estimate_direct_memory
 from ..units import MU0
 from .avector import image_corrected_moment
 from .options import FormulationOptions, check_order, check_positive, option
-from .outofplane import basis_mesh, lagrange_element
+from .outofplane import basis_mesh, boundary_loops, lagrange_element
 from .registry import Formulation, register
 from .solution import Energies, Outputs
 
@@ -135,6 +135,12 @@ def _check_half_plane(mesh) -> None:
         raise MeshError(
             f"axisymmetric mesh: no vertex on the axis x = r = 0 (smallest r {r.min():g} mesh "
             "units); mesh the vacuum up to the axis")
+    loops = boundary_loops(mesh, np.arange(mesh.nelements))
+    if len(loops) != 1:
+        raise MeshError(
+            f"axisymmetric mesh: the mesh boundary has {len(loops)} closed loops; it must be "
+            "one loop (the axis and the outer wall) — mesh the vacuum inside every hole of "
+            "the meridian section (an unmeshed hole would act as a perfect conductor)")
 
 
 def _weights(basis, lam_elements):
