@@ -294,7 +294,7 @@ class LondonSolution:
     def units(self) -> dict:
         """Exported name -> unit string, for field data and point/cell arrays."""
         units = {name: unit for name, (_, unit) in self._export().items() if unit}
-        arrays = {"A": "T*m", "B": "T", "J": "A/m^2"}
+        arrays = {"A": "T*m", "B": "T", "J": "A/m^2", "A_phi": "T*m", "J_phi": "A/m^2"}
         units.update({k: v for k, v in arrays.items() if k in self.point_data})
         return units
 
