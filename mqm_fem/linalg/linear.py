@@ -101,6 +101,7 @@ __all__ = [
     "factorized",
     "solve_curl_curl",
     "solve_spd",
+    "solve_spd_2d",
 ]
 
 #: Largest number of free Nédélec unknowns for which ``solve_curl_curl(method="auto")`` uses
@@ -235,6 +236,28 @@ def factorize_2d(matrix, what: str, max_direct_memory: float = DEFAULT_MAX_DIREC
 
     solve.nnz = int(lu.L.nnz + lu.U.nnz)
     return solve
+
+
+def solve_spd_2d(A, b, *, method: str = "auto", tol: float = 1e-10, what: str = "the system",
+                 max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+    """A symmetric positive-definite 2D (triangle-mesh) system: :func:`factorize_2d` when
+    ``method`` is ``"direct"``, or ``"auto"`` and the 2D memory estimate fits — on 2D P2
+    systems the factorisation beats AMG-CG at every measured size (50k unknowns 0.5 s vs 1.0 s,
+    200k 2.5 s vs 5 s) and serves further loads (adjoints) by back-substitution —, otherwise
+    :func:`solve_spd` (AMG-CG). Returns ``(x, info, factor)``: ``factor`` is the b -> A⁻¹b
+    function of the direct path (None otherwise)."""
+    direct = method == "direct" or (
+        method == "auto" and estimate_direct_memory(A, dim=2) <= max_direct_memory)
+    if direct and np.linalg.norm(b) > 0:
+        t0 = time.perf_counter()
+        factor = factorize_2d(A, what, max_direct_memory)
+        x = factor(b)
+        info = {"method": "direct", "iterations": 0,
+                "residual": float(np.linalg.norm(b - A @ x) / np.linalg.norm(b)),
+                "time_s": time.perf_counter() - t0, "factor_nnz": factor.nnz}
+        return x, info, factor
+    x, info = solve_spd(A, b, method=method, tol=tol)
+    return x, info, None
 
 
 def _hint(what):

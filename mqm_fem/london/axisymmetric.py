@@ -61,15 +61,13 @@ B_a = 1 mT): −1208.478 µA·µm² with 7k unknowns in 0.1 s against −1208.47
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import MeshError, ParameterError
 from ..fem.projection import project_to_vertices
-from ..linalg.linear import SPD_METHODS, factorize_2d, solve_spd
-from ..linalg.memory import DEFAULT_MAX_DIRECT_MEMORY, estimate_direct_memory
+from ..linalg.linear import SPD_METHODS, solve_spd_2d
 from ..units import MU0
 from .avector import image_corrected_moment
 from .options import FormulationOptions, check_order, check_positive, option
@@ -195,20 +193,11 @@ def assemble(problem, options: AxisymmetricOptions) -> _System:
 def solve(system: _System, options: AxisymmetricOptions):
     """SPD solve: a nested-dissection direct factorisation when it fits in memory (2D),
     otherwise AMG-CG (:func:`mqm_fem.linalg.solve_spd`)."""
-    A = system.matrix
     x = np.zeros(system.basis.N)
-    direct = options.solver == "direct" or (
-        options.solver == "auto" and estimate_direct_memory(A, dim=2) <= DEFAULT_MAX_DIRECT_MEMORY)
-    if direct and np.linalg.norm(system.load) > 0:
-        t0 = time.perf_counter()
-        system.factor = factorize_2d(A, "the axisymmetric London system")
-        y = system.factor(system.load)
-        info = {"method": "direct", "iterations": 0,
-                "residual": float(np.linalg.norm(system.load - A @ y)
-                                  / np.linalg.norm(system.load)),
-                "time_s": time.perf_counter() - t0, "factor_nnz": system.factor.nnz}
-    else:
-        y, info = solve_spd(A, system.load, method=options.solver, tol=options.solver_tol)
+    y, info, factor = solve_spd_2d(system.matrix, system.load, method=options.solver,
+                                   tol=options.solver_tol, what="the axisymmetric London system")
+    if factor is not None:
+        system.factor = factor
     x[system.free] = y
     return x, info
 

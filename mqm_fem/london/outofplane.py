@@ -63,7 +63,6 @@ hole; b_h, fluxoid read-back, moment).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +71,7 @@ import scipy.sparse as sp
 from ..errors import MeshError, ParameterError
 from ..fem.forms import london_scalar, mass
 from ..fem.projection import cell_average, project_to_vertices
-from ..linalg.linear import SPD_METHODS, factorize_2d, solve_spd
-from ..linalg.memory import DEFAULT_MAX_DIRECT_MEMORY, estimate_direct_memory
+from ..linalg.linear import SPD_METHODS, solve_spd_2d
 from ..mesh import element_measures
 from ..units import MU0, PHI0
 from .estimate_2d import estimate_out_of_plane
@@ -207,20 +205,10 @@ def solve(system: _System, options: OutOfPlaneOptions):
     200k unknowns 2.5 s vs 5 s, and the estimate then needs no factorisation of its own;
     otherwise AMG-CG (:func:`mqm_fem.linalg.solve_spd`). ``"direct"`` / ``"amg-cg"`` force
     either."""
-    A = system.matrix
-    direct = options.solver == "direct" or (
-        options.solver == "auto"
-        and estimate_direct_memory(A, dim=2) <= DEFAULT_MAX_DIRECT_MEMORY)
-    if direct and np.linalg.norm(system.load) > 0:
-        t0 = time.perf_counter()
-        system.factor = factorize_2d(A, "the out-of-plane London system")
-        y = system.factor(system.load)
-        info = {"method": "direct", "iterations": 0,
-                "residual": float(np.linalg.norm(system.load - A @ y)
-                                  / np.linalg.norm(system.load)),
-                "time_s": time.perf_counter() - t0, "factor_nnz": system.factor.nnz}
-    else:
-        y, info = solve_spd(A, system.load, method=options.solver, tol=options.solver_tol)
+    y, info, factor = solve_spd_2d(system.matrix, system.load, method=options.solver,
+                                   tol=options.solver_tol, what="the out-of-plane London system")
+    if factor is not None:
+        system.factor = factor
     return system.prolongation @ y + system.x_dirichlet, info
 
 
