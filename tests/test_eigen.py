@@ -105,6 +105,7 @@ def test_superlu_fallback_when_pypardiso_is_absent(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pypardiso)
+    monkeypatch.setattr(eigen_module, "_mkl_path", eigen_module._mkl_path.__wrapped__)
     K, M, coords = _laplacian_2d(12)
     vals, _, info = lowest_eigenpairs(K, M, 3, sigma=-1.0, coords=coords)
     assert info["factorization"] == "superlu" and info["eigensolver"] == "shift-invert"
@@ -131,6 +132,7 @@ def test_schrodinger_in_a_field_same_with_pardiso_and_superlu(monkeypatch):
 
     d = geometry.disk(1.0, h=0.12)
     field = 5.0 * HBAR / (Q * 1e-12)  # b = 5 with L0 = 1 µm
+    monkeypatch.setattr(eigen_module, "PARDISO_MIN_UNKNOWNS", 0)  # auto: PARDISO at any size
     fast = solve_schrodinger(d, field, k=4, bc="dirichlet", center=(0, 0))
     monkeypatch.setattr(eigen_module, "_pardiso_available", lambda: False)
     slow = solve_schrodinger(d, field, k=4, bc="dirichlet", center=(0, 0))

@@ -77,12 +77,13 @@ AMS agree; flat CG iteration counts; graded mesh). Benchmark: ``benchmarks/ams_s
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..errors import ParameterError, SolverError
 from ..fem.nedelec import NedelecTet
@@ -141,6 +142,13 @@ def _info(method, iterations, A, x, b, t0, **extra):
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_threads() -> ThreadpoolController:
+    """The BLAS libraries loaded in this process, scanned once (a scan per CG call cost ~7 ms
+    once MKL was loaded too; numpy's OpenBLAS, the one CG uses, is loaded with numpy)."""
+    return ThreadpoolController()
+
+
 def _pcg(A, b, M, tol, maxiter, x0, what):
     iterations = [0]
 
@@ -150,7 +158,7 @@ def _pcg(A, b, M, tol, maxiter, x0, what):
     # one BLAS thread: CG's dot products on vectors of 10⁴–10⁶ entries run 5–10x slower with
     # two OpenBLAS threads here (50k unknowns: 0.3 s → 3.2 s), and the sparse products are
     # single-threaded anyway
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_threads().limit(limits=1, user_api="blas"):
         x, flag = spla.cg(A, b, x0=x0, rtol=tol, atol=0.0, maxiter=maxiter, M=M,
                           callback=count)
     if flag != 0 or not np.all(np.isfinite(x)):
