@@ -24,8 +24,8 @@ from skfem import Basis, MeshTet, MeshTri
 
 from mqm_fem import geometry, solve_london
 from mqm_fem.errors import MeshError, ParameterError, RegionNotFoundError
-from mqm_fem.london.outofplane import boundary_loops
 from mqm_fem.mesh import domain_from_skfem
+from mqm_fem.mesh.topology import oriented_loops
 from mqm_fem.units import MU0, PHI0
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -270,7 +270,7 @@ def test_two_unmeshed_holes_named_in_order():
                & ((np.abs(centers[0] - 1.5) < 0.5) | (np.abs(centers[0] - 4.5) < 0.5)))
     mesh = MeshTri(mesh.p, mesh.t[:, ~in_hole])
     dom = domain_from_skfem(mesh, UNIT, {"superconductor": np.arange(mesh.nelements)}, {})
-    loops = boundary_loops(mesh, np.arange(mesh.nelements))
+    loops = oriented_loops(mesh, np.arange(mesh.nelements))
     assert sorted(round(lp["area"], 12) for lp in loops) == [-1.0, -1.0, 18.0]
     sol = out_of_plane(dom, LAM, 0.0, fluxoids={"hole_0": 1, "hole_1": -2}, order=1)
     assert list(sol.holes) == ["hole_0", "hole_1"]

@@ -68,10 +68,11 @@ import numpy as np
 from ..errors import MeshError, ParameterError
 from ..fem.projection import project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd_2d
+from ..mesh.topology import oriented_loops
 from ..units import MU0
 from .avector import image_corrected_moment
 from .options import FormulationOptions, check_order, check_positive, option
-from .outofplane import basis_mesh, boundary_loops, lagrange_element
+from .outofplane import basis_mesh, lagrange_element
 from .registry import Formulation, register
 from .solution import Energies, Outputs
 
@@ -138,7 +139,7 @@ def _check_half_plane(mesh) -> None:
         raise MeshError(
             f"axisymmetric mesh: no vertex on the axis x = r = 0 (smallest r {r.min():g} mesh "
             "units); mesh the vacuum up to the axis")
-    loops = boundary_loops(mesh, np.arange(mesh.nelements))
+    loops = oriented_loops(mesh, np.arange(mesh.nelements))
     if len(loops) != 1:
         raise MeshError(
             f"axisymmetric mesh: the mesh boundary has {len(loops)} closed loops; it must be "

@@ -73,6 +73,7 @@ from ..fem.forms import london_scalar, mass
 from ..fem.projection import cell_average, project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd_2d
 from ..mesh import element_measures
+from ..mesh.topology import oriented_loops
 from ..units import MU0, PHI0
 from .estimate_2d import estimate_out_of_plane
 from .options import (
@@ -88,7 +89,7 @@ from .problem import named_facets
 from .registry import Formulation, register
 from .solution import Energies, Hole, Outputs
 
-__all__ = ["OutOfPlaneOptions", "boundary_loops", "lagrange_element"]
+__all__ = ["OutOfPlaneOptions", "lagrange_element"]
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     meshed = {n: np.asarray(domain.region(n)) for n in domain.hole_names()
               if n not in problem.penetration_depth}
     union = np.unique(np.concatenate([sc, *meshed.values()]))
-    loops = boundary_loops(mesh, union)
+    loops = oriented_loops(mesh, union)
     outer = np.concatenate([lp["facets"] for lp in loops if lp["area"] > 0]
                            + [np.zeros(0, dtype=np.int64)])
     dirichlet_facets = _dirichlet_facets(domain, options.dirichlet_boundaries, outer)
@@ -327,46 +328,6 @@ def lagrange_element(order):
 
     check_order(order)
     return ElementTriP1() if order == 1 else ElementTriP2()
-
-
-def boundary_loops(mesh, elements) -> list[dict]:
-    """Closed loops of the boundary of the union of ``elements`` (triangle indices).
-
-    Each facet is oriented with its element on the left, so an outer boundary runs
-    counter-clockwise (positive shoelace area) and the boundary of a hole clockwise (negative).
-    Returns dicts with ``facets`` (indices into ``mesh.facets``), ``edges`` (2, n) oriented
-    vertex pairs, ``area`` (signed, mesh units²) and ``centroid`` (of the enclosed polygon).
-    """
-    from scipy.sparse.csgraph import connected_components
-
-    elements = np.asarray(elements)
-    if elements.size == 0:
-        return []
-    t2f = mesh.t2f[:, elements]
-    ids, counts = np.unique(t2f.ravel(), return_counts=True)
-    facets = ids[counts == 1]
-    is_boundary = np.isin(t2f, facets)
-    owner = np.broadcast_to(elements, t2f.shape)[is_boundary]
-    fac = t2f[is_boundary]
-    a, b = mesh.facets[0, fac], mesh.facets[1, fac]
-    c = mesh.t[:, owner].sum(axis=0) - a - b
-    p = mesh.p
-    cross = ((p[0, b] - p[0, a]) * (p[1, c] - p[1, a])
-             - (p[1, b] - p[1, a]) * (p[0, c] - p[0, a]))
-    swap = cross < 0
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    graph = sp.coo_matrix((np.ones(len(fac)), (a, b)), shape=(mesh.nvertices,) * 2)
-    _, label = connected_components(graph, directed=False)
-    loops = []
-    for lab in np.unique(label[a]):
-        sel = label[a] == lab
-        xa, ya, xb, yb = p[0, a[sel]], p[1, a[sel]], p[0, b[sel]], p[1, b[sel]]
-        w = xa * yb - xb * ya
-        area = 0.5 * w.sum()
-        centroid = np.array([np.sum((xa + xb) * w), np.sum((ya + yb) * w)]) / (6 * area)
-        loops.append({"facets": fac[sel], "edges": np.stack([a[sel], b[sel]]),
-                      "area": float(area), "centroid": centroid})
-    return loops
 
 
 def _dirichlet_facets(domain, names, outer_facets) -> np.ndarray:

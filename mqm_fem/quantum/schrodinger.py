@@ -61,6 +61,7 @@ from ..mesh.resolution import (
     facet_diameters,
     warn_unresolved,
 )
+from ..mesh.topology import oriented_facets
 from ..progress import ProgressLike, reporter
 from ..units import (
     HBAR,
@@ -78,7 +79,7 @@ from .gauge import (
     uniform_field_vector,
     vertex_vector_potential,
 )
-from .vortex_gauge import VortexGauge, solve_in_vortex_gauge, vortex_gauge
+from .vortex_gauge import VortexGauge, interior_weight, solve_in_vortex_gauge, vortex_gauge
 
 BC_KINDS = ("natural", "dirichlet", "robin")
 
@@ -537,25 +538,6 @@ def residual_turns(sol) -> int:
     gauge has not removed (counter-clockwise about its centre)."""
     gauge = sol.vortex_gauge
     return boundary_winding(sol, 0, gauge.loop, physical=False) * gauge.loop_turns
-
-
-def interior_weight(sol) -> float:
-    """The largest fraction, over the computed states, of ∫|φ|² (lumped: nodal |φ|² times the
-    vertex areas) at vertices deeper than half the vortex gauge's centre depth — where a
-    surface state has nothing and an interior centre's singular gauge would distort one that
-    has."""
-    mesh, unit = sol.domain.mesh, sol.domain.length_unit
-    rim = np.unique(mesh.facets[:, mesh.boundary_facets()])
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(mesh.p[:, rim].T)
-    depth, _ = tree.query(mesh.p.T)
-    centre_depth, _ = tree.query(sol.vortex_gauge.center / unit)
-    deep = depth > 0.5 * centre_depth
-    area = np.zeros(mesh.nvertices)
-    np.add.at(area, mesh.t, np.broadcast_to(element_measures(mesh) / 3, mesh.t.shape))
-    density = np.abs(np.asarray(sol.modes)[:, sol.basis.nodal_dofs[0]]) ** 2 * area
-    return float(np.max(density[:, deep].sum(axis=1) / density.sum(axis=1)))
 
 
 def _solve_once(domain, winding, t0, c0, *, applied_field, vector_potential, scalar_potential, k,
@@ -1276,13 +1258,7 @@ def boundary_winding(sol: SchrodingerSolution, i: int, facets, physical: bool = 
     # added before rounding, so that an arc's winding is that of ψ itself
     extra = (gauge.winding * gauge.sweep(mesh, facets, sol.length_scale)
              if physical and gauge is not None and gauge.winding else 0.0)
-    a, b = mesh.facets[0, facets], mesh.facets[1, facets]
-    elem = mesh.f2t[0, facets]
-    tri = mesh.t[:, elem]
-    third = tri.sum(axis=0) - a - b
-    pa, pb, pc = mesh.p[:, a], mesh.p[:, b], mesh.p[:, third]
-    cross = (pb[0] - pa[0]) * (pc[1] - pa[1]) - (pb[1] - pa[1]) * (pc[0] - pa[0])
-    sign = np.where(cross > 0, 1.0, -1.0)
+    a, b = oriented_facets(mesh, facets)  # superconductor on the left
     mode = sol.modes[i]
     theta_a, theta_b = np.angle(mode[sol.basis.nodal_dofs[0][a]]), np.angle(
         mode[sol.basis.nodal_dofs[0][b]])
@@ -1291,7 +1267,7 @@ def boundary_winding(sol: SchrodingerSolution, i: int, facets, physical: bool = 
         jump = _wrap(theta_m - theta_a) + _wrap(theta_b - theta_m)
     else:
         jump = _wrap(theta_b - theta_a)
-    return int(np.rint((np.sum(sign * jump) + extra) / (2 * np.pi)))
+    return int(np.rint((np.sum(jump) + extra) / (2 * np.pi)))
 
 
 def _triangle_windings(sol: SchrodingerSolution, i: int) -> np.ndarray:

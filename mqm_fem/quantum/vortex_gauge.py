@@ -32,15 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ..mesh import Domain, element_measures
 from ..mesh.adapt import containing_elements
+from ..mesh.topology import oriented_facets, oriented_loops
 from ..units import HBAR, PHI0, Q
 
-__all__ = ["VortexGauge", "boundary_loops", "solve_in_vortex_gauge", "vortex_gauge"]
+__all__ = ["VortexGauge", "interior_weight", "solve_in_vortex_gauge", "vortex_gauge"]
 
 #: with the centre in a hole (an exact transformation), a residual winding of at most this
 #: many turns along the reference loop is left (resolved as easily as the profile); more
@@ -122,51 +121,24 @@ class VortexGauge:
         return f"vortex gauge: W = {self.winding} at ({x:.4g}, {y:.4g}) m ({self.where})"
 
 
-def oriented_facets(mesh, facets) -> tuple[np.ndarray, np.ndarray]:
-    """The end vertices (a, b) of boundary facets ordered so that the element is on the left."""
-    facets = np.asarray(facets, dtype=np.int64)
-    a, b = mesh.facets[0, facets], mesh.facets[1, facets]
-    third = mesh.t[:, mesh.f2t[0, facets]].sum(axis=0) - a - b
-    pa, pb, pc = mesh.p[:, a], mesh.p[:, b], mesh.p[:, third]
-    left = (pb[0] - pa[0]) * (pc[1] - pa[1]) - (pb[1] - pa[1]) * (pc[0] - pa[0]) > 0
-    return np.where(left, a, b), np.where(left, b, a)
-
-
-def boundary_loops(mesh) -> list[np.ndarray]:
-    """The boundary facets of a 2D mesh split into closed loops (connected components), each
-    with its signed enclosed area (mesh units², superconductor on the left: outer boundary
-    positive, holes negative), sorted by decreasing area: ``[(facets, area), ...]``."""
-    facets = mesh.boundary_facets()
-    ends = mesh.facets[:, facets]
-    n = mesh.nvertices
-    graph = sp.coo_matrix((np.ones(facets.size), (ends[0], ends[1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    loops = []
-    for label in np.unique(labels[ends[0]]):
-        members = facets[labels[ends[0]] == label]
-        a, b = oriented_facets(mesh, members)
-        area = 0.5 * float(np.sum(mesh.p[0, a] * mesh.p[1, b] - mesh.p[0, b] * mesh.p[1, a]))
-        loops.append((members, area))
-    return sorted(loops, key=lambda loop: -loop[1])
-
-
 def vortex_gauge(sub: Domain, field_z: float, winding: int | None = None) -> VortexGauge:
     """The vortex gauge of the superconducting 2D domain ``sub`` in the field B_z (T):
     centre and reference loop as in the module docstring; W = ``winding`` or, if None, the
     flux B_z·A/Φ₀ through the reference loop, rounded."""
     mesh, unit = sub.mesh, sub.length_unit
-    loops = boundary_loops(mesh)
-    holes = [loop for loop in loops if loop[1] < 0]
+    loops = oriented_loops(mesh, np.arange(mesh.nelements))  # holes: negative area
+    holes = [loop for loop in loops if loop["area"] < 0]
     gauge = None
     if holes:  # the largest hole's area centroid, if its rim winds once around it
-        facets, area = min(holes, key=lambda loop: loop[1])
-        c = _polygon_centroid(mesh, facets)
+        hole = min(holes, key=lambda loop: loop["area"])
+        facets, area, c = hole["facets"], hole["area"], hole["centroid"]
         candidate = VortexGauge(c * unit, 0, "hole", None, facets, -1)
         if (containing_elements(mesh, c[:, None])[0] < 0
                 and candidate.turns(mesh, facets, unit) == -1):
             gauge, flux_area = candidate, -area
     if gauge is None:
-        facets, flux_area = loops[0]
+        outer = max(loops, key=lambda loop: loop["area"])
+        facets, flux_area = outer["facets"], outer["area"]
         c, vertex = _interior_centre(mesh)
         gauge = VortexGauge(c * unit, 0, "interior", vertex, facets, 1)
         if gauge.turns(mesh, facets, unit) != 1:  # c not inside the outer loop: several bodies
@@ -178,21 +150,32 @@ def vortex_gauge(sub: Domain, field_z: float, winding: int | None = None) -> Vor
     return gauge.with_winding(int(winding))
 
 
-def _polygon_centroid(mesh, facets) -> np.ndarray:
-    """Area centroid of the polygon the boundary facets enclose (mesh units)."""
-    a, b = oriented_facets(mesh, facets)
-    xa, ya, xb, yb = mesh.p[0, a], mesh.p[1, a], mesh.p[0, b], mesh.p[1, b]
-    cross = xa * yb - xb * ya
-    area = 0.5 * cross.sum()
-    return np.array([((xa + xb) * cross).sum(), ((ya + yb) * cross).sum()]) / (6 * area)
+def _rim_tree(mesh) -> cKDTree:
+    """A k-d tree of the boundary vertices: the depth of a point is its distance to them."""
+    return cKDTree(mesh.p[:, np.unique(mesh.facets[:, mesh.boundary_facets()])].T)
+
+
+def interior_weight(sol) -> float:
+    """The largest fraction, over the computed states of ``sol`` (a Schrödinger solution in
+    this gauge), of ∫|φ|² (lumped: nodal |φ|² times the vertex areas) at vertices deeper than
+    half the gauge centre's depth — where a surface state has nothing and an interior centre's
+    singular gauge would distort one that has."""
+    mesh, unit = sol.domain.mesh, sol.domain.length_unit
+    tree = _rim_tree(mesh)
+    depth, _ = tree.query(mesh.p.T)
+    centre_depth, _ = tree.query(sol.vortex_gauge.center / unit)
+    deep = depth > 0.5 * centre_depth
+    area = np.zeros(mesh.nvertices)
+    np.add.at(area, mesh.t, np.broadcast_to(element_measures(mesh) / 3, mesh.t.shape))
+    density = np.abs(np.asarray(sol.modes)[:, sol.basis.nodal_dofs[0]]) ** 2 * area
+    return float(np.max(density[:, deep].sum(axis=1) / density.sum(axis=1)))
 
 
 def _interior_centre(mesh) -> tuple[np.ndarray, int]:
     """The superconductor's centroid if it lies inside, at least half as deep as the deepest
     vertex (symmetric samples: the centre of symmetry, so that the gauge leaves no modulation
     around the rim), else that deepest vertex; and the vertex nearest to it."""
-    rim = np.unique(mesh.facets[:, mesh.boundary_facets()])
-    tree = cKDTree(mesh.p[:, rim].T)
+    tree = _rim_tree(mesh)
     depth, _ = tree.query(mesh.p.T)
     deepest = int(np.argmax(depth))
     area = element_measures(mesh)
