@@ -193,18 +193,33 @@ def assemble(problem, options: AFormulationOptions) -> _System:
     sigma = problem.screening
     if domain.curved is not None:
         return _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field)
-    # Ã_a = ½B_a×(r − r_c) is of the form a + b×r, which lowest-order Nédélec represents
-    # exactly: its DOFs are the edge integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2.
-    a_vertices = _applied_potential(problem.applied_field, mesh.p, r_c)
-    edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
-    a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
-                                      + a_vertices[:, mesh.edges[1]]), axis=0)
-    system = _System(matrix=ned.assemble(sigma), load=-ned.mass_apply(sigma, a_dofs),
-                     nedelec=ned, dirichlet=ned.boundary_dofs(outer), sigma=sigma, center=r_c,
-                     outer=outer, far_field=far_field)
+    system = _System(matrix=ned.assemble(sigma), load=None, nedelec=ned,
+                     dirichlet=ned.boundary_dofs(outer), sigma=sigma, center=r_c, outer=outer,
+                     far_field=far_field)
+    system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, ell)
     return system
+
+
+def applied_load(problem, system: _System) -> np.ndarray:
+    """The load −(σÃ_a, v) of the applied field ``problem.applied_field`` on an assembled
+    ``system`` (the matrix does not depend on the field: one set-up serves every direction,
+    :func:`mqm_fem.london.polarizability`). Straight elements: Ã_a = ½B_a×(r − r_c) is of the
+    form a + b×r, which lowest-order Nédélec represents exactly — its DOFs are the edge
+    integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2; curved elements: quadrature of the analytic Ã_a."""
+    field_, r_c = problem.applied_field, system.center
+    if system.curved is None:
+        mesh = problem.domain.mesh
+        a_vertices = _applied_potential(field_, mesh.p, r_c)
+        edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
+        a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
+                                          + a_vertices[:, mesh.edges[1]]), axis=0)
+        return -system.nedelec.mass_apply(system.sigma, a_dofs)
+    quad = system.curved
+    sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), quad.nedelec.X.shape[1]))
+    return -vector_load.assemble(quad.nedelec,
+                                 f=sig_q[None] * _applied_potential(field_, quad.points, r_c))
 
 
 @dataclass
@@ -249,10 +264,9 @@ def _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field) -> _Sy
     nq = basis.X.shape[1]
     sig_q = np.broadcast_to(sigma[:, None], (len(sigma), nq))
     matrix = london_a.assemble(basis, sigma=sig_q).tocsr()
-    a_q = _applied_potential(problem.applied_field, quad.points, r_c)
-    load = -vector_load.assemble(basis, f=sig_q[None] * a_q)
-    system = _System(matrix=matrix, load=load, nedelec=ned, dirichlet=ned.boundary_dofs(outer),
+    system = _System(matrix=matrix, load=None, nedelec=ned, dirichlet=ned.boundary_dofs(outer),
                      sigma=sigma, center=r_c, outer=outer, far_field=far_field, curved=quad)
+    system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, problem.length_unit)
     return system

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import MqmFemWarning, ParameterError
-from ..fem.forms import vector_load
 from ..linalg.linear import CurlCurlSolver
 from ..mesh import Domain
 from ..mesh.resolution import warn_unresolved
@@ -156,8 +155,7 @@ def polarizability(domain: Domain, penetration_depth, *, superconductors: list[s
     say(f"assembling (A formulation, {domain.mesh.nelements} elements, once)")
     system = avector.assemble(problem, opts)
     problems = [dataclasses.replace(problem, applied_field=UNIT_FIELD * e) for e in np.eye(3)]
-    loads = [system.load] + [_load(p, system) for p in problems[1:]]
-    _check_load(problems[0], system)
+    loads = [system.load] + [avector.applied_load(p, system) for p in problems[1:]]
     free = np.setdiff1d(np.arange(system.nedelec.N), system.dirichlet)
     solver = CurlCurlSolver(system.matrix, system.nedelec, free_dofs=free, method=opts.solver,
                             tol=opts.solver_tol)
@@ -193,32 +191,6 @@ def _resolution_checks(problem):
     checks = penetration_depth_checks(problem)
     warn_unresolved(checks, "polarizability", stacklevel=4)
     return checks
-
-
-def _load(problem, system) -> np.ndarray:
-    """The A-formulation load −(σÃ_a, v) for ``problem.applied_field`` on the assembled
-    ``system`` (the load of :func:`mqm_fem.london.avector.assemble` without the matrix)."""
-    field_ = problem.applied_field
-    if system.curved is None:
-        mesh = problem.domain.mesh
-        a_vertices = avector._applied_potential(field_, mesh.p, system.center)
-        edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
-        a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
-                                          + a_vertices[:, mesh.edges[1]]), axis=0)
-        return -system.nedelec.mass_apply(system.sigma, a_dofs)
-    quad = system.curved
-    sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), quad.nedelec.X.shape[1]))
-    a_q = avector._applied_potential(field_, quad.points, system.center)
-    return -vector_load.assemble(quad.nedelec, f=sig_q[None] * a_q)
-
-
-def _check_load(problem, system) -> None:
-    """The loads of the other directions come from :func:`_load`: it must reproduce the load
-    ``avector.assemble`` built for the first one (guards against the two drifting apart)."""
-    mine = _load(problem, system)
-    scale = np.abs(system.load).max()
-    if np.abs(mine - system.load).max() > 1e-12 * max(scale, 1e-300):
-        raise RuntimeError("internal: polarizability's load differs from avector.assemble's")
 
 
 def _solve_direction(solver, load, j, say):
