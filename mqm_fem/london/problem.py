@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import MqmFemWarning, ParameterError
-from ..mesh import Domain, element_measures
+from ..mesh import Domain, element_measures, is_vacuum_name
 from ..mesh.resolution import ResolutionCheck, element_diameters, elements_at
 from ..mesh.topology import surface_facets
 from ..units import LengthLike, parse_length
@@ -45,7 +45,8 @@ class LondonProblem:
     domain : Domain
         The mesh with its named regions; coordinates in ``length_unit`` metres.
     penetration_depth : dict
-        Superconducting region name -> λ in metres.
+        Superconducting region name -> λ in metres; also film name -> λ for the films of the
+        mesh (facet groups ``film*``, see :attr:`films`).
     applied_field : ndarray (3,)
         Uniform applied field B_a in tesla (2D: (0, 0, B_z) or (B_x, B_y, 0)).
     element_lambda : ndarray (nelements,)
@@ -56,6 +57,13 @@ class LondonProblem:
     penetration_depth: dict
     applied_field: np.ndarray
     element_lambda: np.ndarray
+
+    @property
+    def films(self) -> dict:
+        """Film (facet group ``film*``) name -> λ in metres: the superconductors carried as
+        current sheets (empty for meshes without films)."""
+        names = self.domain.film_names()
+        return {k: v for k, v in self.penetration_depth.items() if k in names}
 
     @property
     def length_unit(self) -> float:
@@ -88,8 +96,10 @@ def prepare(domain: Domain, penetration_depth, applied_field: np.ndarray,
         raise ParameterError(f"domain: expected an mqm_fem Domain, got {type(domain).__name__}")
     lambdas = resolve_penetration_depth(domain, penetration_depth, superconductors)
     lam = np.full(domain.mesh.nelements, np.inf)
+    films = domain.film_names()
     for name, value in lambdas.items():
-        lam[domain.region(name)] = value / domain.length_unit
+        if name not in films:
+            lam[domain.region(name)] = value / domain.length_unit
     return LondonProblem(domain=domain, penetration_depth=lambdas,
                          applied_field=np.asarray(applied_field, dtype=float),
                          element_lambda=lam)
@@ -103,6 +113,8 @@ def penetration_depth_checks(problem: LondonProblem) -> list[ResolutionCheck]:
     mesh = domain.mesh
     checks = []
     for name, lam in problem.penetration_depth.items():
+        if name in problem.films:  # sheets: the formulation checks its own resolution
+            continue
         elements = np.asarray(domain.region(name), dtype=np.int64)
         surface = surface_facets(mesh, elements)
         if not len(surface):
@@ -127,9 +139,8 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
     A value outside :data:`PLAUSIBLE_PENETRATION_DEPTH` gets an :class:`MqmFemWarning`.
     """
     if isinstance(penetration_depth, dict):
-        names = domain.superconductor_names(
-            list(penetration_depth) if superconductors is None else superconductors
-        )
+        names = _superconductors(
+            domain, list(penetration_depth) if superconductors is None else superconductors)
         missing = [n for n in names if n not in penetration_depth]
         if missing:
             raise ParameterError(
@@ -139,7 +150,7 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
         values = {n: parse_length(penetration_depth[n], f"penetration_depth[{n!r}]")
                   for n in names}
     else:
-        names = domain.superconductor_names(superconductors)
+        names = _superconductors(domain, superconductors)
         lam = parse_length(penetration_depth, "penetration_depth")
         values = dict.fromkeys(names, lam)
     if not values:
@@ -155,6 +166,22 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
                 "of real superconductors; a number is read in metres (write '100 nm' for "
                 "nanometres)", MqmFemWarning, stacklevel=4)
     return values
+
+
+def _superconductors(domain: Domain, names) -> list[str]:
+    """Superconducting region names and film names (facet groups ``film*``): ``names``
+    validated, or every non-vacuum region and every film."""
+    films = domain.film_names()
+    if names is None:
+        regions = [n for n in domain.regions if not is_vacuum_name(n)]
+        if not regions and not films:
+            domain.superconductor_names()  # raises, naming the regions
+        return regions + films
+    names = [names] if isinstance(names, str) else list(names)
+    for name in names:
+        if name not in films:
+            domain.region(name)
+    return names
 
 
 def three_component_field(field: np.ndarray) -> np.ndarray:

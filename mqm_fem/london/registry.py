@@ -57,6 +57,9 @@ class Formulation:
         ``(problem, options, system, x, outputs) -> Estimates``: the a-posteriori error
         estimates of the outputs and the element indicators (``None``: the formulation has
         none; its solutions then carry no error bars).
+    films : bool
+        Whether it carries thin films (facet groups ``film*``) as current sheets; the others
+        refuse a mesh with films rather than ignore them.
     """
 
     name: str
@@ -70,6 +73,7 @@ class Formulation:
     solve: Callable
     derive: Callable
     estimate: Callable | None = None
+    films: bool = False
 
 
 #: Formulation name -> :class:`Formulation`, in registration order.

@@ -19,10 +19,10 @@ import time
 import warnings
 from collections.abc import Callable
 
-from ..errors import MqmFemWarning
+from ..errors import MqmFemWarning, ParameterError
 from ..mesh.resolution import warn_unresolved
 from .problem import LondonProblem, penetration_depth_checks
-from .registry import Formulation
+from .registry import FORMULATIONS, Formulation
 from .solution import LondonSolution, Timings
 
 __all__ = ["ESTIMATE_TOLERANCE", "TRUNCATION_TOLERANCE", "run"]
@@ -40,6 +40,12 @@ def run(formulation: Formulation, problem: LondonProblem, options, started: floa
     ``started`` is the ``time.perf_counter()`` when preparing began (for ``total_s``);
     ``say`` receives one-line stage messages (:func:`mqm_fem.progress.reporter`).
     """
+    if problem.films and not formulation.films:
+        raise ParameterError(
+            f"the mesh has film(s) {', '.join(problem.films)} (facet groups named film*), which "
+            f"the {formulation.name!r} formulation does not carry; choose a sheet formulation "
+            f"({', '.join(f.name for f in FORMULATIONS.values() if f.films) or 'none yet'}) or "
+            "rename the groups")
     checks = penetration_depth_checks(problem)
     warn_unresolved(checks, "solve_london", stacklevel=4)
     t0 = time.perf_counter()

@@ -56,16 +56,19 @@ class Energies:
 
 @dataclass(frozen=True)
 class Hole:
-    """A hole through a 2D cross-section (out-of-plane field): the uniform ``field`` inside
-    (T), the ``flux`` through it (Wb), its ``area`` (m²) and the ``fluxoid`` read back from the
-    solution (units of Φ₀; equals the imposed integer to solver precision), and whether it was
-    ``meshed`` (a hole region) or an interior boundary loop."""
+    """A hole through a superconductor: the ``fluxoid`` around it (units of Φ₀; read back
+    from the solution in 2D, the imposed integer elsewhere), the ``flux`` through it (Wb), and
+    where the formulation has them the uniform ``field`` inside (T, 2D cross-sections), its
+    ``area`` (m²), whether it was ``meshed`` (a hole region) or an interior boundary loop, and
+    the ``current`` circulating around it (A, positive counter-clockwise about the hole's
+    axis: the net current through a cut from the hole to the outside)."""
 
-    field: float
-    flux: float
-    area: float
+    field: float | None
+    flux: float | None
+    area: float | None
     fluxoid: float
     meshed: bool
+    current: float | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ class LondonSolution:
 
     @property
     def holes(self) -> dict:
-        """Hole name -> :class:`Hole` (2D out-of-plane formulation; empty otherwise)."""
+        """Hole name -> :class:`Hole` (formulations with fluxoids; empty otherwise)."""
         return self.outputs.holes
 
     def hole(self, name: str) -> Hole:
@@ -306,10 +309,12 @@ class LondonSolution:
         if self.mean_field is not None:
             out["mean_field"] = (self.mean_field, "T")
         for name, hole in self.holes.items():
-            out.update({f"hole_field_{name}": (hole.field, "T"),
-                        f"hole_flux_{name}": (hole.flux, "Wb"),
-                        f"hole_area_{name}": (hole.area, "m^2"),
-                        f"fluxoid_{name}": (hole.fluxoid, "Phi0")})
+            values = {f"hole_field_{name}": (hole.field, "T"),
+                      f"hole_flux_{name}": (hole.flux, "Wb"),
+                      f"hole_area_{name}": (hole.area, "m^2"),
+                      f"fluxoid_{name}": (hole.fluxoid, "Phi0"),
+                      f"hole_current_{name}": (hole.current, "A")}
+            out.update({k: v for k, v in values.items() if v[0] is not None})
         out.update({f"current_{n}": (i, "A") for n, i in self.net_currents.items()})
         out.update(self.outputs.scalars)
         if self.truncation_estimate is not None:

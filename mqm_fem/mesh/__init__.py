@@ -7,6 +7,7 @@ common shapes with gmsh. Everything downstream receives a :class:`Domain`.
 
 from . import geometry
 from .domain import (
+    FILM_PREFIXES,
     VACUUM_PREFIXES,
     Domain,
     domain_from_skfem,
@@ -15,5 +16,5 @@ from .domain import (
     load_mesh,
 )
 
-__all__ = ["VACUUM_PREFIXES", "Domain", "domain_from_skfem", "element_measures", "geometry",
-           "is_vacuum_name", "load_mesh"]
+__all__ = ["FILM_PREFIXES", "VACUUM_PREFIXES", "Domain", "domain_from_skfem",
+           "element_measures", "geometry", "is_vacuum_name", "load_mesh"]

@@ -29,6 +29,9 @@ from ..units import LengthLike, PathLike, as_path, parse_length
 from . import cache as _cache
 
 VACUUM_PREFIXES = ("vacuum", "air", "hole")
+#: Facet groups (surfaces inside a 3D mesh, curves inside an axisymmetric meridian mesh) named
+#: like this are thin superconducting films carried as sheets (London sheet formulations).
+FILM_PREFIXES = ("film", "sheet")
 DEFAULT_REGION = "domain"
 DEFAULT_BOUNDARY = "boundary"
 #: unit strings resolved without pint (whose registry takes ~1 s to build); the same floats
@@ -199,6 +202,12 @@ class Domain:
         for n in names:
             self.region(n)
         return list(names)
+
+    def film_names(self) -> list[str]:
+        """Facet groups named ``film*``/``sheet*`` (:data:`FILM_PREFIXES`): thin films carried
+        as current sheets by the sheet formulations (a 2D physical group inside a 3D mesh, a
+        1D group inside an axisymmetric meridian mesh)."""
+        return [n for n in self.boundaries if n.lower().startswith(FILM_PREFIXES)]
 
     def hole_names(self) -> list[str]:
         """Regions named ``hole*``: vacuum holes through a superconductor."""

@@ -329,7 +329,9 @@ def _london(task, domain, params, temperature) -> dict:
     out.update(sol.energies.as_dict())
     for name, hole in sol.holes.items():
         out[f"fluxoid_{name}"] = float(hole.fluxoid)
-        out[f"hole_flux_{name}"] = float(hole.flux)
+        for key, value in (("hole_flux", hole.flux), ("hole_current", hole.current)):
+            if value is not None:
+                out[f"{key}_{name}"] = float(value)
     return out, sol
 
 
