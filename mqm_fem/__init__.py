@@ -35,7 +35,15 @@ from .errors import (
 )
 from .gl import GLSolution, GLSweep, gl_sweep, solve_gl
 from .io import read_vtu, write_pvd, write_series, write_vtu
-from .london import LondonSolution, Polarizability, polarizability, solve_london
+from .london import (
+    Inductance,
+    LondonSolution,
+    Polarizability,
+    field_cooled,
+    inductance,
+    polarizability,
+    solve_london,
+)
 from .mesh import Domain, domain_from_skfem, geometry, load_mesh
 from .parallel import product, zipped
 from .quantum import (
@@ -60,6 +68,7 @@ __all__ = [
     "Domain",
     "GLSolution",
     "GLSweep",
+    "Inductance",
     "LondonSolution",
     "MeshError",
     "MqmFemError",
@@ -76,10 +85,12 @@ __all__ = [
     "TemperatureModel",
     "coherence_length",
     "domain_from_skfem",
+    "field_cooled",
     "gauge_transform",
     "geometry",
     "gl_sweep",
     "hc3_over_hc2",
+    "inductance",
     "load_mesh",
     "nucleation_field",
     "phase_boundary",

@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_info(sub, common)
     _add_london(sub, common)
     _add_polarizability(sub, common)
+    _add_inductance(sub, common)
     _add_schrodinger(sub, common)
     _add_nucleation(sub, common)
     _add_gl(sub, common)
@@ -431,7 +432,18 @@ def _add_london(sub, common):
                    "vacuum/air/hole)")
     p.add_argument("--formulation", default="auto", choices=["auto", *FORMULATIONS],
                    help="default auto: chosen from the mesh and the field as listed above")
+    _add_formulation_flags(p)
+    _add_tol(p, "the headline output (the moment)")
+    p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
+    p.add_argument("-o", "--output", required=True, help="output .vtu file (on the final mesh)")
+    p.set_defaults(run=_run_london)
+
+
+def _add_formulation_flags(p, skip=()) -> None:
+    """One flag per formulation option of the registry (help texts shared where equal)."""
     for flag, (name, entries) in _london_flags().items():
+        if name in skip:
+            continue
         texts: dict = {}  # one help text, the formulations that share it
         for formulation, spec, default in entries:
             choices = f" {{{', '.join(map(str, spec.choices))}}}" if spec.choices else ""
@@ -443,17 +455,13 @@ def _add_london(sub, common):
                        metavar=spec.metavar or name.upper(),
                        help=("repeatable; " if spec.repeat else "")
                        + "; ".join(f"{', '.join(who)}: {text}" for text, who in texts.items()))
-    _add_tol(p, "the headline output (the moment)")
-    p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
-    p.add_argument("-o", "--output", required=True, help="output .vtu file (on the final mesh)")
-    p.set_defaults(run=_run_london)
 
 
 def _london_options(args) -> dict:
     """The formulation options given on the command line (those left out are not passed)."""
     options = {}
     for flag, (name, entries) in _london_flags().items():
-        value = getattr(args, f"option_{name}")
+        value = getattr(args, f"option_{name}", None)
         if value is None or value == []:
             continue
         default = entries[0][2]
@@ -473,7 +481,8 @@ def _check_london_args(args, lam, options) -> None:
 
     for value in lam.values() if isinstance(lam, dict) else [lam]:
         parse_length(value, "--penetration-depth")
-    parse_field(" ".join(args.field), "--field")
+    if getattr(args, "field", None) is not None:
+        parse_field(" ".join(args.field), "--field")
     parse_length(args.length_unit, "--length-unit")
     candidates = (list(FORMULATIONS.values()) if args.formulation == "auto"
                   else [FORMULATIONS[args.formulation]])
@@ -568,6 +577,75 @@ def _check_output(path, suffix):
 
 
 # -- polarizability -------------------------------------------------------------------------
+def _penetration_depth_arg(args):
+    lam = args.penetration_depth
+    if len(lam) == 1 and "=" not in lam[0]:
+        return lam[0]
+    return _key_values(lam, "--penetration-depth", str)
+
+
+def _add_inductance(sub, common):
+    from .london import FORMULATIONS
+
+    p = sub.add_parser(
+        "inductance", parents=[common],
+        help="inductance matrix of the holes of a device (one solve per hole)",
+        description="The self- and mutual-inductance matrix L of the holes of a mesh "
+        "(mqm_fem.london.inductance): one London solve per hole with one trapped fluxoid and no "
+        "applied field, L = Φ₀ I⁻¹ from the circulating currents, and the kinetic/geometric "
+        "split from the energies (one more solve per pair of holes). Prints L in pH.")
+    p.add_argument("mesh", help="gmsh .msh file: a 3D film device or loop, or an axisymmetric "
+                   "meridian mesh")
+    p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", required=True,
+                   action="append", help="λ with a unit, e.g. 50nm; or NAME=VALUE per "
+                   "region/film, repeatable")
+    p.add_argument("--superconductor", action="append", default=None, metavar="NAME",
+                   help="superconducting region or film (repeatable; default: all)")
+    p.add_argument("--formulation", default="auto", choices=["auto", *FORMULATIONS],
+                   help="default auto: chosen from the mesh")
+    p.add_argument("--hole", action="append", default=None, metavar="NAME",
+                   help="hole to include (repeatable; default: every hole found)")
+    p.add_argument("--no-split", action="store_true",
+                   help="skip the kinetic/geometric split (saves one solve per pair of holes)")
+    _add_formulation_flags(p, skip=("fluxoids",))
+    p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="write the matrix, its split, the currents and timings as JSON")
+    p.add_argument("--csv", default=None, metavar="PATH", help="write the matrix (pH) as CSV")
+    p.set_defaults(run=_run_inductance, field=None)
+
+
+def _run_inductance(args):
+    import json
+
+    from .io.files import atomic_write, check_writable
+    from .london import inductance
+    from .mesh import load_mesh
+    from .units import parse_length
+
+    outputs = []
+    if args.json is not None:
+        outputs.append((check_writable(args.json, ".json", "--json"), "json"))
+    if args.csv is not None:
+        outputs.append((check_writable(args.csv, ".csv", "--csv"), "csv"))
+    options = _london_options(args)
+    lam = _penetration_depth_arg(args)
+    _check_london_args(args, lam, options)
+    parse_length(args.length_unit, "--length-unit")
+    _progress(f"reading {args.mesh}")
+    domain = load_mesh(args.mesh, length_unit=args.length_unit)
+    result = inductance(domain, lam, holes=args.hole, split=not args.no_split,
+                        superconductors=args.superconductor, formulation=args.formulation,
+                        progress=_progress, **options)
+    print(result.summary())
+    texts = {"json": lambda: json.dumps(result.as_dict(), indent=2), "csv": result.csv}
+    for path, kind in outputs:
+        text = texts[kind]()
+        atomic_write([(path, lambda tmp, text=text: Path(tmp).write_text(text,
+                                                                          encoding="utf-8"))])
+        _progress(f"wrote {path}")
+
+
 def _add_polarizability(sub, common):
     from .london import FORMULATIONS
 

@@ -31,15 +31,16 @@ from ..mesh.adapt import BUDGET_KEYS, adapt, check_tol
 from ..progress import ProgressLike, reporter
 from ..units import FieldLike, LengthLike, parse_field
 from . import avector, axisymmetric, bfield, inplane, outofplane  # noqa: F401  (register)
+from .inductance import Inductance, field_cooled, inductance
 from .polarizability import Polarizability, polarizability
 from .problem import LondonProblem, prepare
 from .registry import FORMULATIONS, Formulation, choose, get, register
 from .skeleton import run
 from .solution import Energies, Hole, LondonSolution, Timings
 
-__all__ = ["FORMULATIONS", "Energies", "Formulation", "Hole", "LondonProblem",
-           "LondonSolution", "Polarizability", "Timings", "choose", "get", "polarizability",
-           "register", "solve_london"]
+__all__ = ["FORMULATIONS", "Energies", "Formulation", "Hole", "Inductance", "LondonProblem",
+           "LondonSolution", "Polarizability", "Timings", "choose", "field_cooled", "get",
+           "inductance", "polarizability", "register", "solve_london"]
 
 
 def solve_london(domain: Domain, penetration_depth: LengthLike | dict,

@@ -1,0 +1,99 @@
+"""The inductance driver (mqm_fem.london.inductance) on a lumped two-loop model.
+
+The model formulation below is a circuit, not a field solve: hole currents I = L⁻¹Φ and
+energies ½ΦᵀQΦ from a known L and a known kinetic part, so the driver's algebra (L = Φ₀ C⁻¹,
+the split L_kin + L_geo = L, field-cooled fluxoids) is checked exactly. The field solvers'
+inductances are validated against independent references in test_sheet.py,
+test_fluxoid_3d.py and test_axisymmetric_films.py.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import skfem
+
+import mqm_fem
+from mqm_fem.errors import ParameterError
+from mqm_fem.london import FORMULATIONS, Energies, Hole, register
+from mqm_fem.london.options import FormulationOptions, option
+from mqm_fem.london.registry import Formulation
+from mqm_fem.london.solution import Outputs
+
+L_TRUE = np.array([[3.0, 0.8], [0.8, 2.0]]) * 1e-12  # H
+L_KIN = np.array([[1.0, 0.1], [0.1, 0.5]]) * 1e-12  # H
+HOLES = ("inner", "outer")
+
+
+@dataclass(frozen=True)
+class _LumpedOptions(FormulationOptions):
+    source_options = ("fluxoids",)
+    fluxoids: dict | None = option(None, help="hole -> n")
+
+
+def _derive(problem, options, system, x):
+    n = np.array([float((options.fluxoids or {}).get(h, 0)) for h in HOLES])
+    b = problem.applied_field[2]
+    phi = n * mqm_fem.PHI0 - np.array([4e-12, 1e-12]) * b  # an applied flux per hole
+    inverse = np.linalg.inv(L_TRUE)
+    current = inverse @ phi
+    kin = 0.5 * current @ L_KIN @ current
+    total = 0.5 * current @ L_TRUE @ current
+    holes = {h: Hole(field=None, flux=None, area=None, fluxoid=n[k], meshed=False,
+                     current=float(current[k])) for k, h in enumerate(HOLES)}
+    return Outputs(point_data={}, cell_data={}, moment=np.zeros(3),
+                   energies=Energies(kinetic=kin, field=total - kin, gibbs=total),
+                   ndofs=1, holes=holes)
+
+
+@pytest.fixture
+def lumped():
+    formulation = register(Formulation(
+        name="lumped-test", dim=2, equation="I = L⁻¹Φ", auto_rule="never",
+        auto=lambda domain, field: False, applied=lambda f: np.array([0.0, 0.0, f[0]]),
+        options=_LumpedOptions, assemble=lambda p, o: None,
+        solve=lambda s, o: (None, {"method": "none"}), derive=_derive))
+    try:
+        yield formulation
+    finally:
+        del FORMULATIONS["lumped-test"]
+
+
+@pytest.fixture
+def domain():
+    return mqm_fem.domain_from_skfem(skfem.MeshTri(), "um", regions={"ring": np.arange(2)})
+
+
+def test_matrix_split_and_currents(lumped, domain):
+    result = mqm_fem.inductance(domain, "5 um", formulation="lumped-test")
+    assert result.holes == HOLES
+    np.testing.assert_allclose(result.matrix, L_TRUE, rtol=1e-12)
+    np.testing.assert_allclose(result.kinetic, L_KIN, rtol=1e-10, atol=1e-25)
+    np.testing.assert_allclose(result.kinetic + result.geometric, L_TRUE, rtol=1e-12)
+    assert result["inner", "outer"] == pytest.approx(0.8e-12)
+    assert result.asymmetry < 1e-14
+    assert result.timings["solves"] == 3  # two holes + one pair
+    np.testing.assert_allclose(result.currents[:, 0], mqm_fem.PHI0 * np.linalg.inv(L_TRUE)[:, 0])
+    assert "inner" in result.summary() and result.csv().startswith("hole,inner,outer")
+
+
+def test_field_cooled_fluxoids_minimise_the_energy(lumped, domain):
+    # applied flux Φ_a = (4, 1) pH × B: at B = 2.2 mT, Φ_a = (4.26, 1.06) Φ₀
+    fluxoids, solution, _ = mqm_fem.field_cooled(domain, "5 um", (2.2e-3,),
+                                                  formulation="lumped-test")
+    phi_a = np.array([4e-12, 1e-12]) * 2.2e-3 / mqm_fem.PHI0
+    inverse = np.linalg.inv(L_TRUE)
+    best = min(((i, j) for i in range(-2, 8) for j in range(-2, 5)),
+               key=lambda n: (np.array(n) - phi_a) @ inverse @ (np.array(n) - phi_a))
+    assert (fluxoids["inner"], fluxoids["outer"]) == best
+    assert solution.hole("inner").fluxoid == best[0]
+
+
+def test_refusals(lumped, domain):
+    with pytest.raises(ParameterError, match="fluxoids: set by inductance"):
+        mqm_fem.inductance(domain, "50 nm", formulation="lumped-test", fluxoids={"inner": 1})
+    with pytest.raises(ParameterError, match="holes:"):
+        mqm_fem.inductance(domain, "50 nm", formulation="lumped-test", holes=["a", "a"])
+    with pytest.raises(ParameterError, match="does not report the current"):
+        mqm_fem.inductance(mqm_fem.geometry.annulus(0.5, 1.0, h=0.2), "50 nm",
+                           formulation="out-of-plane", holes=["hole_0"], split=False)
