@@ -13,7 +13,8 @@ def machine_info() -> dict:
     """Versions of Python and the numerical stack (``"absent"`` for optional packages that are
     not installed), the CPU model, number of cores and total RAM."""
     out = {"python": platform.python_version()}
-    for package in ("numpy", "scipy", "scikit-fem", "pyamg", "pymetis", "ngsolve"):
+    for package in ("numpy", "scipy", "scikit-fem", "pyamg", "pymetis", "ngsolve",
+                    "superscreen"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
