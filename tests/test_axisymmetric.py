@@ -239,11 +239,14 @@ def test_command_line_writes_the_moment_in_a_m2(tmp_path):
 
 
 def test_refusals(tmp_path):
-    """fluxoids (not yet supported), a field off the axis and a mesh reaching r < 0 are refused
-    before any solve; 'auto' never picks the axisymmetric formulation on a 2D mesh."""
+    """a fluxoid on the sphere (which touches the axis: no hole) or on an unknown name, a field
+    off the axis and a mesh reaching r < 0 are refused before any solve; 'auto' never picks
+    the axisymmetric formulation on a 2D mesh."""
     domain = meridian_mesh(tmp_path / "s.msh", ("sphere", 1.0), 4.0, 0.5, 1.0, order=1)
-    with pytest.raises(ParameterError, match="fluxoids.*axisymmetric.*not"):
+    with pytest.raises(ParameterError, match="fluxoids.*no superconducting region or film"):
         axisymmetric(domain, "1 um", fluxoids={"hole_0": 1})
+    with pytest.raises(ParameterError, match="'sc'.*touches the axis"):
+        axisymmetric(domain, "1 um", fluxoids={"sc": 1})
     with pytest.raises(ParameterError, match="off the axis"):
         axisymmetric(domain, "1 um", (1e-3, 0, 1e-3))
     assert choose(domain, np.array([B_A])).name == "out-of-plane"
