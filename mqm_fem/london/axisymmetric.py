@@ -44,11 +44,37 @@ Outputs (:class:`~mqm_fem.london.solution.LondonSolution`, SI):
   (π/μ₀)∫_sc λ⁻²u²/r dr dz, ``field`` (1/2μ₀)∫|B − B_a|² dV = (π/μ₀)∫(1/r)|∇u_r|² dr dz over
   the meshed region, ``gibbs`` their sum (= −½ m_z B_a in the box, before the image correction).
 
-A ring or torus (a section off the axis) is solved in its zero-fluxoid (zero-field-cooled)
-state: J_φ = −A_φ/(μ₀λ²) with no phase winding. Not yet supported: trapped fluxoids in rings
-and tori (``fluxoids=`` is refused), fields off the axis, the Schrödinger problem. The meridian
-mesh must have a single boundary loop (no unmeshed holes, which would act as perfect
-conductors). The formulation is chosen only explicitly
+Fluxoids (``fluxoids={name: n}``, integers): a superconducting region or film that does not
+touch the axis (a ring or torus section: one loop around the axis) can hold n fluxoids; the
+phase winds as θ = nφ and μ₀λ²J_φ = nΦ₀/(2πr) − A_φ, i.e. J_φ = −(u − c)/(μ₀λ²r) with
+c = nΦ₀/2π: the mass term becomes ∫_sc λ⁻²(u − c)v/r, a load λ⁻²c∫v/r over the ring
+(c' = c/ℓ² in mesh units). A region or film touching the axis (a solid body, a disk) has no hole
+and refuses a fluxoid. Without fluxoids a ring is in its zero-fluxoid (zero-field-cooled) state.
+``applied_field=None`` is accepted with fluxoids.
+
+Films: a facet group named ``film*``/``sheet*`` — a curve of the meridian mesh, typically the
+segment z = const, r₀ ≤ r ≤ r₁ embedded in the vacuum (a disk when r₀ = 0, a ring otherwise) —
+is a current sheet with μ₀ΛK_φ = nΦ₀/(2πr) − A_φ, Λ from λ and the option ``thickness``
+(:func:`mqm_fem.london.films.pearl_lengths`, ``pearl_model``). Its kinetic energy
+½∫μ₀ΛK²dS = (π/μ₀)∫(u − c)²/(Λr) dl adds the line term Λ'⁻¹∫_film (u − c)v/r dl (Λ' = Λ/ℓ),
+integrated with a facet basis on the film facets (straight segments, so on the straight-sided
+mesh). Meshes: :func:`mqm_fem.mesh.meridian.meridian`, graded towards the film ends where K
+varies on the scale Λ (∝ dist^−1/2 as Λ → 0).
+
+Ring outputs: ``solution.holes[name]`` for every region or film off the axis —
+``Hole(field=None, flux=2πu at the ring's innermost vertex nearest its mid-height (Wb),
+area=None, fluxoid=n, meshed=False, current=I)`` with I = ∫J_φ dr dz (regions) or ∫K_φ dl
+(films), in A (positive counter-clockwise about +z); with one fluxoid and no field L = Φ₀/I.
+In a spherical wall the moment and the currents are image-corrected with the response to a unit
+field (one more back-substitution when fluxoids are given; ``current_in_box_<name>`` keeps the
+box value): m = m_box − αβm_box, I = I_box − χβm_box, β = −μ₀/(2πL³), α = α_box/(1 + βα_box),
+χ = χ_box/(1 + βα_box). In the box E_kin + E_field = ½Σ nΦ₀I_box exactly. Point data
+``K_phi`` (A/m) at the film vertices; films add π∮r²K dl to m_z and (π/μ₀)∮(u − c)²/(Λr) dl to
+the kinetic energy.
+
+Not yet supported: fields off the axis, the Schrödinger problem, Λ = 0 exactly (λ must be > 0:
+use a small λ). The meridian mesh must have a single boundary loop (no unmeshed holes, which
+would act as perfect conductors). The formulation is chosen only explicitly
 (``solve_london(domain, "50 nm", 1e-3, formulation="axisymmetric")``): a 2D mesh is otherwise a
 cross-section of an infinitely long prism.
 
@@ -57,6 +83,10 @@ f(x) = 1 − 3coth(x)/x + 3/x²: P2 on second-order (curved) meshes converges at
 (relative error 4e-7 at h = λ/10 for R = 3λ), P1 and P2 on straight-sided meshes at order 2
 (the polygonal boundary); the thin disk of issue 11 (R = 1 µm, d = 25 nm, λ = 50 nm,
 B_a = 1 mT): −1208.478 µA·µm² with 7k unknowns in 0.1 s against −1208.47.
+``tests/test_axisymmetric_films.py`` — films and fluxoids against the ring-current-kernel sheet
+reference ``tests/ring_kernel.py``: the sheet disk of issue 11 −1189.6474 µA·µm² (P2 error
+2.4e-6 at 20k unknowns, order 3 in h), the ring a = 0.5 µm, b = 1 µm with one fluxoid
+L = 2.87991 pH, two rings' inductance matrix, the 25 nm solid ring 2.83394 pH, a torus.
 """
 
 from __future__ import annotations
