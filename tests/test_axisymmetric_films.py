@@ -79,6 +79,8 @@ def test_sheet_disk_converges_to_the_ring_kernel_reference():
     assert np.all(orders > 2.5)
     assert solution.moment[2] * 1e18 == pytest.approx(-1189.65, rel=5e-3)
     assert solution.holes == {}  # a disk has no hole
+    m_box = solution.outputs.scalars["moment_in_box"][0]
+    assert solution.energies.gibbs == pytest.approx(-0.5 * m_box * B_A, rel=1e-9)
     k = solution.point_data["K_phi"]
     assert np.all(k <= 0) and k.min() < 0  # diamagnetic sheet current
 
@@ -94,6 +96,24 @@ def test_sheet_disk_thin_limit():
     assert solution.moment[2] == pytest.approx(exact, rel=5e-3)
     assert solution.moment[2] == pytest.approx(reference_disk(1e-11), rel=1e-4)
     assert reference_disk(0.0) == pytest.approx(exact, rel=1e-5)
+
+
+def test_solid_disk_approaches_the_sheet_as_thickness_goes_to_zero():
+    """At fixed Λ = λ²/d = 0.1 µm, the (r, z) solid disk of thickness d (λ = √(Λd)) tends to
+    the sheet linearly in d. Measured: d = 50, 25, 12.5, 6.25 nm: +3.08 %, +1.59 %, +0.81 %,
+    +0.41 % from the sheet reference; the Richardson value 2m(d/2) − m(d) of the last two is
+    within 1.2e-4."""
+    reference = reference_disk(0.1e-6)
+    moments = []
+    for d in (0.0125, 0.00625):
+        domain = meridian(bodies=[("rectangle", "sc", 0, 1, -d / 2, d / 2)], radius=10, h=1,
+                          h_body=d / 2, h_edge=d / 8, grading=0.3)
+        moments.append(axisymmetric(domain, f"{np.sqrt(0.1 * d)} um").moment[2])
+    errors = np.array(moments) / reference - 1
+    print(f"solid disks against the sheet: {errors}")
+    assert errors[0] / errors[1] == pytest.approx(2, rel=0.1)
+    assert 0 < errors[1] < 5e-3
+    assert (2 * moments[1] - moments[0]) == pytest.approx(reference, rel=3e-4)
 
 
 def test_ring_with_one_fluxoid():
