@@ -82,7 +82,7 @@ Validation: ``tests/test_axisymmetric.py`` — the sphere m_z = −2πR³(B_a/μ
 f(x) = 1 − 3coth(x)/x + 3/x²: P2 on second-order (curved) meshes converges at order ≈ 3.5
 (relative error 4e-7 at h = λ/10 for R = 3λ), P1 and P2 on straight-sided meshes at order 2
 (the polygonal boundary); the thin disk of issue 11 (R = 1 µm, d = 25 nm, λ = 50 nm,
-B_a = 1 mT): −1208.478 µA·µm² with 7k unknowns in 0.1 s against −1208.47.
+B_a = 1 mT): −1208.476 µA·µm² with 8k unknowns in 0.3 s against −1208.47.
 ``tests/test_axisymmetric_films.py`` — films and fluxoids against the ring-current-kernel sheet
 reference ``tests/ring_kernel.py``: the sheet disk of issue 11 −1189.6474 µA·µm² (P2 error
 2.4e-6 at 20k unknowns, order 3 in h), the ring a = 0.5 µm, b = 1 µm with one fluxoid
