@@ -196,6 +196,31 @@ def test_solid_ring_and_torus_with_one_fluxoid():
     assert j.max() > 0  # the fluxoid drives a positive (counter-clockwise) current
 
 
+def test_meridian_generator_embeds_graded_films():
+    """A torus section, a rectangle and a film: named regions, the film as interior facets of
+    total length r1 − r0, elements of h_edge at its ends growing away from them, the outer
+    arc and the axis as boundaries, a curved (second-order) geometry."""
+    domain = meridian(bodies=[("ellipse", "torus", 2, 0, 0.2, 0.4),
+                              ("rectangle", "plate", 0, 1, 1, 1.1)],
+                      films=[("film_ring", 0.5, 1.5, -1)], radius=5, h=1, h_body=0.05,
+                      h_edge=0.002, grading=0.3)
+    assert list(domain.regions) == ["torus", "plate", "vacuum"]
+    assert set(domain.boundaries) == {"film_ring", "outer", "axis"}
+    assert domain.film_names() == ["film_ring"]
+    assert domain.curved is not None
+    mesh = domain.mesh
+    facets = domain.boundary("film_ring")
+    assert np.all(mesh.f2t[1, facets] >= 0)  # interior: an element on each side
+    ends = mesh.p[:, mesh.facets[:, facets]]
+    assert np.allclose(ends[1], -1)
+    length = np.abs(ends[0, 1] - ends[0, 0])
+    assert length.sum() == pytest.approx(1.0, rel=1e-12)
+    at_edge = length[np.isclose(ends[0], 1.5).any(axis=0)]
+    assert at_edge.max() < 2.5 * 0.002 and length.max() > 10 * at_edge.max()
+    assert domain.measure("torus") == pytest.approx(np.pi * 0.2 * 0.4, rel=1e-2)
+    assert np.allclose(mesh.p[0, mesh.facets[:, domain.boundary("axis")]], 0)
+
+
 def test_refusals(tmp_path):
     """Fluxoids on a body or film touching the axis, unknown names and films without a
     thickness are refused before the solve; the generator refuses bad films."""

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..errors import ParameterError
 from ..progress import ProgressLike, reporter
 from ..units import LengthLike, PathLike, parse_length, parse_number
@@ -319,9 +317,3 @@ def _size_fields(gmsh, sc, curves, corners, h, h_body, h_edge, grading, radius) 
     field.setNumbers(smallest, "FieldsList", fields)
     field.setAsBackgroundMesh(smallest)
 
-
-def film_edges(domain: Domain, name: str) -> np.ndarray:
-    """The vertices at the ends of a film curve (each used by one facet of the film)."""
-    facets = domain.mesh.facets[:, domain.boundary(name)]
-    vertices, counts = np.unique(facets, return_counts=True)
-    return vertices[counts == 1]
