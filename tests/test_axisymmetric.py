@@ -7,8 +7,9 @@
 * the image correction of the spherical outer wall, the energy identity G = −½ m_z B_a, the
   dipole field on the axis, and the refusals.
 
-The meridian meshes (x = r ≥ 0, y = z) are built here with the gmsh API: a half-disk vacuum
-(a ball) around a half-disk (sphere) or a rectangle (disk), graded towards the body.
+The meridian meshes (x = r ≥ 0, y = z) come from :func:`mqm_fem.mesh.meridian.meridian`: a
+half-disk vacuum (a ball) around a half-disk (sphere) or a rectangle (disk), graded towards
+the body.
 """
 
 from __future__ import annotations
@@ -25,86 +26,24 @@ from mqm_fem.cli import main
 from mqm_fem.errors import MeshError, MqmFemError, ParameterError
 from mqm_fem.london import choose
 from mqm_fem.mesh import domain_from_skfem, load_mesh
+from mqm_fem.mesh.meridian import meridian
 from mqm_fem.units import MU0
 
 B_A = 1e-3
 
 
 def meridian_mesh(path, body, outer, h_body, h_far, *, order=2, unit="um"):
-    """A meridian mesh: ``body`` ("sphere", R) or ("disk", R, thickness) centred at the origin
-    inside a vacuum half-disk of radius ``outer``; regions "sc", "vacuum"; boundaries "axis",
-    "outer"; element size h_body on and in the body (a quarter of it at a disk's rim corners)
-    growing to h_far at outer/2 from the body."""
-    import gmsh
-
-    gmsh.initialize(readConfigFiles=False)
-    try:
-        gmsh.option.setNumber("General.Verbosity", 0)
-        occ = gmsh.model.occ
-        left = occ.addRectangle(-outer, -outer, 0, outer, 2 * outer)
-        vacuum, _ = occ.cut([(2, occ.addDisk(0, 0, 0, outer, outer))], [(2, left)])
-        if body[0] == "sphere":
-            radius = body[1]
-            cut = occ.addRectangle(-radius, -radius, 0, radius, 2 * radius)
-            sc, _ = occ.cut([(2, occ.addDisk(0, 0, 0, radius, radius))], [(2, cut)])
-        else:
-            radius, thickness = body[1], body[2]
-            sc = [(2, occ.addRectangle(0, -thickness / 2, 0, radius, thickness))]
-        _, parts = occ.fragment(vacuum, sc)
-        occ.synchronize()
-        sc_tags = [e[1] for e in parts[1]]
-        vac_tags = [e[1] for e in parts[0] if e[1] not in sc_tags]
-        gmsh.model.addPhysicalGroup(2, sc_tags, name="sc")
-        gmsh.model.addPhysicalGroup(2, vac_tags, name="vacuum")
-        edges = gmsh.model.getBoundary([(2, t) for t in vac_tags + sc_tags], combined=True)
-        axis, wall = [], []
-        for _, tag in edges:
-            lo = gmsh.model.getBoundingBox(1, abs(tag))
-            (axis if max(abs(lo[0]), abs(lo[3])) < 1e-9 * outer else wall).append(abs(tag))
-        gmsh.model.addPhysicalGroup(1, axis, name="axis")
-        gmsh.model.addPhysicalGroup(1, wall, name="outer")
-        field = gmsh.model.mesh.field
-        body_curves = [abs(c[1]) for c in gmsh.model.getBoundary(
-            [(2, t) for t in sc_tags], oriented=False)]
-        distance = field.add("Distance")
-        field.setNumbers(distance, "CurvesList", body_curves)
-        field.setNumber(distance, "Sampling", 200)
-        sizes = [_threshold(field, distance, h_body, h_far, outer / 2)]
-        if body[0] == "disk":
-            points = gmsh.model.getBoundary([(2, t) for t in sc_tags], combined=False,
-                                            recursive=True)
-            rim = [p[1] for p in points
-                   if abs(gmsh.model.getValue(0, p[1], [])[0] - radius) < 1e-9 * radius]
-            corner = field.add("Distance")
-            field.setNumbers(corner, "PointsList", rim)
-            sizes.append(_threshold(field, corner, h_body / 4, h_far, radius))
-        inside = field.add("Constant")
-        field.setNumber(inside, "VIn", h_body)
-        field.setNumber(inside, "VOut", h_far)
-        field.setNumbers(inside, "SurfacesList", sc_tags)
-        smallest = field.add("Min")
-        field.setNumbers(smallest, "FieldsList", [*sizes, inside])
-        field.setAsBackgroundMesh(smallest)
-        for key in ("Mesh.MeshSizeExtendFromBoundary", "Mesh.MeshSizeFromPoints",
-                    "Mesh.MeshSizeFromCurvature"):
-            gmsh.option.setNumber(key, 0)
-        gmsh.model.mesh.generate(2)
-        if order == 2:
-            gmsh.model.mesh.setOrder(2)
-        gmsh.write(str(path))
-    finally:
-        gmsh.finalize()
-    return load_mesh(path, length_unit=unit, cache=False)
-
-
-def _threshold(field, distance, size_min, size_max, dist_max):
-    tag = field.add("Threshold")
-    field.setNumber(tag, "InField", distance)
-    field.setNumber(tag, "SizeMin", size_min)
-    field.setNumber(tag, "SizeMax", size_max)
-    field.setNumber(tag, "DistMin", 0)
-    field.setNumber(tag, "DistMax", dist_max)
-    return tag
+    """A meridian mesh (:func:`mqm_fem.mesh.meridian.meridian`): ``body`` ("sphere", R) or
+    ("disk", R, thickness) centred at the origin inside a vacuum half-disk of radius ``outer``;
+    regions "sc", "vacuum"; boundaries "axis", "outer"; element size h_body on and in the body
+    (a quarter of it at a disk's rim corners) growing linearly to h_far at outer/2 from it."""
+    if body[0] == "sphere":
+        shape, edge = ("ellipse", "sc", 0, 0, body[1], body[1]), h_body
+    else:
+        shape, edge = ("rectangle", "sc", 0, body[1], -body[2] / 2, body[2] / 2), h_body / 4
+    return meridian(bodies=[shape], radius=outer, h=h_far, h_body=h_body, h_edge=edge,
+                    grading=(h_far - h_body) / (outer / 2), order=order, length_unit=unit,
+                    path=path)
 
 
 def sphere_moment(radius, lam):
@@ -136,7 +75,7 @@ def _sphere_errors(tmp_path, radius, sizes, order):
 @pytest.mark.parametrize("radius", [3.0, 1.0])
 def test_sphere_moment_converges_p2(tmp_path, radius):
     """P2 on second-order (curved) meshes: measured errors R = 3λ 6.7e-5, 5.9e-6, 4.1e-7
-    (orders 3.5, 3.8); R = λ 4.6e-4, 4.1e-5, 4.5e-6 (orders 3.5, 3.2)."""
+    (orders 3.5, 3.8); R = λ 5.2e-4, 4.1e-5, 4.4e-6 (orders 3.7, 3.2)."""
     errors, rates = _sphere_errors(tmp_path, radius, (0.4, 0.2, 0.1), order=2)
     assert errors[-1] < 2e-5
     assert errors[-1] < 0.005
@@ -215,7 +154,7 @@ def test_sphere_image_correction_energy_and_axis_field(tmp_path):
 
 def test_thin_disk_of_issue_11(tmp_path):
     """R = 1 µm, d = 25 nm, λ = 50 nm, B_a = 1 mT: m_z = −1208.47 µA·µm² (issue 11).
-    Measured: 6967 unknowns −1208.478 (+7e-6), 0.2 s; 26831 unknowns −1208.464."""
+    Measured: 7891 unknowns −1208.476 (+5e-6), 0.3 s."""
     domain = meridian_mesh(tmp_path / "d.msh", ("disk", 1.0, 0.025), 10.0, 0.0125, 1.0)
     solution = axisymmetric(domain, "50 nm")
     moment = solution.moment[2] * 1e18  # µA·µm²
@@ -239,11 +178,14 @@ def test_command_line_writes_the_moment_in_a_m2(tmp_path):
 
 
 def test_refusals(tmp_path):
-    """fluxoids (not yet supported), a field off the axis and a mesh reaching r < 0 are refused
-    before any solve; 'auto' never picks the axisymmetric formulation on a 2D mesh."""
+    """a fluxoid on the sphere (which touches the axis: no hole) or on an unknown name, a field
+    off the axis and a mesh reaching r < 0 are refused before any solve; 'auto' never picks
+    the axisymmetric formulation on a 2D mesh."""
     domain = meridian_mesh(tmp_path / "s.msh", ("sphere", 1.0), 4.0, 0.5, 1.0, order=1)
-    with pytest.raises(ParameterError, match="fluxoids.*axisymmetric.*not"):
+    with pytest.raises(ParameterError, match="fluxoids.*no superconducting region or film"):
         axisymmetric(domain, "1 um", fluxoids={"hole_0": 1})
+    with pytest.raises(ParameterError, match="'sc'.*touches the axis"):
+        axisymmetric(domain, "1 um", fluxoids={"sc": 1})
     with pytest.raises(ParameterError, match="off the axis"):
         axisymmetric(domain, "1 um", (1e-3, 0, 1e-3))
     assert choose(domain, np.array([B_A])).name == "out-of-plane"
