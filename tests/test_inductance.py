@@ -97,3 +97,37 @@ def test_refusals(lumped, domain):
     with pytest.raises(ParameterError, match="does not report the current"):
         mqm_fem.inductance(mqm_fem.geometry.annulus(0.5, 1.0, h=0.2), "50 nm",
                            formulation="out-of-plane", holes=["hole_0"], split=False)
+
+
+def test_command_line_ring_inductance_against_the_ring_kernel(tmp_path):
+    """`mqm-fem inductance` on an axisymmetric meridian mesh of the issue-11 ring (a = 0.5,
+    b = 1 µm, Λ = λ²/d = 0.1 µm): L against the independent ring-kernel sheet reference
+    (2.8799 pH); the split adds up to L."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from mqm_fem.cli import main
+    from mqm_fem.mesh.meridian import meridian
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import ring_kernel
+
+    path = tmp_path / "ring.msh"
+    meridian(films=[("film_ring", 0.5, 1.0, 0.0)], radius=10, h=1, h_body=0.02, h_edge=0.005,
+             grading=0.2, path=path)
+    out_json, out_csv = tmp_path / "L.json", tmp_path / "L.csv"
+    code = main(["inductance", str(path), "--formulation", "axisymmetric", "--lambda", "50nm",
+                 "--thickness", "25nm", "--json", str(out_json), "--csv", str(out_csv)])
+    assert code == 0
+    data = json.loads(out_json.read_text())
+    assert data["holes"] == ["film_ring"]
+    value = data["inductance_H"][0][0]
+    reference = ring_kernel.ring_inductance(0.5e-6, 1e-6, 1e-7)
+    assert value == pytest.approx(reference, rel=5e-4)
+    kinetic, geometric = data["kinetic_inductance_H"][0][0], data["geometric_inductance_H"][0][0]
+    assert 0.2 * value < kinetic < 0.6 * value
+    assert kinetic + geometric == pytest.approx(value, rel=1e-3)  # box energies vs corrected L
+    assert out_csv.read_text().startswith("hole,film_ring\nfilm_ring,2.8")
+    assert main(["inductance", str(path), "--formulation", "axisymmetric", "--lambda", "50nm",
+                 "--thickness", "25nm", "--csv", str(tmp_path / "L.txt")]) == 2
