@@ -424,9 +424,10 @@ def _add_london(sub, common):
     p.add_argument("--penetration-depth", "--lambda", dest="penetration_depth", required=True,
                    help="λ with a unit, e.g. 0.1um or '100 nm' (number = metres); or NAME=VALUE "
                    "per region, repeatable", action="append")
-    p.add_argument("--field", nargs="+", required=True,
+    p.add_argument("--field", nargs="+", default=None,
                    help="applied field: 3 components and a unit ('0 0 1mT' or 0 0 1 mT); in 2D one "
-                   "value (B_z) or two (in-plane)")
+                   "value (B_z) or two (in-plane); may be left out when another source is given "
+                   "(--fluxoid, --current, ...)")
     p.add_argument("--superconductor", action="append", default=None, metavar="NAME",
                    help="superconducting region (repeatable; default: all regions not named "
                    "vacuum/air/hole)")
@@ -529,7 +530,8 @@ def _run_london(args):
     tol = _cli_tol(args.tol)
     _progress(f"reading {args.mesh}")
     domain = load_mesh(args.mesh, length_unit=args.length_unit)
-    solution = solve_london(domain, lam, " ".join(args.field),
+    field = None if args.field is None else " ".join(args.field)
+    solution = solve_london(domain, lam, field,
                             superconductors=args.superconductor, formulation=args.formulation,
                             tol=tol, progress=_progress, **options)
     _progress(f"solved in {solution.timings.total_s:.1f} s")

@@ -134,3 +134,18 @@ def test_penetration_depth_in_metres_by_mistake_warns(tmp_path, capsys):
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith("mqm-fem london: warning: penetration_depth['superconductor']")
     assert "100 m is outside 1e-09–0.001 m" in warnings[0] and "'100 nm'" in warnings[0]
+
+
+def test_field_may_be_left_out_when_a_fluxoid_drives_the_problem(tmp_path, capsys):
+    """--field is optional: a trapped fluxoid alone is a problem; nothing at all is refused
+    with one line naming the missing source."""
+    out = tmp_path / "ring.vtu"
+    assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "100nm",
+                 "--fluxoid", "hole_0=1", "--order", "1", "-o", str(out)]) == 0
+    fd = read_vtu(out).field_data
+    assert float(np.asarray(fd["fluxoid_hole_0"]).ravel()[0]) == pytest.approx(1, abs=1e-8)
+    capsys.readouterr()
+    assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "100nm",
+                 "-o", str(tmp_path / "none.vtu")]) == 2
+    assert "applied_field: None" in capsys.readouterr().err
+    assert not (tmp_path / "none.vtu").exists()

@@ -15,6 +15,7 @@ from .domain import (
     is_vacuum_name,
     load_mesh,
 )
+from .meridian import meridian
 
 __all__ = ["FILM_PREFIXES", "VACUUM_PREFIXES", "Domain", "domain_from_skfem",
-           "element_measures", "geometry", "is_vacuum_name", "load_mesh"]
+           "element_measures", "geometry", "is_vacuum_name", "load_mesh", "meridian"]
