@@ -185,16 +185,7 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
     fields.append(f)
     finest = h_sc if h_surface is None else h_surface
     if surface_tags and (h_surface is not None or h_sc < h):
-        dist = field.add("Distance")
-        if dim == 2:
-            field.setNumbers(dist, "CurvesList", sorted(surface_tags))
-            longest = max(gmsh.model.occ.getMass(1, t) for t in surface_tags)
-            sampling = int(min(max(20, math.ceil(4 * longest / finest)), 50000))
-        else:
-            field.setNumbers(dist, "SurfacesList", sorted(surface_tags))
-            largest = max(gmsh.model.occ.getMass(2, t) for t in surface_tags)
-            sampling = int(min(max(20, math.ceil(4 * math.sqrt(largest) / finest)), 600))
-        field.setNumber(dist, "Sampling", sampling)
+        dist = _distance_field(gmsh, dim, surface_tags, finest)
         outside = field.add("Threshold")  # grading away from the surface (vacuum side)
         field.setNumber(outside, "InField", dist)
         field.setNumber(outside, "SizeMin", finest)
@@ -217,6 +208,45 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
     smallest = field.add("Min")
     field.setNumbers(smallest, "FieldsList", fields)
     field.setAsBackgroundMesh(smallest)
+
+
+def _distance_field(gmsh, dim, tags, finest) -> int:
+    """A field giving the distance to the curves (2D) / surfaces (3D) ``tags``.
+
+    gmsh's Distance field samples each listed entity with ``Sampling`` points per parametric
+    direction (Sampling² per surface) and keeps them all in a k-d tree. One Sampling for all
+    entities, sized for the largest, made memory grow with the number of entities: the side
+    walls of a 512-sided film (1024 faces of 12 nm × 50 nm) sampled like its 2 µm top face took
+    0.8 GB. Each entity is sampled by its own extent instead — 4 points per ``finest`` along
+    the longer of its longest bounding-box side and the square root of its area (curves: along
+    its length; as before for the largest entity), at least 16 (20 in 2D), at most
+    600 per direction (50000 along a curve); entities whose samplings lie within a factor of
+    two share one Distance field (with the largest of their samplings), and a Min field
+    combines them (the distance to a union is the smallest distance).
+    """
+    field = gmsh.model.mesh.field
+    key, least, cap = ("CurvesList", 20, 50000) if dim == 2 else ("SurfacesList", 16, 600)
+    groups: dict[int, list[tuple[int, int]]] = {}  # log2(sampling) -> [(sampling, tag)]
+    for t in sorted(tags):
+        if dim == 2:
+            extent = gmsh.model.occ.getMass(1, t)
+        else:
+            box = np.array(gmsh.model.getBoundingBox(2, t))
+            extent = max(float(np.max(box[3:] - box[:3])),
+                         math.sqrt(gmsh.model.occ.getMass(2, t)))  # curved: more than the box
+        need = min(max(least, math.ceil(4 * extent / finest)), cap)
+        groups.setdefault(math.ceil(math.log2(need)), []).append((need, t))
+    dists = []
+    for _, group in sorted(groups.items()):
+        dist = field.add("Distance")
+        field.setNumbers(dist, key, [t for _, t in group])
+        field.setNumber(dist, "Sampling", max(need for need, _ in group))
+        dists.append(dist)
+    if len(dists) == 1:
+        return dists[0]
+    nearest = field.add("Min")
+    field.setNumbers(nearest, "FieldsList", dists)
+    return nearest
 
 
 def _write_and_load(gmsh, dim, groups, path, msh_version, length_unit, order=1) -> Domain:
