@@ -158,6 +158,57 @@ def test_degenerate_element(tmp_path):
         load_mesh(path)
 
 
+def _tets_with(corner, small):
+    """A regular tetrahedron of edge 10 at the origin and a second one, ``small`` (4, 3),
+    displaced to ``corner``: a 3D mesh whose outer size is 10 units."""
+    big = 10 * np.array([[0, 0, 0], [1, 0, 0], [0.5, np.sqrt(3) / 2, 0],
+                         [0.5, np.sqrt(3) / 6, np.sqrt(2 / 3)]])
+    return np.vstack([big, np.asarray(corner) + small]), np.array([[0, 1, 2, 3], [4, 5, 6, 7]])
+
+
+def test_tiny_regular_tetrahedron_is_not_degenerate(tmp_path):
+    """A well-shaped element 1e-4 of the mesh size (1 nm in a 10 µm box) far from the origin is
+    accepted (a cut-off scaled by the outer size, 1e-12 × 10³, refused it)."""
+    h = 1e-3
+    regular = h * np.array([[0, 0, 0], [1, 0, 0], [0.5, np.sqrt(3) / 2, 0],
+                            [0.5, np.sqrt(3) / 6, np.sqrt(2 / 3)]])
+    pts, tets = _tets_with([9.1, 8.3, 7.7], regular)
+    path = _write_msh(tmp_path / "tiny.msh", pts, [("tetra", tets)])
+    with pytest.warns(MqmFemWarning, match="no physical groups"):
+        domain = load_mesh(path)
+    assert domain.mesh.nelements == 2
+    assert domain.measure("domain") == pytest.approx(
+        (1000 + h ** 3) / (6 * np.sqrt(2)), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("h", [1e-3, 1.0])
+def test_flat_tetrahedron_is_degenerate_at_any_size(tmp_path, h):
+    """Four coplanar vertices (a tilted plane, so the rounded coordinates are not exactly
+    coplanar) are refused whether the element is tiny or large."""
+    u, v = np.array([1.0, 0.3, 0.7]), np.array([-0.2, 1.0, 0.4])
+    flat = h * np.array([np.zeros(3), u, v, 0.3 * u + 0.4 * v])
+    pts, tets = _tets_with([9.1, 8.3, 7.7], flat)
+    path = _write_msh(tmp_path / "flat_tet.msh", pts, [("tetra", tets)])
+    with pytest.raises(MeshError, match=r"1 degenerate element.*zero volume.*element 1"):
+        load_mesh(path)
+
+
+def test_tiny_triangle_is_not_degenerate_but_a_flat_one_is(tmp_path):
+    pts = np.vstack([_square_points(), [[0.7, 0.7, 0], [0.7 + 1e-7, 0.7, 0],
+                                        [0.7, 0.7 + 1e-7, 0]]])
+    tri = np.array([[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4], [5, 6, 7]])
+    path = _write_msh(tmp_path / "tiny_tri.msh", pts, [("triangle", tri)])
+    with pytest.warns(MqmFemWarning, match="no physical groups"):
+        domain = load_mesh(path)
+    assert domain.mesh.nelements == 5
+    assert domain.measure("domain") == pytest.approx(1 + 0.5e-14, rel=1e-15, abs=0)
+    pts[6] = [0.7 + 1e-7, 0.7 + 0.5e-7, 0]
+    pts[7] = [0.7 + 0.4e-7, 0.7 + 0.2e-7, 0]  # on the segment from vertex 5 to vertex 6
+    path = _write_msh(tmp_path / "flat_tri.msh", pts, [("triangle", tri)])
+    with pytest.raises(MeshError, match=r"1 degenerate element.*zero area.*element 4"):
+        load_mesh(path)
+
+
 def test_inverted_element(tmp_path):
     tri = np.array([[0, 1, 4], [1, 2, 4], [2, 3, 4], [0, 3, 4]])  # last one clockwise
     path = _write_msh(tmp_path / "inverted.msh", _square_points(), [("triangle", tri)])

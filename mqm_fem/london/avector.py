@@ -496,9 +496,13 @@ def evaluate_fields(solution: LondonSolution, points):
     """Total A (T·m) and B (T) of an A-formulation solution at ``points`` (3, n) in metres.
 
     Evaluated from the Nédélec solution itself (not the vertex projections): A = A_a + A_r,
-    B = B_a + ∇×A_r. Points must lie inside the mesh. Returns two arrays of shape (3, n).
+    B = B_a + ∇×A_r. Points must lie inside the mesh (a point on a face shared by two elements
+    takes the values of the one it is deeper inside). Returns two arrays of shape (3, n).
     On a curved domain the DOFs are evaluated on the straight elements of ``domain.mesh``
     (identical away from curved boundaries; O(h²) different in elements with a curved face).
+    Memory and time grow linearly with the number of points (the points are located and
+    evaluated in chunks of ``_PROBE_CHUNK``); points outside the mesh raise
+    :class:`~mqm_fem.errors.ParameterError`.
     """
     if solution.formulation != "A":
         raise ParameterError(
@@ -506,24 +510,123 @@ def evaluate_fields(solution: LondonSolution, points):
             f"{solution.formulation!r}"
         )
     state = solution.outputs.state
-    basis = state.get("basis")
-    if basis is None or basis.mesh is not solution.domain.mesh:  # none, or on the curved mesh
-        from skfem import Basis, ElementTetN0
-
-        if state.get("probe_basis") is None:
-            state["probe_basis"] = Basis(solution.domain.mesh, ElementTetN0())
-        basis = state["probe_basis"]
     ell = solution.domain.length_unit
     pts = np.asarray(points, dtype=float).reshape(3, -1) / ell
+    probe = state.get("probe")
+    if probe is None:  # on the straight mesh, also when the solve used curved elements
+        probe = state["probe"] = _Probe(solution.domain.mesh)
+    cells = probe.locate(pts, ell)
     x = state["reaction_dofs"]
-    probe = basis.probes(pts)
-    a_r = (probe @ x).reshape(3, -1)
-    a = (a_r + _applied_potential(np.asarray(solution.applied_field), pts,
-                                  state["center"])) * ell
-    tets = basis.mesh.element_finder()(*pts)
-    curls = np.asarray(basis.interpolate(x).curl)  # constant per element (N0)
-    b = curls[:, tets, 0] + np.asarray(solution.applied_field)[:, None]
-    return a, b
+    field = np.asarray(solution.applied_field)
+    a_r, curl = np.empty_like(pts), np.empty_like(pts)
+    for start in range(0, pts.shape[1], _PROBE_CHUNK):
+        chunk = slice(start, start + _PROBE_CHUNK)
+        a_r[:, chunk], curl[:, chunk] = probe.values(x, pts[:, chunk], cells[chunk])
+    a = (a_r + _applied_potential(field, pts, state["center"])) * ell
+    return a, curl + field[:, None]
+
+
+_PROBE_CHUNK = 8192  # points located / evaluated at once by evaluate_fields (memory ∝ chunk)
+_PROBE_CANDIDATES = (10, 100)  # nearest element centroids tried per point, then more
+_PROBE_INSIDE = 1e-10  # barycentric tolerance: a point this far outside an element is in it
+
+
+class _Probe:
+    """Point location and lowest-order Nédélec evaluation on a straight tetrahedral mesh, with
+    memory linear in the number of points (scikit-fem's ``Basis.probes`` tests every candidate
+    element of every point against every point: a points × candidates array, 27 GiB for 23k
+    points). The element of a point is searched among the elements with the nearest centroids
+    (a k-d tree), then, for a point not found there, among all elements whose circumscribing
+    ball about their centroid holds it — an exhaustive search, so a point reported outside the
+    mesh is outside it."""
+
+    def __init__(self, mesh):
+        from scipy.spatial import cKDTree
+        from skfem import ElementTetN0
+        from skfem.assembly import Dofs
+        from skfem.mapping import MappingAffine
+
+        self.mesh = mesh
+        self.element = ElementTetN0()
+        self.mapping = MappingAffine(mesh)
+        self.dofs = Dofs(mesh, self.element).element_dofs  # (6, nelements)
+        centroids = mesh.p[:, mesh.t].mean(axis=1)  # (3, nelements)
+        self.tree = cKDTree(centroids.T)
+        self.reach = np.sqrt(np.max(np.sum(
+            (mesh.p[:, mesh.t] - centroids[:, None, :]) ** 2, axis=0), axis=0))
+        self.lower, self.upper = mesh.p.min(axis=1), mesh.p.max(axis=1)
+
+    def _depth(self, pts, elements):
+        """The smallest barycentric coordinate of each point ``pts`` (3, m) in each of its
+        candidate ``elements`` (m, k): ≥ 0 inside, < 0 outside."""
+        m, k = elements.shape
+        ref = self.mapping.invF(np.repeat(pts, k, axis=1)[:, :, None], tind=elements.ravel())
+        ref = ref[:, :, 0]
+        return np.minimum(ref.min(axis=0), 1 - ref.sum(axis=0)).reshape(m, k)
+
+    def locate(self, pts, ell):
+        """The element holding each point ``pts`` (3, n) in mesh units; a point outside the
+        mesh is refused (points outside its bounding box before any search)."""
+        n, nel = pts.shape[1], self.mesh.nelements
+        tol = _PROBE_INSIDE * float(np.max(self.upper - self.lower))
+        beyond = np.flatnonzero(np.any((pts < self.lower[:, None] - tol)
+                                       | (pts > self.upper[:, None] + tol), axis=0))
+        if beyond.size:
+            raise self._outside(f"{beyond.size} of {n} point(s) lie", pts[:, beyond[0]], ell)
+        cells = np.full(n, -1, dtype=np.int64)
+        for start in range(0, n, _PROBE_CHUNK):
+            todo = np.arange(start, min(start + _PROBE_CHUNK, n))
+            for k in _PROBE_CANDIDATES:
+                if not todo.size:
+                    break
+                k = min(k, nel)
+                _, near = self.tree.query(pts[:, todo].T, k)
+                near = near.reshape(todo.size, k)
+                depth = self._depth(pts[:, todo], near)
+                best = np.argmax(depth, axis=1)  # deepest; ties: nearest centroid
+                found = depth[np.arange(todo.size), best] >= -_PROBE_INSIDE
+                cells[todo[found]] = near[found, best[found]]
+                todo = todo[~found]
+                if k == nel:
+                    break
+            for i in todo:  # rare: not in the elements with the nearest centroids
+                cells[i] = self._search_all(pts[:, i])
+                if cells[i] < 0:
+                    raise self._outside(f"point {i} of {n} lies", pts[:, i], ell)
+        return cells
+
+    def _outside(self, what, point, ell):
+        x = point * ell
+        return ParameterError(
+            f"evaluate_fields: {what} outside the mesh (first: ({x[0]:.6g}, {x[1]:.6g}, "
+            f"{x[2]:.6g}) m; the mesh spans {np.array2string(self.lower * ell, precision=4)} "
+            f"to {np.array2string(self.upper * ell, precision=4)} m); give points inside the "
+            "meshed domain"
+        )
+
+    def _search_all(self, point) -> int:
+        """The deepest element holding ``point`` among all elements, or -1 (outside)."""
+        near = np.asarray(self.tree.query_ball_point(point, float(self.reach.max()) * (1 + 1e-9)),
+                          dtype=np.int64)
+        centroids = self.tree.data[near].T
+        near = near[np.sum((centroids - point[:, None]) ** 2, axis=0)
+                    <= (self.reach[near] * (1 + 1e-9)) ** 2]
+        if not near.size:
+            return -1
+        depth = self._depth(point[:, None], near[None, :])[0]
+        best = int(np.argmax(depth))
+        return int(near[best]) if depth[best] >= -_PROBE_INSIDE else -1
+
+    def values(self, x, pts, cells):
+        """Ã_r = Σ x_k φ_k and ∇×Ã_r at ``pts`` (3, m) in their elements ``cells``."""
+        ref = self.mapping.invF(pts[:, :, None], tind=cells)
+        value, curl = np.zeros_like(pts), np.zeros_like(pts)
+        for k in range(self.dofs.shape[0]):
+            phi, = self.element.gbasis(self.mapping, ref, k, tind=cells)
+            weight = x[self.dofs[k, cells]]
+            value += weight * np.asarray(phi)[:, :, 0]
+            curl += weight * phi.curl[:, :, 0]
+        return value, curl
 
 
 # ----------------------------------------------------------------------------------------------

@@ -841,10 +841,13 @@ def _planar_points(raw, dim: int, path) -> np.ndarray:
 
 def _oriented(p, t, dim: int, path) -> np.ndarray:
     """``t`` with every element positively oriented; degenerate (zero measure) or inverted
-    (orientation disagreeing with the rest) elements are refused."""
+    (orientation disagreeing with the rest) elements are refused.
+
+    An element is degenerate when its measure is zero against its *own* size (see
+    :func:`_degenerate_tolerance`), so a tiny well-shaped element of a strongly graded mesh
+    (5 nm in a 10 µm box) is accepted and a flat one of any size refused."""
     vol = _signed_measures(p, t)
-    tol = 1e-12 * float(np.max(np.ptp(p, axis=1))) ** dim
-    bad = np.flatnonzero(np.abs(vol) <= tol)
+    bad = np.flatnonzero(np.abs(vol) <= _degenerate_tolerance(p, t))
     if bad.size:
         raise MeshError(
             f"{path or 'mesh'}: {bad.size} degenerate element(s) with zero "
@@ -863,6 +866,38 @@ def _oriented(p, t, dim: int, path) -> np.ndarray:
     if neg.all():
         t[[1, 2]] = t[[2, 1]]  # consistently clockwise: just reorder
     return t
+
+
+_FLAT_RATIO = 1e-10  # |measure| / (longest edge)^dim at or below which an element is flat
+
+
+def _degenerate_tolerance(p, t) -> np.ndarray:
+    """Per element, the measure at or below which it counts as having zero measure.
+
+    ``max(1e-10 ℓ^d, 16 ε R ℓ^(d-1))`` with ℓ the element's longest edge, d the dimension,
+    R the largest vertex coordinate of the element (in magnitude) and ε the machine epsilon.
+    The first term is scale-free: a regular tetrahedron has V/ℓ³ = 1/(6√2) ≈ 0.12 and an
+    equilateral triangle A/ℓ² = √3/4 ≈ 0.43, and even a very poor gmsh sliver (aspect ratio
+    10⁴) sits near 1e-5, so 1e-10 refuses only elements whose vertices are coplanar
+    (collinear) to ten digits, whatever the element's size relative to the mesh. The second
+    term is the rounding of the measure of an element whose vertices lie exactly in a plane
+    (on a line) that is not a coordinate plane: its coordinates are rounded to about ε R, so
+    its computed measure is of order ε R ℓ^(d-1) rather than 0; this term takes over only for
+    elements smaller than about 3e-5 R (their distance from the origin), where the first term
+    alone could let a flat element through.
+    """
+    dim = p.shape[0]
+    longest2 = np.zeros(t.shape[1])
+    for i in range(dim + 1):
+        for j in range(i + 1, dim + 1):
+            d = p[:, t[j]] - p[:, t[i]]
+            np.maximum(longest2, np.einsum("ij,ij->j", d, d), out=longest2)
+    longest = np.sqrt(longest2)
+    reach = np.zeros(t.shape[1])
+    for i in range(dim + 1):
+        np.maximum(reach, np.max(np.abs(p[:, t[i]]), axis=0), out=reach)
+    eps = np.finfo(float).eps
+    return np.maximum(_FLAT_RATIO * longest ** dim, 16 * eps * reach * longest ** (dim - 1))
 
 
 def _named_boundaries(mesh, remap, facet_rows, facet_members) -> dict:
