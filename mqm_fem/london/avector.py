@@ -99,14 +99,22 @@ from ..errors import MeshError, ParameterError
 from ..fem.forms import london_a, vector_load, vector_mass
 from ..fem.nedelec import NedelecTet, discrete_gradient
 from ..fem.projection import dot_last, integrate_linear_product, solve_mass
+from ..fem.winding import check_clearance, winding_form
 from ..linalg.linear import CURL_CURL_METHODS, CurlCurlSolver, solve_spd
 from ..mesh import Domain, is_vacuum_name
-from ..units import MU0, parse_vector
+from ..units import MU0, PHI0, parse_vector
 from .estimate_3d import estimate_a
-from .options import FormulationOptions, check_callable, check_positive, option
+from .options import (
+    FormulationOptions,
+    check_callable,
+    check_mapping,
+    check_positive,
+    option,
+    values_by_name,
+)
 from .problem import three_component_field
 from .registry import Formulation, register
-from .solution import Energies, LondonSolution, Outputs
+from .solution import Energies, Hole, LondonSolution, Outputs
 
 FAR_FIELD = ("auto", "none", "image")
 
@@ -130,7 +138,7 @@ BOX_TRUNCATION_COEFFICIENT = {"box": 0.64, "sphere": 1.0}
 class AFormulationOptions(FormulationOptions):
     """Options of the 3D A-formulation."""
 
-    source_options = ("current_density",)
+    source_options = ("current_density", "fluxoids")
 
     far_field: str = option(
         "auto", cli="--far-field", choices=FAR_FIELD,
@@ -146,9 +154,24 @@ class AFormulationOptions(FormulationOptions):
     center: object = option(
         None, help="gauge centre r_c of A_a = ½B_a×(r − r_c) (3 lengths; default: the "
         "superconductors' centroid)")
+    fluxoids: dict | None = option(
+        None, cli="--fluxoid", repeat=True, metavar="HOLE=N",
+        help="fluxoid number n trapped in a hole (integer; default 0: zero-field cooled); "
+        "holes: hole_k of the hole_k_boundary wall groups, or named in hole_axes")
+    hole_axes: dict | None = option(
+        None, help="hole name -> ((x, y, z), (dx, dy, dz)): a point in the hole and the hole's "
+        "axis direction in mesh units; defines a hole (e.g. a torus) or overrides the axis found "
+        "from its wall facets")
 
     def validate(self):
         check_positive(self.solver_tol, "solver_tol")
+        check_mapping(self.fluxoids, "fluxoids", "hole")
+        if self.fluxoids is not None:
+            values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
+                           _fluxoid_number)
+        check_mapping(self.hole_axes, "hole_axes", "hole")
+        for name, axis in (self.hole_axes or {}).items():
+            _axis(axis, f"hole_axes[{name!r}]")
         check_callable(self.current_density, "current_density",
                        "J_ext(points) -> (3, n) array in A/m² (points of shape (3, n) in m)")
         if self.far_field == "image" and self.current_density is not None:
@@ -178,6 +201,8 @@ class _System:
     j_ext: np.ndarray | None = None
     basis: object = None
     curved: object = None  # CurvedQuadrature on an isoparametric domain, else None
+    holes: dict | None = None  # hole name -> (fluxoid n, unit winding form ŵ on the edges)
+    winding: np.ndarray | None = None  # w̃ = Σ n_h Φ₀ŵ_h/ℓ² on the superconductor's edges (T)
 
 
 def assemble(problem, options: AFormulationOptions) -> _System:
@@ -199,6 +224,7 @@ def assemble(problem, options: AFormulationOptions) -> _System:
     system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, ell)
+    _add_fluxoid_load(problem, system, options)
     return system
 
 
@@ -210,12 +236,8 @@ def applied_load(problem, system: _System) -> np.ndarray:
     integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2; curved elements: quadrature of the analytic Ã_a."""
     field_, r_c = problem.applied_field, system.center
     if system.curved is None:
-        mesh = problem.domain.mesh
-        a_vertices = _applied_potential(field_, mesh.p, r_c)
-        edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
-        a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
-                                          + a_vertices[:, mesh.edges[1]]), axis=0)
-        return -system.nedelec.mass_apply(system.sigma, a_dofs)
+        return -system.nedelec.mass_apply(system.sigma, _applied_dofs(problem.domain.mesh,
+                                                                      field_, r_c))
     quad = system.curved
     sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), quad.nedelec.X.shape[1]))
     return -vector_load.assemble(quad.nedelec,
@@ -269,6 +291,7 @@ def _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field) -> _Sy
     system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, problem.length_unit)
+    _add_fluxoid_load(problem, system, options)
     return system
 
 
@@ -301,6 +324,8 @@ def derive(problem, options, system: _System, x) -> Outputs:
         a_vert = ned.vertex_values(x)  # Ã_r at the 4 vertices of every element (ne, 4, 3)
         a_vert += _applied_potential(field, mesh.p, r_c)[:, mesh.t].transpose(2, 1, 0)
         vol_sc, a_sc = ned.volume[sc], a_vert[sc]
+        if system.winding is not None:  # J = σ(w̃ − Ã)/(μ₀ℓ): A − w plays the role of A
+            a_sc -= ned.vertex_values(system.winding)[sc]
         j_sc = -sigma[sc, None, None] * a_sc / (MU0 * ell)  # J at the vertices (A/m²)
         r_sc = (mesh.p[:, mesh.t[:, sc]] - r_c[:, None, None]).transpose(2, 1, 0)
         moment_box = 0.5 * ell**4 * integrate_linear_product(np.cross, r_sc, j_sc, vol_sc)
@@ -329,12 +354,39 @@ def derive(problem, options, system: _System, x) -> Outputs:
     truncation, note = None, ""
     if system.far_field == "none":
         truncation, note = box_truncation_estimate(problem, system.outer)
+    currents = _hole_currents(problem, system, x)
+    if currents:
+        scalars.update({f"current_{name}": (value, "A") for name, value in currents.items()})
+        if system.far_field == "image" and not np.any(field) and len(currents) == 1:
+            (name, current), = currents.items()
+            moment, currents[name] = _image_corrected_loop(
+                moment_box, current, system.holes[name][0], radius * ell)
+    holes = {name: Hole(field=None, flux=None, area=None, fluxoid=n, meshed=False,
+                        current=currents[name]) for name, (n, _) in (system.holes or {}).items()}
     return Outputs(point_data=point_data, cell_data={"B": b_cells, "J": cell_j}, moment=moment,
                    energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work),
-                   ndofs=int(ned.N), scalars=scalars,
+                   ndofs=int(ned.N), scalars=scalars, holes=holes,
                    state={"basis": system.basis, "reaction_dofs": x, "center": r_c,
                           "far_field": system.far_field, "truncation": note},
                    truncation_estimate=truncation)
+
+
+def _image_corrected_loop(moment_box, current_box, fluxoid, outer_radius):
+    """Free-space moment and current of a lone loop holding ``fluxoid`` fluxoids, without an
+    applied field, from the solve inside a spherical n×A_r = 0 wall of radius L (m).
+
+    The wall adds the image field B_u = −μ₀m/(2πL³) (:func:`image_corrected_moment`), which
+    threads the loop with the flux a·B_u, a = m/I its effective area (reciprocity). At fixed
+    fluxoid nΦ₀ = L_free I_box + a·B_u, so L_box = nΦ₀/I_box = L_free − μ₀|m|²/(2πL³I_box²)
+    to leading order in (R/L)³. Returns (m_free, I_free) with I_free = nΦ₀/L_free and
+    m_free = m_box I_free/I_box. Checked in ``tests/test_fluxoid_3d.py``."""
+    m = np.asarray(moment_box, dtype=float)
+    if current_box == 0.0 or fluxoid == 0:
+        return m.copy(), current_box
+    l_box = fluxoid * PHI0 / current_box
+    l_free = l_box + MU0 * float(m @ m) / (2 * np.pi * outer_radius**3 * current_box**2)
+    current = fluxoid * PHI0 / l_free
+    return m * (current / current_box), current
 
 
 def _project_p1(mesh, volume, elements, fields):
@@ -386,6 +438,8 @@ def _derive_curved(problem, system: _System, x):
     quad.a_total, quad.curl = a_total, curl  # kept for the error estimate
     dx = basis.dx
     a_sc = a_total[:, sc]
+    if system.winding is not None:  # J = σ(w̃ − Ã)/(μ₀ℓ)
+        a_sc = a_sc - np.asarray(basis.interpolate(system.winding))[:, sc]
     j_sc = -sigma[sc][None, :, None] * a_sc / (MU0 * ell)  # (3, nsc, nq) A/m²
     r_sc = quad.points[:, sc] - system.center[:, None, None]
     moment_box = 0.5 * ell**4 * np.einsum("ieq,eq->i", np.cross(r_sc, j_sc, axis=0), dx[sc])
@@ -524,6 +578,140 @@ def evaluate_fields(solution: LondonSolution, points):
     curls = np.asarray(basis.interpolate(x).curl)  # constant per element (N0)
     b = curls[:, tets, 0] + np.asarray(solution.applied_field)[:, None]
     return a, b
+
+
+# ----------------------------------------------------------------------------------------------
+# trapped fluxoids
+# ----------------------------------------------------------------------------------------------
+def _fluxoid_number(key, value) -> float:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        n = np.nan
+    if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
+        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
+    return n
+
+
+def _axis(value, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """((x, y, z), (dx, dy, dz)) -> (point, unit direction), refusing anything else."""
+    try:
+        point, direction = (np.asarray(v, dtype=float) for v in value)
+    except (TypeError, ValueError):
+        point = direction = np.empty(0)
+    if point.shape != (3,) or direction.shape != (3,) or not np.all(np.isfinite(point)) \
+            or not np.all(np.isfinite(direction)) or not np.any(direction):
+        raise ParameterError(
+            f"{what}: expected ((x, y, z), (dx, dy, dz)) — a point in the hole and a nonzero "
+            f"axis direction, in mesh units — got {value!r}")
+    return point, direction / np.linalg.norm(direction)
+
+
+def wall_axis(mesh, facets) -> tuple[np.ndarray, np.ndarray]:
+    """The axis of a hole from the facets of its wall: through the wall's area centroid, along
+    the direction least represented by the facet normals (eigenvector of the smallest
+    eigenvalue of Σ area·n nᵀ; for a cylindrical or prismatic wall its axis), oriented so that
+    its largest component is positive (a hole through a film in the xy plane: +z)."""
+    tri = mesh.p[:, mesh.facets[:, facets]]  # (3, 3 vertices, nf)
+    c = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], axis=0)  # 2·area·n
+    norm = np.linalg.norm(c, axis=0)
+    area = 0.5 * norm
+    centroid = (tri.mean(axis=1) * area).sum(axis=1) / area.sum()
+    tensor = (c / np.where(norm > 0, norm, 1)) * np.sqrt(area)
+    _, vectors = np.linalg.eigh(tensor @ tensor.T)
+    direction = vectors[:, 0]
+    if direction[np.argmax(np.abs(direction))] < 0:
+        direction = -direction
+    return centroid, direction
+
+
+def hole_axes(domain: Domain, overrides=None) -> dict:
+    """Hole name -> (point, unit direction) in mesh units: the holes a generator recorded
+    (:func:`mqm_fem.mesh.geometry.recorded_holes`, e.g. the torus), every facet group
+    ``<name>_boundary`` taken as the wall of hole ``<name>`` (:func:`wall_axis`; e.g.
+    ``hole_k_boundary`` of ``film_in_box``), and ``overrides`` (the ``hole_axes`` option)."""
+    from ..mesh.geometry import recorded_holes
+
+    axes = {name: _axis(axis, f"hole {name!r}") for name, axis in recorded_holes(domain).items()}
+    for group, facets in domain.boundaries.items():
+        if group.endswith("_boundary") and len(facets) and group != "_boundary":
+            axes[group[:-len("_boundary")]] = wall_axis(domain.mesh, np.asarray(facets))
+    for name, axis in (overrides or {}).items():
+        axes[name] = _axis(axis, f"hole_axes[{name!r}]")
+    return axes
+
+
+def _add_fluxoid_load(problem, system: _System, options: AFormulationOptions) -> None:
+    """Trapped fluxoids: w = Σ_h n_h Φ₀ ∇φ_h/2π (``winding_form`` on the superconductor's
+    edges, scaled like Ã: edge DOFs n Φ₀ turns/ℓ²), and the load (σw̃, v). Every hole whose
+    axis keeps clear of the superconductor is kept (its current is reported, n = 0 unless
+    given); a hole named in ``fluxoids`` or ``hole_axes`` must keep clear."""
+    domain, sc = problem.domain, problem.superconducting
+    requested = set(options.fluxoids or {}) | set(options.hole_axes or {})
+    axes = hole_axes(domain, options.hole_axes)
+    names = list(axes)
+    numbers = values_by_name(options.fluxoids, names, "fluxoids", "hole", _fluxoid_number)
+    mesh = domain.mesh
+    sc_edges = np.unique(mesh.t2e[:, sc]) if len(sc) else np.zeros(0, dtype=np.int64)
+    holes = {}
+    for name, n in zip(names, numbers, strict=True):
+        point, direction = axes[name]
+        unit = np.zeros(mesh.nedges)
+        unit[sc_edges] = winding_form(mesh.p, mesh.edges[:, sc_edges], point, direction)
+        try:
+            check_clearance(mesh.p, mesh.edges[:, sc_edges], point, direction,
+                            f"hole {name!r}")
+        except ParameterError as exc:
+            if name in requested:
+                raise ParameterError(
+                    f"{exc} (hole_axes[{name!r}] = ((x, y, z), (dx, dy, dz)) in mesh units sets "
+                    "it)" if name not in (options.hole_axes or {}) else str(exc)) from None
+            continue
+        holes[name] = (float(n), unit)
+    system.holes = holes
+    if not any(n for n, _ in holes.values()):
+        return
+    w = PHI0 / problem.length_unit**2 * sum(n * unit for n, unit in holes.values())
+    system.winding = w
+    if system.curved is None:
+        system.load = system.load + system.nedelec.mass_apply(system.sigma, w)
+    else:
+        quad = system.curved
+        nq = quad.nedelec.X.shape[1]
+        sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), nq))
+        w_q = np.asarray(quad.nedelec.interpolate(w))
+        system.load = system.load + vector_load.assemble(quad.nedelec, f=sig_q[None] * w_q)
+
+
+def _applied_dofs(mesh, field_, r_c) -> np.ndarray:
+    """Edge DOFs of Ã_a = ½B_a×(r − r_c) (exact in lowest-order Nédélec)."""
+    a_vertices = _applied_potential(field_, mesh.p, r_c)
+    edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
+    return 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
+                                    + a_vertices[:, mesh.edges[1]]), axis=0)
+
+
+def _hole_currents(problem, system: _System, x) -> dict:
+    """Hole name -> circulating current I_h = ∫ J·ŵ_h dV (A), J = σ(w̃ − Ã)/(μ₀ℓ) over the
+    superconductors, ŵ_h = ∇φ_h/2π the hole's unit winding form (1/m): by ∇·J = 0 and
+    J·n = 0 on the surface it is the net current through any cut from the hole to the outside
+    (discretely: the weak equation tested with discrete gradients makes J weakly
+    divergence-free, so a body that does not enclose the axis contributes exactly 0).
+    In mesh units I = (ℓ/μ₀) ŵᵀ M_σ (w̃ − Ã)."""
+    if not system.holes:
+        return {}
+    ell = problem.length_unit
+    w = system.winding if system.winding is not None else 0.0
+    if system.curved is None:
+        a_total = x + _applied_dofs(problem.domain.mesh, problem.applied_field, system.center)
+        moment = system.nedelec.mass_apply(system.sigma, w - a_total)
+    else:
+        quad = system.curved
+        nq = quad.nedelec.X.shape[1]
+        sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), nq))
+        w_q = np.asarray(quad.nedelec.interpolate(w)) if system.winding is not None else 0.0
+        moment = vector_load.assemble(quad.nedelec, f=sig_q[None] * (w_q - quad.a_total))
+    return {name: ell / MU0 * float(unit @ moment) for name, (_, unit) in system.holes.items()}
 
 
 # ----------------------------------------------------------------------------------------------
