@@ -80,9 +80,10 @@ def torus_meridian(path, outer, h_body, h_far):
     return load_mesh(path, length_unit="um", cache=False)
 
 
-def axisymmetric_current(domain, n=1):
+def axisymmetric_current(domain, n=1, flux_radius=None):
     """Circulating current (A) of n fluxoids in the meridian ``domain`` (P2, isoparametric):
-    J_φ = (nΦ₀/2π − u)/(μ₀λ²r), I = ∫_sc J_φ dr dz; the wall u = 0 like the 3D n×A_r = 0."""
+    J_φ = (nΦ₀/2π − u)/(μ₀λ²r), I = ∫_sc J_φ dr dz; the wall u = 0 like the 3D n×A_r = 0.
+    With ``flux_radius`` also the flux 2πu(r, 0) (Wb) through the circle of that radius."""
     from skfem import Basis, BilinearForm, ElementTriP2, Functional, LinearForm, condense
     from skfem import solve as skfem_solve
     from skfem.helpers import dot, grad
@@ -111,7 +112,12 @@ def axisymmetric_current(domain, n=1):
     def current(w):  # coordinates in µm: J in A/m² needs λ, r in metres; dA = 1e-12 m²
         return (source - w.u) / (MU0 * (LAM * 1e-6) ** 2 * (w.x[0] * 1e-6)) * 1e-12
 
-    return float(current.assemble(sc, u=sc.interpolate(u)))
+    i = float(current.assemble(sc, u=sc.interpolate(u)))
+    if flux_radius is None:
+        return i
+    # probe on the straight-sided twin (same P2 DOF numbering; the point lies in vacuum)
+    straight = Basis(domain.mesh, ElementTriP2())
+    return i, float(2 * np.pi * (straight.probes(np.array([[flux_radius], [0.0]])) @ u)[0])
 
 
 # -- tests --------------------------------------------------------------------------------------
@@ -161,9 +167,12 @@ def test_torus_current_against_axisymmetric_reference(tmp_path, torus_one):
     """Same torus, same spherical wall (radius 3 µm): the 3D box current against the (r, z)
     P2 solve (converged to 1e-5); the Nédélec current is an upper bound (E_h ≥ E)."""
     meridian = torus_meridian(tmp_path / "torus.msh", 3.0, 0.05, 0.5)
-    ref = axisymmetric_current(meridian)
+    ref, flux = axisymmetric_current(meridian, flux_radius=(MAJOR - MINOR) * (1 - 1e-3))
     i_box = torus_one.outputs.scalars["current_hole_0"][0]
     assert ref > 0 and 0 < i_box / ref - 1 < 0.04
+    # the flux through the hole (∮A·dl along the inner equator) against 2πu there
+    assert 0.5 * PHI0 < flux < PHI0
+    assert torus_one.holes["hole_0"].flux == pytest.approx(flux, rel=0.03)
     # the image correction to free space moves the current towards the bigger-wall reference
     far = axisymmetric_current(torus_meridian(tmp_path / "far.msh", 12.0, 0.05, 2.0))
     assert abs(far / ref - 1) > 0.005  # the wall matters at this size

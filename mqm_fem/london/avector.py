@@ -97,7 +97,7 @@ import scipy.sparse as sp
 
 from ..errors import MeshError, ParameterError
 from ..fem.forms import london_a, vector_load, vector_mass
-from ..fem.nedelec import NedelecTet, discrete_gradient
+from ..fem.nedelec import TET_EDGES, NedelecTet, discrete_gradient
 from ..fem.projection import dot_last, integrate_linear_product, solve_mass
 from ..fem.winding import check_clearance, winding_form
 from ..linalg.linear import CURL_CURL_METHODS, CurlCurlSolver, solve_spd
@@ -202,6 +202,7 @@ class _System:
     basis: object = None
     curved: object = None  # CurvedQuadrature on an isoparametric domain, else None
     holes: dict | None = None  # hole name -> (fluxoid n, unit winding form ŵ on the edges)
+    axes: dict | None = None  # hole name -> (point, unit direction), mesh units
     winding: np.ndarray | None = None  # w̃ = Σ n_h Φ₀ŵ_h/ℓ² on the superconductor's edges (T)
 
 
@@ -361,7 +362,9 @@ def derive(problem, options, system: _System, x) -> Outputs:
             (name, current), = currents.items()
             moment, currents[name] = _image_corrected_loop(
                 moment_box, current, system.holes[name][0], radius * ell)
-    holes = {name: Hole(field=None, flux=None, area=None, fluxoid=n, meshed=False,
+    fluxes = ({} if not system.holes or system.curved is not None
+              else _hole_fluxes(problem, system, x, system.axes))
+    holes = {name: Hole(field=None, flux=fluxes.get(name), area=None, fluxoid=n, meshed=False,
                         current=currents[name]) for name, (n, _) in (system.holes or {}).items()}
     return Outputs(point_data=point_data, cell_data={"B": b_cells, "J": cell_j}, moment=moment,
                    energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work),
@@ -669,6 +672,7 @@ def _add_fluxoid_load(problem, system: _System, options: AFormulationOptions) ->
             continue
         holes[name] = (float(n), unit)
     system.holes = holes
+    system.axes = {name: axes[name] for name in holes}
     if not any(n for n, _ in holes.values()):
         return
     w = PHI0 / problem.length_unit**2 * sum(n * unit for n, unit in holes.values())
@@ -681,6 +685,77 @@ def _add_fluxoid_load(problem, system: _System, options: AFormulationOptions) ->
         sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), nq))
         w_q = np.asarray(quad.nedelec.interpolate(w))
         system.load = system.load + vector_load.assemble(quad.nedelec, f=sig_q[None] * w_q)
+
+
+#: points on the circle along which the flux through a hole is integrated
+FLUX_CIRCLE_POINTS = 256
+
+
+def nedelec_at(ned: NedelecTet, vec, points, candidates: int = 24):
+    """Values (3, n) of the Nédélec field ``vec`` at ``points`` (3, n, mesh units) from the
+    closed-form Whitney functions, with memory linear in n (the element of each point among its
+    ``candidates`` nearest element centroids); NaN for a point in none of them."""
+    from scipy.spatial import cKDTree
+
+    mesh = ned.mesh
+    tree = getattr(mesh, "_mqm_centroid_tree", None)
+    if tree is None:
+        tree = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+        mesh._mqm_centroid_tree = tree
+    pts = np.asarray(points, dtype=float).reshape(3, -1)
+    _, near = tree.query(pts.T, k=min(candidates, mesh.nelements))
+    near = near.reshape(pts.shape[1], -1)
+    out = np.full(pts.shape, np.nan)
+    found = np.zeros(pts.shape[1], dtype=bool)
+    for column in near.T:
+        todo = np.flatnonzero(~found)
+        if not len(todo):
+            break
+        elements = column[todo]
+        g = ned._grads_chunk(elements)  # (4, 3, n)
+        rel = pts[:, todo] - mesh.p[:, mesh.t[0, elements]]
+        lam = np.empty((4, len(todo)))
+        lam[1:] = np.einsum("kin,in->kn", g[1:], rel)
+        lam[0] = 1.0 - lam[1:].sum(axis=0)
+        inside = np.all(lam >= -1e-9, axis=0)
+        value = np.zeros((3, len(todo)))
+        for k, (a, b) in enumerate(TET_EDGES):
+            coeff = vec[ned.dofs[k, elements]] * ned._sign[k, elements]
+            value += coeff * (lam[a] * g[b] - lam[b] * g[a])
+        hit = todo[inside]
+        out[:, hit] = value[:, inside]
+        found[hit] = True
+    return out
+
+
+def _hole_fluxes(problem, system: _System, x, axes) -> dict:
+    """Hole name -> flux ∮A·dl (Wb) around the circle about the hole's axis, in the plane
+    through its axis point, just inside the superconductor's nearest vertex (the flux through
+    the hole's narrowest section: a film hole's wall, a torus's inner equator); None when the
+    circle leaves the mesh."""
+    mesh, ell = problem.domain.mesh, problem.length_unit
+    sc_vertices = np.unique(mesh.t[:, problem.superconducting])
+    theta = np.linspace(0, 2 * np.pi, FLUX_CIRCLE_POINTS, endpoint=False)
+    out = {}
+    for name in system.holes:
+        point, direction = axes[name]
+        a_dir = direction / np.linalg.norm(direction)
+        e1 = np.cross(a_dir, np.eye(3)[int(np.argmin(np.abs(a_dir)))])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(a_dir, e1)
+        rel = mesh.p[:, sc_vertices] - point[:, None]
+        radius = (1 - 1e-3) * float(np.min(np.linalg.norm(
+            rel - np.outer(a_dir, a_dir @ rel), axis=0)))
+        circle = (point[:, None] + radius * (np.outer(e1, np.cos(theta))
+                                             + np.outer(e2, np.sin(theta))))
+        tangent = radius * (np.outer(-e1, np.sin(theta)) + np.outer(e2, np.cos(theta)))
+        a_r = nedelec_at(system.nedelec, x, circle)
+        if not np.all(np.isfinite(a_r)):
+            out[name] = None
+            continue
+        a_tot = a_r + _applied_potential(problem.applied_field, circle, system.center)
+        out[name] = float(ell**2 * np.sum(a_tot * tangent) * (2 * np.pi / len(theta)))
+    return out
 
 
 def _applied_dofs(mesh, field_, r_c) -> np.ndarray:
