@@ -126,7 +126,7 @@ def test_torus_hole_is_recorded_and_energy_is_half_fluxoid_times_current(torus, 
     np.testing.assert_allclose(axes["hole_0"][1], [0, 0, 1])
     hole = torus_one.holes["hole_0"]
     assert hole.fluxoid == 1 and hole.field is None and hole.area is None and not hole.meshed
-    i_box = torus_one.outputs.scalars["current_hole_0"][0]
+    i_box = torus_one.outputs.scalars["hole_current_box_hole_0"][0]
     assert 0.9e-3 < i_box < 1.2e-3  # A; the reference below pins it to 1 %
     # E = E_kin + E_field = ½Φ₀I_box = Φ₀²/(2L_box): exact for the discrete minimiser
     energy = torus_one.energies.kinetic + torus_one.energies.field
@@ -155,7 +155,7 @@ def test_current_equals_net_current_through_a_cut(torus, torus_one):
         a, _ = evaluate_fields(torus_one, points)
         j_phi = (PHI0 / (2 * np.pi * r) - e_phi @ a) / (MU0 * (LAM * 1e-6) ** 2)
         cuts.append(float(np.sum(j_phi * weights)))
-    i_box = torus_one.outputs.scalars["current_hole_0"][0]
+    i_box = torus_one.outputs.scalars["hole_current_box_hole_0"][0]
     # the current crowds within λ of the surface, where the sampled section (a circle) and the
     # meshed one (a polygon) differ: each cut agrees to the discretisation error of this coarse
     # mesh, their mean closely
@@ -168,7 +168,7 @@ def test_torus_current_against_axisymmetric_reference(tmp_path, torus_one):
     P2 solve (converged to 1e-5); the Nédélec current is an upper bound (E_h ≥ E)."""
     meridian = torus_meridian(tmp_path / "torus.msh", 3.0, 0.05, 0.5)
     ref, flux = axisymmetric_current(meridian, flux_radius=(MAJOR - MINOR) * (1 - 1e-3))
-    i_box = torus_one.outputs.scalars["current_hole_0"][0]
+    i_box = torus_one.outputs.scalars["hole_current_box_hole_0"][0]
     assert ref > 0 and 0 < i_box / ref - 1 < 0.04
     # the flux through the hole (∮A·dl along the inner equator) against 2πu there
     assert 0.5 * PHI0 < flux < PHI0
@@ -195,7 +195,7 @@ def test_torus_against_axisymmetric_formulation_with_fluxoids(tmp_path, torus_on
     ref = axisymmetric_current(meridian)
     current = next(iter(axi.holes.values())).current
     assert current == pytest.approx(ref, rel=1e-3)
-    i_box = torus_one.outputs.scalars["current_hole_0"][0]
+    i_box = torus_one.outputs.scalars["hole_current_box_hole_0"][0]
     assert 0 < i_box / current - 1 < 0.04
 
 
@@ -211,9 +211,9 @@ def test_film_ring_hole_from_its_wall_linearity_and_field(ring):
     np.testing.assert_allclose(direction, [0, 0, 1], atol=1e-5)
     plus = solve(ring, fluxoids={"hole_0": 1})
     minus = solve(ring, fluxoids={"hole_0": -2})
-    i1 = plus.outputs.scalars["current_hole_0"][0]
+    i1 = plus.outputs.scalars["hole_current_box_hole_0"][0]
     assert i1 > 0
-    assert minus.outputs.scalars["current_hole_0"][0] == pytest.approx(-2 * i1, rel=1e-7)
+    assert minus.outputs.scalars["hole_current_box_hole_0"][0] == pytest.approx(-2 * i1, rel=1e-7)
     # zero-field-cooled ring in a field: the hole is reported with n = 0 and the screening
     # current; fluxoid and field superpose
     cooled = solve(ring, (0, 0, 1e-3), far_field="none")
@@ -221,10 +221,10 @@ def test_film_ring_hole_from_its_wall_linearity_and_field(ring):
     i0 = cooled.holes["hole_0"].current
     assert cooled.holes["hole_0"].fluxoid == 0 and i0 < 0
     assert both.holes["hole_0"].current == pytest.approx(
-        i0 + plus.outputs.scalars["current_hole_0"][0], rel=1e-6)
+        i0 + plus.outputs.scalars["hole_current_box_hole_0"][0], rel=1e-6)
     # a user axis (hole_axes) gives the same state as the one found from the wall
     again = solve(ring, fluxoids={"hole_0": 1}, hole_axes={"hole_0": ((0.01, 0, 0), (0, 0, 2))})
-    assert again.outputs.scalars["current_hole_0"][0] == pytest.approx(i1, rel=1e-7)
+    assert again.outputs.scalars["hole_current_box_hole_0"][0] == pytest.approx(i1, rel=1e-7)
 
 
 def test_fluxoid_refusals(ring, torus):

@@ -5,7 +5,20 @@ Equation (SI), superconductors Ω_s (χ_s = 1, penetration depth λ per region) 
     ∇×∇×A + χ_s λ⁻² A = μ₀ J_ext        (London gauge ∇θ = 0: J = −χ_s A/(μ₀λ²))
 
 For a simply connected superconductor this is the London state; for a ring or a film with a
-hole it is the zero-fluxoid (zero-field-cooled) state, ∮(A + μ₀λ²J)·dl = 0 around the hole.
+hole it is the zero-fluxoid (zero-field-cooled) state, ∮(A + μ₀λ²J)·dl = 0 around the hole,
+unless ``fluxoids={hole: n}`` traps n fluxoids: then μ₀λ²J = w − A with the winding field
+w = Σ_h n_h Φ₀∇φ_h/2π (φ_h the azimuth about the hole's axis, :mod:`mqm_fem.fem.winding`;
+edge DOFs n Φ₀ turns/ℓ² in the scaled unknown), which adds the load (χ_sλ⁻²w, v) to the weak
+form below (docs/theory.md, "Trapped fluxoids in 3D loops"). Holes: every facet group
+``<hole>_boundary`` (its wall; axis from :func:`wall_axis`), a hole recorded by the generator
+(:func:`mqm_fem.mesh.geometry.recorded_holes`: the torus's ``hole_0``) and ``hole_axes``.
+Each hole is reported in ``solution.holes`` (:class:`~mqm_fem.london.solution.Hole`) with the
+imposed ``fluxoid``, the circulating ``current`` I = ∫J·ŵ dV (A; the net current through a cut
+from the hole to the outside) and the ``flux`` ∮A·dl around the hole's narrowest circle (Wb);
+``field`` and ``area`` are None. Without an applied field E_kin + E_field = ½Σ n_hΦ₀I_h
+(one hole: L = Φ₀/I, E = Φ₀²/2L); with ``far_field="image"``, no applied field and one hole,
+``current`` is corrected to free space (:func:`_image_corrected_loop`; the box value is the
+field datum ``hole_current_box_<hole>``).
 
 With a uniform applied field B_a the total potential is A = A_a + A_r,
 A_a = ½ B_a × (r − r_c) (∇×A_a = B_a, ∇×∇×A_a = 0), and the reaction potential A_r solves, for
@@ -357,7 +370,8 @@ def derive(problem, options, system: _System, x) -> Outputs:
         truncation, note = box_truncation_estimate(problem, system.outer)
     currents = _hole_currents(problem, system, x)
     if currents:
-        scalars.update({f"current_{name}": (value, "A") for name, value in currents.items()})
+        scalars.update({f"hole_current_box_{name}": (value, "A")
+                        for name, value in currents.items()})
         if system.far_field == "image" and not np.any(field) and len(currents) == 1:
             (name, current), = currents.items()
             moment, currents[name] = _image_corrected_loop(
