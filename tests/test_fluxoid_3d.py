@@ -238,3 +238,25 @@ def test_fluxoid_refusals(ring, torus):
         solve(ring, fluxoids={"hole_0": 1}, hole_axes={"hole_0": (0, 0, 1)})
     with pytest.raises(ParameterError, match="fluxoids"):
         solve_london(torus, "0.1 um", None, formulation="A")
+
+
+def test_command_line_traps_a_fluxoid(tmp_path, capsys):
+    from mqm_fem.cli import main
+
+    mesh = tmp_path / "ring.msh"
+    assert main(["mesh", "film-in-box", "--vertices", "1", "--thickness", "0.1", "--box-size",
+                 "6", "--holes", "0.5", "--outer", "sphere", "--h", "0.8", "--h-sc", "0.15",
+                 "--h-edge", "0.08", "-o", str(mesh)]) == 0
+    capsys.readouterr()
+    code = main(["london", str(mesh), "--penetration-depth", f"{LAM} um", "--formulation", "A",
+                 "--fluxoid", "hole_0=1", "--field", "0", "0", "0",
+                 "-o", str(tmp_path / "ring.vtu")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "fluxoid_hole_0: 1 Phi0" in out
+    current = float(out.split("hole_current_hole_0:")[1].split()[0])
+    assert 5e-4 < current < 1.2e-3  # A: L = Φ₀/I ≈ 2–4 pH for this 1 µm ring
+    assert main(["london", str(mesh), "--penetration-depth", f"{LAM} um", "--formulation", "A",
+                 "--fluxoid", "hole_7=1", "--field", "0", "0", "0",
+                 "-o", str(tmp_path / "bad.vtu")]) == 2
+    assert "no hole named 'hole_7'; holes are: hole_0" in capsys.readouterr().err
