@@ -537,7 +537,11 @@ def test_film_edge_refinement_and_grading():
     """h_edge refines at the film's rim, not in its middle; a gentler grading adds elements."""
     base = dict(h=1.0, h_sc=0.25)
     plain = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", **base)
-    edged = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", h_edge=0.08, **base)
+    said = []
+    edged = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", h_edge=0.08, progress=said.append,
+                                 **base)
+    estimate = float(said[0].split("about ")[1].split()[0].replace("k", "e3"))
+    assert 0.5 < estimate / edged.mesh.nelements < 2  # the estimate counts the edge tube
     gentle = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", h_edge=0.08, grading=0.25,
                                   **base)
 

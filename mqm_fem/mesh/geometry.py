@@ -685,7 +685,19 @@ def _estimate(gmsh, dim, sc, surface, sizes) -> MeshEstimate:
     total = sum(gmsh.model.occ.getMass(dim, t) for _, t in gmsh.model.getEntities(dim))
     inside = sum(gmsh.model.occ.getMass(dim, t) for t in sc)
     area = sum(gmsh.model.occ.getMass(dim - 1, t) for t in surface) if surface else 0.0
-    return estimate_elements(dim, total, inside, area, sizes)
+    estimate = estimate_elements(dim, total, inside, area, sizes)
+    h_edge = sizes[5] if len(sizes) > 5 else None
+    if h_edge is None or dim != 3:
+        return estimate
+    # edge refinement: a tube of size h_edge + g·s around the superconductor's curves holds
+    # about ∫2πs ds/(c(h_edge + g s)³) ≈ π/(c g² h_edge) elements per unit length; half of it
+    # (the tube overlaps the film and the surface refinement), measured on film rings
+    curves = _all_boundary(gmsh, 2, _all_boundary(gmsh, 3, sc))
+    length = sum(gmsh.model.occ.getMass(1, t) for t in curves)
+    c = 1 / (6 * math.sqrt(2)) / _DENSITY[3]
+    n = estimate.elements + length * math.pi / (2 * c * _grading(sizes) ** 2 * h_edge)
+    return MeshEstimate(elements=n, memory_bytes=n * _BYTES_PER_ELEMENT[3],
+                        seconds=_STARTUP_SECONDS + n / _ELEMENTS_PER_SECOND[3])
 
 
 def _check_element_count(estimate: MeshEstimate) -> None:
