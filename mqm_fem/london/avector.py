@@ -140,7 +140,7 @@ CURVED_INTORDER = 4
 SPHERE_TOLERANCE = 1e-3
 
 __all__ = ["FAR_FIELD", "AFormulationOptions", "box_truncation_estimate", "evaluate_fields",
-           "image_corrected_moment"]
+           "hole_axes", "image_corrected_moment", "nedelec_at", "wall_axis"]
 
 #: m_box/m − 1 ≈ c f (R/L)³: c for a cube of half-side L (measured,
 #: ``test_box_truncation_without_image``) and for a spherical wall of radius L (image dipole).
