@@ -510,3 +510,73 @@ def test_generator_docstrings_document_every_parameter():
         if "outer" in inspect.signature(func).parameters:
             shapes = geometry.OUTER_SHAPES[geometry.GEOMETRY_DIMENSION[kind]]
             assert "{" + ", ".join(f"'{s}'" for s in shapes) + "}" in section, kind
+
+
+# -- solid films: true circles, edge refinement, grading (issue 11) -------------------------------
+def test_film_disk_ring_true_circles_and_hole_wall(tmp_path):
+    """A ring film (disk outline R = 1, circular hole r = 0.4) meshed from OCC circles: every
+    vertex of the rims lies on its circle (not on a polygon's chords), the hole wall is its own
+    group, the volume is the annulus's to the inscribed-polygon error."""
+    d = geometry.film_in_box(1.0, 0.1, 5.0, holes=[0.4], outer="sphere", h=0.8, h_sc=0.15)
+    wall = radii(d, "hole_0_boundary", slice(0, 2))
+    np.testing.assert_allclose(wall, 0.4, rtol=1e-9)
+    rim = d.mesh.p[:, facet_vertices(d, "surface")]
+    r = np.linalg.norm(rim[:2], axis=0)
+    outer_rim = r[np.abs(rim[2]) < 0.05 - 1e-9]  # vertices on the side walls only
+    np.testing.assert_allclose(outer_rim[outer_rim > 0.7], 1.0, rtol=1e-9)
+    exact = math.pi * (1 - 0.16) * 0.1
+    assert d.measure("superconductor") == pytest.approx(exact, rel=0.02)
+    # an off-centre circular hole as (x, y, r); the CLI form '0.3,0,0.2'
+    off = geometry.film_in_box(1.0, 0.1, 5.0, holes=(0.3, 0.0, 0.2), outer="sphere", h=0.8,
+                               h_sc=0.2)
+    centre = off.mesh.p[:2, facet_vertices(off, "hole_0_boundary")] - np.array([[0.3], [0]])
+    np.testing.assert_allclose(np.linalg.norm(centre, axis=0), 0.2, rtol=1e-9)
+
+
+def test_film_edge_refinement_and_grading():
+    """h_edge refines at the film's rim, not in its middle; a gentler grading adds elements."""
+    base = dict(h=1.0, h_sc=0.25)
+    plain = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", **base)
+    said = []
+    edged = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", h_edge=0.08, progress=said.append,
+                                 **base)
+    estimate = float(said[0].split("about ")[1].split()[0].replace("k", "e3"))
+    assert 0.5 < estimate / edged.mesh.nelements < 2  # the estimate counts the edge tube
+    gentle = geometry.film_in_box(1.0, 0.2, 4.0, outer="sphere", h_edge=0.08, grading=0.25,
+                                  **base)
+
+    def sizes_at(d, lo, hi):
+        sc = d.region("superconductor")
+        mid = d.mesh.p[:, d.mesh.t[:, sc]].mean(axis=1)
+        r = np.linalg.norm(mid[:2], axis=0)
+        return element_sizes(d.mesh)[sc][(r > lo) & (r < hi)]
+
+    assert np.median(sizes_at(edged, 0.95, 1.0)) < 0.5 * np.median(sizes_at(plain, 0.95, 1.0))
+    assert np.median(sizes_at(edged, 0.0, 0.4)) > 0.6 * np.median(sizes_at(plain, 0.0, 0.4))
+    assert gentle.mesh.nelements > 1.3 * edged.mesh.nelements
+    assert shape_quality(edged.mesh).min() > 0.05
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    (dict(h_edge=0.3), "h_edge"),
+    (dict(grading=3.0), "grading"),
+    (dict(grading=-1.0), "grading"),
+    (dict(holes=[1.2]), "inside"),
+    (dict(holes=[(0.3, 0, 0.2), (0.1, 0, 0.2)]), "overlaps"),
+    (dict(holes=[-0.2]), "radius"),
+])
+def test_film_disk_refusals(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        geometry.film_in_box(1.0, 0.1, 5.0, outer="sphere", h=0.8, h_sc=0.2, **kwargs)
+
+
+def test_cli_meshes_a_ring_film(tmp_path):
+    from mqm_fem.cli import main
+
+    out = tmp_path / "ring.msh"
+    code = main(["mesh", "film-in-box", "--vertices", "1", "--thickness", "0.1", "--box-size",
+                 "5", "--holes", "0,0,0.4", "--outer", "sphere", "--h", "0.8", "--h-sc", "0.2",
+                 "--h-edge", "0.1", "--grading", "0.4", "-o", str(out)])
+    assert code == 0
+    d = load_mesh(out)
+    np.testing.assert_allclose(radii(d, "hole_0_boundary", slice(0, 2)), 0.4, rtol=1e-9)

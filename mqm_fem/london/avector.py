@@ -5,7 +5,20 @@ Equation (SI), superconductors Ω_s (χ_s = 1, penetration depth λ per region) 
     ∇×∇×A + χ_s λ⁻² A = μ₀ J_ext        (London gauge ∇θ = 0: J = −χ_s A/(μ₀λ²))
 
 For a simply connected superconductor this is the London state; for a ring or a film with a
-hole it is the zero-fluxoid (zero-field-cooled) state, ∮(A + μ₀λ²J)·dl = 0 around the hole.
+hole it is the zero-fluxoid (zero-field-cooled) state, ∮(A + μ₀λ²J)·dl = 0 around the hole,
+unless ``fluxoids={hole: n}`` traps n fluxoids: then μ₀λ²J = w − A with the winding field
+w = Σ_h n_h Φ₀∇φ_h/2π (φ_h the azimuth about the hole's axis, :mod:`mqm_fem.fem.winding`;
+edge DOFs n Φ₀ turns/ℓ² in the scaled unknown), which adds the load (χ_sλ⁻²w, v) to the weak
+form below (docs/theory.md, "Trapped fluxoids in 3D loops"). Holes: every facet group
+``<hole>_boundary`` (its wall; axis from :func:`wall_axis`), a hole recorded by the generator
+(:func:`mqm_fem.mesh.geometry.recorded_holes`: the torus's ``hole_0``) and ``hole_axes``.
+Each hole is reported in ``solution.holes`` (:class:`~mqm_fem.london.solution.Hole`) with the
+imposed ``fluxoid``, the circulating ``current`` I = ∫J·ŵ dV (A; the net current through a cut
+from the hole to the outside) and the ``flux`` ∮A·dl around the hole's narrowest circle (Wb);
+``field`` and ``area`` are None. Without an applied field E_kin + E_field = ½Σ n_hΦ₀I_h
+(one hole: L = Φ₀/I, E = Φ₀²/2L); with ``far_field="image"``, no applied field and one hole,
+``current`` is corrected to free space (:func:`_image_corrected_loop`; the box value is the
+field datum ``hole_current_box_<hole>``).
 
 With a uniform applied field B_a the total potential is A = A_a + A_r,
 A_a = ½ B_a × (r − r_c) (∇×A_a = B_a, ∇×∇×A_a = 0), and the reaction potential A_r solves, for
@@ -97,16 +110,24 @@ import scipy.sparse as sp
 
 from ..errors import MeshError, ParameterError
 from ..fem.forms import london_a, vector_load, vector_mass
-from ..fem.nedelec import NedelecTet, discrete_gradient
+from ..fem.nedelec import TET_EDGES, NedelecTet, discrete_gradient
 from ..fem.projection import dot_last, integrate_linear_product, solve_mass
+from ..fem.winding import check_clearance, winding_form
 from ..linalg.linear import CURL_CURL_METHODS, CurlCurlSolver, solve_spd
 from ..mesh import Domain, is_vacuum_name
-from ..units import MU0, parse_vector
+from ..units import MU0, PHI0, parse_vector
 from .estimate_3d import estimate_a
-from .options import FormulationOptions, check_callable, check_positive, option
+from .options import (
+    FormulationOptions,
+    check_callable,
+    check_mapping,
+    check_positive,
+    option,
+    values_by_name,
+)
 from .problem import three_component_field
 from .registry import Formulation, register
-from .solution import Energies, LondonSolution, Outputs
+from .solution import Energies, Hole, LondonSolution, Outputs
 
 FAR_FIELD = ("auto", "none", "image")
 
@@ -119,7 +140,7 @@ CURVED_INTORDER = 4
 SPHERE_TOLERANCE = 1e-3
 
 __all__ = ["FAR_FIELD", "AFormulationOptions", "box_truncation_estimate", "evaluate_fields",
-           "image_corrected_moment"]
+           "hole_axes", "image_corrected_moment", "nedelec_at", "wall_axis"]
 
 #: m_box/m − 1 ≈ c f (R/L)³: c for a cube of half-side L (measured,
 #: ``test_box_truncation_without_image``) and for a spherical wall of radius L (image dipole).
@@ -130,7 +151,7 @@ BOX_TRUNCATION_COEFFICIENT = {"box": 0.64, "sphere": 1.0}
 class AFormulationOptions(FormulationOptions):
     """Options of the 3D A-formulation."""
 
-    source_options = ("current_density",)
+    source_options = ("current_density", "fluxoids")
 
     far_field: str = option(
         "auto", cli="--far-field", choices=FAR_FIELD,
@@ -146,9 +167,24 @@ class AFormulationOptions(FormulationOptions):
     center: object = option(
         None, help="gauge centre r_c of A_a = ½B_a×(r − r_c) (3 lengths; default: the "
         "superconductors' centroid)")
+    fluxoids: dict | None = option(
+        None, cli="--fluxoid", repeat=True, metavar="HOLE=N",
+        help="fluxoid number n trapped in a hole (integer; default 0: zero-field cooled); "
+        "holes: hole_k of the hole_k_boundary wall groups, or named in hole_axes")
+    hole_axes: dict | None = option(
+        None, help="hole name -> ((x, y, z), (dx, dy, dz)): a point in the hole and the hole's "
+        "axis direction in mesh units; defines a hole (e.g. a torus) or overrides the axis found "
+        "from its wall facets")
 
     def validate(self):
         check_positive(self.solver_tol, "solver_tol")
+        check_mapping(self.fluxoids, "fluxoids", "hole")
+        if self.fluxoids is not None:
+            values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
+                           _fluxoid_number)
+        check_mapping(self.hole_axes, "hole_axes", "hole")
+        for name, axis in (self.hole_axes or {}).items():
+            _axis(axis, f"hole_axes[{name!r}]")
         check_callable(self.current_density, "current_density",
                        "J_ext(points) -> (3, n) array in A/m² (points of shape (3, n) in m)")
         if self.far_field == "image" and self.current_density is not None:
@@ -178,6 +214,9 @@ class _System:
     j_ext: np.ndarray | None = None
     basis: object = None
     curved: object = None  # CurvedQuadrature on an isoparametric domain, else None
+    holes: dict | None = None  # hole name -> (fluxoid n, unit winding form ŵ on the edges)
+    axes: dict | None = None  # hole name -> (point, unit direction), mesh units
+    winding: np.ndarray | None = None  # w̃ = Σ n_h Φ₀ŵ_h/ℓ² on the superconductor's edges (T)
 
 
 def assemble(problem, options: AFormulationOptions) -> _System:
@@ -199,6 +238,7 @@ def assemble(problem, options: AFormulationOptions) -> _System:
     system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, ell)
+    _add_fluxoid_load(problem, system, options)
     return system
 
 
@@ -210,12 +250,8 @@ def applied_load(problem, system: _System) -> np.ndarray:
     integrals t_e·(Ã_a(x_a) + Ã_a(x_b))/2; curved elements: quadrature of the analytic Ã_a."""
     field_, r_c = problem.applied_field, system.center
     if system.curved is None:
-        mesh = problem.domain.mesh
-        a_vertices = _applied_potential(field_, mesh.p, r_c)
-        edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
-        a_dofs = 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
-                                          + a_vertices[:, mesh.edges[1]]), axis=0)
-        return -system.nedelec.mass_apply(system.sigma, a_dofs)
+        return -system.nedelec.mass_apply(system.sigma, _applied_dofs(problem.domain.mesh,
+                                                                      field_, r_c))
     quad = system.curved
     sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), quad.nedelec.X.shape[1]))
     return -vector_load.assemble(quad.nedelec,
@@ -269,6 +305,7 @@ def _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field) -> _Sy
     system.load = applied_load(problem, system)
     if options.current_density is not None:
         _add_current_load(system, options.current_density, sc, problem.length_unit)
+    _add_fluxoid_load(problem, system, options)
     return system
 
 
@@ -301,6 +338,8 @@ def derive(problem, options, system: _System, x) -> Outputs:
         a_vert = ned.vertex_values(x)  # Ã_r at the 4 vertices of every element (ne, 4, 3)
         a_vert += _applied_potential(field, mesh.p, r_c)[:, mesh.t].transpose(2, 1, 0)
         vol_sc, a_sc = ned.volume[sc], a_vert[sc]
+        if system.winding is not None:  # J = σ(w̃ − Ã)/(μ₀ℓ): A − w plays the role of A
+            a_sc -= ned.vertex_values(system.winding)[sc]
         j_sc = -sigma[sc, None, None] * a_sc / (MU0 * ell)  # J at the vertices (A/m²)
         r_sc = (mesh.p[:, mesh.t[:, sc]] - r_c[:, None, None]).transpose(2, 1, 0)
         moment_box = 0.5 * ell**4 * integrate_linear_product(np.cross, r_sc, j_sc, vol_sc)
@@ -329,12 +368,42 @@ def derive(problem, options, system: _System, x) -> Outputs:
     truncation, note = None, ""
     if system.far_field == "none":
         truncation, note = box_truncation_estimate(problem, system.outer)
+    currents = _hole_currents(problem, system, x)
+    if currents:
+        scalars.update({f"hole_current_box_{name}": (value, "A")
+                        for name, value in currents.items()})
+        if system.far_field == "image" and not np.any(field) and len(currents) == 1:
+            (name, current), = currents.items()
+            moment, currents[name] = _image_corrected_loop(
+                moment_box, current, system.holes[name][0], radius * ell)
+    fluxes = ({} if not system.holes or system.curved is not None
+              else _hole_fluxes(problem, system, x, system.axes))
+    holes = {name: Hole(field=None, flux=fluxes.get(name), area=None, fluxoid=n, meshed=False,
+                        current=currents[name]) for name, (n, _) in (system.holes or {}).items()}
     return Outputs(point_data=point_data, cell_data={"B": b_cells, "J": cell_j}, moment=moment,
                    energies=Energies(kinetic=e_kin, field=e_field, gibbs=e_kin + e_field - work),
-                   ndofs=int(ned.N), scalars=scalars,
+                   ndofs=int(ned.N), scalars=scalars, holes=holes,
                    state={"basis": system.basis, "reaction_dofs": x, "center": r_c,
                           "far_field": system.far_field, "truncation": note},
                    truncation_estimate=truncation)
+
+
+def _image_corrected_loop(moment_box, current_box, fluxoid, outer_radius):
+    """Free-space moment and current of a lone loop holding ``fluxoid`` fluxoids, without an
+    applied field, from the solve inside a spherical n×A_r = 0 wall of radius L (m).
+
+    The wall adds the image field B_u = −μ₀m/(2πL³) (:func:`image_corrected_moment`), which
+    threads the loop with the flux a·B_u, a = m/I its effective area (reciprocity). At fixed
+    fluxoid nΦ₀ = L_free I_box + a·B_u, so L_box = nΦ₀/I_box = L_free − μ₀|m|²/(2πL³I_box²)
+    to leading order in (R/L)³. Returns (m_free, I_free) with I_free = nΦ₀/L_free and
+    m_free = m_box I_free/I_box. Checked in ``tests/test_fluxoid_3d.py``."""
+    m = np.asarray(moment_box, dtype=float)
+    if current_box == 0.0 or fluxoid == 0:
+        return m.copy(), current_box
+    l_box = fluxoid * PHI0 / current_box
+    l_free = l_box + MU0 * float(m @ m) / (2 * np.pi * outer_radius**3 * current_box**2)
+    current = fluxoid * PHI0 / l_free
+    return m * (current / current_box), current
 
 
 def _project_p1(mesh, volume, elements, fields):
@@ -386,6 +455,8 @@ def _derive_curved(problem, system: _System, x):
     quad.a_total, quad.curl = a_total, curl  # kept for the error estimate
     dx = basis.dx
     a_sc = a_total[:, sc]
+    if system.winding is not None:  # J = σ(w̃ − Ã)/(μ₀ℓ)
+        a_sc = a_sc - np.asarray(basis.interpolate(system.winding))[:, sc]
     j_sc = -sigma[sc][None, :, None] * a_sc / (MU0 * ell)  # (3, nsc, nq) A/m²
     r_sc = quad.points[:, sc] - system.center[:, None, None]
     moment_box = 0.5 * ell**4 * np.einsum("ieq,eq->i", np.cross(r_sc, j_sc, axis=0), dx[sc])
@@ -627,6 +698,212 @@ class _Probe:
             value += weight * np.asarray(phi)[:, :, 0]
             curl += weight * phi.curl[:, :, 0]
         return value, curl
+
+
+# ----------------------------------------------------------------------------------------------
+# trapped fluxoids
+# ----------------------------------------------------------------------------------------------
+def _fluxoid_number(key, value) -> float:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        n = np.nan
+    if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
+        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
+    return n
+
+
+def _axis(value, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """((x, y, z), (dx, dy, dz)) -> (point, unit direction), refusing anything else."""
+    try:
+        point, direction = (np.asarray(v, dtype=float) for v in value)
+    except (TypeError, ValueError):
+        point = direction = np.empty(0)
+    if point.shape != (3,) or direction.shape != (3,) or not np.all(np.isfinite(point)) \
+            or not np.all(np.isfinite(direction)) or not np.any(direction):
+        raise ParameterError(
+            f"{what}: expected ((x, y, z), (dx, dy, dz)) — a point in the hole and a nonzero "
+            f"axis direction, in mesh units — got {value!r}")
+    return point, direction / np.linalg.norm(direction)
+
+
+def wall_axis(mesh, facets) -> tuple[np.ndarray, np.ndarray]:
+    """The axis of a hole from the facets of its wall: through the wall's area centroid, along
+    the direction least represented by the facet normals (eigenvector of the smallest
+    eigenvalue of Σ area·n nᵀ; for a cylindrical or prismatic wall its axis), oriented so that
+    its largest component is positive (a hole through a film in the xy plane: +z)."""
+    tri = mesh.p[:, mesh.facets[:, facets]]  # (3, 3 vertices, nf)
+    c = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], axis=0)  # 2·area·n
+    norm = np.linalg.norm(c, axis=0)
+    area = 0.5 * norm
+    centroid = (tri.mean(axis=1) * area).sum(axis=1) / area.sum()
+    tensor = (c / np.where(norm > 0, norm, 1)) * np.sqrt(area)
+    _, vectors = np.linalg.eigh(tensor @ tensor.T)
+    direction = vectors[:, 0]
+    if direction[np.argmax(np.abs(direction))] < 0:
+        direction = -direction
+    return centroid, direction
+
+
+def hole_axes(domain: Domain, overrides=None) -> dict:
+    """Hole name -> (point, unit direction) in mesh units: the holes a generator recorded
+    (:func:`mqm_fem.mesh.geometry.recorded_holes`, e.g. the torus), every facet group
+    ``<name>_boundary`` taken as the wall of hole ``<name>`` (:func:`wall_axis`; e.g.
+    ``hole_k_boundary`` of ``film_in_box``), and ``overrides`` (the ``hole_axes`` option)."""
+    from ..mesh.geometry import recorded_holes
+
+    axes = {name: _axis(axis, f"hole {name!r}") for name, axis in recorded_holes(domain).items()}
+    for group, facets in domain.boundaries.items():
+        if group.endswith("_boundary") and len(facets) and group != "_boundary":
+            axes[group[:-len("_boundary")]] = wall_axis(domain.mesh, np.asarray(facets))
+    for name, axis in (overrides or {}).items():
+        axes[name] = _axis(axis, f"hole_axes[{name!r}]")
+    return axes
+
+
+def _add_fluxoid_load(problem, system: _System, options: AFormulationOptions) -> None:
+    """Trapped fluxoids: w = Σ_h n_h Φ₀ ∇φ_h/2π (``winding_form`` on the superconductor's
+    edges, scaled like Ã: edge DOFs n Φ₀ turns/ℓ²), and the load (σw̃, v). Every hole whose
+    axis keeps clear of the superconductor is kept (its current is reported, n = 0 unless
+    given); a hole named in ``fluxoids`` or ``hole_axes`` must keep clear."""
+    domain, sc = problem.domain, problem.superconducting
+    requested = set(options.fluxoids or {}) | set(options.hole_axes or {})
+    axes = hole_axes(domain, options.hole_axes)
+    names = list(axes)
+    numbers = values_by_name(options.fluxoids, names, "fluxoids", "hole", _fluxoid_number)
+    mesh = domain.mesh
+    sc_edges = np.unique(mesh.t2e[:, sc]) if len(sc) else np.zeros(0, dtype=np.int64)
+    holes = {}
+    for name, n in zip(names, numbers, strict=True):
+        point, direction = axes[name]
+        unit = np.zeros(mesh.nedges)
+        unit[sc_edges] = winding_form(mesh.p, mesh.edges[:, sc_edges], point, direction)
+        try:
+            check_clearance(mesh.p, mesh.edges[:, sc_edges], point, direction,
+                            f"hole {name!r}")
+        except ParameterError as exc:
+            if name in requested:
+                raise ParameterError(
+                    f"{exc} (hole_axes[{name!r}] = ((x, y, z), (dx, dy, dz)) in mesh units sets "
+                    "it)" if name not in (options.hole_axes or {}) else str(exc)) from None
+            continue
+        holes[name] = (float(n), unit)
+    system.holes = holes
+    system.axes = {name: axes[name] for name in holes}
+    if not any(n for n, _ in holes.values()):
+        return
+    w = PHI0 / problem.length_unit**2 * sum(n * unit for n, unit in holes.values())
+    system.winding = w
+    if system.curved is None:
+        system.load = system.load + system.nedelec.mass_apply(system.sigma, w)
+    else:
+        quad = system.curved
+        nq = quad.nedelec.X.shape[1]
+        sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), nq))
+        w_q = np.asarray(quad.nedelec.interpolate(w))
+        system.load = system.load + vector_load.assemble(quad.nedelec, f=sig_q[None] * w_q)
+
+
+#: points on the circle along which the flux through a hole is integrated
+FLUX_CIRCLE_POINTS = 256
+
+
+def nedelec_at(ned: NedelecTet, vec, points, candidates: int = 24):
+    """Values (3, n) of the Nédélec field ``vec`` at ``points`` (3, n, mesh units) from the
+    closed-form Whitney functions, with memory linear in n (the element of each point among its
+    ``candidates`` nearest element centroids); NaN for a point in none of them."""
+    from scipy.spatial import cKDTree
+
+    mesh = ned.mesh
+    tree = getattr(mesh, "_mqm_centroid_tree", None)
+    if tree is None:
+        tree = cKDTree(mesh.p[:, mesh.t].mean(axis=1).T)
+        mesh._mqm_centroid_tree = tree
+    pts = np.asarray(points, dtype=float).reshape(3, -1)
+    _, near = tree.query(pts.T, k=min(candidates, mesh.nelements))
+    near = near.reshape(pts.shape[1], -1)
+    out = np.full(pts.shape, np.nan)
+    found = np.zeros(pts.shape[1], dtype=bool)
+    for column in near.T:
+        todo = np.flatnonzero(~found)
+        if not len(todo):
+            break
+        elements = column[todo]
+        g = ned._grads_chunk(elements)  # (4, 3, n)
+        rel = pts[:, todo] - mesh.p[:, mesh.t[0, elements]]
+        lam = np.empty((4, len(todo)))
+        lam[1:] = np.einsum("kin,in->kn", g[1:], rel)
+        lam[0] = 1.0 - lam[1:].sum(axis=0)
+        inside = np.all(lam >= -1e-9, axis=0)
+        value = np.zeros((3, len(todo)))
+        for k, (a, b) in enumerate(TET_EDGES):
+            coeff = vec[ned.dofs[k, elements]] * ned._sign[k, elements]
+            value += coeff * (lam[a] * g[b] - lam[b] * g[a])
+        hit = todo[inside]
+        out[:, hit] = value[:, inside]
+        found[hit] = True
+    return out
+
+
+def _hole_fluxes(problem, system: _System, x, axes) -> dict:
+    """Hole name -> flux ∮A·dl (Wb) around the circle about the hole's axis, in the plane
+    through its axis point, just inside the superconductor's nearest vertex (the flux through
+    the hole's narrowest section: a film hole's wall, a torus's inner equator); None when the
+    circle leaves the mesh."""
+    mesh, ell = problem.domain.mesh, problem.length_unit
+    sc_vertices = np.unique(mesh.t[:, problem.superconducting])
+    theta = np.linspace(0, 2 * np.pi, FLUX_CIRCLE_POINTS, endpoint=False)
+    out = {}
+    for name in system.holes:
+        point, direction = axes[name]
+        a_dir = direction / np.linalg.norm(direction)
+        e1 = np.cross(a_dir, np.eye(3)[int(np.argmin(np.abs(a_dir)))])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(a_dir, e1)
+        rel = mesh.p[:, sc_vertices] - point[:, None]
+        radius = (1 - 1e-3) * float(np.min(np.linalg.norm(
+            rel - np.outer(a_dir, a_dir @ rel), axis=0)))
+        circle = (point[:, None] + radius * (np.outer(e1, np.cos(theta))
+                                             + np.outer(e2, np.sin(theta))))
+        tangent = radius * (np.outer(-e1, np.sin(theta)) + np.outer(e2, np.cos(theta)))
+        a_r = nedelec_at(system.nedelec, x, circle)
+        if not np.all(np.isfinite(a_r)):
+            out[name] = None
+            continue
+        a_tot = a_r + _applied_potential(problem.applied_field, circle, system.center)
+        out[name] = float(ell**2 * np.sum(a_tot * tangent) * (2 * np.pi / len(theta)))
+    return out
+
+
+def _applied_dofs(mesh, field_, r_c) -> np.ndarray:
+    """Edge DOFs of Ã_a = ½B_a×(r − r_c) (exact in lowest-order Nédélec)."""
+    a_vertices = _applied_potential(field_, mesh.p, r_c)
+    edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
+    return 0.5 * np.sum(edge_vec * (a_vertices[:, mesh.edges[0]]
+                                    + a_vertices[:, mesh.edges[1]]), axis=0)
+
+
+def _hole_currents(problem, system: _System, x) -> dict:
+    """Hole name -> circulating current I_h = ∫ J·ŵ_h dV (A), J = σ(w̃ − Ã)/(μ₀ℓ) over the
+    superconductors, ŵ_h = ∇φ_h/2π the hole's unit winding form (1/m): by ∇·J = 0 and
+    J·n = 0 on the surface it is the net current through any cut from the hole to the outside
+    (discretely: the weak equation tested with discrete gradients makes J weakly
+    divergence-free, so a body that does not enclose the axis contributes exactly 0).
+    In mesh units I = (ℓ/μ₀) ŵᵀ M_σ (w̃ − Ã)."""
+    if not system.holes:
+        return {}
+    ell = problem.length_unit
+    w = system.winding if system.winding is not None else 0.0
+    if system.curved is None:
+        a_total = x + _applied_dofs(problem.domain.mesh, problem.applied_field, system.center)
+        moment = system.nedelec.mass_apply(system.sigma, w - a_total)
+    else:
+        quad = system.curved
+        nq = quad.nedelec.X.shape[1]
+        sig_q = np.broadcast_to(system.sigma[:, None], (len(system.sigma), nq))
+        w_q = np.asarray(quad.nedelec.interpolate(w)) if system.winding is not None else 0.0
+        moment = vector_load.assemble(quad.nedelec, f=sig_q[None] * (w_q - quad.a_total))
+    return {name: ell / MU0 * float(unit @ moment) for name, (_, unit) in system.holes.items()}
 
 
 # ----------------------------------------------------------------------------------------------

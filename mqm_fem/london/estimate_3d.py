@@ -19,7 +19,8 @@ over the superconductors,
 **Geometry (Hadamard).** The straight-sided mesh meshes a body smaller than the true one by the
 normal gap δn (:func:`mqm_fem.mesh.curvature.boundary_gaps`). G is the minimum of an energy
 whose only Ω_s-dependent density is the kinetic one, |A|²/(2μ₀λ²) = ½μ₀λ²|J|² (B is continuous
-across Γ, so the field energy has no jump), hence dG = ∫_Γ δn |A|²/(2μ₀λ²) dS and
+across Γ, so the field energy has no jump; with trapped fluxoids A − w replaces A, w the
+winding field), hence dG = ∫_Γ δn |A|²/(2μ₀λ²) dS and
 d(m·B̂) = −(2/|B_a|) dG. Checked by scaling a sphere's mesh (``tests/test_estimate_london_3d``).
 
 **Curved domains.** On an isoparametric domain (``domain.curved``, solved on the quadratic
@@ -150,6 +151,9 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
         facets = surface_facets(mesh, sc)
         facets = facets[mesh.f2t[1, facets] >= 0]  # not on the outer boundary
         gaps = boundary_gaps(mesh, facets, sc)
+        winding = getattr(system, "winding", None)
+        if winding is not None:  # trapped fluxoids: the kinetic density is σ|Ã − w̃|²
+            a_vert -= ned.vertex_values(winding)
         kinetic, owner = surface_kinetic(mesh, facets, sc, a_vert, sigma)
         d_gibbs_facet = ell**3 / (2 * MU0) * gaps * kinetic        # J per facet
     energy_error = ell**3 * float(eta2.sum()) / (2 * MU0)       # ≈ G_h − G (J)

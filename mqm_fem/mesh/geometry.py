@@ -59,7 +59,8 @@ from .domain import Domain, Recipe, element_measures, load_mesh
 __all__ = [
     "GEOMETRIES", "GEOMETRY_DIMENSION", "OUTER_SHAPES", "MeshEstimate", "annulus", "box",
     "circle_in_box", "cross_section_in_box", "cube_in_box", "cylinder", "cylinder_in_box", "disk",
-    "estimate_elements", "film_in_box", "polygon", "rectangle", "sphere_in_box", "torus_in_box",
+    "estimate_elements", "film_in_box", "polygon", "recorded_holes", "rectangle",
+    "sphere_in_box", "torus_in_box",
 ]
 
 #: refuse to mesh when the estimated number of elements exceeds this
@@ -152,27 +153,48 @@ def _all_boundary(gmsh, dim: int, tags) -> set[int]:
     return {abs(t) for d, t in out if d == dim - 1}
 
 
-def _sizes(h, h_sc, h_surface, surface_layer):
-    """Validate and resolve the size parameters -> (h, h_sc, h_surface|None, layer)."""
+def _sizes(h, h_sc, h_surface, surface_layer, grading=None, h_edge=None):
+    """Validate and resolve the size parameters -> (h, h_sc, h_surface|None, layer) plus, when
+    ``grading`` or ``h_edge`` is given, (grading, h_edge|None)."""
     h = _positive("h", h)
     h_sc = h if h_sc is None else _positive("h_sc", h_sc)
+    extra = ()
+    if grading is not None or h_edge is not None:
+        grading = _GRADING if grading is None else _positive("grading", grading)
+        if grading > 2:
+            raise ParameterError(f"grading: {grading:g} is too steep; the size may grow by at "
+                                 "most 2 per unit distance (0.5 is the default, 0.1–0.3 grades "
+                                 "gently)")
+        if h_edge is not None:
+            h_edge = _positive("h_edge", h_edge)
+            if h_edge > h_sc:
+                raise ParameterError(f"h_edge ({h_edge:g}) must not exceed h_sc ({h_sc:g}): it "
+                                     "is the finer size at the superconductor's edges")
+        extra = (grading, h_edge)
     if h_surface is None:
         if surface_layer not in (None, 0, 0.0):
             raise ParameterError("surface_layer is given but h_surface is not: give h_surface "
                                  "(the element size within surface_layer of the surface)")
-        return h, h_sc, None, 0.0
+        return (h, h_sc, None, 0.0) + extra
     h_surface = _positive("h_surface", h_surface)
     if h_surface > h_sc:
         raise ParameterError(f"h_surface ({h_surface:g}) must not exceed h_sc ({h_sc:g}): it is "
                              "the finer size near the superconductor surface")
     layer = 0.0 if surface_layer is None else _nonnegative("surface_layer", surface_layer)
-    return h, h_sc, h_surface, layer
+    return (h, h_sc, h_surface, layer) + extra
+
+
+def _grading(sizes) -> float:
+    """The size growth rate of ``sizes`` (:data:`_GRADING` unless given)."""
+    return sizes[4] if len(sizes) > 4 else _GRADING
 
 
 def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
     """Background size field: h outside, h_sc inside the superconductor, h_surface in the
     surface layer (Distance + Threshold), graded linearly away from it."""
-    h, h_sc, h_surface, layer = sizes
+    h, h_sc, h_surface, layer = sizes[:4]
+    grading = _grading(sizes)
+    h_edge = sizes[5] if len(sizes) > 5 else None
     field = gmsh.model.mesh.field
     gmsh.option.setNumber("Mesh.MeshSizeMax", max(h, h_sc))
     volumes_key = "SurfacesList" if dim == 2 else "VolumesList"
@@ -191,7 +213,7 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
         field.setNumber(outside, "SizeMin", finest)
         field.setNumber(outside, "SizeMax", h)
         field.setNumber(outside, "DistMin", 0.0)
-        field.setNumber(outside, "DistMax", max((h - finest) / _GRADING, 1e-12))
+        field.setNumber(outside, "DistMax", max((h - finest) / grading, 1e-12))
         fields.append(outside)
     if surface_tags and h_surface is not None:
         inner = field.add("Threshold")
@@ -199,12 +221,29 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
         field.setNumber(inner, "SizeMin", h_surface)
         field.setNumber(inner, "SizeMax", h_sc)
         field.setNumber(inner, "DistMin", layer)
-        field.setNumber(inner, "DistMax", layer + max((h_sc - h_surface) / _GRADING, 1e-12))
+        field.setNumber(inner, "DistMax", layer + max((h_sc - h_surface) / grading, 1e-12))
         restricted = field.add("Restrict")
         field.setNumber(restricted, "InField", inner)
         field.setNumbers(restricted, volumes_key, sorted(sc_tags))
         field.setNumber(restricted, "IncludeBoundary", 1)
         fields.append(restricted)
+    if h_edge is not None and dim == 3:
+        # edge refinement: h_edge on the curves of the superconductor (a film's rims, a
+        # polygon's corners), graded to h on both sides
+        curves = sorted(_all_boundary(gmsh, 2, _all_boundary(gmsh, 3, sc_tags)))
+        if curves:
+            edge = field.add("Distance")
+            field.setNumbers(edge, "CurvesList", curves)
+            longest = max(gmsh.model.occ.getMass(1, t) for t in curves)
+            field.setNumber(edge, "Sampling",
+                            int(min(max(20, math.ceil(4 * longest / h_edge)), 20000)))
+            graded = field.add("Threshold")
+            field.setNumber(graded, "InField", edge)
+            field.setNumber(graded, "SizeMin", h_edge)
+            field.setNumber(graded, "SizeMax", h)
+            field.setNumber(graded, "DistMin", 0.0)
+            field.setNumber(graded, "DistMax", max((h - h_edge) / grading, 1e-12))
+            fields.append(graded)
     smallest = field.add("Min")
     field.setNumbers(smallest, "FieldsList", fields)
     field.setAsBackgroundMesh(smallest)
@@ -680,16 +719,17 @@ def estimate_elements(dim: int, total_measure: float, sc_measure: float,
 
     with the size h(x) a function of the distance s to the superconductor's surface: ``h`` in
     the vacuum and ``h_sc`` inside, refined to ``h_surface`` within ``surface_layer`` inside,
-    and graded linearly (slope 0.5) between the sizes. The measure at distance s is taken as
-    that of a ball with the same volume-to-surface ratio ρ = d·V_sc/S (exact for a disk or a
-    sphere): dV = S (1 ± s/ρ)^(d−1) ds (+ outside, − inside), capped at the vacuum and
-    superconductor measures. ``total_measure``, ``sc_measure`` (area/volume) and
+    and graded linearly (slope ``sizes[4]``, default 0.5) between the sizes. The measure at
+    distance s is taken as that of a ball with the same volume-to-surface ratio ρ = d·V_sc/S
+    (exact for a disk or a sphere): dV = S (1 ± s/ρ)^(d−1) ds (+ outside, − inside), capped
+    at the vacuum and superconductor measures. ``total_measure``, ``sc_measure`` (area/volume) and
     ``surface_measure`` (length/area of the superconductor's surface) are in the same unit as
     the sizes. Memory and time scale linearly with N (1.5 kB per element; 2e4 triangles or 7e3
     tetrahedra per second, measured on one core including writing and reading the file back):
     rough, the machine and the geometry's complexity change them by a factor of a few.
     """
-    h, h_sc, h_surface, layer = sizes
+    h, h_sc, h_surface, layer = sizes[:4]
+    grading = _grading(sizes)
     c = (math.sqrt(3) / 4 if dim == 2 else 1 / (6 * math.sqrt(2))) / _DENSITY[dim]
     vacuum = max(total_measure - sc_measure, 0.0)
     graded = surface_measure > 0 and (h_surface is not None or h_sc < h)
@@ -700,22 +740,22 @@ def estimate_elements(dim: int, total_measure: float, sc_measure: float,
         rho = dim * sc_measure / surface_measure if sc_measure > 0 else math.inf
         n = 0.0
         # vacuum side: size finest + g s up to h, on shells growing like a ball's
-        width = (h - finest) / _GRADING
+        width = (h - finest) / grading
         s = np.linspace(0.0, width, 401)
         shell = surface_measure * (1 + s / rho) ** (dim - 1)
         volume = _cumulative(shell, s)
         cut = np.minimum(volume, vacuum)
-        density = 1 / (c * np.minimum(finest + _GRADING * s, h) ** dim)
+        density = 1 / (c * np.minimum(finest + grading * s, h) ** dim)
         n += float(np.sum(np.diff(cut) * 0.5 * (density[1:] + density[:-1])))
         n += max(vacuum - cut[-1], 0.0) / (c * h**dim)
         # superconductor side: h_surface within the layer, then graded to h_sc
         if h_surface is None:
-            size = lambda s: np.minimum(finest + _GRADING * s, h_sc)  # noqa: E731
-            width = (h_sc - finest) / _GRADING
+            size = lambda s: np.minimum(finest + grading * s, h_sc)  # noqa: E731
+            width = (h_sc - finest) / grading
         else:
             size = lambda s: np.minimum(  # noqa: E731
-                h_surface + _GRADING * np.maximum(s - layer, 0.0), h_sc)
-            width = layer + (h_sc - h_surface) / _GRADING
+                h_surface + grading * np.maximum(s - layer, 0.0), h_sc)
+            width = layer + (h_sc - h_surface) / grading
         s = np.linspace(0.0, min(width, rho), 401)
         shell = surface_measure * np.clip(1 - s / rho, 0.0, None) ** (dim - 1)
         cut = np.minimum(_cumulative(shell, s), sc_measure)
@@ -735,7 +775,19 @@ def _estimate(gmsh, dim, sc, surface, sizes) -> MeshEstimate:
     total = sum(gmsh.model.occ.getMass(dim, t) for _, t in gmsh.model.getEntities(dim))
     inside = sum(gmsh.model.occ.getMass(dim, t) for t in sc)
     area = sum(gmsh.model.occ.getMass(dim - 1, t) for t in surface) if surface else 0.0
-    return estimate_elements(dim, total, inside, area, sizes)
+    estimate = estimate_elements(dim, total, inside, area, sizes)
+    h_edge = sizes[5] if len(sizes) > 5 else None
+    if h_edge is None or dim != 3:
+        return estimate
+    # edge refinement: a tube of size h_edge + g·s around the superconductor's curves holds
+    # about ∫2πs ds/(c(h_edge + g s)³) ≈ π/(c g² h_edge) elements per unit length; half of it
+    # (the tube overlaps the film and the surface refinement), measured on film rings
+    curves = _all_boundary(gmsh, 2, _all_boundary(gmsh, 3, sc))
+    length = sum(gmsh.model.occ.getMass(1, t) for t in curves)
+    c = 1 / (6 * math.sqrt(2)) / _DENSITY[3]
+    n = estimate.elements + length * math.pi / (2 * c * _grading(sizes) ** 2 * h_edge)
+    return MeshEstimate(elements=n, memory_bytes=n * _BYTES_PER_ELEMENT[3],
+                        seconds=_STARTUP_SECONDS + n / _ELEMENTS_PER_SECOND[3])
 
 
 def _check_element_count(estimate: MeshEstimate) -> None:
@@ -1398,13 +1450,15 @@ def cylinder_in_box(radius: float, length: float, box_size: float, *, outer: str
 def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
                  outer: str = "box", h: float, h_sc: float | None = None,
                  h_surface: float | None = None, surface_layer: float | None = None,
-                 length_unit: LengthLike = "um",
+                 grading: float | None = None, length_unit: LengthLike = "um",
                  path: PathLike | None = None, msh_version: float = 4.1,
                  progress: ProgressLike = None,
         order: int = 1) -> Domain:
     """3D superconducting ring (torus about the z axis) in a vacuum box or sphere.
 
-    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``.
+    Regions ``superconductor``, ``vacuum``; boundaries ``outer``, ``surface``. The ring's hole
+    is ``hole_0`` (axis: the z axis, :func:`recorded_holes`): the London A-formulation takes
+    ``fluxoids={"hole_0": n}``.
 
     Parameters
     ----------
@@ -1418,13 +1472,18 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
         outer is 'sphere', in length_unit.
     outer : {'box', 'sphere'}
         Shape of the outer vacuum boundary (default 'box').
+    grading : float, optional
+        Growth of the element size per unit distance away from the ring's surface (default
+        0.5). The field of a current loop varies on the scale of the distance from the wire, so
+        the vacuum's relative resolution is about this rate: ≈ 0.2 for an inductance to
+        0.5 %.
     """
     big = _positive("major_radius", major_radius)
     small = _positive("minor_radius", minor_radius)
     if small >= big:
         raise ParameterError(f"minor_radius ({small:g}) must be smaller than major_radius "
                              f"({big:g})")
-    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer, grading)
     pts = [((big + small) * math.cos(a), (big + small) * math.sin(a), 0.0)
            for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
     pts += [(big, 0.0, small), (big, 0.0, -small)]
@@ -1434,50 +1493,143 @@ def torus_in_box(major_radius: float, minor_radius: float, box_size: float, *,
                         progress, order=order)
 
 
+def recorded_holes(domain: Domain) -> dict:
+    """Holes a generator knows without wall facets: hole name -> ((x, y, z), (dx, dy, dz)), a
+    point in the hole and its axis in mesh units, from the domain's :class:`Recipe`. A torus
+    (:func:`torus_in_box`) has one hole, ``hole_0``, around the z axis; the holes of
+    :func:`film_in_box` are found from their wall groups ``hole_k_boundary`` instead. Empty
+    for a domain read from a file (give the axis with the London option ``hole_axes``)."""
+    recipe = getattr(domain, "recipe", None)
+    if recipe is not None and recipe.generator == "torus_in_box":
+        return {"hole_0": ((0.0, 0.0, 0.0), (0.0, 0.0, 1.0))}
+    return {}
+
+
+#: sides of the polygons that stand for circles in the geometry checks of :func:`film_in_box`
+_CIRCLE_CHECK_SIDES = 64
+
+
+def _circle_polygon(cx, cy, r, enclose: bool) -> np.ndarray:
+    """A polygon standing for the circle in containment/overlap checks: circumscribed
+    (``enclose``: it contains the circle) or inscribed."""
+    n = _CIRCLE_CHECK_SIDES
+    a = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    rr = r / math.cos(math.pi / n) if enclose else r
+    return np.column_stack([cx + rr * np.cos(a), cy + rr * np.sin(a)])
+
+
+def _film_outline(vertices):
+    """``vertices``: a polygon, or one number R (a circle of radius R about the origin).
+    Returns (polygon for the checks (inscribed for a circle), circle (0, 0, R) or None)."""
+    if _is_scalar(vertices):
+        radius = _positive("vertices (the film's radius)", vertices)
+        return _circle_polygon(0.0, 0.0, radius, enclose=False), (0.0, 0.0, radius)
+    return _vertices("vertices", vertices), None
+
+
+def _film_holes(holes, outline):
+    """Holes of :func:`film_in_box`: each a vertex list, a radius r (a circle about the origin)
+    or (x, y, r) (a circle). Returns [(polygon for the checks, circle or None)]; a circle's
+    polygon is circumscribed so the checks err on the safe side."""
+    if holes is None:
+        return []
+    if _is_scalar(holes) or (len(holes) == 3 and all(map(_is_scalar, holes))):
+        holes = [holes]  # one circle
+    else:
+        holes = list(holes)
+        if holes and _is_point(holes[0]):
+            holes = [holes]  # one vertex list
+    out = []
+    for k, hole in enumerate(holes):
+        name = f"holes[{k}]"
+        circle = None
+        if _is_scalar(hole) or (len(hole) == 3 and all(map(_is_scalar, hole))):
+            cx, cy, r = (0.0, 0.0, hole) if _is_scalar(hole) else hole
+            r = _positive(f"{name} (radius)", r)
+            cx, cy = float(cx), float(cy)
+            if not (np.isfinite(cx) and np.isfinite(cy)):
+                raise ParameterError(f"{name}: the centre must be finite, got ({cx}, {cy})")
+            circle, pts = (cx, cy, r), _circle_polygon(cx, cy, r, enclose=True)
+        else:
+            pts = _vertices(name, hole)
+        if _polygons_cross(pts, outline) or not all(_inside_polygon(p, outline) for p in pts):
+            raise ParameterError(f"{name} must lie strictly inside the film's outline")
+        for j, (other, _) in enumerate(out):
+            if (_polygons_cross(pts, other) or _inside_polygon(pts[0], other)
+                    or _inside_polygon(other[0], pts)):
+                raise ParameterError(f"{name} overlaps holes[{j}]")
+        out.append((pts, circle))
+    return out
+
+
 @_size_parameters
 def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str = "box",
                 h: float, h_sc: float | None = None, h_surface: float | None = None,
-                surface_layer: float | None = None, length_unit: LengthLike = "um",
+                surface_layer: float | None = None, h_edge: float | None = None,
+                grading: float | None = None, length_unit: LengthLike = "um",
                 path: PathLike | None = None,
                 msh_version: float = 4.1, progress: ProgressLike = None,
         order: int = 1) -> Domain:
-    """3D thin film (polygon with holes, extruded along z) in a vacuum box or sphere.
+    """3D thin film (polygon or disk with holes, extruded along z) in a vacuum box or sphere.
 
     The film spans ``-thickness/2 < z < thickness/2``. Regions ``superconductor``, ``vacuum``
     (the holes are part of it); boundaries ``outer``, ``surface``, and ``hole_k_boundary`` (the
-    walls of hole k).
+    walls of hole k; the London A-formulation takes ``fluxoids={"hole_k": n}``). Circles are
+    true circles (OpenCASCADE disks), not polygons.
+
+    The error of a solid film is decided at its rim, where the current crowds (sheet current
+    ∝ distance^−1/2): ``h_edge`` refines towards the film's edges (its rims and corners) and
+    ``grading`` sets how fast elements grow away from the refined surfaces and edges. A
+    spherical outer boundary (outer='sphere') lets the London solver remove the image field
+    (far_field='image').
 
     Parameters
     ----------
-    vertices : list of (x, y)
+    vertices : list of (x, y) or float
         Outline of the film in the xy plane, in length_unit, either orientation (command line:
-        '0,0;2,0;2,1;0,1').
+        '0,0;2,0;2,1;0,1'); or one number R: a disk of radius R about the origin.
     thickness : float
         Thickness of the film along z, in length_unit.
     box_size : float or (lx, ly, lz)
         Side of the vacuum cube (or its three sides), or the diameter of the outer sphere when
         outer is 'sphere', in length_unit.
-    holes : list of vertex lists, optional
-        Polygonal holes through the film in length_unit, each strictly inside the outline and
-        disjoint from the others; one vertex list is one hole.
+    holes : list, optional
+        Holes through the film in length_unit, each strictly inside the outline and disjoint
+        from the others: a vertex list (a polygon), a number r (a circle of radius r about the
+        origin) or (x, y, r) (a circle; command line: '0,0,0.5'). A single vertex list or circle
+        is one hole.
     outer : {'box', 'sphere'}
         Shape of the outer vacuum boundary (default 'box').
+    h_edge : float, optional
+        Element size at the film's edges (the curves bounding it: rims of the outline and of
+        the holes, polygon corners), in length_unit, growing by ``grading`` per unit distance;
+        default: no edge refinement. For a London film of thickness d ≈ λ: about d/5.
+    grading : float, optional
+        Growth of the element size per unit distance away from the refined surface and edges
+        (default 0.5; 0.2–0.3 for accurate fields and inductances in the vacuum).
     """
-    outline = _vertices("vertices", vertices)
-    hole_pts = _holes(holes, outline)
+    outline, outline_circle = _film_outline(vertices)
+    hole_items = _film_holes(holes, outline)
     thickness = _positive("thickness", thickness)
     outer = _outer_kind(outer, 3)
     half = _box_half(box_size, 3, outer)
     t2 = thickness / 2
-    corners = np.array([(x, y, z) for x, y in outline for z in (-t2, t2)])
+    rim = outline if outline_circle is None else _circle_polygon(*outline_circle, enclose=True)
+    corners = np.array([(x, y, z) for x, y in rim for z in (-t2, t2)])
     _fits(corners, half, outer, "the film")
-    sizes = _sizes(h, h_sc, h_surface, surface_layer)
+    sizes = _sizes(h, h_sc, h_surface, surface_layer, grading, h_edge)
+
+    def shape(gmsh, pts, circle):
+        if circle is None:
+            return _occ_polygon(gmsh, pts, z=-t2)
+        cx, cy, r = circle
+        return gmsh.model.occ.addDisk(cx, cy, -t2, r, r)
 
     def build(gmsh, groups):
         occ = gmsh.model.occ
-        plate = _occ_polygon(gmsh, outline, z=-t2)
-        if hole_pts:
-            cutters = [(2, _occ_polygon(gmsh, pts, z=-t2)) for pts in hole_pts]
+        plate = shape(gmsh, outline, outline_circle)
+        if hole_items:
+            cutters = [(2, shape(gmsh, pts, circle)) for pts, circle in hole_items]
             cut, _ = occ.cut([(2, plate)], cutters)
             base = [dt for dt in cut if dt[0] == 2]
         else:
@@ -1486,10 +1638,10 @@ def film_in_box(vertices, thickness: float, box_size, holes=None, *, outer: str 
         per_body, vacuum = _fragment_in_box(gmsh, 3, [film], half, outer)
 
         def hole_walls(surface):
-            tol = 1e-5 * float(np.ptp(outline, axis=0).max())
-            for k, pts in enumerate(hole_pts):
+            tol = 1e-5 * float(np.ptp(rim, axis=0).max())
+            boxes = {t: np.array(gmsh.model.getBoundingBox(2, t)) for t in surface}
+            for k, (pts, _) in enumerate(hole_items):
                 lo, hi = pts.min(axis=0) - tol, pts.max(axis=0) + tol
-                boxes = {t: np.array(gmsh.model.getBoundingBox(2, t)) for t in surface}
                 walls = [t for t, b in boxes.items() if b[5] - b[2] > 0.5 * thickness
                          and np.all(b[:2] >= lo) and np.all(b[3:5] <= hi)]
                 yield f"hole_{k}_boundary", walls
