@@ -557,9 +557,10 @@ def write_films(solution, path) -> Path:
 
     films = solution.outputs.state["films"]
     fields = {"film_names": films["names"], **solution.field_data}
+    units = {k: v for k, v in solution.units.items() if k in fields}
     return write_surface_vtu(film_path(path), films["points"], films["triangles"],
                              point_data=films["point_data"], cell_data=films["cell_data"],
-                             field_data=fields, units={"K": "A/m", **solution.units},
+                             field_data=fields, units={"K": "A/m", **units},
                              domain=solution.domain, provenance=solution.provenance())
 
 

@@ -1,0 +1,270 @@
+"""The sheet-film formulation (mqm_fem.london.sheet, docs/theory.md §4a): films as current sheets
+in the 3D A-formulation, fluxoids in film holes, K on the films as a surface .vtu.
+
+References. Disk R = 1 µm, λ = 50 nm, d = 25 nm (Λ = 0.1 µm), B = 1 mT: the issue's independent
+axisymmetric sheet solution m_z = −1189.65 µA·µm² (when tests/ring_kernel.py — the ring-kernel
+integral equation — is present, its value is used instead, :func:`_disk_reference`); Λ → 0:
+m_z = −(8/3)(B/μ₀)R³ (analytic). Ring a = 0.5 µm, b = 1 µm, same film, one fluxoid:
+L = 2.8799 pH.
+
+Measured (this machine, one solve each; h_film/h_edge/grading/h_far scaled together by s from
+0.1/0.03/0.3/1 µm, ball radius 4 µm; see the report of the commit adding this file): the moment
+error falls like N^(−0.5) at fixed grading and mostly depends on how fine the vacuum is near the
+film; the fast tests here use coarse meshes with tolerances from those measurements.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from mqm_fem.errors import MqmFemError, MqmFemWarning, ParameterError, RegionNotFoundError
+from mqm_fem.io.vtk import read_sidecar, read_vtu
+from mqm_fem.london import solve_london
+from mqm_fem.london.sheet import (
+    _films,
+    _integrate_triangles,
+    surface_mass,
+    surface_vertex_values,
+)
+from mqm_fem.mesh.films import film_disk, film_ring
+from mqm_fem.units import MU0, PHI0
+
+DISK_MOMENT = -1189.65e-18  # A·m², the issue's axisymmetric sheet reference
+RING_INDUCTANCE = 2.8799e-12  # H
+
+
+def _disk_reference() -> float:
+    """m_z of the Λ = 0.1 µm disk: the ring-kernel integral equation when available."""
+    try:
+        from ring_kernel import disk_moment  # tests/ring_kernel.py (another helper's work)
+    except ImportError:
+        return DISK_MOMENT
+    return float(disk_moment(radius=1e-6, pearl_length=1e-7, field=1e-3))
+
+
+@pytest.fixture(scope="module")
+def coarse_disk():
+    return film_disk(1.0, ball_radius=4.0, h=1.0, h_sc=0.1, h_surface=0.03)
+
+
+@pytest.fixture(scope="module")
+def coarse_ring():
+    return film_ring(0.5, 1.0, ball_radius=4.0, h=1.0, h_sc=0.1, h_surface=0.03)
+
+
+def _solve_disk(domain, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MqmFemWarning)
+        return solve_london(domain, "50 nm", "0 0 1 mT", formulation="sheet",
+                            thickness="25 nm", **kw)
+
+
+# ----------------------------------------------------------------------------------------------
+# the closed-form surface element
+def test_surface_mass_exact_for_affine_fields(coarse_disk):
+    """∫_Γ u_t·v_t dS from the closed-form triangle Whitney mass equals the exact integral of
+    the linear fields u = a + b×r, v = c + e×r (which the Whitney space holds exactly), and the
+    trace values reproduce u_t at the vertices."""
+    from mqm_fem.london.problem import prepare
+    from mqm_fem.london.sheet import SheetOptions
+    from mqm_fem.fem.nedelec import NedelecTet
+
+    problem = prepare(coarse_disk, "50 nm", np.zeros(3))
+    ned = NedelecTet(coarse_disk.mesh)
+    film, = _films(problem, SheetOptions(thickness="25 nm"), ned)
+    mesh = coarse_disk.mesh
+    rng = np.random.default_rng(1)
+    a, b, c, e = rng.normal(size=(4, 3))
+
+    def dofs(const, rot):
+        val = const[:, None] + np.cross(rot, mesh.p.T).T
+        vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
+        return 0.5 * np.sum(vec * (val[:, mesh.edges[0]] + val[:, mesh.edges[1]]), axis=0)
+
+    xu, xv = dofs(a, b), dofs(c, e)
+    closed = xu @ (surface_mass(film, ned.N) @ xv)
+    tangential = np.diag([1.0, 1.0, 0.0])  # the film is the plane z = 0
+    uv = (a[:, None] + np.cross(b, mesh.p.T).T)
+    vv = (c[:, None] + np.cross(e, mesh.p.T).T)
+    fu = (tangential @ uv)[:, film.tri].transpose(2, 1, 0)
+    fv = (tangential @ vv)[:, film.tri].transpose(2, 1, 0)
+    exact = _integrate_triangles(lambda x, y, axis: np.sum(x * y, axis=axis), fu, fv, film.area)
+    assert closed == pytest.approx(exact, rel=1e-12)
+    assert np.allclose(surface_vertex_values(film, xu), fu, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# disk in a perpendicular field
+def test_disk_moment_coarse_and_energy_identity(coarse_disk):
+    """46k unknowns: +1.49 % against the reference (measured); the discrete moment is too large
+    (variational: |m_h| ≥ |m|); G = −½ m_box·B_a to solver tolerance; holes: none."""
+    sol = _solve_disk(coarse_disk)
+    ref = _disk_reference()
+    error = sol.moment[2] / ref - 1
+    assert 0 < error < 0.02, error
+    assert np.allclose(sol.moment[:2], 0, atol=1e-6 * abs(ref))
+    m_box = sol.field_data["magnetic_moment_box"]
+    assert sol.energies.gibbs == pytest.approx(-0.5 * m_box[2] * 1e-3, rel=1e-7)
+    assert sol.holes == {} and sol.formulation == "sheet"
+    # the image correction is leading order: m_box/m − 1 = μ₀α/(2πL³) with L = 4 µm
+    assert m_box[2] / sol.moment[2] - 1 == pytest.approx(
+        -MU0 * m_box[2] / 1e-3 / (2 * np.pi * (4e-6) ** 3), rel=1e-3)
+
+
+def test_disk_pearl_limit_approaches_ideal_screening(coarse_disk):
+    """Λ → 0 (d = 25 mm: Λ = 1e-10 m): m_z → −(8/3)(B/μ₀)R³ (Meissner disk). Coarse mesh:
+    within 4 % (the edge singularity K ∝ s^(−1/2) needs a finer edge; see the slow test)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)  # edge not resolved at this Λ
+        sol = solve_london(coarse_disk, "50 nm", "0 0 1 mT", formulation="sheet",
+                           thickness="25 mm")
+    ideal = -(8 / 3) * 1e-3 / MU0 * 1e-18
+    assert 0 < sol.moment[2] / ideal - 1 < 0.06, sol.moment[2] / ideal - 1
+
+
+def test_effective_pearl_model_screens_less(coarse_disk):
+    """'effective' Λ = λ coth(d/λ): for d = λ/2 it is 2.164λ > λ²/d = 2λ (the thin-film
+    formula underestimates Λ when d is not ≪ λ), so the disk screens less: |m| smaller."""
+    thin = _solve_disk(coarse_disk)
+    eff = _solve_disk(coarse_disk, pearl_model="effective")
+    assert abs(eff.moment[2]) < abs(thin.moment[2])
+
+
+# ----------------------------------------------------------------------------------------------
+# ring with a trapped fluxoid
+def test_ring_fluxoid_inductance_and_energy(coarse_ring):
+    """One fluxoid, no field: L = Φ₀/I −1.35 % at 58k unknowns (measured; L_h < L since the
+    discrete energy Φ₀²/2L_h is a minimum over a subspace), E_box = ½Φ₀I_box exactly, the flux
+    through the hole ∮A·dl < Φ₀, and the current equals ∫K·ŵ."""
+    sol = solve_london(coarse_ring, "50 nm", None, formulation="sheet", thickness="25 nm",
+                       fluxoids={"film_hole_0": 1})
+    hole = sol.hole("film_hole_0")
+    assert list(sol.holes) == ["film_hole_0"] and hole.fluxoid == 1
+    inductance = PHI0 / hole.current
+    assert -0.02 < inductance / RING_INDUCTANCE - 1 < 0, inductance
+    i_box = sol.field_data["hole_current_box_film_hole_0"]
+    energy = sol.energies.kinetic + sol.energies.field
+    assert energy == pytest.approx(0.5 * PHI0 * i_box, rel=1e-7)
+    assert 0.3 < hole.flux / PHI0 < 0.5  # kinetic part holds the rest of the fluxoid
+    assert hole.area == pytest.approx(np.pi * 0.25e-12, rel=0.01)
+    # opposite fluxoid: opposite current, same energy
+    neg = solve_london(coarse_ring, "50 nm", None, formulation="sheet", thickness="25 nm",
+                       fluxoids={"film_hole_0": -1})
+    assert neg.hole("film_hole_0").current == pytest.approx(-hole.current, rel=1e-6)
+
+
+def test_ring_zero_fluxoid_screens_a_field(coarse_ring):
+    """Zero-field-cooled ring in a field: a diamagnetic moment and a circulating current that
+    screens the hole (negative about +z)."""
+    sol = solve_london(coarse_ring, "50 nm", "0 0 1 mT", formulation="sheet", thickness="25 nm")
+    assert sol.moment[2] < 0 and sol.hole("film_hole_0").current < 0
+    assert sol.hole("film_hole_0").fluxoid == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# validation at the issue's accuracy (every size of the coarse meshes halved: s = 0.5)
+HALF = dict(ball_radius=4.0, h=0.5, h_sc=0.05, h_surface=0.015, grading=0.15)
+
+
+@pytest.mark.slow
+def test_disk_moment_within_half_percent():
+    """325k unknowns, ~30 s (16 s meshing, 12 s AMS-CG), 0.54 GB peak: +0.41 % (measured; the
+    family s = 1, 0.7, 0.5 gives +1.49 %, +0.78 %, +0.41 %: error ∝ h^1.8 ∝ N^−0.6)."""
+    sol = _solve_disk(film_disk(1.0, **HALF))
+    error = sol.moment[2] / _disk_reference() - 1
+    assert 0 < error < 0.005, error
+
+
+@pytest.mark.slow
+def test_ring_inductance_within_half_percent():
+    """405k unknowns, ~50 s, 0.63 GB peak: L = Φ₀/I −0.37 % (measured; s = 1, 0.7, 0.5:
+    −1.35 %, −0.71 %, −0.37 %), and E = Φ₀²/(2L_box) to solver tolerance."""
+    sol = solve_london(film_ring(0.5, 1.0, **HALF), "50 nm", None, formulation="sheet",
+                       thickness="25 nm", fluxoids={"film_hole_0": 1})
+    inductance = PHI0 / sol.hole("film_hole_0").current
+    assert -0.005 < inductance / RING_INDUCTANCE - 1 < 0, inductance
+    l_box = PHI0 / sol.field_data["hole_current_box_film_hole_0"]
+    assert sol.energies.kinetic + sol.energies.field == pytest.approx(PHI0**2 / (2 * l_box),
+                                                                      rel=1e-7)
+
+
+# ----------------------------------------------------------------------------------------------
+# refusals and outputs
+def test_fluxoid_in_a_missing_hole_is_refused(coarse_disk, coarse_ring):
+    with pytest.raises(RegionNotFoundError, match="no hole named 'film_hole_0'.*none"):
+        solve_london(coarse_disk, "50 nm", None, formulation="sheet", thickness="25 nm",
+                     fluxoids={"film_hole_0": 1})
+    with pytest.raises(RegionNotFoundError, match="film_hole_0"):
+        solve_london(coarse_ring, "50 nm", None, formulation="sheet", thickness="25 nm",
+                     fluxoids={"hole_1": 1})
+    with pytest.raises(ParameterError, match="must be an integer"):
+        solve_london(coarse_ring, "50 nm", None, formulation="sheet", thickness="25 nm",
+                     fluxoids={"film_hole_0": 0.5})
+
+
+def test_film_without_thickness_is_refused(coarse_disk):
+    with pytest.raises(ParameterError, match="thickness") as info:
+        solve_london(coarse_disk, "50 nm", "0 0 1 mT", formulation="sheet")
+    assert isinstance(info.value, MqmFemError)
+
+
+def test_other_formulations_refuse_films(coarse_disk):
+    with pytest.raises(ParameterError, match="sheet"):
+        solve_london(coarse_disk, "50 nm", "0 0 1 mT", formulation="A")
+
+
+def test_unresolved_film_edge_warns():
+    domain = film_disk(1.0, ball_radius=3.0, h=1.0, h_sc=0.3, h_surface=0.3)
+    with pytest.warns(MqmFemWarning, match="film edge"):
+        solve_london(domain, "50 nm", "0 0 1 mT", formulation="sheet", thickness="25 nm")
+
+
+def test_write_film_surface(tmp_path, coarse_ring):
+    """solution.write also writes <stem>_film.vtu: the film triangles with K (A/m) as point
+    and cell data, the hole results as field data; ∫K·ŵ over the written cells = I."""
+    sol = solve_london(coarse_ring, "50 nm", None, formulation="sheet", thickness="25 nm",
+                       fluxoids={"film_hole_0": 1})
+    path = sol.write(tmp_path / "ring.vtu")
+    film = tmp_path / "ring_film.vtu"
+    assert path.is_file() and film.is_file()
+    grid = read_vtu(film)
+    assert grid.n_cells == len(coarse_ring.boundaries["film"])
+    assert {"K"} <= set(grid.point_data) and {"K", "film"} <= set(grid.cell_data)
+    assert "hole_current_film_hole_0" in grid.field_data
+    assert read_sidecar(film)["units"]["K"] == "A/m"
+    # azimuthal current: K·e_φ integrated over the film ≈ I·ln(b/a)·... check the sign and the
+    # magnitude via the cut at x > 0: ∫K_y dx over the cells crossing y ≈ 0
+    centres = grid.cell_centers().points
+    k = np.asarray(grid.cell_data["K"])
+    phi_hat = np.column_stack([-centres[:, 1], centres[:, 0]]) / np.hypot(
+        centres[:, 0], centres[:, 1])[:, None]
+    areas = grid.compute_cell_sizes(length=False, volume=False)["Area"]
+    r = np.hypot(centres[:, 0], centres[:, 1])
+    current = np.sum(np.sum(k[:, :2] * phi_hat, axis=1) * areas / (2 * np.pi * r))
+    assert current == pytest.approx(sol.hole("film_hole_0").current, rel=0.02)
+
+
+def test_user_gmsh_file_with_a_film_group(tmp_path):
+    """A .msh written elsewhere (here by the builder with path=) with a 2D physical group
+    'film' inside the 3D mesh solves like the generated domain."""
+    from mqm_fem.mesh import load_mesh
+
+    path = tmp_path / "user.msh"
+    generated = film_disk(1.0, ball_radius=3.0, h=1.0, h_sc=0.2, h_surface=0.05, path=path)
+    loaded = load_mesh(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        a = solve_london(generated, "50 nm", "0 0 1 mT", formulation="sheet", thickness="25 nm")
+        b = solve_london(loaded, "50 nm", "0 0 1 mT", formulation="sheet", thickness="25 nm")
+    assert b.moment[2] == pytest.approx(a.moment[2], rel=1e-8)
+
+
+# ----------------------------------------------------------------------------------------------
+# example
+def test_example_film_disk(tmp_path, example):
+    result = example("film_disk").main(tmp_path)
+    assert abs(result["relative_error"]) < 0.02
+    assert result["film_vtu"].is_file()
