@@ -68,9 +68,9 @@ def test_surface_mass_exact_for_affine_fields(coarse_disk):
     """∫_Γ u_t·v_t dS from the closed-form triangle Whitney mass equals the exact integral of
     the linear fields u = a + b×r, v = c + e×r (which the Whitney space holds exactly), and the
     trace values reproduce u_t at the vertices."""
+    from mqm_fem.fem.nedelec import NedelecTet
     from mqm_fem.london.problem import prepare
     from mqm_fem.london.sheet import SheetOptions
-    from mqm_fem.fem.nedelec import NedelecTet
 
     problem = prepare(coarse_disk, "50 nm", np.zeros(3))
     ned = NedelecTet(coarse_disk.mesh)
