@@ -94,3 +94,27 @@ def test_cli_mesh_film_ring(tmp_path):
     assert d.film_names() == ["film"] and "outer" in d.boundaries
     r = np.hypot(*d.mesh.p[:2, _film_vertices(d, "film")])
     assert r.min() == pytest.approx(0.5, abs=1e-9) and r.max() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_device_hole_names_match_the_sheet_formulation():
+    """Device.hole_names() lists the holes as the sheet formulation finds and names them
+    (interior boundary loops ordered by centroid); a fluxoid in the right-hand hole drives a
+    larger current around it than around the left one."""
+    import warnings
+
+    from mqm_fem.errors import MqmFemWarning
+    from mqm_fem.london import solve_london
+
+    device = Device(layers=[Layer("a", pearl_length="0.1 um")],
+                    films=[FilmShape("plate", "a", [(-1, -0.5), (1, -0.5), (1, 0.5), (-1, 0.5)],
+                                     holes=(Circle(0.2, (0.45, 0.0)), Circle(0.2, (-0.45, 0.0))))])
+    domain = device.mesh(h_film=0.12, h_edge=0.05, ball_radius=3.0)
+    names = device.hole_names()
+    assert names == ["film_plate_hole_0", "film_plate_hole_1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        sol = solve_london(domain, device.penetration_depth(), None, formulation="sheet",
+                           thickness=device.thickness(), fluxoids={names[1]: 1})
+    assert list(sol.holes) == names
+    assert sol.hole(names[1]).current > abs(sol.hole(names[0]).current) > 0
+    assert sol.hole(names[0]).area == pytest.approx(np.pi * 0.04e-12, rel=0.03)
