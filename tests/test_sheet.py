@@ -335,3 +335,31 @@ def test_cli_mesh_and_solve_a_film_ring(tmp_path):
     assert data["fluxoid_film_hole_0"] == 1 and data["hole_current_film_hole_0"] > 0
     assert (tmp_path / "ring_film.vtu").is_file()
     assert main(args) == 2
+
+
+def test_volume_superconductor_with_an_inert_film_matches_the_a_formulation(coarse_disk):
+    """A mesh with a volume superconductor (a blob of tetrahedra above the film) and a film
+    of huge Λ (d = 1e-15 m: Λ = 2.5 m, inert): the sheet formulation's volume λ⁻² term, moment
+    and kinetic energy equal the A-formulation's on the same mesh without the film group."""
+    from mqm_fem.mesh import Domain
+
+    mesh = coarse_disk.mesh
+    centre = mesh.p[:, mesh.t].mean(axis=1)
+    blob = np.flatnonzero(np.linalg.norm(centre - np.array([[0.0], [0.0], [1.5]]), axis=0)
+                          < 0.6)
+    rest = np.setdiff1d(np.arange(mesh.nelements), blob)
+    regions = {"superconductor": blob, "vacuum": rest}
+    with_film = Domain(mesh, coarse_disk.length_unit, regions, dict(coarse_disk.boundaries))
+    without = Domain(mesh, coarse_disk.length_unit, regions,
+                     {"outer": coarse_disk.boundaries["outer"]})
+    lam = {"superconductor": "100 nm", "film": "50 nm"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        sheet = solve_london(with_film, lam, "0 0 1 mT", formulation="sheet",
+                             thickness=1e-15, far_field="none", center=(0, 0, 0))
+        bulk = solve_london(without, "100 nm", "0 0 1 mT", formulation="A", far_field="none",
+                            center=(0, 0, 0))
+    assert sheet.moment[2] == pytest.approx(bulk.moment[2], rel=1e-5)
+    assert sheet.energies.kinetic == pytest.approx(bulk.energies.kinetic, rel=1e-5)
+    assert sheet.energies.field == pytest.approx(bulk.energies.field, rel=1e-5)
+    assert sheet.truncation_estimate > 0
