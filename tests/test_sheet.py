@@ -363,3 +363,23 @@ def test_volume_superconductor_with_an_inert_film_matches_the_a_formulation(coar
     assert sheet.energies.kinetic == pytest.approx(bulk.energies.kinetic, rel=1e-5)
     assert sheet.energies.field == pytest.approx(bulk.energies.field, rel=1e-5)
     assert sheet.truncation_estimate > 0
+
+
+def test_surface_vtu_writer_checks_its_input(tmp_path):
+    """io.vtk.write_surface_vtu: triangles in 3D with point and cell arrays, read back; bad
+    indices and wrong array lengths are refused naming the array."""
+    from mqm_fem.io.vtk import write_surface_vtu
+
+    pts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]]) * 1e-6
+    tri = np.array([[0, 1, 2], [0, 1, 3]])
+    path = write_surface_vtu(tmp_path / "s.vtu", pts, tri, point_data={"K": np.ones((4, 3))},
+                             cell_data={"c": np.arange(2.0)}, field_data={"x": 1.5},
+                             units={"K": "A/m"})
+    grid = read_vtu(path)
+    assert grid.n_cells == 2 and grid.n_points == 4 and float(grid.field_data["x"][0]) == 1.5
+    assert read_sidecar(path)["units"]["K"] == "A/m"
+    with pytest.raises(ParameterError, match="triangles"):
+        write_surface_vtu(tmp_path / "t.vtu", pts, [[0, 1, 4]])
+    with pytest.raises(ParameterError, match=r"point_data\['K'\]"):
+        write_surface_vtu(tmp_path / "t.vtu", pts, tri, point_data={"K": np.ones((2, 3))})
+    assert not (tmp_path / "t.vtu").exists()
