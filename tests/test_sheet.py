@@ -238,6 +238,31 @@ def test_ring_inductance_within_half_percent():
                                                                       rel=1e-7)
 
 
+def _richardson(values, scales):
+    """Limit of v(s) = v₀ + C s^p from three levels s₀ > s₁ > s₂ (p fitted from them)."""
+    from scipy.optimize import brentq
+
+    (v0, v1, v2), (s0, s1, s2) = values, scales
+    ratio = (v0 - v1) / (v1 - v2)
+    p = brentq(lambda q: (s0**q - s1**q) / (s1**q - s2**q) - ratio, 0.3, 6.0)
+    return v2 - (v1 - v2) * s2**p / (s1**p - s2**p), p
+
+
+@pytest.mark.slow
+def test_disk_richardson_extrapolation():
+    """Three levels s = 1, 0.7, 0.5 (46k, 125k, 325k unknowns, ~40 s): fitted order ≈ 1.7 in
+    h and the extrapolated moment within 0.15 % of the reference (measured −0.045 %), where
+    the finest level alone is +0.41 %."""
+    values = []
+    for scale in (1.0, 0.7, 0.5):
+        sizes = dict(ball_radius=4.0, h=scale, h_sc=0.1 * scale, h_surface=0.03 * scale,
+                     grading=0.3 * scale)
+        values.append(_solve_disk(film_disk(1.0, **sizes)).moment[2])
+    limit, order = _richardson(values, (1.0, 0.7, 0.5))
+    assert 1.3 < order < 2.3
+    assert abs(limit / _disk_reference() - 1) < 1.5e-3
+
+
 # ----------------------------------------------------------------------------------------------
 # refusals and outputs
 def test_fluxoid_in_a_missing_hole_is_refused(coarse_disk, coarse_ring):
