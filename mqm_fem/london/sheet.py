@@ -31,9 +31,11 @@ surface term reads Λ'⁻¹(Ã_t, ṽ_t)_Γ', and the fluxoid DOFs are n Φ₀ (
 
 Outputs (SI):
 
-* ``moment`` m = ½∫_Γ r×K dS (+ ½∫ r×J dV of volume superconductors), image-corrected for a
-  spherical outer wall like :func:`~mqm_fem.london.avector.image_corrected_moment`
-  (``far_field="image"``; the moment inside the wall is ``magnetic_moment_box``);
+* ``moment`` m = ½∫_Γ r×K dS (+ ½∫ r×J dV of volume superconductors); for a spherical outer
+  wall (``far_field="image"``) the free-space value: the wall adds the uniform image field
+  B_u = −μ₀m_box/(2πL³), and one more solve with the applied field B_u (same operator, the
+  solver's set-up reused) gives the response that is subtracted (:func:`_image_correction`);
+  the moment inside the wall is ``magnetic_moment_box``;
 * ``energies``: kinetic ½∫μ₀Λ|K|² dS (+ volume), field (1/2μ₀)∫|∇×A_r|² dV over the ball;
   with fluxoids and no applied field the total is ½Σ_h n_hΦ₀ I_h exactly (discrete identity);
 * ``holes``: per hole of a film ``<film>_hole_<k>`` (interior boundary loops of the film's
@@ -41,10 +43,10 @@ Outputs (SI):
   circulating ``current`` I = ∫_Γ K·ŵ dS (ŵ the unit winding form of the hole as a Whitney field
   on the film; K is weakly divergence-free, so this is the net current through any cut from the
   hole to the outer edge, positive counter-clockwise about the film normal), and the ``flux``
-  ∮A·dl around the hole's rim (Wb). With ``far_field="image"``, no applied field and one hole
-  holding fluxoids, the current is image-corrected too: the wall's uniform image field B_u
-  shifts the current by γ·B_u with γ = ∂I/∂B = −∂m/∂(nΦ₀) (reciprocity), i.e.
-  I = I_box + m_box·B_u/(nΦ₀); the box value is ``hole_current_box_<hole>``;
+  ∮A·dl around the hole's rim (Wb). With ``far_field="image"`` the current is corrected by
+  the same extra solve (I_h = I_h,box − δI_h, the response to B_u at fixed fluxoids), for
+  every hole, any fluxoids and applied field; the box value is ``hole_current_box_<hole>``.
+  The energies are those inside the wall;
 * point data ``A`` and ``B`` in the volume, and K on the films: ``solution.write(path)`` writes
   ``<stem>_film.vtu`` next to ``path`` (triangles in metres, point data ``K`` (L2 projection onto
   P1, A/m), cell data ``K`` (centroid values) and ``film`` (index into the field data
@@ -83,7 +85,6 @@ from .avector import (
     _outer_facets,
     _project_p1,
     _spherical_outer_boundary,
-    image_corrected_moment,
 )
 from .films import PEARL_MODELS, pearl_lengths
 from .options import FormulationOptions, check_mapping, check_positive, option
@@ -370,6 +371,7 @@ class _System:
     winding_dofs: np.ndarray  # w̃: n Φ₀ turns / ℓ² on the film edges
     unit_windings: dict  # hole name -> (film index, turns on all DOFs (sparse on film edges))
     fluxoids: dict
+    solver: object = None  # the CurlCurlSolver (set up once; the image correction reuses it)
 
 
 def assemble(problem, options: SheetOptions) -> _System:
@@ -394,9 +396,7 @@ def assemble(problem, options: SheetOptions) -> _System:
     masses = [surface_mass(f, ned.N, ell / f.pearl) for f in films]  # 1/Λ' = ℓ/Λ
     for m in masses:
         matrix = matrix + m
-    edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
-    a_vert = _applied_potential(problem.applied_field, mesh.p, r_c)
-    a_dofs = 0.5 * np.sum(edge_vec * (a_vert[:, mesh.edges[0]] + a_vert[:, mesh.edges[1]]), axis=0)
+    a_dofs = _applied_dofs(mesh, problem.applied_field, r_c)
     winding = np.zeros(ned.N)
     unit = {}
     for name, (k, hole) in holes.items():
@@ -408,15 +408,30 @@ def assemble(problem, options: SheetOptions) -> _System:
         unit[name] = (k, turns)
         if fluxoids.get(name):
             winding += fluxoids[name] * PHI0 / ell**2 * turns
-    load = np.zeros(ned.N)
-    if np.any(sigma):
-        load -= ned.mass_apply(sigma, a_dofs)
+    load = _field_load(ned, sigma, masses, a_dofs)
     for m in masses:
-        load -= m @ (a_dofs - winding)
+        load += m @ winding
     return _System(matrix=matrix.tocsr(), load=load, nedelec=ned,
                    dirichlet=ned.boundary_dofs(outer), sigma=sigma, center=r_c, outer=outer,
                    far_field=far_field, films=films, film_mass=masses, applied_dofs=a_dofs,
                    winding_dofs=winding, unit_windings=unit, fluxoids=fluxoids)
+
+
+def _applied_dofs(mesh, field_, r_c) -> np.ndarray:
+    """Edge DOFs of Ã_a = ½B_a×(r − r_c) (exact: Whitney elements hold a + b×r)."""
+    edge_vec = mesh.p[:, mesh.edges[1]] - mesh.p[:, mesh.edges[0]]
+    a_vert = _applied_potential(np.asarray(field_, dtype=float), mesh.p, r_c)
+    return 0.5 * np.sum(edge_vec * (a_vert[:, mesh.edges[0]] + a_vert[:, mesh.edges[1]]), axis=0)
+
+
+def _field_load(ned, sigma, masses, a_dofs) -> np.ndarray:
+    """−(M_σ + Σ Λ'⁻¹M_Γ) ã_a: the load of a uniform applied field."""
+    load = np.zeros(ned.N)
+    if np.any(sigma):
+        load -= ned.mass_apply(sigma, a_dofs)
+    for m in masses:
+        load -= m @ a_dofs
+    return load
 
 
 def solve(system: _System, options: SheetOptions):
@@ -430,6 +445,7 @@ def solve(system: _System, options: SheetOptions):
     system.matrix = None
     x, info = solver.solve(system.load)
     info["nfree"] = int(free.size)
+    system.solver = solver
     return x, info
 
 
@@ -473,12 +489,10 @@ def derive(problem, options, system: _System, x) -> Outputs:
                           strict=True))
     del a_vert
     scalars = {"magnetic_moment_box": (moment_box, "A*m^2"), "far_field": (system.far_field, "")}
-    moment, b_image = moment_box, None
+    moment, image_currents = moment_box, None
     if system.far_field == "image":
-        radius, _ = _spherical_outer_boundary(mesh, system.outer)
-        moment, b_image = image_corrected_moment(moment_box, field_, radius * ell)
-        scalars.update(image_field=(b_image, "T"), outer_radius=(radius * ell, "m"))
-    holes = _holes(system, source, a_total, ell, moment_box, b_image, field_, scalars)
+        moment, image_currents = _image_correction(problem, system, moment_box, scalars)
+    holes = _holes(system, source, a_total, ell, image_currents, scalars)
     truncation, note = None, ""
     if system.far_field == "none":
         truncation, note = _truncation_estimate(mesh, system, ell)
@@ -496,11 +510,56 @@ def derive(problem, options, system: _System, x) -> Outputs:
                    truncation_estimate=truncation)
 
 
-def _holes(system, source, a_total, ell, moment_box, b_image, field_, scalars) -> dict:
-    """Hole -> :class:`Hole` (current ∫K·ŵ dS, flux ∮A·dl, imposed fluxoid)."""
+def _image_correction(problem, system, moment_box, scalars):
+    """Free-space moment and the hole currents' image shifts for a spherical outer wall.
+
+    Inside the wall (n×A_r = 0, radius L) the dipole m_box of the films sees the uniform image
+    field B_u = −μ₀m_box/(2πL³) on top of B_a (:func:`~mqm_fem.london.avector.
+    image_corrected_moment`). Everything is linear in the field at fixed fluxoids, so the
+    free-space values are the box values minus the response to B_u: m = m_box − δm,
+    I_h = I_h,box − δI_h, with δm, δI_h from one more solve with the applied field B_u (same
+    operator: the solver's set-up is reused). Exact for the uniform image field, whatever the
+    shape, the fluxoids and the applied field; the response's own image is O((μ₀α/2πL³)²).
+    Returns (moment, hole name -> δI)."""
+    ell = problem.length_unit
+    radius, _ = _spherical_outer_boundary(problem.domain.mesh, system.outer)
+    b_image = -MU0 * moment_box / (2 * np.pi * (radius * ell) ** 3)
+    a_u = _applied_dofs(problem.domain.mesh, b_image, system.center)
+    x_u, _ = system.solver.solve(_field_load(system.nedelec, system.sigma, system.film_mass,
+                                             a_u))
+    delta_m, delta_i = _response(problem, system, x_u + a_u)
+    scalars.update(image_field=(b_image, "T"), outer_radius=(radius * ell, "m"))
+    return moment_box - delta_m, delta_i
+
+
+def _response(problem, system, a_total):
+    """Moment (A·m²) and hole currents (A) of the total potential DOFs ``a_total`` without
+    fluxoids (films and volume superconductors)."""
+    mesh, ell, ned, r_c = problem.domain.mesh, problem.length_unit, system.nedelec, \
+        system.center
+    moment = np.zeros(3)
+    for film in system.films:
+        k_vert = -ell * surface_vertex_values(film, a_total) / (MU0 * film.pearl)
+        r_vert = (mesh.p[:, film.tri] - r_c[:, None, None]).transpose(2, 1, 0)
+        moment += 0.5 * ell**3 * _integrate_triangles(np.cross, r_vert, k_vert, film.area)
+    sc = problem.superconducting
+    if sc.size:
+        # vertex values of the total field on the superconductors: the reaction part from the
+        # DOFs, minus nothing (a_total already holds Ã_a's exact interpolant)
+        a_sc = ned.vertex_values(a_total)[sc]
+        j_sc = -system.sigma[sc, None, None] * a_sc / (MU0 * ell)
+        r_sc = (mesh.p[:, mesh.t[:, sc]] - r_c[:, None, None]).transpose(2, 1, 0)
+        moment += 0.5 * ell**4 * integrate_linear_product(np.cross, r_sc, j_sc, ned.volume[sc])
+    currents = {name: -(ell / MU0) * float(turns @ (system.film_mass[k] @ a_total))
+                for name, (k, turns) in system.unit_windings.items()}
+    return moment, currents
+
+
+def _holes(system, source, a_total, ell, image_currents, scalars) -> dict:
+    """Hole -> :class:`Hole` (current ∫K·ŵ dS, flux ∮A·dl, imposed fluxoid); with
+    ``image_currents`` (hole -> δI) the currents are image-corrected, the box values kept as
+    ``hole_current_box_<hole>``."""
     out = {}
-    driven = [h for h, n in system.fluxoids.items() if n]
-    correct = (b_image is not None and not np.any(field_) and len(driven) == 1)
     for name, (k, turns) in system.unit_windings.items():
         film = system.films[k]
         hole = film.holes[[h.name for h in film.holes].index(name)]
@@ -508,14 +567,12 @@ def _holes(system, source, a_total, ell, moment_box, b_image, field_, scalars) -
         a, b = hole.edges
         idx = _edge_index(system.nedelec.mesh, a, b)
         flux = ell**2 * float(np.sum(a_total[idx] * np.where(a < b, 1.0, -1.0)))
-        n = system.fluxoids.get(name, 0)
-        if correct:
+        if image_currents is not None:
             scalars[f"hole_current_box_{name}"] = (current, "A")
-            phi = system.fluxoids[driven[0]] * PHI0
-            if name == driven[0]:  # the other holes' terms need their own ∂m/∂Φ: left out
-                current += float(moment_box @ b_image) / phi
-        out[name] = Hole(field=None, flux=flux, area=hole.area * ell**2, fluxoid=float(n),
-                         meshed=False, current=current)
+            current -= image_currents[name]
+        out[name] = Hole(field=None, flux=flux, area=hole.area * ell**2,
+                         fluxoid=float(system.fluxoids.get(name, 0)), meshed=False,
+                         current=current)
     return out
 
 
