@@ -123,6 +123,65 @@ def write_vtu(path: PathLike, domain: Domain, point_data: dict | None = None,
     return path
 
 
+def write_surface_vtu(path: PathLike, points, triangles, point_data: dict | None = None,
+                      cell_data: dict | None = None, field_data: dict | None = None,
+                      units: dict | None = None, domain: Domain | None = None,
+                      provenance: dict | bool | None = None) -> Path:
+    """Write a triangulated surface in 3D (e.g. the films of a sheet solution) as a ``.vtu``
+    with the conventions of :func:`write_vtu` (arrays checked the same way, field data, units,
+    provenance, JSON sidecar, atomic write).
+
+    ``points``: (n, 3) coordinates in metres; ``triangles``: (m, 3) vertex indices;
+    ``point_data`` / ``cell_data``: arrays with n / m rows; ``domain``: the volume domain the
+    surface belongs to (its mesh file and hash go into the provenance), optional.
+    """
+    import pyvista as pv
+
+    path = check_writable(path, ".vtu", "path")
+    check_writable(sidecar_path(path), ".json", "path (its sidecar)")
+    pts = np.asarray(points, dtype=float)
+    tri = np.asarray(triangles, dtype=np.int64)
+    if pts.ndim != 2 or pts.shape[1] != 3 or not np.all(np.isfinite(pts)):
+        raise ParameterError(f"points: expected finite (n, 3) coordinates, got shape {pts.shape}")
+    if tri.ndim != 2 or tri.shape[1] != 3 or (tri.size and (tri.min() < 0
+                                                             or tri.max() >= len(pts))):
+        raise ParameterError(f"triangles: expected (m, 3) indices into the {len(pts)} points, "
+                             f"got shape {tri.shape}")
+    point_data = _as_dict(point_data, "point_data")
+    cell_data = _as_dict(cell_data, "cell_data")
+    field_data = _as_dict(field_data, "field_data")
+    _check_reserved({}, field_data)
+    n, m = len(pts), len(tri)
+    cells = np.hstack([np.full((m, 1), 3, dtype=np.int64), tri]).ravel()
+    grid = pv.UnstructuredGrid(cells, np.full(m, _VTK_TRIANGLE, dtype=np.uint8), pts)
+    info = {"point_data": {}, "cell_data": {}}
+    for kind, data, rows, per, other in (("point_data", point_data, n, "point", m),
+                                         ("cell_data", cell_data, m, "triangle", n)):
+        for name, value in data.items():
+            arr = _mesh_array(value, f"{kind}[{name!r}]", rows, per,
+                              other=(other, "cell_data" if kind == "point_data" else
+                                     "point_data"))
+            getattr(grid, kind)[name] = arr
+            info[kind][name] = {"components": 1 if arr.ndim == 1 else arr.shape[1]}
+    json_fields = _add_field_arrays(grid, field_data)
+    all_units = _add_units(grid, units, info, set(field_data))
+    record = _provenance_record(provenance, domain)
+    for key, value in (record or {}).items():
+        _set_text(grid, PROVENANCE_PREFIX + key,
+                  [value if isinstance(value, str) else json.dumps(value)])
+    sidecar = {"format": SIDECAR_FORMAT, "vtu": path.name, "length_unit": "m",
+               "dimension": 2, "nvertices": n, "nelements": m, "units": all_units,
+               "point_data": info["point_data"], "cell_data": info["cell_data"],
+               "field_data": json_fields}
+    if record is not None:
+        sidecar["provenance"] = record
+    atomic_write([
+        (path, lambda tmp: _write_grid(grid, tmp)),
+        (sidecar_path(path), lambda tmp: _write_text(tmp, json.dumps(sidecar, indent=2))),
+    ])
+    return path
+
+
 def write_pvd(path: PathLike, entries: list, provenance: dict | bool | None = None) -> Path:
     """Write a ParaView collection ``path`` (``.pvd``) of ``.vtu`` files, and its JSON sidecar
     ``<path>.json`` (the entries and the provenance).

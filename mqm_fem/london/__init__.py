@@ -12,6 +12,7 @@ formulation        dim  equation                                             aut
 ``A``              3    ∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = A_a + A_r (§1a)       vacuum region
 ``B``              3    λ²∇×∇×B + B = 0, n×B = n×B_a on ∂Ω_s (§1b)             no vacuum
 ``axisymmetric``   2    ∇×∇×A + χ_s λ⁻²A = 0, A = A_φ(r, z)e_φ, axial B_a    only by name
+``sheet``          3    ∇×∇×A_r + Λ⁻¹(A − w)_t δ_Γ = 0, films as sheets (§4a)  film groups
 =================  ===  ===================================================  ===============
 
 ``polarizability(domain, penetration_depth, ...)`` returns the 3×3 magnetic polarizability
@@ -30,7 +31,7 @@ from ..mesh import Domain
 from ..mesh.adapt import BUDGET_KEYS, adapt, check_tol
 from ..progress import ProgressLike, reporter
 from ..units import FieldLike, LengthLike, parse_field
-from . import avector, axisymmetric, bfield, inplane, outofplane  # noqa: F401  (register)
+from . import avector, axisymmetric, bfield, inplane, outofplane, sheet  # noqa: F401  (register)
 from .inductance import Inductance, field_cooled, inductance
 from .polarizability import Polarizability, polarizability
 from .problem import LondonProblem, prepare

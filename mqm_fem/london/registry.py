@@ -112,6 +112,8 @@ def choose(domain: Domain, field: np.ndarray, name: str = "auto") -> Formulation
             )
         return formulation
     matches = [f for f in FORMULATIONS.values() if f.dim == domain.dim and f.auto(domain, field)]
+    if len(matches) > 1 and domain.film_names():  # films: the formulation that carries them
+        matches = [f for f in matches if f.films] or matches
     if len(matches) != 1:
         rules = "; ".join(f"{f.name!r}: {f.auto_rule}" for f in FORMULATIONS.values()
                           if f.dim == domain.dim)

@@ -341,15 +341,21 @@ class LondonSolution:
 
     def write(self, path) -> Path:
         """Write a ``.vtu`` for ParaView: point/cell arrays ``A``, ``B``, ``J``, ``region``; the
-        scalar results as field data; a ``.vtu.json`` sidecar with units and provenance."""
+        scalar results as field data; a ``.vtu.json`` sidecar with units and provenance. A
+        formulation may add files next to it (``outputs.state["companion_writer"](solution,
+        path)``: the sheet formulation writes the films' K to ``<stem>_film.vtu``)."""
         from ..io.vtk import write_vtu
 
         cell_data = dict(self.cell_data)
         if self.error_indicators is not None:
             cell_data["error_indicator"] = self.error_indicators
-        return write_vtu(path, self.domain, point_data=self.point_data,
-                         cell_data=cell_data, field_data=self.field_data,
-                         units=self.units, provenance=self.provenance())
+        written = write_vtu(path, self.domain, point_data=self.point_data,
+                            cell_data=cell_data, field_data=self.field_data,
+                            units=self.units, provenance=self.provenance())
+        companion = self.outputs.state.get("companion_writer")
+        if companion is not None:  # e.g. the films' surface file of the sheet formulation
+            companion(self, written)
+        return written
 
     def summary(self) -> str:
         """Human-readable summary of the scalar results (what the CLI prints)."""

@@ -1673,3 +1673,9 @@ GEOMETRIES = {
 GEOMETRY_DIMENSION = {kind: 2 if kind in ("disk", "annulus", "rectangle", "polygon",
                                           "circle-in-box", "cross-section-in-box") else 3
                       for kind in GEOMETRIES}
+
+# thin films carried as sheets (mqm_fem.mesh.films; imported last: it builds on the helpers above)
+from .films import film_disk, film_ring  # noqa: E402
+
+GEOMETRIES.update({"film-disk": film_disk, "film-ring": film_ring})
+GEOMETRY_DIMENSION.update({"film-disk": 3, "film-ring": 3})
