@@ -187,17 +187,13 @@ def test_torus_current_against_axisymmetric_reference(tmp_path, torus_one):
 
 
 def test_torus_against_axisymmetric_formulation_with_fluxoids(tmp_path, torus_one):
-    """Needs the axisymmetric formulation's fluxoids (issue 11 item 4, another branch): until
-    that lands this test is skipped; then it checks the same reference through
-    solve_london(..., formulation="axisymmetric", fluxoids=...)."""
+    """The package's axisymmetric formulation with a fluxoid reproduces this file's own (r, z)
+    reference of the torus, and the 3D box current lies above it by the compliant margin."""
     meridian = torus_meridian(tmp_path / "torus.msh", 3.0, 0.05, 0.5)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MqmFemWarning)
-            axi = solve_london(meridian, f"{LAM} um", None, formulation="axisymmetric",
-                               fluxoids={"sc": 1}, far_field="none")
-    except ParameterError as exc:
-        pytest.skip(f"NEEDS MERGE of the axisymmetric fluxoids: {exc}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        axi = solve_london(meridian, f"{LAM} um", None, formulation="axisymmetric",
+                           fluxoids={"sc": 1}, far_field="none")
     ref = axisymmetric_current(meridian)
     current = next(iter(axi.holes.values())).current
     assert current == pytest.approx(ref, rel=1e-3)
