@@ -133,7 +133,7 @@ def test_ring_with_one_fluxoid():
     assert inductance_ * 1e12 == pytest.approx(2.8799, rel=5e-3)
     assert hole.fluxoid == 1 and not hole.meshed and hole.field is None
     assert 0 < hole.flux < PHI0  # the kinetic part of the fluxoid is not flux
-    in_box = solution.outputs.scalars["current_in_box_film_ring"][0]
+    in_box = solution.outputs.scalars["hole_current_box_film_ring"][0]
     energy = solution.energies.kinetic + solution.energies.field
     assert energy == pytest.approx(0.5 * PHI0 * in_box, rel=1e-9)
     assert energy == pytest.approx(PHI0**2 / (2 * inductance_), rel=1e-3)
@@ -189,7 +189,7 @@ def test_solid_ring_and_torus_with_one_fluxoid():
     assert PHI0 / hole.current * 1e12 == pytest.approx(2.04202, rel=5e-4)
     assert hole.flux / PHI0 == pytest.approx(0.6645, rel=1e-3)
     energy = solution.energies.kinetic + solution.energies.field
-    in_box = solution.outputs.scalars["current_in_box_torus"][0]
+    in_box = solution.outputs.scalars["hole_current_box_torus"][0]
     assert energy == pytest.approx(0.5 * PHI0 * in_box, rel=1e-9)
     j = solution.point_data["J_phi"]
     assert j.max() > 0  # the fluxoid drives a positive (counter-clockwise) current

@@ -127,7 +127,9 @@ def test_command_line_ring_inductance_against_the_ring_kernel(tmp_path):
     assert value == pytest.approx(reference, rel=5e-4)
     kinetic, geometric = data["kinetic_inductance_H"][0][0], data["geometric_inductance_H"][0][0]
     assert 0.2 * value < kinetic < 0.6 * value
-    assert kinetic + geometric == pytest.approx(value, rel=1e-3)  # box energies vs corrected L
+    assert kinetic + geometric == pytest.approx(value, rel=1e-12)
+    # the kinetic part from the box energies: ½ L_kin I² = E_kin of the one-fluxoid state
+    assert data["energies_J"][0] == pytest.approx(mqm_fem.PHI0 ** 2 / (2 * value), rel=1e-12)
     assert out_csv.read_text().startswith("hole,film_ring\nfilm_ring,2.8")
     assert main(["inductance", str(path), "--formulation", "axisymmetric", "--lambda", "50nm",
                  "--thickness", "25nm", "--csv", str(tmp_path / "L.txt")]) == 2

@@ -361,13 +361,22 @@ def derive(problem, options, system: _System, x) -> Outputs:
         work = ell**3 * float(np.sum(np.sum(system.j_ext * a_r_si, axis=0) * system.basis.dx))
     scalars = {"magnetic_moment_box": (moment_box, "A*m^2"), "far_field": (system.far_field, "")}
     moment = moment_box
+    trapped = bool(system.holes) and any(n for n, _ in system.holes.values())
+    # the image formula takes m ∝ B_a; a trapped fluxoid's moment is not, so with both the
+    # moment stays the box value and carries the truncation estimate instead
+    mixed = trapped and bool(np.any(field))
     if system.far_field == "image":
         radius, _ = _spherical_outer_boundary(mesh, system.outer)
-        moment, b_image = image_corrected_moment(moment_box, field, radius * ell)
-        scalars.update(image_field=(b_image, "T"), outer_radius=(radius * ell, "m"))
+        scalars["outer_radius"] = (radius * ell, "m")
+        if not mixed:
+            moment, b_image = image_corrected_moment(moment_box, field, radius * ell)
+            scalars["image_field"] = (b_image, "T")
     truncation, note = None, ""
-    if system.far_field == "none":
+    if system.far_field == "none" or mixed:
         truncation, note = box_truncation_estimate(problem, system.outer)
+        if mixed:
+            note = ("far_field='image' is not applied to trapped fluxoids in an applied field "
+                    "(their moment is not proportional to the field); " + note)
     currents = _hole_currents(problem, system, x)
     if currents:
         scalars.update({f"hole_current_box_{name}": (value, "A")

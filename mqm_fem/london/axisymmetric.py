@@ -66,7 +66,7 @@ Ring outputs: ``solution.holes[name]`` for every region or film off the axis —
 area=None, fluxoid=n, meshed=False, current=I)`` with I = ∫J_φ dr dz (regions) or ∫K_φ dl
 (films), in A (positive counter-clockwise about +z); with one fluxoid and no field L = Φ₀/I.
 In a spherical wall the moment and the currents are image-corrected with the response to a unit
-field (one more back-substitution when fluxoids are given; ``current_in_box_<name>`` keeps the
+field (one more back-substitution when fluxoids are given; ``hole_current_box_<name>`` keeps the
 box value): m = m_box − αβm_box, I = I_box − χβm_box, β = −μ₀/(2πL³), α = α_box/(1 + βα_box),
 χ = χ_box/(1 + βα_box). In the box E_kin + E_field = ½Σ nΦ₀I_box exactly. Point data
 ``K_phi`` (A/m) at the film vertices; films add π∮r²K dl to m_z and (π/μ₀)∮(u − c)²/(Λr) dl to
@@ -434,7 +434,7 @@ def derive(problem, options: AxisymmetricOptions, system: _System, x) -> Outputs
                "moment_in_box": (moment_box, "A*m^2")}
     for name, value in data["currents"].items():
         if name in holes:
-            scalars[f"current_in_box_{name}"] = (value, "A")
+            scalars[f"hole_current_box_{name}"] = (value, "A")
     return Outputs(
         point_data=point_data, cell_data={},
         moment=np.array([0.0, 0.0, moment]),

@@ -162,7 +162,11 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
     method = METHOD_A if curved is None else METHOD_A_CURVED
     box_gibbs, estimates = 0.0, {}
     b_norm = float(np.linalg.norm(field))
-    if b_norm > 0:
+    # m·B̂ = −2G/|B_a| (the compliant moment) holds only for the linear response to B_a; a
+    # trapped fluxoid adds a field-independent moment, so then only G carries an estimate
+    trapped = getattr(system, "winding", None)
+    compliant_moment = b_norm > 0 and (trapped is None or not np.any(trapped))
+    if compliant_moment:
         m_box = outputs.scalars["magnetic_moment_box"][0]
         b_hat = field / b_norm
         factor = 1.0
@@ -187,7 +191,7 @@ def estimate_a(problem, options, system, x, outputs) -> Estimates:
     estimates["gibbs_energy"] = ErrorEstimate.from_parts(
         "G", gibbs, "J", method.replace("compliant moment", "compliant Gibbs energy"),
         discretisation=-energy_error, geometry=d_gibbs, box_truncation=box_gibbs)
-    if b_norm == 0:  # headline first: the energy is the only compliant output
+    if not compliant_moment:  # headline first: the energy is the only compliant output
         estimates = {"gibbs_energy": estimates["gibbs_energy"]}
     indicators = ell**3 / (2 * MU0) * eta2
     indicators += _indicators(mesh, np.abs(d_gibbs_facet), owner)

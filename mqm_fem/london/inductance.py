@@ -22,7 +22,11 @@ fluxoids: E_kin = ½ΦᵀQ_kinΦ and E_field = ½ΦᵀQ_fieldΦ with Q_kin + Q_f
 currents (Φ = LI) L_kin = L Q_kin L and L_geo = L Q_field L, L_kin + L_geo = L. The diagonal
 of Q comes from the single-hole solves, its off-diagonal entries from one more solve per pair
 of holes (fluxoids in both): n(n+1)/2 solves in all (``split=False``: n solves, no split).
-For one hole, L = Φ₀/I, L_kin = 2E_kin/I², L_geo = 2E_field/I².
+For one hole, L = Φ₀/I, L_kin = 2E_kin/I², L_geo = 2E_field/I². The energies are those of the
+computed (bounded) domain while a formulation may correct the currents for its outer wall
+(``far_field="image"``); the kinetic part, which lives in the superconductor, is taken from
+the energies and L_geo = L − L_kin, so the wall's correction goes to the geometric part where
+it belongs and the two add up to L exactly.
 
 Field cooling: in an applied field B_a the zero-fluxoid (zero-field-cooled) state carries
 screening currents I⁰, and the state with fluxoids n carries I(n) = I⁰ + L⁻¹Φ₀n. Its energy
@@ -213,8 +217,8 @@ def inductance(domain: Domain, penetration_depth, *, holes=None, split: bool = T
     kinetic = geometric = None
     if split:
         kinetic = _split(matrix, _quadratic_form(energy_kin, n))
-        geometric = _split(matrix, _quadratic_form(energy_field, n))
-    energies = np.array([energy_kin[(j,)] + energy_field[(j,)] for j in range(n)])
+        geometric = matrix - kinetic  # carries the free-space (image) correction of L
+    energies = 0.5 * PHI0 ** 2 * np.diag(np.linalg.inv(matrix))
     return Inductance(holes=tuple(names), matrix=matrix, currents=currents,
                       asymmetry=asymmetry, kinetic=kinetic, geometric=geometric,
                       energies=energies, solutions=solutions,
