@@ -440,3 +440,49 @@ def test_surface_vtu_writer_checks_its_input(tmp_path):
     with pytest.raises(ParameterError, match=r"point_data\['K'\]"):
         write_surface_vtu(tmp_path / "t.vtu", pts, tri, point_data={"K": np.ones((2, 3))})
     assert not (tmp_path / "t.vtu").exists()
+
+
+def test_non_convex_hole_gets_an_axis_inside_it():
+    """Review regression: an L-shaped hole's centroid lies in the film, and the winding axis
+    through it was refused even for a plain field solve. The axis now passes through the
+    point of the hole farthest from its rim; a fluxoid there drives a positive current."""
+    import warnings
+
+    from mqm_fem.mesh.films import Device, FilmShape, Layer
+
+    hole = [(x - 1, y - 1) for x, y in [(0, 0), (2, 0), (2, 0.4), (0.4, 0.4), (0.4, 2), (0, 2)]]
+    device = Device(layers=[Layer("a", 0.0, "50 nm", "25 nm")],
+                    films=[FilmShape("film", "a", [(-1.5, -1.5), (1.5, -1.5), (1.5, 1.5),
+                                                   (-1.5, 1.5)], (hole,))])
+    domain = device.mesh(h_film=0.3, h_edge=0.1, h_far=1.5, ball_radius=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cooled = solve_london(domain, device.penetration_depth(), (0, 0, 1e-3),
+                                      formulation="sheet", thickness=device.thickness())
+        trapped = solve_london(domain, device.penetration_depth(), None,
+                                       formulation="sheet", thickness=device.thickness(),
+                                       fluxoids={"film_hole_0": 1})
+    assert cooled.moment[2] < 0 and cooled.holes["film_hole_0"].current < 0
+    assert trapped.holes["film_hole_0"].current > 0
+
+
+def test_hole_names_do_not_depend_on_mesh_noise():
+    """Review regression: two circular holes on the line x = 0 were ordered by the ~1e-5
+    noise of their meshed centroids' x; names follow y there, and Device.hole_names lists the
+    name of each of film.holes."""
+    import numpy as np
+
+    from mqm_fem.london.sheet import _film_normal, film_holes
+    from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer
+
+    holes = (Circle(0.3, (0.0, 0.6)), Circle(0.2, (0.0, -0.6)))
+    device = Device(layers=[Layer("a", 0.0, "50 nm", "25 nm")],
+                    films=[FilmShape("film", "a", [(-1.5, -1.5), (1.5, -1.5), (1.5, 1.5),
+                                                   (-1.5, 1.5)], holes)])
+    domain = device.mesh(h_film=0.3, h_edge=0.1, h_far=1.5, ball_radius=4)
+    mesh = domain.mesh
+    tri = np.asarray(mesh.facets[:, domain.boundaries["film"]])
+    found = film_holes(mesh, tri, _film_normal(mesh.p[:, np.unique(tri)]), "film")
+    by_name = {h.name: h.centroid[1] for h in found}
+    assert by_name["film_hole_0"] < 0 < by_name["film_hole_1"]  # y = −0.6 first
+    assert device.hole_names() == ["film_hole_1", "film_hole_0"]  # film.holes order

@@ -155,9 +155,10 @@ def _fluxoid_number(key, value) -> int:
 @dataclass
 class FilmHole:
     """An interior boundary loop of a film: ``edges`` (2, k) vertex pairs running
-    counter-clockwise about the film normal, the enclosed ``area`` (mesh units²), the
-    ``centroid`` of the enclosed polygon (the winding axis passes through it along the
-    normal)."""
+    counter-clockwise about the film normal, the enclosed ``area`` (mesh units²), and
+    ``centroid``: a point well inside the hole — the area centroid, or for a non-convex hole
+    whose centroid lies in the film the point farthest from the rim (the winding axis passes
+    through it along the normal)."""
 
     name: str
     edges: np.ndarray
@@ -265,12 +266,50 @@ def film_holes(mesh, tri, normal, name: str) -> list[FilmHole]:
         cx = ((xa + xb) * cross).sum() / (6 * area)
         cy = ((ya + yb) * cross).sum() / (6 * area)
         plane = float(normal @ p[:, a[sel]].mean(axis=1))
+        key = tuple(np.round((cx * e1 + cy * e2 + plane * normal) / (1e-4 * size))
+                    .astype(np.int64))
+        cx, cy = _inside_point((xa, ya, xb, yb), cx, cy)
         centroid = cx * e1 + cy * e2 + plane * normal
-        holes.append(FilmHole("", np.vstack([b[sel], a[sel]]), -area, centroid))
-    holes.sort(key=lambda h: tuple(np.round(h.centroid / (1e-9 * size)).astype(np.int64)))
+        holes.append((key, FilmHole("", np.vstack([b[sel], a[sel]]), -area, centroid)))
+    # order by area centroid (x, then y, then z), compared on a 1e-4·size grid: meshed rims
+    # move a centroid by ~1e-5 of the film's size, which must not reorder holes on one line
+    holes = [hole for _, hole in sorted(holes, key=lambda item: item[0])]
     for k, hole in enumerate(holes):
         hole.name = f"{name}_hole_{k}"
     return holes
+
+
+def _inside_point(segments, cx: float, cy: float) -> tuple[float, float]:
+    """A point well inside the hole whose rim is ``segments`` (xa, ya, xb, yb) in the film's
+    plane: the area centroid (cx, cy) when it lies inside and at least a quarter of the hole's
+    inradius estimate from the rim, else the grid point farthest from the rim (a non-convex
+    hole: an L-shape's centroid can lie in the film). The winding form's axis passes there."""
+    xa, ya, xb, yb = segments
+
+    def inside(x, y):  # crossing number over the rim's segments (any order)
+        x, y = np.atleast_1d(x)[:, None], np.atleast_1d(y)[:, None]
+        straddle = (ya > y) != (yb > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xs = xa + (y - ya) * (xb - xa) / (yb - ya)
+        return (np.sum(straddle & (x < xs), axis=1) % 2) == 1
+
+    def clearance(x, y):  # distance to the nearest rim segment
+        x, y = np.atleast_1d(x)[:, None], np.atleast_1d(y)[:, None]
+        dx, dy = xb - xa, yb - ya
+        t = np.clip(((x - xa) * dx + (y - ya) * dy) / np.maximum(dx**2 + dy**2, 1e-300), 0, 1)
+        return np.min(np.hypot(xa + t * dx - x, ya + t * dy - y), axis=1)
+
+    gx, gy = np.meshgrid(np.linspace(xa.min(), xa.max(), 41), np.linspace(ya.min(), ya.max(), 41))
+    gx, gy = gx.ravel(), gy.ravel()
+    keep = inside(gx, gy)
+    if not np.any(keep):
+        return cx, cy
+    gx, gy = gx[keep], gy[keep]
+    dist = clearance(gx, gy)
+    best = int(np.argmax(dist))
+    if inside(cx, cy)[0] and clearance(cx, cy)[0] >= 0.25 * dist[best]:
+        return cx, cy
+    return float(gx[best]), float(gy[best])
 
 
 def _films(problem, options, ned: NedelecTet) -> list[Film]:

@@ -138,13 +138,17 @@ class Device:
         return {f.group: self.layer(f.layer).material()[1] for f in self.films}
 
     def hole_names(self) -> list[str]:
-        """The names the sheet formulation gives the holes (``<group>_hole_<k>``, ordered by
-        centroid x, then y)."""
+        """The names the sheet formulation gives the holes, in the order of ``film.holes``
+        film by film: ``<group>_hole_<k>``, k the rank of the hole's centre (x, then y, on a
+        grid of 1e-4 of the film's size, as the formulation sorts them)."""
         names = []
         for film in self.films:
-            centres = [_centre(h) for h in film.holes]
-            order = sorted(range(len(centres)), key=lambda k: tuple(np.round(centres[k], 9)))
-            names += [f"{film.group}_hole_{k}" for k in range(len(order))]
+            size = float(np.ptp(_shape_points(film.outline, film.name), axis=0).max())
+            keys = [tuple(np.round(np.asarray(_centre(h)) / (1e-4 * size)).astype(np.int64))
+                    for h in film.holes]
+            order = sorted(range(len(keys)), key=lambda k: keys[k])
+            rank = {k: r for r, k in enumerate(order)}
+            names += [f"{film.group}_hole_{rank[k]}" for k in range(len(keys))]
         return names
 
     def mesh(self, *, h_film: float, h_edge: float | None = None, grading: float = GRADING,
