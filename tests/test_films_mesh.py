@@ -119,3 +119,17 @@ def test_device_hole_names_match_the_sheet_formulation():
     right, left = sol.hole(names[0]), sol.hole(names[1])
     assert right.current > abs(left.current) > 0
     assert sol.hole(names[0]).area == pytest.approx(np.pi * 0.04e-12, rel=0.03)
+
+
+def test_mesher_algorithm_is_checked_and_hxt_embeds_the_film():
+    """Device.mesh(algorithm=...): an unknown name is refused before meshing; gmsh's HXT
+    mesher keeps the film embedded (its triangles are interior facets of the tetrahedra)."""
+    from mqm_fem.errors import ParameterError
+
+    device = Device(layers=[Layer("a", pearl_length="0.1 um")],
+                    films=[FilmShape("film", "a", Circle(1.0))])
+    with pytest.raises(ParameterError, match="algorithm: 'frontal' is not one of"):
+        device.mesh(h_film=0.3, algorithm="frontal")
+    domain = device.mesh(h_film=0.3, h_far=2.0, algorithm="hxt")
+    facets = domain.boundaries["film"]
+    assert len(facets) > 50 and np.all(domain.mesh.f2t[1, facets] >= 0)

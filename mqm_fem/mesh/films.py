@@ -28,6 +28,7 @@ The CLI kinds ``film-disk`` and ``film-ring`` (``mqm-fem mesh film-disk --radius
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -153,19 +154,23 @@ class Device:
 
     def mesh(self, *, h_film: float, h_edge: float | None = None, grading: float = GRADING,
              h_far: float | None = None, ball_radius: float | None = None,
-             edge_layer: float = 0.0, path: PathLike | None = None, msh_version: float = 4.1,
-             progress: ProgressLike = None) -> Domain:
+             edge_layer: float = 0.0, algorithm: str = "delaunay", path: PathLike | None = None,
+             msh_version: float = 4.1, progress: ProgressLike = None) -> Domain:
         """Mesh the device: film surfaces embedded in a vacuum ball (module docstring).
 
         ``h_film``: element size on the films; ``h_edge`` (default h_film/4) at the film edges;
         ``grading``: size growth per unit distance; ``h_far`` (default min(8 h_film,
         ball_radius/4)): the largest size, in the far vacuum; ``ball_radius``: radius of the
         vacuum ball about the films' centre (default 4× the films' bounding radius);
-        ``edge_layer``: width of the band along the edges kept at h_edge.
+        ``edge_layer``: width of the band along the edges kept at h_edge; ``algorithm``:
+        gmsh's 3D mesher, ``"delaunay"`` (default; follows the size field closely) or
+        ``"hxt"`` (gmsh's parallel Delaunay: ~15× faster on large devices, elements somewhat
+        larger than the size field asks — measured on a 13k-vertex washer: 150k tetrahedra in
+        3.5 s against 233k in 48 s, moment 1.3 % further from the fine-mesh value).
         """
         return mesh_device(self, h_film=h_film, h_edge=h_edge, grading=grading, h_far=h_far,
-                           ball_radius=ball_radius, edge_layer=edge_layer, path=path,
-                           msh_version=msh_version, progress=progress)
+                           ball_radius=ball_radius, edge_layer=edge_layer, algorithm=algorithm,
+                           path=path, msh_version=msh_version, progress=progress)
 
 
 def _centre(shape) -> np.ndarray:
@@ -194,12 +199,19 @@ def _occ_shape(gmsh, shape, z) -> int:
     return _occ_polygon(gmsh, np.asarray(shape, dtype=float), z=float(z))
 
 
+#: gmsh Mesh.Algorithm3D by name (:meth:`Device.mesh`'s ``algorithm``)
+ALGORITHMS_3D = {"delaunay": 1, "hxt": 10}
+
+
 def mesh_device(device: Device, *, h_film, h_edge=None, grading=GRADING, h_far=None,
-                ball_radius=None, edge_layer=0.0, path=None, msh_version=4.1,
-                progress=None) -> Domain:
+                ball_radius=None, edge_layer=0.0, algorithm="delaunay", path=None,
+                msh_version=4.1, progress=None) -> Domain:
     """:meth:`Device.mesh` (see there)."""
     if not device.films:
         raise ParameterError("device: has no films")
+    if algorithm not in ALGORITHMS_3D:
+        raise ParameterError(f"algorithm: {algorithm!r} is not one of "
+                             f"{', '.join(ALGORITHMS_3D)}")
     names = [f.group for f in device.films]
     if len(set(names)) != len(names):
         raise ParameterError(f"device: film names must be unique, got {names}")
@@ -240,6 +252,9 @@ def mesh_device(device: Device, *, h_film, h_edge=None, grading=GRADING, h_far=N
         # Netgen's optimiser crashes (segfault, gmsh 4.15) on volumes with embedded surfaces;
         # gmsh's own optimiser alone: the films are zero-thickness, no slivers to remove
         gmsh.option.setNumber("Mesh.OptimizeNetgen", 0)
+        gmsh.option.setNumber("Mesh.Algorithm3D", ALGORITHMS_3D[algorithm])
+        if algorithm == "hxt":
+            gmsh.option.setNumber("General.NumThreads", os.cpu_count() or 1)
         occ = gmsh.model.occ
         groups = _Groups(gmsh)
         tools = []
