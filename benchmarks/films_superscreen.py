@@ -14,7 +14,9 @@ Codes, each case and size in its own subprocess (peak RSS = that process's
 
 * mqm_fem: the ``sheet`` formulation (3D vacuum ball with the film embedded,
   lowest-order Nédélec, ``solve_london`` / ``inductance``), meshed by
-  :func:`mqm_fem.mesh.films.film_device`; "film vertices" = vertices on the film.
+  :func:`mqm_fem.mesh.films.film_disk` / ``film_ring`` (true circles, graded towards the
+  edges, vacuum ball of radius 4 µm, image correction); "film vertices" = vertices on the
+  film.
 * SuperScreen 0.13 (optional ``bench`` extra): ``Device`` with one ``Layer(Lambda=0.1)``, the
   film as a 2D mesh with ``max_edge_length`` chosen for the vertex count; the disk moment is
   m_z = ∫ g dA (g the stream function, ``vertex_areas`` weights), the ring inductance
@@ -73,7 +75,8 @@ def run_superscreen(case: str, target: int) -> dict:
     import superscreen as sc
 
     area = np.pi * (RADIUS ** 2 - (INNER ** 2 if case == "ring" else 0.0))
-    edge = float(np.sqrt(2 * area / target / np.sqrt(3) * 2))  # equilateral: A ≈ √3/4 h² per tri
+    # calibrated: meshpy's max_edge_length with 20 smoothing steps gives ≈ target vertices
+    edge = 1.32 * float(np.sqrt(4 * area / (np.sqrt(3) * target)))
     t0 = time.perf_counter()
     device = _superscreen_device(case, edge)
     mesh = device.meshes["film"]
@@ -93,14 +96,20 @@ def run_superscreen(case: str, target: int) -> dict:
 
 
 def run_mqm(case: str, target: int) -> dict:
-    """One mqm_fem sheet solve with about ``target`` film vertices."""
+    """One mqm_fem sheet solve with about ``target`` film vertices: the meshes of
+    tests/test_sheet.py scaled by s (film/edge/grading/far sizes s × 0.1/0.03/0.3/1 µm, ball
+    radius 4 µm), s chosen from the target (about 1000 film vertices at s = 1 on the disk)."""
     import numpy as np
-    from mqm_fem.mesh.films import film_device_for_benchmark
 
     import mqm_fem
+    from mqm_fem.mesh.films import film_disk, film_ring
 
+    s = float(np.sqrt(1000.0 / target))
+    sizes = {"h": s, "h_sc": 0.1 * s, "h_surface": 0.03 * s, "grading": 0.3 * s,
+             "ball_radius": 4.0}
     t0 = time.perf_counter()
-    domain = film_device_for_benchmark(case, target, radius=RADIUS, inner_radius=INNER)
+    domain = (film_disk(RADIUS, **sizes) if case == "disk"
+              else film_ring(INNER, RADIUS, **sizes))
     film_vertices = int(np.unique(domain.mesh.facets[:, domain.boundaries["film"]]).size)
     t1 = time.perf_counter()
     lam = f"{np.sqrt(LAMBDA_PEARL * 0.025):.9g} um"  # λ with Λ = λ²/d at d = 25 nm
@@ -109,8 +118,8 @@ def run_mqm(case: str, target: int) -> dict:
                                         thickness="25 nm")
         value, unknowns = float(solution.moment[2]) * 1e18, solution.ndofs  # A·m² → µA·µm²
     else:
-        result = mqm_fem.inductance(domain, lam, formulation="sheet", thickness="25 nm",
-                                    split=False)
+        result = mqm_fem.inductance(domain, lam, holes=["film_hole_0"], formulation="sheet",
+                                    thickness="25 nm", split=False)
         value = float(result.matrix[0, 0]) * 1e12
         unknowns = next(iter(result.solutions.values())).ndofs
     t2 = time.perf_counter()
@@ -149,7 +158,7 @@ def _table(rows) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> list | None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="small meshes only")
     p.add_argument("--sizes", nargs="+", type=int, default=None, help="film-vertex targets")
@@ -163,7 +172,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     if args.worker:
         _worker(args)
-        return
+        return None
     sys.path.insert(0, str(Path(__file__).parent))
     from machine import machine_info
 
@@ -179,6 +188,7 @@ def main(argv=None) -> None:
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "machine": machine_info()},
                                               indent=2))
+    return rows
 
 
 if __name__ == "__main__":
