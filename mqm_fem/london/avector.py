@@ -122,6 +122,7 @@ from .options import (
     check_callable,
     check_mapping,
     check_positive,
+    fluxoid_number,
     option,
     values_by_name,
 )
@@ -181,7 +182,7 @@ class AFormulationOptions(FormulationOptions):
         check_mapping(self.fluxoids, "fluxoids", "hole")
         if self.fluxoids is not None:
             values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
-                           _fluxoid_number)
+                           fluxoid_number)
         check_mapping(self.hole_axes, "hole_axes", "hole")
         for name, axis in (self.hole_axes or {}).items():
             _axis(axis, f"hole_axes[{name!r}]")
@@ -311,6 +312,13 @@ def _assemble_curved(problem, options, ned, sigma, r_c, outer, far_field) -> _Sy
 
 def solve(system: _System, options: AFormulationOptions):
     """The consistent semidefinite system by :class:`mqm_fem.linalg.CurlCurlSolver`."""
+    x, info, _ = solve_with_solver(system, options)
+    return x, info
+
+
+def solve_with_solver(system, options):
+    """Solve ``system`` (``matrix``, ``load``, ``nedelec``, ``dirichlet``) with the options'
+    ``solver``/``solver_tol``; returns (x, info, the set-up solver for further loads)."""
     ned = system.nedelec
     free = np.ones(ned.N, dtype=bool)
     free[system.dirichlet] = False
@@ -322,7 +330,7 @@ def solve(system: _System, options: AFormulationOptions):
     system.matrix = None
     x, info = solver.solve(system.load)
     info["nfree"] = int(free.size)
-    return x, info
+    return x, info, solver
 
 
 def derive(problem, options, system: _System, x) -> Outputs:
@@ -712,16 +720,6 @@ class _Probe:
 # ----------------------------------------------------------------------------------------------
 # trapped fluxoids
 # ----------------------------------------------------------------------------------------------
-def _fluxoid_number(key, value) -> float:
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        n = np.nan
-    if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
-        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
-    return n
-
-
 def _axis(value, what: str) -> tuple[np.ndarray, np.ndarray]:
     """((x, y, z), (dx, dy, dz)) -> (point, unit direction), refusing anything else."""
     try:
@@ -779,7 +777,7 @@ def _add_fluxoid_load(problem, system: _System, options: AFormulationOptions) ->
     requested = set(options.fluxoids or {}) | set(options.hole_axes or {})
     axes = hole_axes(domain, options.hole_axes)
     names = list(axes)
-    numbers = values_by_name(options.fluxoids, names, "fluxoids", "hole", _fluxoid_number)
+    numbers = values_by_name(options.fluxoids, names, "fluxoids", "hole", fluxoid_number)
     mesh = domain.mesh
     sc_edges = np.unique(mesh.t2e[:, sc]) if len(sc) else np.zeros(0, dtype=np.int64)
     holes = {}

@@ -106,10 +106,10 @@ from .options import (
     check_mapping,
     check_order,
     check_positive,
+    fluxoid_number,
     option,
     values_by_name,
 )
-from .outofplane import _fluxoid_number as fluxoid_number
 from .outofplane import basis_mesh, lagrange_element
 from .registry import Formulation, register
 from .solution import Energies, Hole, Outputs

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ParameterError, RegionNotFoundError
 
-__all__ = ["FormulationOptions", "OptionSpec", "option", "values_by_name"]
+__all__ = ["FormulationOptions", "OptionSpec", "fluxoid_number", "option", "values_by_name"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +147,15 @@ def values_by_name(mapping, names: list, option: str, what: str,
             )
         out[names.index(key)] = convert(key, value)
     return out
+
+
+def fluxoid_number(key, value) -> float:
+    """A trapped fluxoid number n (an integer, given as int, float or string) for
+    ``fluxoids[key]``; anything else is refused naming the key."""
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        n = np.nan
+    if isinstance(value, bool) or not np.isfinite(n) or n != round(n):
+        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
+    return float(round(n))

@@ -82,6 +82,7 @@ from .options import (
     check_names,
     check_order,
     check_positive,
+    fluxoid_number,
     option,
     values_by_name,
 )
@@ -116,7 +117,7 @@ class OutOfPlaneOptions(FormulationOptions):
         check_mapping(self.fluxoids, "fluxoids", "hole")
         if self.fluxoids is not None:
             values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "hole",
-                           _fluxoid_number)
+                           fluxoid_number)
 
 
 
@@ -172,7 +173,7 @@ def assemble(problem, options: OutOfPlaneOptions, element=None) -> _System:
     dirichlet_facets = _dirichlet_facets(domain, options.dirichlet_boundaries, outer)
     holes = _holes(domain, meshed, [lp for lp in loops if lp["area"] < 0])
     n_fluxoid = values_by_name(options.fluxoids, [h["name"] for h in holes], "fluxoids", "hole",
-                               _fluxoid_number)
+                               fluxoid_number)
 
     geometry = basis_mesh(domain, options.order)  # curved (isoparametric) at order 2
     basis = Basis(geometry, element)
@@ -386,16 +387,6 @@ def _enclosed_vacuum(domain, hole_loops) -> list[np.ndarray]:
         poly = PolyPath(mesh.p[:, order].T)
         out.append(np.flatnonzero(poly.contains_points(centers)))
     return out
-
-
-def _fluxoid_number(key, value) -> float:
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        n = np.nan
-    if not np.isfinite(n) or n != round(n) or isinstance(value, bool):
-        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
-    return n
 
 
 def _vertex_field(mesh, basis, x, union, holes, b_hole, b_applied) -> np.ndarray:

@@ -75,7 +75,7 @@ from ..errors import MeshError, ParameterError, RegionNotFoundError
 from ..fem.nedelec import NedelecTet
 from ..fem.projection import dot_last, integrate_linear_product
 from ..fem.winding import check_clearance, winding_form
-from ..linalg.linear import CURL_CURL_METHODS, CurlCurlSolver
+from ..linalg.linear import CURL_CURL_METHODS
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
 from ..units import MU0, PHI0, parse_vector
 from .avector import (
@@ -85,9 +85,16 @@ from .avector import (
     _outer_facets,
     _project_p1,
     _spherical_outer_boundary,
+    solve_with_solver,
 )
 from .films import PEARL_MODELS, pearl_lengths
-from .options import FormulationOptions, check_mapping, check_positive, option
+from .options import (
+    FormulationOptions,
+    check_mapping,
+    check_positive,
+    fluxoid_number,
+    option,
+)
 from .problem import three_component_field
 from .registry import Formulation, register
 from .solution import Energies, Hole, Outputs
@@ -134,19 +141,9 @@ class SheetOptions(FormulationOptions):
         check_positive(self.solver_tol, "solver_tol")
         check_mapping(self.fluxoids, "fluxoids", "hole")
         for key, value in (self.fluxoids or {}).items():
-            _fluxoid_number(key, value)
+            fluxoid_number(key, value)
         if self.center is not None:
             parse_vector(self.center, "length", "center", dim=3)
-
-
-def _fluxoid_number(key, value) -> int:
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        n = np.nan
-    if isinstance(value, bool) or not np.isfinite(n) or n != round(n):
-        raise ParameterError(f"fluxoids[{key!r}]: must be an integer, got {value!r}")
-    return int(round(n))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -474,17 +471,9 @@ def _field_load(ned, sigma, masses, a_dofs) -> np.ndarray:
 
 
 def solve(system: _System, options: SheetOptions):
-    """The consistent semidefinite system by :class:`mqm_fem.linalg.CurlCurlSolver`."""
-    ned = system.nedelec
-    free = np.ones(ned.N, dtype=bool)
-    free[system.dirichlet] = False
-    free = np.flatnonzero(free)
-    solver = CurlCurlSolver(system.matrix, ned, free_dofs=free, method=options.solver,
-                            tol=options.solver_tol)
-    system.matrix = None
-    x, info = solver.solve(system.load)
-    info["nfree"] = int(free.size)
-    system.solver = solver
+    """The consistent semidefinite system by :class:`mqm_fem.linalg.CurlCurlSolver`; the
+    set-up solver is kept for the image correction's second load."""
+    x, info, system.solver = solve_with_solver(system, options)
     return x, info
 
 
@@ -694,7 +683,7 @@ def _fluxoids(given, holes) -> dict:
             raise RegionNotFoundError(
                 f"fluxoids: no hole named {key!r}; the films' holes are: "
                 f"{', '.join(holes) or '(none: no film has an interior boundary loop)'}")
-        out[key] = _fluxoid_number(key, value)
+        out[key] = int(fluxoid_number(key, value))
     return out
 
 
