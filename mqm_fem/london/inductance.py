@@ -204,7 +204,7 @@ def inductance(domain: Domain, penetration_depth, *, holes=None, split: bool = T
             + " and ".join(names[k] for k in key))
         sol = solve({names[k]: 1 for k in key})
         solutions[key] = sol
-        energy_kin[key], energy_field[key] = _energies(sol, formulation)
+        energy_kin[key], energy_field[key] = _energies(sol)
         if len(key) == 1:
             currents[:, key[0]] = [_current(sol, h) for h in names]
     raw = PHI0 * np.linalg.inv(currents)
@@ -278,7 +278,7 @@ def _current(solution, hole: str) -> float:
     return float(value)
 
 
-def _energies(solution, formulation) -> tuple[float, float]:
+def _energies(solution) -> tuple[float, float]:
     e = solution.energies
     if e.field is None:
         raise ParameterError(f"formulation {solution.formulation!r} does not compute the field "
