@@ -9,6 +9,7 @@ import pytest
 
 from mqm_fem.cli import main
 from mqm_fem.errors import MqmFemError, ParameterError
+from mqm_fem.london.films import PEARL_MODELS, pearl_length
 from mqm_fem.mesh import load_mesh
 from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer, film_disk, film_ring
 
@@ -51,8 +52,13 @@ def test_device_two_layers_polygon_and_circle_holes(tmp_path):
     path = tmp_path / "device.msh"
     d = device.mesh(h_film=0.25, h_edge=0.1, ball_radius=4.0, path=path)
     assert set(d.film_names()) == {"film_washer", "film_strip"}
-    assert device.penetration_depth() == pytest.approx({"film_washer": 50e-9, "film_strip": 1e-7})
-    assert device.thickness()["film_strip"] == pytest.approx(1e-7)
+    lam, thick = device.penetration_depth(), device.thickness()
+    assert lam["film_washer"] == pytest.approx(50e-9)
+    assert thick["film_washer"] == pytest.approx(25e-9)
+    # a layer given by Λ: both Pearl models give that Λ (not λ coth(1) = 1.31 Λ)
+    for model in PEARL_MODELS:
+        assert pearl_length(lam["film_strip"], thick["film_strip"], model) == pytest.approx(
+            1e-7, rel=1e-6)
     assert device.hole_names() == ["film_washer_hole_0"]
     z = d.mesh.p[2]
     assert np.allclose(z[_film_vertices(d, "film_strip")], 0.2)

@@ -74,7 +74,8 @@ class Circle:
 class Layer:
     """A film layer at height ``z``: the material by ``penetration_depth`` λ and
     ``thickness`` d (lengths with units or metres), or by the Pearl length ``pearl_length`` Λ
-    directly (then λ = d = Λ is passed on, which gives Λ with pearl_model 'thin')."""
+    directly (then λ = 10⁻³Λ and d = 10⁻⁶Λ are passed on: λ²/d = Λ exactly, and
+    λ coth(d/λ) = Λ(1 + 3·10⁻⁷), so both pearl models give the Λ that was asked for)."""
 
     name: str
     z: float = 0.0
@@ -88,8 +89,8 @@ class Layer:
             if self.penetration_depth is not None or self.thickness is not None:
                 raise ParameterError(f"layer {self.name!r}: give pearl_length or "
                                      "(penetration_depth, thickness), not both")
-            lam = parse_length(self.pearl_length, f"layer {self.name!r}: pearl_length")
-            return lam, lam
+            pearl = parse_length(self.pearl_length, f"layer {self.name!r}: pearl_length")
+            return 1e-3 * pearl, 1e-6 * pearl
         if self.penetration_depth is None or self.thickness is None:
             raise ParameterError(f"layer {self.name!r}: needs penetration_depth and thickness "
                                  "(e.g. '50 nm', '25 nm'), or pearl_length")
