@@ -437,6 +437,9 @@ def _add_london(sub, common):
     _add_tol(p, "the headline output (the moment)")
     p.add_argument("--length-unit", default="um", help="unit of the mesh coordinates (default um)")
     p.add_argument("-o", "--output", required=True, help="output .vtu file (on the final mesh)")
+    p.add_argument("--plot", default=None, metavar="PNG",
+                   help="also draw a picture: |K| with streamlines on the films (sheet "
+                   "formulation), else |B| on the z = centre slice (3D) or the plane (2D)")
     p.set_defaults(run=_run_london)
 
 
@@ -520,6 +523,7 @@ def _run_london(args):
     from .mesh import load_mesh
 
     out = _check_output(args.output, ".vtu")
+    plot = None if args.plot is None else _check_output(args.plot, ".png", "--plot")
     options = _london_options(args)
     lam = args.penetration_depth
     if len(lam) == 1 and "=" not in lam[0]:
@@ -539,6 +543,19 @@ def _run_london(args):
     _print_adaptivity(solution.adaptivity)
     solution.write(out)
     _progress(f"wrote {out}")
+    if plot is not None:
+        _progress(f"wrote {_plot_london(solution, plot, args.length_unit)}")
+
+
+def _plot_london(solution, path, length_unit):
+    """|K| with streamlines for a sheet solution, else |B| (plot_field)."""
+    if "films" in solution.outputs.state:
+        from .io.sheet_plot import plot_sheet_current
+
+        return plot_sheet_current(solution, path, length_unit=length_unit)
+    from .io.plotting import plot_field
+
+    return plot_field(solution, "B", path)
 
 
 def _add_tol(p, what: str) -> None:
@@ -570,12 +587,12 @@ def _print_adaptivity(history):
               "through the file's vertices)")
 
 
-def _check_output(path, suffix):
+def _check_output(path, suffix, flag="--output"):
     """Refuse an output path that cannot be written (suffix, parent a file, directory not
     writable) before any mesh is read or solve started: one-line error, exit status 2."""
     from .io.files import check_writable
 
-    return check_writable(path, suffix, "--output")
+    return check_writable(path, suffix, flag)
 
 
 # -- polarizability -------------------------------------------------------------------------

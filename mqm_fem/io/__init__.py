@@ -4,7 +4,9 @@ and matplotlib / off-screen PyVista images."""
 
 from ..errors import OutputError
 from .files import atomic_write, check_writable
+from .plotting import plot_field, plot_profile
 from .provenance import file_sha256, provenance
+from .sheet_plot import plot_sheet_current
 from .vtk import (
     decode_text,
     read_sidecar,
@@ -21,6 +23,9 @@ __all__ = [
     "check_writable",
     "decode_text",
     "file_sha256",
+    "plot_field",
+    "plot_profile",
+    "plot_sheet_current",
     "provenance",
     "read_sidecar",
     "read_vtu",
