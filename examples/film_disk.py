@@ -9,7 +9,8 @@ independent axisymmetric sheet solution m_z = −1189.65 µA·µm² (and with th
 1.5 % high; halving every element size brings it to about 0.4 % (tests/test_sheet.py).
 
 Run:  python examples/film_disk.py [output_dir]     (default ./out; writes film_disk.vtu with A
-and B in the vacuum and film_disk_film.vtu with the sheet current K for ParaView). Checked by
+and B in the vacuum, film_disk_film.vtu with the sheet current K for ParaView, and
+film_disk_K.png: |K| with its streamlines). Checked by
 tests/test_sheet.py::test_example_film_disk.
 """
 
@@ -19,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from mqm_fem.io import plot_sheet_current
 from mqm_fem.london import solve_london
 from mqm_fem.mesh.films import film_disk
 from mqm_fem.units import MU0
@@ -41,9 +43,10 @@ def main(outdir="out"):
     meissner = -(8 / 3) * 1e-3 / MU0 * (1e-6) ** 3
     print(f"m_z = {m_z * 1e18:.2f} µA·µm², reference {REFERENCE * 1e18:.2f} "
           f"(relative error {error:+.2%}); Meissner limit {meissner * 1e18:.1f} µA·µm²")
-    print(f"wrote {vtu} and {film_vtu}")
+    png = plot_sheet_current(solution, outdir / "film_disk_K.png")
+    print(f"wrote {vtu}, {film_vtu} and {png}")
     return {"magnetic_moment": solution.moment, "relative_error": error, "vtu": vtu,
-            "film_vtu": film_vtu}
+            "film_vtu": film_vtu, "png": png}
 
 
 if __name__ == "__main__":

@@ -371,7 +371,7 @@ def test_user_gmsh_file_with_a_film_group(tmp_path):
 def test_example_film_disk(tmp_path, example):
     result = example("film_disk").main(tmp_path)
     assert abs(result["relative_error"]) < 0.02
-    assert result["film_vtu"].is_file()
+    assert result["film_vtu"].is_file() and result["png"].is_file()
 
 
 def test_cli_mesh_and_solve_a_film_ring(tmp_path):
