@@ -111,3 +111,12 @@ def test_cli_plot_flag(tmp_path):
     assert not (tmp_path / "r.vtu").exists()
     assert main(args + ["--plot", str(tmp_path / "K.png")]) == 0
     assert float(np.ptp(imread(tmp_path / "K.png"))) > 0.5
+
+
+def test_cli_plot_flag_without_films_draws_b(tmp_path):
+    """For a formulation without films --plot draws |B| (plot_field)."""
+    mesh = tmp_path / "disk.msh"
+    geometry.disk(1.0, h=0.2, path=mesh)
+    assert main(["london", str(mesh), "--lambda", "0.3um", "--field", "1", "mT",
+                 "-o", str(tmp_path / "d.vtu"), "--plot", str(tmp_path / "B.png")]) == 0
+    assert float(np.ptp(imread(tmp_path / "B.png"))) > 0.1
