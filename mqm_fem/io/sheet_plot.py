@@ -66,7 +66,7 @@ def plot_sheet_current(source, path_png, *, films=None, length_unit="um", title=
     label = "|K| (A/m)"
     title = f"sheet current on {', '.join(names[i] for i in np.unique(index[keep]))}" \
         if title is None else title
-    axes_names = ("x", "y") if abs(e1[0]) == 1 and abs(e2[1]) == 1 else ("u", "v")
+    axes_names = ("x", "y") if e1[0] == 1 and e2[1] == 1 else ("u", "v")
 
     def render(tmp):
         unit = "µm" if length_unit == "um" else length_unit
@@ -141,8 +141,8 @@ def _plane(points, names):
             f"{thickness:.3g} m out of it, {size:.3g} m in it); choose films of one layer with "
             "films=..., or view K in ParaView")
     normal = vt[2] / np.linalg.norm(vt[2])
-    if abs(abs(normal[2]) - 1) < 1e-9:
-        return origin, np.array([1.0, 0, 0]), np.array([0, np.sign(normal[2]), 0.0])
+    if abs(abs(normal[2]) - 1) < 1e-9:  # z = const: x and y, seen from +z
+        return origin, np.array([1.0, 0, 0]), np.array([0, 1.0, 0])
     e1 = np.cross([0.0, 0, 1], normal) if abs(normal[2]) < 0.9 else vt[0]
     e1 /= np.linalg.norm(e1)
     return origin, e1, np.cross(normal, e1)
