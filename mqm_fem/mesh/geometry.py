@@ -720,9 +720,12 @@ def estimate_elements(dim: int, total_measure: float, sc_measure: float,
     with the size h(x) a function of the distance s to the superconductor's surface: ``h`` in
     the vacuum and ``h_sc`` inside, refined to ``h_surface`` within ``surface_layer`` inside,
     and graded linearly (slope ``sizes[4]``, default 0.5) between the sizes. The measure at
-    distance s is taken as that of a ball with the same volume-to-surface ratio ρ = d·V_sc/S
-    (exact for a disk or a sphere): dV = S (1 ± s/ρ)^(d−1) ds (+ outside, − inside), capped
-    at the vacuum and superconductor measures. ``total_measure``, ``sc_measure`` (area/volume) and
+    distance s is taken as that of a ball: inside with the same volume-to-surface ratio
+    ρ = d·V_sc/S, dV = S (1 − s/ρ)^(d−1) ds; outside with the same surface, ρ_out =
+    max(ρ, (S/|S^(d−1)|)^(1/(d−1))) (|S^(d−1)| = 2π, 4π), dV = S (1 + s/ρ_out)^(d−1) ds (both
+    exact for a disk or a sphere; for a thin film ρ ≈ d_film, and growing the shells from it
+    overestimated the vacuum elements 3–6×); capped at the vacuum and superconductor measures.
+    ``total_measure``, ``sc_measure`` (area/volume) and
     ``surface_measure`` (length/area of the superconductor's surface) are in the same unit as
     the sizes. Memory and time scale linearly with N (1.5 kB per element; 2e4 triangles or 7e3
     tetrahedra per second, measured on one core including writing and reading the file back):
@@ -738,11 +741,12 @@ def estimate_elements(dim: int, total_measure: float, sc_measure: float,
     else:
         finest = h_sc if h_surface is None else h_surface
         rho = dim * sc_measure / surface_measure if sc_measure > 0 else math.inf
+        rho_out = max(rho, (surface_measure / (2 * math.pi * (dim - 1))) ** (1 / (dim - 1)))
         n = 0.0
         # vacuum side: size finest + g s up to h, on shells growing like a ball's
         width = (h - finest) / grading
         s = np.linspace(0.0, width, 401)
-        shell = surface_measure * (1 + s / rho) ** (dim - 1)
+        shell = surface_measure * (1 + s / rho_out) ** (dim - 1)
         volume = _cumulative(shell, s)
         cut = np.minimum(volume, vacuum)
         density = 1 / (c * np.minimum(finest + grading * s, h) ** dim)
