@@ -133,3 +133,49 @@ def test_command_line_ring_inductance_against_the_ring_kernel(tmp_path):
     assert out_csv.read_text().startswith("hole,film_ring\nfilm_ring,2.8")
     assert main(["inductance", str(path), "--formulation", "axisymmetric", "--lambda", "50nm",
                  "--thickness", "25nm", "--csv", str(tmp_path / "L.txt")]) == 2
+
+
+def _meshes():
+    from mqm_fem.mesh import geometry
+    from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer
+    from mqm_fem.mesh.meridian import meridian
+
+    device = Device(layers=[Layer("a", pearl_length="0.1 um")],
+                    films=[FilmShape("outer", "a", Circle(2.0), (Circle(1.5),)),
+                           FilmShape("inner", "a", Circle(1.0), (Circle(0.5),))])
+    return {
+        "sheet": (device.mesh(h_film=0.4, h_edge=0.15, h_far=1.5, ball_radius=4.0),
+                  {"thickness": "25 nm"}),
+        "A": (geometry.film_in_box(1.0, 0.1, 6.0, holes=[0.5], outer="sphere", h=1.0,
+                                   h_sc=0.2), {}),
+        "axisymmetric": (meridian(films=[("film_a", 0.5, 1, 0), ("film_b", 1.5, 2, 0)],
+                                  bodies=[("rectangle", "disk", 0, 0.3, 1.0, 1.1)], radius=6,
+                                  h=1, h_body=0.1), {"thickness": "25 nm"}),
+    }
+
+
+@pytest.mark.parametrize("name", ["sheet", "A", "axisymmetric"])
+def test_holes_found_without_a_probe_solve(name, monkeypatch):
+    """The registry's holes (from the mesh) are the holes a solve reports, in its order, and
+    mqm_fem.inductance then runs one solve per hole and no probe (the disk on the axis of the
+    axisymmetric mesh is no hole)."""
+    import warnings
+
+    from mqm_fem import london
+    from mqm_fem.errors import MqmFemWarning
+    from mqm_fem.london.problem import prepare
+
+    domain, options = _meshes()[name]
+    formulation = FORMULATIONS[name]
+    problem = prepare(domain, "50 nm", formulation.applied(np.zeros(3)), None)
+    found = formulation.holes(problem, formulation.options.from_kwargs(options))
+    calls = []
+    run = london.run
+    monkeypatch.setattr(london, "run", lambda *a: calls.append(1) or run(*a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        probe = mqm_fem.solve_london(domain, "50 nm", np.zeros(3), formulation=name, **options)
+        assert found == list(probe.holes) and len(found) == (1 if name == "A" else 2)
+        calls.clear()
+        result = mqm_fem.inductance(domain, "50 nm", formulation=name, split=False, **options)
+    assert list(result.holes) == found and len(calls) == len(found)

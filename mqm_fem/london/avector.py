@@ -1028,10 +1028,27 @@ def _spherical_outer_boundary(mesh, outer):
 # ----------------------------------------------------------------------------------------------
 
 
+def hole_names(problem, options) -> list[str]:
+    """The holes a solve keeps (:func:`_add_fluxoid_load`: axes clear of the superconductor),
+    in its order, without solving."""
+    mesh, sc = problem.domain.mesh, problem.superconducting
+    if not len(sc):
+        return []
+    edges = mesh.edges[:, np.unique(mesh.t2e[:, sc])]
+    names = []
+    for name, (point, direction) in hole_axes(problem.domain, options.hole_axes).items():
+        try:
+            check_clearance(mesh.p, edges, point, direction, f"hole {name!r}")
+        except ParameterError:
+            continue
+        names.append(name)
+    return names
+
+
 register(Formulation(
     name="A", dim=3,
     equation="∇×∇×A + χ_s λ⁻² A = μ₀J_ext, A = ½B_a×r + A_r, n×A_r = 0 on the outer boundary",
     auto_rule="3D mesh with a vacuum region (vacuum*/air*/hole*)",
     auto=lambda domain, field: any(map(is_vacuum_name, domain.regions)),
     applied=three_component_field, options=AFormulationOptions,
-    assemble=assemble, solve=solve, derive=derive, estimate=estimate_a))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_a, holes=hole_names))

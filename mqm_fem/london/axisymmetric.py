@@ -514,8 +514,13 @@ def _far_field(domain, problem, options, system, data, x):
     return moment_box, currents, estimate, note
 
 
+def hole_names(problem, options) -> list[str]:
+    """The rings (regions and films off the axis) in the order a solve reports them."""
+    return [ring["name"] for ring in _rings(problem, options) if not ring["on_axis"]]
+
+
 register(Formulation(
-    name="axisymmetric", dim=2, films=True,
+    name="axisymmetric", dim=2, films=True, holes=hole_names,
     equation="∇×∇×A + χ_s λ⁻²A = 0 for A = A_φ(r, z)e_φ on a meridian (r, z) mesh, field along "
              "the axis",
     auto_rule="never (choose formulation='axisymmetric' explicitly)",

@@ -250,21 +250,29 @@ def field_cooled(domain: Domain, penetration_depth, applied_field, *, holes=None
 
 
 def _hole_names(domain, penetration_depth, holes, superconductors, formulation, options):
-    """The holes to use: ``holes`` checked later by the solves, or those a zero-field probe
-    solve reports."""
+    """The holes to use: ``holes`` checked later by the solves, or those the formulation finds
+    in the mesh (its registry entry's ``holes``; else a zero-field probe solve reports them)."""
     if holes is not None:
         names = [holes] if isinstance(holes, str) else list(holes)
         if not names or len(set(names)) != len(names):
             raise ParameterError(f"holes: {holes!r}; give distinct hole names")
         return names
     from . import solve_london
+    from .problem import prepare
+    from .registry import choose
 
-    probe = solve_london(domain, penetration_depth, np.zeros(3 if domain.dim == 3 else 1),
-                         superconductors=superconductors, formulation=formulation, **options)
-    names = list(probe.holes)
+    zero = np.zeros(3 if domain.dim == 3 else 1)
+    chosen = choose(domain, zero, formulation)
+    if chosen.holes is not None:  # from the mesh, without a solve
+        problem = prepare(domain, penetration_depth, chosen.applied(zero), superconductors)
+        names = chosen.holes(problem, chosen.options.from_kwargs(options))
+    else:
+        names = list(solve_london(domain, penetration_depth, zero,
+                                  superconductors=superconductors, formulation=formulation,
+                                  **options).holes)
     if not names:
         raise ParameterError(
-            f"holes: the {probe.formulation!r} formulation finds no hole in this mesh, so there "
+            f"holes: the {chosen.name!r} formulation finds no hole in this mesh, so there "
             "is no inductance to compute (a loop needs a hole through it)")
     return names
 

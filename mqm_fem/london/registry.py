@@ -60,6 +60,10 @@ class Formulation:
     films : bool
         Whether it carries thin films (facet groups ``film*``) as current sheets; the others
         refuse a mesh with films rather than ignore them.
+    holes : callable or None
+        ``(problem, options) -> list[str]``: the holes a solve would report (the keys of
+        ``solution.holes``, in that order), found from the mesh without solving (``None``:
+        :func:`mqm_fem.inductance` finds them by a zero-field solve).
     """
 
     name: str
@@ -74,6 +78,7 @@ class Formulation:
     derive: Callable
     estimate: Callable | None = None
     films: bool = False
+    holes: Callable | None = None
 
 
 #: Formulation name -> :class:`Formulation`, in registration order.

@@ -730,10 +730,21 @@ def _has_films(domain, field_) -> bool:
     return domain.dim == 3 and bool(domain.film_names())
 
 
+def hole_names(problem, options) -> list[str]:
+    """The films' holes ``<film>_hole_<k>`` in the order a solve reports them (no solve)."""
+    mesh = problem.domain.mesh
+    names = []
+    for name in problem.films:
+        tri = np.asarray(mesh.facets[:, problem.domain.boundaries[name]], dtype=np.int64)
+        normal = _film_normal(mesh.p[:, np.unique(tri)])
+        names += [hole.name for hole in film_holes(mesh, tri, normal, name)]
+    return names
+
+
 register(Formulation(
     name="sheet", dim=3,
     equation="∇×∇×A_r + ∫_Γ Λ⁻¹(A − w)_t·v_t dS = 0: films (facets film*) as current sheets "
              "in vacuum, w = Σ n_h Φ₀∇φ_h/2π",
     auto_rule="3D mesh with film facet groups (film*/sheet*)",
     auto=_has_films, applied=three_component_field, options=SheetOptions,
-    assemble=assemble, solve=solve, derive=derive, films=True))
+    assemble=assemble, solve=solve, derive=derive, films=True, holes=hole_names))
