@@ -74,6 +74,8 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import MeshError, ParameterError, RegionNotFoundError
 from ..fem.nedelec import NedelecTet
 from ..fem.projection import dot_last, integrate_linear_product
+from ..fem.surface import TRI_EDGES, project_triangles, surface_vertex_values
+from ..fem.surface import integrate_triangles as _integrate_triangles
 from ..fem.winding import check_clearance, winding_form
 from ..linalg.linear import CURL_CURL_METHODS
 from ..mesh.resolution import ResolutionCheck, warn_unresolved
@@ -102,9 +104,6 @@ from .solution import Energies, Hole, Outputs
 __all__ = ["SheetOptions", "film_holes", "surface_mass"]
 
 FAR_FIELD = ("auto", "none", "image")
-
-#: local edges of a triangle (vertex pairs), the order of :func:`surface_mass`'s DOFs
-TRI_EDGES = np.array([[0, 1], [1, 2], [0, 2]])
 
 #: film-edge resolution: boundary segments must not exceed min(max(Λ, D/EDGE_FLOOR), D/EDGE_CAP)
 EDGE_FLOOR, EDGE_CAP = 100.0, 20.0
@@ -368,26 +367,6 @@ def surface_mass(film: Film, n_dofs: int, weight: float = 1.0) -> sp.csr_matrix:
     return mat
 
 
-def surface_vertex_values(film: Film, x) -> np.ndarray:
-    """Values (nf, 3 vertices, 3 components) of the tangential trace of the Nédélec field
-    ``x`` on the film's triangles: at vertex j, φ_ab = δ_aj g_b − δ_bj g_a."""
-    nf = film.tri.shape[1]
-    out = np.zeros((nf, 3, 3))
-    for k, (a, b) in enumerate(TRI_EDGES):
-        xs = (x[film.dofs[k]] * film.signs[k])[:, None]
-        out[:, a] += xs * film.grads[b].T
-        out[:, b] -= xs * film.grads[a].T
-    return out
-
-
-def _integrate_triangles(product, f, g, area, total=True):
-    """∫ product(F, G) dS over triangles for fields linear on each (vertex values (nf, 3, 3)):
-    ∫λ_iλ_j dS = |T|(1+δ_ij)/12, exact."""
-    per = product(f, g, axis=-1).sum(axis=1) + product(f.sum(axis=1), g.sum(axis=1), axis=-1)
-    per = per * (area / 12.0).reshape((-1,) + (1,) * (per.ndim - 1))
-    return per.sum(axis=0) if total else per
-
-
 # ----------------------------------------------------------------------------------------------
 # the three steps
 # ----------------------------------------------------------------------------------------------
@@ -611,20 +590,10 @@ def _film_surface(mesh, ell, films, surfaces) -> dict:
     local = local.reshape(tri.shape)
     k_vert = np.concatenate(surfaces, axis=0)  # (m, 3, 3)
     area = np.concatenate([f.area for f in films])
-    nv = len(verts)
-    rows = np.repeat(local.T, 3, axis=1).ravel()
-    cols = np.tile(local.T, (1, 3)).ravel()
-    local_mass = (area / 12.0)[:, None, None] * (1.0 + np.eye(3))[None]
-    mass = sp.coo_matrix((local_mass.ravel(), (rows, cols)), shape=(nv, nv)).tocsc()
-    rhs = np.zeros((nv, 3))
-    for c in range(3):
-        w = (area / 12.0)[:, None] * (k_vert[:, :, c] + k_vert[:, :, c].sum(axis=1,
-                                                                             keepdims=True))
-        rhs[:, c] = np.bincount(local.T.ravel(), weights=w.ravel(), minlength=nv)
-    k_points = sp.linalg.spsolve(mass, rhs)
+    k_points = project_triangles(local, area, k_vert, len(verts))
     index = np.concatenate([np.full(f.tri.shape[1], i) for i, f in enumerate(films)])
     return {"points": mesh.p[:, verts].T * ell, "triangles": local.T,
-            "point_data": {"K": np.asarray(k_points).reshape(nv, 3)},
+            "point_data": {"K": k_points},
             "cell_data": {"K": k_vert.mean(axis=1), "film": index.astype(np.int32)},
             "names": [f.name for f in films]}
 
