@@ -437,3 +437,27 @@ def test_bad_marking_fraction_is_refused_before_any_solve():
     with pytest.raises(ParameterError, match="fraction"):
         adapt(lambda d: calls.append(d), geometry.disk(1.0, h=0.5), 0.1, fraction=1.5)
     assert not calls
+
+
+def test_loop_stops_when_the_refinement_changes_nothing(monkeypatch):
+    """A refinement that returns the same mesh (a remesh that cannot rebuild the geometry)
+    stops the loop at once with a warning, instead of repeating the same solve to max_steps."""
+    from mqm_fem.mesh import adapt as adapt_module
+
+    square = domain_from_skfem(skfem.MeshTri().refined(2))
+    monkeypatch.setattr(adapt_module, "refine", lambda domain, marked: domain)
+    with pytest.warns(MqmFemWarning, match="the refine left the mesh unchanged"):
+        _, history = adapt(fake_solve, square, 1e-6)
+    assert history.stopped == "no_change" and len(history.steps) == 1
+
+
+def test_sheet_formulation_refuses_tol_on_film_meshes():
+    """Film meshes are not refined adaptively (the remesh would not keep the film): refused
+    before any solve; the solution without tol carries its estimate."""
+    from mqm_fem import solve_london
+    from mqm_fem.mesh.films import film_disk
+
+    disk = film_disk(1.0, ball_radius=3.0, h=1.0, h_sc=0.3, h_surface=0.1)
+    with pytest.raises(ParameterError, match=r"tol: meshes with films \(film\) are not refined"):
+        solve_london(disk, "50 nm", "0 0 1 mT", formulation="sheet", thickness="25 nm",
+                     tol=1e-2)

@@ -80,8 +80,12 @@ def coarse_ring():
 
 
 def _solve_disk(domain, **kw):
+    """Solve the disk, no warning allowed but the error bar's (the coarse mesh is 1.5 % off
+    and says so: tests/test_estimate_sheet.py)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", MqmFemWarning)
+        warnings.filterwarnings("ignore", "solve_london: .* the estimated error exceeds",
+                                MqmFemWarning)
         return solve_london(domain, "50 nm", "0 0 1 mT", formulation="sheet",
                             thickness="25 nm", **kw)
 

@@ -123,6 +123,12 @@ def _solve_adaptive(domain, penetration_depth, applied_field, superconductors, f
         raise ParameterError(
             f"tol: the {chosen.name!r} London formulation has no error estimator, so it cannot "
             "refine to a target accuracy; solve without tol (and refine the mesh by hand)")
+    if domain.film_names():
+        raise ParameterError(
+            f"tol: meshes with films ({', '.join(domain.film_names())}) are not refined "
+            "adaptively (a remesh would not keep the film surfaces); solve without tol — the "
+            "solution still carries its error estimate — and refine by hand (Device.mesh / "
+            "film_disk sizes h_edge, grading)")
     budgets = dict(adaptivity or {})
     unknown = set(budgets) - set(BUDGET_KEYS)
     if unknown:

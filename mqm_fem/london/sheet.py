@@ -89,6 +89,7 @@ from .avector import (
     _spherical_outer_boundary,
     solve_with_solver,
 )
+from .estimate_sheet import estimate_sheet
 from .films import PEARL_MODELS, pearl_lengths
 from .options import (
     FormulationOptions,
@@ -716,4 +717,5 @@ register(Formulation(
              "in vacuum, w = Σ n_h Φ₀∇φ_h/2π",
     auto_rule="3D mesh with film facet groups (film*/sheet*)",
     auto=_has_films, applied=three_component_field, options=SheetOptions,
-    assemble=assemble, solve=solve, derive=derive, films=True, holes=hole_names))
+    assemble=assemble, solve=solve, derive=derive, estimate=estimate_sheet, films=True,
+    holes=hole_names))

@@ -433,7 +433,8 @@ class AdaptiveHistory:
     """The steps of :func:`adapt`, why it stopped, and the final domain.
 
     ``stopped``: ``"tol"`` (the target was met), ``"max_dofs"``, ``"max_memory"``,
-    ``"max_steps"`` or ``"no_marking"`` (nothing left to refine); ``method``: ``"remesh"``
+    ``"max_steps"``, ``"no_marking"`` (nothing left to refine) or ``"no_change"`` (the
+    refinement left the mesh as it was); ``method``: ``"remesh"``
     (gmsh from the geometry recipe) or ``"refine"`` (local refinement of a file's mesh).
     """
 
@@ -602,6 +603,11 @@ def adapt(solve: Callable[[Domain], object], domain: Domain, tol: float, *,
             following = remesh(domain, sizes, caps=np.maximum(caps, h / MAX_REFINE))
         else:
             following = refine(domain, np.union1d(marked, too_large))
+        if (following.mesh.nelements == domain.mesh.nelements
+                and np.array_equal(following.mesh.t, domain.mesh.t)):
+            row.seconds = time.perf_counter() - start
+            _stop(history, "no_change", f"the {method} left the mesh unchanged", estimate, who)
+            break
         predicted = int(math.ceil(ndofs * following.mesh.nelements / domain.mesh.nelements))
         row.seconds = time.perf_counter() - start
         note = f"next: {following.mesh.nelements} elements"
