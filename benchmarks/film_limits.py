@@ -68,7 +68,7 @@ def ideal_disk(args) -> dict:
     domain = _mesh_device(device, args)
     t1 = time.perf_counter()
     sol = mqm_fem.solve_london(domain, device.penetration_depth(), f"0 0 {B_A} T",
-                               formulation="sheet", thickness=device.thickness())
+                               formulation="sheet", **device.options())
     reference = -(8 / 3) * (B_A / MU0) * 1e-18
     return {"value": float(sol.moment[2]), "reference": reference, "unknowns": int(sol.ndofs),
             "tetrahedra": int(domain.mesh.nelements), "mesh_s": t1 - t0,
@@ -86,7 +86,7 @@ def ideal_ring(args) -> dict:
     domain = _mesh_device(device, args)
     t1 = time.perf_counter()
     result = mqm_fem.inductance(domain, device.penetration_depth(), formulation="sheet",
-                                thickness=device.thickness(), split=False)
+                                split=False, **device.options())
     value = float(result.matrix[0, 0])
     unknowns = int(next(iter(result.solutions.values())).ndofs)
     return {"value": value, "reference": ring_inductance(0.5e-6, 1e-6, PEARL_IDEAL),

@@ -71,7 +71,7 @@ def main(argv=None) -> dict:
     print(f"meshed: {film_vertices} film vertices, {domain.mesh.nelements} tetrahedra, "
           f"{t1 - t0:.1f} s", flush=True)
     solution = mqm_fem.solve_london(domain, device.penetration_depth(), "0 0 1 mT",
-                                    formulation="sheet", thickness=device.thickness(),
+                                    formulation="sheet", **device.options(),
                                     progress=lambda m: print(m, flush=True))
     t2 = time.perf_counter()
     row = {"film_vertices": film_vertices, "tetrahedra": int(domain.mesh.nelements),

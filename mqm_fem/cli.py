@@ -454,10 +454,12 @@ def _add_formulation_flags(p, skip=()) -> None:
             text = spec.help + choices + (f" (default {default})" if default is not None else "")
             texts.setdefault(text, []).append(formulation)
         spec = entries[0][1]
-        p.add_argument(flag, dest=f"option_{name}", default=[] if spec.repeat else None,
-                       action="append" if spec.repeat else "store",
+        many = spec.repeat or spec.per_name
+        p.add_argument(flag, dest=f"option_{name}", default=[] if many else None,
+                       action="append" if many else "store",
                        metavar=spec.metavar or name.upper(),
                        help=("repeatable; " if spec.repeat else "")
+                       + ("one value, or NAME=VALUE (repeatable); " if spec.per_name else "")
                        + "; ".join(f"{', '.join(who)}: {text}" for text, who in texts.items()))
 
 
@@ -469,7 +471,9 @@ def _london_options(args) -> dict:
         if value is None or value == []:
             continue
         default = entries[0][2]
-        if entries[0][1].repeat:
+        if entries[0][1].per_name and len(value) == 1 and "=" not in value[0]:
+            value = value[0]
+        elif entries[0][1].repeat or entries[0][1].per_name:
             value = _key_values(value, flag, str)
         elif isinstance(default, int) and not isinstance(default, bool):
             value = cli_integer(value, flag)

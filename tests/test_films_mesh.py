@@ -9,7 +9,7 @@ import pytest
 
 from mqm_fem.cli import main
 from mqm_fem.errors import MqmFemError, ParameterError
-from mqm_fem.london.films import PEARL_MODELS, pearl_length
+from mqm_fem.london.films import PEARL_MODELS, pearl_length, pearl_lengths
 from mqm_fem.mesh import load_mesh
 from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer, film_disk, film_ring
 
@@ -52,13 +52,18 @@ def test_device_two_layers_polygon_and_circle_holes(tmp_path):
     path = tmp_path / "device.msh"
     d = device.mesh(h_film=0.25, h_edge=0.1, ball_radius=4.0, path=path)
     assert set(d.film_names()) == {"film_washer", "film_strip"}
-    lam, thick = device.penetration_depth(), device.thickness()
-    assert lam["film_washer"] == pytest.approx(50e-9)
-    assert thick["film_washer"] == pytest.approx(25e-9)
-    # a layer given by Λ: both Pearl models give that Λ (not λ coth(1) = 1.31 Λ)
+    assert device.penetration_depth()["film_washer"] == pytest.approx(50e-9)
+    # a layer given by Λ goes on as the pearl_length option, (λ, d) layers as thickness
+    options = device.options()
+    assert options["thickness"] == pytest.approx({"film_washer": 25e-9})
+    assert options["pearl_length"] == pytest.approx({"film_strip": 1e-7})
+    # both Pearl models give that Λ exactly (a stand-in λ = d = Λ gave λ coth(1) = 1.31 Λ)
+    films = device.penetration_depth()
     for model in PEARL_MODELS:
-        assert pearl_length(lam["film_strip"], thick["film_strip"], model) == pytest.approx(
-            1e-7, rel=1e-6)
+        lengths = pearl_lengths(films, options["thickness"], model, options["pearl_length"])
+        assert lengths["film_strip"] == 1e-7
+        assert lengths["film_washer"] == pytest.approx(
+            pearl_length(50e-9, 25e-9, model), rel=1e-12)
     assert device.hole_names() == ["film_washer_hole_0"]
     z = d.mesh.p[2]
     assert np.allclose(z[_film_vertices(d, "film_strip")], 0.2)
@@ -120,7 +125,7 @@ def test_device_hole_names_match_the_sheet_formulation():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MqmFemWarning)
         sol = solve_london(domain, device.penetration_depth(), None, formulation="sheet",
-                           thickness=device.thickness(), fluxoids={names[0]: 1})
+                           fluxoids={names[0]: 1}, **device.options())
     assert list(sol.holes) == sorted(names)
     right, left = sol.hole(names[0]), sol.hole(names[1])
     assert right.current > abs(left.current) > 0

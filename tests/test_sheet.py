@@ -234,7 +234,7 @@ def test_concentric_rings_mutual_currents_symmetric_and_wall_free():
             domain = device.mesh(h_film=0.25, h_edge=0.08, h_far=1.5, ball_radius=ball)
             for j in names:
                 sol = solve_london(domain, device.penetration_depth(), None, formulation="sheet",
-                                   thickness=device.thickness(), fluxoids={j: 1})
+                                   fluxoids={j: 1}, **device.options())
                 for i in names:
                     result[ball, i, j] = (sol.hole(i).current,
                                           sol.field_data[f"hole_current_box_{i}"])
@@ -462,10 +462,10 @@ def test_non_convex_hole_gets_an_axis_inside_it():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cooled = solve_london(domain, device.penetration_depth(), (0, 0, 1e-3),
-                                      formulation="sheet", thickness=device.thickness())
+                                      formulation="sheet", **device.options())
         trapped = solve_london(domain, device.penetration_depth(), None,
-                                       formulation="sheet", thickness=device.thickness(),
-                                       fluxoids={"film_hole_0": 1})
+                                       formulation="sheet", fluxoids={"film_hole_0": 1},
+                                       **device.options())
     assert cooled.moment[2] < 0 and cooled.holes["film_hole_0"].current < 0
     assert trapped.holes["film_hole_0"].current > 0
 
@@ -490,3 +490,38 @@ def test_hole_names_do_not_depend_on_mesh_noise():
     by_name = {h.name: h.centroid[1] for h in found}
     assert by_name["film_hole_0"] < 0 < by_name["film_hole_1"]  # y = −0.6 first
     assert device.hole_names() == ["film_hole_1", "film_hole_0"]  # film.holes order
+
+
+def test_per_film_thickness_and_pearl_length_api_and_cli(tmp_path, capsys):
+    """Two layers, one by (λ, d), one by Λ: `--thickness NAME=D` and `--pearl-length NAME=Λ` on
+    the command line give the moment of the Python solve with device.options(); a bad value is
+    refused (exit 2) before the mesh is read."""
+
+    from mqm_fem.cli import main
+    from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer
+
+    device = Device(layers=[Layer("a", penetration_depth="50 nm", thickness="25 nm"),
+                            Layer("b", z=0.3, pearl_length="0.2 um")],
+                    films=[FilmShape("film_a", "a", Circle(1.0)),
+                           FilmShape("film_b", "b", Circle(0.6))])
+    mesh = tmp_path / "two.msh"
+    domain = device.mesh(h_film=0.3, h_edge=0.1, ball_radius=3.0, path=mesh)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MqmFemWarning)
+        sol = solve_london(domain, device.penetration_depth(), "0 0 1 mT", **device.options())
+        # Λ given directly equals (λ, d) with λ²/d = Λ
+        same = solve_london(domain, {"film_a": "50 nm", "film_b": "100 nm"}, "0 0 1 mT",
+                            thickness={"film_a": "25 nm", "film_b": "50 nm"})
+    assert sol.moment[2] == pytest.approx(same.moment[2], rel=1e-9)
+    out = tmp_path / "two.vtu"
+    args = ["london", str(mesh), "--lambda", "film_a=50nm", "--lambda", "film_b=1um",
+            "--thickness", "film_a=25nm", "--pearl-length", "film_b=0.2um", "--field", "0",
+            "0", "1", "mT", "-o", str(out)]
+    assert main(args) == 0
+    moment = read_sidecar(out)["field_data"]["magnetic_moment"]
+    assert moment[2] == pytest.approx(sol.moment[2], rel=1e-9)
+    bad = list(args)
+    bad[bad.index("film_a=25nm")] = "film_a=-25nm"
+    assert main(bad + ["-o", str(tmp_path / "bad.vtu")]) == 2
+    assert "thickness['film_a']" in capsys.readouterr().err
+    assert not (tmp_path / "bad.vtu").exists()

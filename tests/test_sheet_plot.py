@@ -92,7 +92,7 @@ def test_films_in_two_planes_need_a_choice(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MqmFemWarning)
         sol = solve_london(domain, device.penetration_depth(), "0 0 1 mT", formulation="sheet",
-                           thickness=device.thickness())
+                           **device.options())
     with pytest.raises(ParameterError, match="not in one plane"):
         plot_sheet_current(sol, tmp_path / "both.png")
     assert plot_sheet_current(sol, tmp_path / "b.png", films="film_b").is_file()

@@ -100,7 +100,7 @@ from ..fem.projection import project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd_2d
 from ..mesh.topology import oriented_loops
 from ..units import MU0, PHI0
-from .films import PEARL_MODELS, pearl_lengths
+from .films import PEARL_MODELS, check_film_lengths, pearl_lengths
 from .options import (
     FormulationOptions,
     check_mapping,
@@ -136,9 +136,13 @@ class AxisymmetricOptions(FormulationOptions):
         help="fluxoid number trapped in a ring (a superconducting region or film* curve off the "
         "axis; integer, default 0)")
     thickness: object = option(
-        None, cli="--thickness", metavar="D",
+        None, cli="--thickness", metavar="D", per_name=True,
         help="film thickness d (one length, or film name -> length) for the sheet inductance "
         "of the film* curves")
+    pearl_length: object = option(
+        None, cli="--pearl-length", per_name=True, metavar="LAMBDA",
+        help="Pearl length Λ of the films given directly (one length or film -> length); "
+        "replaces λ, d and pearl_model for the films it names")
     pearl_model: str = option(
         "thin", cli="--pearl-model", choices=PEARL_MODELS,
         help="sheet inductance of a film: 'thin' Λ = λ²/d, 'effective' Λ = λ coth(d/λ)")
@@ -150,6 +154,8 @@ class AxisymmetricOptions(FormulationOptions):
         check_order(self.order)
         check_positive(self.solver_tol, "solver_tol")
         check_mapping(self.fluxoids, "fluxoids", "ring")
+        check_film_lengths(self.thickness, "thickness")
+        check_film_lengths(self.pearl_length, "pearl_length")
         if self.fluxoids is not None:
             values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "ring",
                            fluxoid_number)
@@ -265,7 +271,8 @@ def _film_bases(problem, options, element, rings) -> dict:
     neighbouring elements' curvature."""
     from skfem import FacetBasis
 
-    pearl = pearl_lengths(problem.films, options.thickness, options.pearl_model)
+    pearl = pearl_lengths(problem.films, options.thickness, options.pearl_model,
+                          options.pearl_length)
     out = {}
     for ring in rings:
         if ring["film"]:

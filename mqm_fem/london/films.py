@@ -15,15 +15,31 @@ from ``penetration_depth`` like any superconductor, its thickness from the formu
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import MqmFemWarning, ParameterError
 from ..units import parse_length
-from .options import values_by_name
 
-__all__ = ["PEARL_MODELS", "pearl_length", "pearl_lengths"]
+__all__ = ["PEARL_MODELS", "check_film_lengths", "pearl_length", "pearl_lengths"]
 
 PEARL_MODELS = ("thin", "effective")
+#: film thicknesses and Pearl lengths outside this range (m) get a warning: a bare number is
+#: read in metres (25 means 25 m, not 25 nm)
+PLAUSIBLE_FILM_LENGTH = (1e-10, 1e-3)
+
+
+def check_film_lengths(value, option: str) -> None:
+    """``value`` of the ``thickness`` / ``pearl_length`` option: None, one length or a mapping
+    film -> length, each positive (checked before any mesh is read)."""
+    if value is None:
+        return
+    items = value.items() if isinstance(value, dict) else [(None, value)]
+    for key, item in items:
+        where = option if key is None else f"{option}[{key!r}]"
+        if not parse_length(item, where) > 0:
+            raise ParameterError(f"{where}: {item!r} needs to be > 0 (e.g. '25 nm')")
 
 
 def pearl_length(penetration_depth: float, thickness: float, model: str = "thin") -> float:
@@ -35,26 +51,50 @@ def pearl_length(penetration_depth: float, thickness: float, model: str = "thin"
     raise ParameterError(f"pearl_model: {model!r} is not one of {', '.join(PEARL_MODELS)}")
 
 
-def pearl_lengths(films: dict, thickness, model: str = "thin") -> dict:
+def pearl_lengths(films: dict, thickness, model: str = "thin", pearl=None) -> dict:
     """Film name -> Λ (m), from ``films`` (name -> λ in m, :attr:`LondonProblem.films`) and
-    ``thickness`` (one length for every film, or a mapping film name -> length)."""
+    ``thickness`` (one length for every film, or a mapping film name -> length); ``pearl``
+    (the ``pearl_length`` option: one length for every film, or film name -> length) gives Λ
+    directly and overrides λ, d and ``model`` for the films it names."""
     if not films:
         return {}
-    if thickness is None:
-        raise ParameterError(
-            f"thickness: the film(s) {', '.join(films)} need a thickness (e.g. "
-            f"thickness='25 nm', or a mapping film -> thickness) to give their sheet "
-            "inductance Λ = λ²/d")
     names = list(films)
-    if isinstance(thickness, dict):
-        given = values_by_name(thickness, names, "thickness", "film",
-                               lambda key, v: parse_length(v, f"thickness[{key!r}]"))
-        d = dict(zip(names, given, strict=True))
-    else:
-        d = dict.fromkeys(names, parse_length(thickness, "thickness"))
+    direct = _per_film(pearl, names, names, "pearl_length") if pearl is not None else {}
+    rest = [name for name in names if name not in direct]
+    if rest and thickness is None:
+        raise ParameterError(
+            f"thickness: the film(s) {', '.join(rest)} need a thickness (e.g. "
+            f"thickness='25 nm', or a mapping film -> thickness) to give their sheet "
+            "inductance Λ = λ²/d, or their Pearl length directly (pearl_length='0.1 um')")
+    d = _per_film(thickness, rest, names, "thickness") if rest else {}
     out = {}
-    for name, lam in films.items():
-        if not d[name] > 0:
-            raise ParameterError(f"thickness[{name!r}]: {d[name]!r} m, needs > 0")
-        out[name] = pearl_length(lam, d[name], model)
+    for name in names:
+        if name in direct:
+            out[name] = direct[name]
+            continue
+        if name not in d:
+            raise ParameterError(f"thickness: no value for film {name!r}; given for "
+                                 f"{', '.join(d) or '(none)'}")
+        out[name] = pearl_length(films[name], d[name], model)
+    lo, hi = PLAUSIBLE_FILM_LENGTH
+    for name, value in {**d, **direct}.items():
+        if not lo <= value <= hi:
+            what = "pearl_length" if name in direct else "thickness"
+            warnings.warn(f"{what}[{name!r}] = {value:g} m is outside {lo:g}–{hi:g} m, the range "
+                          "of real films; a number is read in metres (write '25 nm' for "
+                          "nanometres)", MqmFemWarning, stacklevel=5)
     return out
+
+
+def _per_film(value, names, films, option) -> dict:
+    """One length for all ``names`` or a mapping film -> length (every key one of ``films``;
+    the values for ``names``)."""
+    if isinstance(value, dict):
+        unknown = [key for key in value if key not in films]
+        if unknown:
+            raise ParameterError(f"{option}: no film named {unknown[0]!r}; films are: "
+                                 f"{', '.join(films)}")
+        return {key: parse_length(v, f"{option}[{key!r}]") for key, v in value.items()
+                if key in names}
+    length = parse_length(value, option)
+    return dict.fromkeys(names, length)

@@ -24,20 +24,22 @@ __all__ = ["FormulationOptions", "OptionSpec", "fluxoid_number", "option", "valu
 @dataclass(frozen=True)
 class OptionSpec:
     """How an option appears on the command line (``cli`` flag; ``None``: Python only),
-    its help text, its valid ``choices``, and ``repeat`` (``NAME=VALUE`` pairs collected into a
-    dict)."""
+    its help text, its valid ``choices``, ``repeat`` (``NAME=VALUE`` pairs collected into a
+    dict) and ``per_name`` (one value, or repeated ``NAME=VALUE`` pairs: a dict)."""
 
     help: str
     cli: str | None = None
     choices: tuple | None = None
     repeat: bool = False
     metavar: str | None = None
+    per_name: bool = False
 
 
 def option(default, *, help: str, cli: str | None = None, choices: tuple | None = None,
-           repeat: bool = False, metavar: str | None = None) -> Any:
+           repeat: bool = False, metavar: str | None = None, per_name: bool = False) -> Any:
     """A dataclass field carrying an :class:`OptionSpec` (see :class:`FormulationOptions`)."""
-    spec = OptionSpec(help=help, cli=cli, choices=choices, repeat=repeat, metavar=metavar)
+    spec = OptionSpec(help=help, cli=cli, choices=choices, repeat=repeat, metavar=metavar,
+                      per_name=per_name)
     return dataclasses.field(default=default, metadata={"spec": spec})
 
 

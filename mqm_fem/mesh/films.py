@@ -74,8 +74,8 @@ class Circle:
 class Layer:
     """A film layer at height ``z``: the material by ``penetration_depth`` λ and
     ``thickness`` d (lengths with units or metres), or by the Pearl length ``pearl_length`` Λ
-    directly (then λ = 10⁻³Λ and d = 10⁻⁶Λ are passed on: λ²/d = Λ exactly, and
-    λ coth(d/λ) = Λ(1 + 3·10⁻⁷), so both pearl models give the Λ that was asked for)."""
+    directly (passed on as the sheet formulation's ``pearl_length`` option by
+    :meth:`Device.options`, so every pearl model gives exactly that Λ)."""
 
     name: str
     z: float = 0.0
@@ -83,14 +83,13 @@ class Layer:
     thickness: LengthLike | None = None
     pearl_length: LengthLike | None = None
 
-    def material(self) -> tuple[float, float]:
-        """(λ, d) in metres for the sheet formulation."""
+    def material(self) -> tuple[float, float | None]:
+        """(λ, d) in metres; (Λ, None) for a layer given by its Pearl length."""
         if self.pearl_length is not None:
             if self.penetration_depth is not None or self.thickness is not None:
                 raise ParameterError(f"layer {self.name!r}: give pearl_length or "
                                      "(penetration_depth, thickness), not both")
-            pearl = parse_length(self.pearl_length, f"layer {self.name!r}: pearl_length")
-            return 1e-3 * pearl, 1e-6 * pearl
+            return parse_length(self.pearl_length, f"layer {self.name!r}: pearl_length"), None
         if self.penetration_depth is None or self.thickness is None:
             raise ParameterError(f"layer {self.name!r}: needs penetration_depth and thickness "
                                  "(e.g. '50 nm', '25 nm'), or pearl_length")
@@ -132,12 +131,32 @@ class Device:
                              f"{', '.join(lay.name for lay in self.layers) or '(none)'}")
 
     def penetration_depth(self) -> dict:
-        """Film group -> λ (m), for ``solve_london(domain, device.penetration_depth(), ...)``."""
+        """Film group -> λ (m), for ``solve_london(domain, device.penetration_depth(), ...)``
+        (for a layer given by Λ: Λ, a stand-in that its ``pearl_length`` option overrides)."""
         return {f.group: self.layer(f.layer).material()[0] for f in self.films}
 
     def thickness(self) -> dict:
-        """Film group -> d (m), for the sheet formulation's ``thickness`` option."""
-        return {f.group: self.layer(f.layer).material()[1] for f in self.films}
+        """Film group -> d (m) of the films of layers given by (λ, d): the sheet
+        formulation's ``thickness`` option."""
+        return {f.group: d for f in self.films
+                if (d := self.layer(f.layer).material()[1]) is not None}
+
+    def pearl_length(self) -> dict:
+        """Film group -> Λ (m) of the films of layers given by their Pearl length: the sheet
+        formulation's ``pearl_length`` option."""
+        out = {}
+        for film in self.films:
+            value, thickness = self.layer(film.layer).material()
+            if thickness is None:
+                out[film.group] = value
+        return out
+
+    def options(self) -> dict:
+        """The film options of the sheet (or axisymmetric) formulation for this device:
+        ``solve_london(domain, device.penetration_depth(), field, **device.options())``
+        (``thickness`` and/or ``pearl_length``, whichever the layers need)."""
+        out = {"thickness": self.thickness(), "pearl_length": self.pearl_length()}
+        return {key: value for key, value in out.items() if value}
 
     def hole_names(self) -> list[str]:
         """The names the sheet formulation gives the holes, in the order of ``film.holes``
