@@ -82,6 +82,13 @@ def test_device_two_layers_polygon_and_circle_holes(tmp_path):
         h_film=0.3), "holes"),
     (lambda: Device([Layer("a")], [FilmShape("x", "b", Circle(1.0))]).mesh(h_film=0.3),
      "layer 'b' not found"),
+    # overlapping films of one layer (a square over a disk; two crossing disks)
+    (lambda: Device([Layer("a")], [FilmShape("w", "a", [(-3, -3), (3, -3), (3, 3), (-3, 3)]),
+                                   FilmShape("v", "a", Circle(1.0))]).mesh(h_film=0.5),
+     "films 'w' and 'v' overlap in the layer plane z = 0"),
+    (lambda: Device([Layer("a")], [FilmShape("w", "a", Circle(2.0)),
+                                   FilmShape("v", "a", Circle(2.5, (1.0, 0.0)))]).mesh(
+        h_film=0.5), "overlap"),
 ])
 def test_bad_device_input_is_refused_before_meshing(call, match):
     with pytest.raises(ParameterError, match=match) as info:

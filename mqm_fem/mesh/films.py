@@ -27,6 +27,7 @@ The CLI kinds ``film-disk`` and ``film-ring`` (``mqm-fem mesh film-disk --radius
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -43,7 +44,9 @@ from .geometry import (
     _gmsh_session,
     _Groups,
     _holes,
+    _inside_polygon,
     _occ_polygon,
+    _polygons_cross,
     _positive,
     _recorded,
     _vertices,
@@ -254,6 +257,7 @@ def mesh_device(device: Device, *, h_film, h_edge=None, grading=GRADING, h_far=N
         outlines.append(outline)
         hole_sets.append(film.holes)
         heights.append(z)
+    _check_films_disjoint(device.films, outlines, heights)
     allpts = np.vstack([np.column_stack([o, np.full(len(o), z)])
                         for o, z in zip(outlines, heights, strict=True)])
     centre = 0.5 * (allpts.min(axis=0) + allpts.max(axis=0))
@@ -384,6 +388,26 @@ _FILM_PARAMETERS = """
 def _film_doc(func):
     func.__doc__ = func.__doc__.rstrip() + "\n" + _FILM_PARAMETERS
     return _recorded(func)
+
+
+def _check_films_disjoint(films, outlines, heights) -> None:
+    """Films in one plane must not overlap: one may lie in another's hole, nothing else."""
+    def overlap(a, b):
+        return _polygons_cross(a, b) or _inside_polygon(a[0], b) or _inside_polygon(b[0], a)
+
+    def in_a_hole(a, film):
+        holes = (_shape_points(hole, "holes") for hole in film.holes)
+        return any(not _polygons_cross(a, h) and _inside_polygon(a[0], h) for h in holes)
+
+    for i, j in itertools.combinations(range(len(films)), 2):
+        if abs(heights[i] - heights[j]) > 0 or not overlap(outlines[i], outlines[j]):
+            continue
+        if in_a_hole(outlines[i], films[j]) or in_a_hole(outlines[j], films[i]):
+            continue
+        raise ParameterError(
+            f"films {films[i].name!r} and {films[j].name!r} overlap in the layer plane "
+            f"z = {heights[i]:g}; films in one plane must be disjoint (one may lie in a hole "
+            "of another): merge them into one outline, or put them in different layers")
 
 
 def _one_film(name, outline, holes, height, ball_radius, h, h_sc, h_surface, surface_layer,

@@ -119,7 +119,14 @@ def _films(films, radius) -> list[tuple]:
 
 
 def _check_disjoint(bodies, films) -> None:
-    """Films must not touch the bodies' bounding boxes (a film is a sheet in vacuum)."""
+    """Films must not touch the bodies' bounding boxes (a film is a sheet in vacuum) nor
+    each other (two films on one line that overlap or touch are one film)."""
+    for k, (name, r0, r1, z) in enumerate(films):
+        for other, s0, s1, y in films[k + 1:]:
+            if abs(z - y) <= 1e-9 * max(abs(z), abs(y), r1, s1) and r0 <= s1 and s0 <= r1:
+                raise ParameterError(
+                    f"films: {name!r} (r {r0:g}…{r1:g}) and {other!r} (r {s0:g}…{s1:g}) overlap "
+                    f"or touch at z = {z:g}; give one film, or separate them")
     for name, r0, r1, z in films:
         for kind, body, a, b, c, d in bodies:
             box = ((a, b, c, d) if kind == "rectangle"
