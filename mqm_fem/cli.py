@@ -552,11 +552,17 @@ def _run_london(args):
 
 
 def _plot_london(solution, path, length_unit):
-    """|K| with streamlines for a sheet solution, else |B| (plot_field)."""
+    """|K| with streamlines for a sheet solution (one picture per film, ``<stem>_<film>.png``,
+    when the films are not in one plane), else |B| (plot_field)."""
     if "films" in solution.outputs.state:
-        from .io.sheet_plot import plot_sheet_current
+        from .io.sheet_plot import coplanar, plot_sheet_current
 
-        return plot_sheet_current(solution, path, length_unit=length_unit)
+        names = solution.outputs.state["films"]["names"]
+        if coplanar(solution):
+            return plot_sheet_current(solution, path, length_unit=length_unit)
+        paths = [plot_sheet_current(solution, path.with_name(f"{path.stem}_{name}.png"),
+                                    films=name, length_unit=length_unit) for name in names]
+        return ", ".join(map(str, paths)) + " (one per film: they are not in one plane)"
     from .io.plotting import plot_field
 
     return plot_field(solution, "B", path)
@@ -627,7 +633,9 @@ def _add_inductance(sub, common):
     p.add_argument("--formulation", default="auto", choices=["auto", *FORMULATIONS],
                    help="default auto: chosen from the mesh")
     p.add_argument("--hole", action="append", default=None, metavar="NAME",
-                   help="hole to include (repeatable; default: every hole found)")
+                   help="hole to include (repeatable; default: every hole found); the other "
+                   "holes are held at zero fluxoid, so their screening currents lower the "
+                   "selected holes' L compared with the full matrix")
     p.add_argument("--no-split", action="store_true",
                    help="skip the kinetic/geometric split (saves one solve per pair of holes)")
     _add_formulation_flags(p, skip=("fluxoids",))

@@ -74,7 +74,7 @@ def test_matrix_split_and_currents(lumped, domain):
     assert result.asymmetry < 1e-14
     assert result.timings["solves"] == 3  # two holes + one pair
     np.testing.assert_allclose(result.currents[:, 0], mqm_fem.PHI0 * np.linalg.inv(L_TRUE)[:, 0])
-    assert "inner" in result.summary() and result.csv().startswith("hole,inner,outer")
+    assert "inner" in result.summary() and result.csv().startswith("L_pH,inner,outer")
 
 
 def test_field_cooled_fluxoids_minimise_the_energy(lumped, domain):
@@ -130,7 +130,7 @@ def test_command_line_ring_inductance_against_the_ring_kernel(tmp_path):
     assert kinetic + geometric == pytest.approx(value, rel=1e-12)
     # the kinetic part from the box energies: ½ L_kin I² = E_kin of the one-fluxoid state
     assert data["energies_J"][0] == pytest.approx(mqm_fem.PHI0 ** 2 / (2 * value), rel=1e-12)
-    assert out_csv.read_text().startswith("hole,film_ring\nfilm_ring,2.8")
+    assert out_csv.read_text().startswith("L_pH,film_ring\nfilm_ring,2.8")
     assert main(["inductance", str(path), "--formulation", "axisymmetric", "--lambda", "50nm",
                  "--thickness", "25nm", "--csv", str(tmp_path / "L.txt")]) == 2
 
@@ -179,3 +179,18 @@ def test_holes_found_without_a_probe_solve(name, monkeypatch):
         calls.clear()
         result = mqm_fem.inductance(domain, "50 nm", formulation=name, split=False, **options)
     assert list(result.holes) == found and len(calls) == len(found)
+
+
+def test_unknown_hole_is_named_and_single_name_indexing():
+    """An unknown hole is refused naming `holes` and the holes the mesh has, before any solve;
+    L["hole"] is the self-inductance."""
+    domain, options = _meshes()["axisymmetric"]
+    with pytest.raises(ParameterError, match=r"holes: no hole named 'nope' in this mesh; the "
+                       r"'axisymmetric' formulation finds: film_a, film_b"):
+        mqm_fem.inductance(domain, "50 nm", formulation="axisymmetric", holes=["nope"],
+                           **options)
+    result = mqm_fem.inductance(domain, "50 nm", formulation="axisymmetric", holes=["film_a"],
+                                split=False, **options)
+    assert result["film_a"] == result["film_a", "film_a"] > 0
+    with pytest.raises(ParameterError, match="index by one hole name or a pair"):
+        result["film_a", "film_a", "film_a"]

@@ -83,12 +83,12 @@ def test_refusals_name_what_is_valid(ring_solution, tmp_path):
 
 def test_films_in_two_planes_need_a_choice(tmp_path):
     """Two layers at z = 0 and 0.3 µm: drawing both at once is refused with the films named;
-    one layer at a time works."""
+    one layer at a time works; the command line's --plot draws one picture per film."""
     device = Device(layers=[Layer("a", pearl_length="0.1 um"),
                             Layer("b", z=0.3, pearl_length="0.1 um")],
                     films=[FilmShape("film_a", "a", Circle(1.0)),
                            FilmShape("film_b", "b", Circle(0.6))])
-    domain = device.mesh(h_film=0.25, h_edge=0.1, ball_radius=3.0)
+    domain = device.mesh(h_film=0.25, h_edge=0.1, ball_radius=3.0, path=tmp_path / "two.msh")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MqmFemWarning)
         sol = solve_london(domain, device.penetration_depth(), "0 0 1 mT", formulation="sheet",
@@ -96,6 +96,10 @@ def test_films_in_two_planes_need_a_choice(tmp_path):
     with pytest.raises(ParameterError, match="not in one plane"):
         plot_sheet_current(sol, tmp_path / "both.png")
     assert plot_sheet_current(sol, tmp_path / "b.png", films="film_b").is_file()
+    assert main(["london", str(tmp_path / "two.msh"), "--lambda", "100nm", "--thickness",
+                 "100nm", "--field", "0", "0", "1", "mT", "-o", str(tmp_path / "two.vtu"),
+                 "--plot", str(tmp_path / "K.png")]) == 0
+    assert (tmp_path / "K_film_a.png").is_file() and (tmp_path / "K_film_b.png").is_file()
 
 
 def test_cli_plot_flag(tmp_path):

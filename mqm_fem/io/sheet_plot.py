@@ -78,6 +78,17 @@ def plot_sheet_current(source, path_png, *, films=None, length_unit="um", title=
     return path_png
 
 
+def coplanar(source, films=None) -> bool:
+    """Whether the (chosen) films of ``source`` lie in one plane, i.e. can be drawn together."""
+    points, triangles, _, index, names = _film_arrays(source)
+    used = np.unique(triangles[_selected(films, index, names)])
+    try:
+        _plane(points[used], names)
+    except ParameterError:
+        return False
+    return True
+
+
 def _film_arrays(source):
     """(points (n, 3) m, triangles (m, 3), K (n, 3) A/m, film index per triangle, names)."""
     state = getattr(getattr(source, "outputs", None), "state", None)

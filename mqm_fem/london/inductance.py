@@ -94,7 +94,12 @@ class Inductance:
     timings: dict = field(default_factory=dict)
 
     def __getitem__(self, pair) -> float:
-        """``L["hole_a", "hole_b"]``: one entry in henry, by hole names."""
+        """``L["hole_a", "hole_b"]``: one entry in henry, by hole names; ``L["hole_a"]`` the
+        diagonal entry (the self-inductance)."""
+        if isinstance(pair, str):
+            pair = (pair, pair)
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ParameterError(f"L[{pair!r}]: index by one hole name or a pair of them")
         i, j = (self._index(name) for name in pair)
         return float(self.matrix[i, j])
 
@@ -137,8 +142,9 @@ class Inductance:
                 "timings": self.timings}
 
     def csv(self) -> str:
-        """The matrix in pH as CSV with a header row and a hole-name column."""
-        lines = ["hole," + ",".join(self.holes)]
+        """The matrix in pH as CSV with a header row (first cell ``L_pH``: the unit) and a
+        hole-name column."""
+        lines = ["L_pH," + ",".join(self.holes)]
         for name, row in zip(self.holes, self.matrix, strict=True):
             lines.append(name + "," + ",".join(f"{1e12 * v:.9g}" for v in row))
         return "\n".join(lines) + "\n"
@@ -156,7 +162,7 @@ class Inductance:
         lines.append("current per fluxoid (µA): " + ", ".join(
             f"{h}: {1e6 * self.currents[k, k]:.6g}" for k, h in enumerate(self.holes)))
         lines.append(f"asymmetry max|L − Lᵀ|/‖L‖ = {self.asymmetry:.2e}; "
-                     f"{self.timings.get('solves', '?')} solves in "
+                     f"{self.timings.get('solves', '?')} solve(s) in "
                      f"{self.timings.get('total_s', 0.0):.1f} s")
         return "\n".join(lines)
 
@@ -175,8 +181,12 @@ def inductance(domain: Domain, penetration_depth, *, holes=None, split: bool = T
     penetration_depth : length or dict
         λ as in :func:`mqm_fem.london.solve_london`.
     holes : list of str, optional
-        The holes (default: every hole the formulation finds; finding them costs one
-        zero-field solve).
+        The holes (default: every hole the formulation finds, from the mesh for the sheet, A
+        and axisymmetric formulations, else by one zero-field solve). A subset gives the
+        inductance matrix of those holes with zero fluxoid in all others: their screening
+        currents make it differ from the same entries of the full matrix (for two coupled
+        rings, L₁₁ of ring 1 alone with ring 2 in the zero-fluxoid state is
+        L₁₁ − L₁₂²/L₂₂ of the full matrix).
     split : bool
         Also compute the kinetic / geometric split (one more solve per pair of holes).
     superconductors, formulation, progress, **options
@@ -250,30 +260,38 @@ def field_cooled(domain: Domain, penetration_depth, applied_field, *, holes=None
 
 
 def _hole_names(domain, penetration_depth, holes, superconductors, formulation, options):
-    """The holes to use: ``holes`` checked later by the solves, or those the formulation finds
-    in the mesh (its registry entry's ``holes``; else a zero-field probe solve reports them)."""
-    if holes is not None:
-        names = [holes] if isinstance(holes, str) else list(holes)
-        if not names or len(set(names)) != len(names):
-            raise ParameterError(f"holes: {holes!r}; give distinct hole names")
-        return names
+    """The holes to use: ``holes`` (checked against the mesh's where the formulation can list
+    them), or all that the formulation finds in the mesh (its registry entry's ``holes``; else a
+    zero-field probe solve reports them)."""
     from . import solve_london
     from .problem import prepare
     from .registry import choose
 
+    if holes is not None:
+        names = [holes] if isinstance(holes, str) else list(holes)
+        if not names or len(set(names)) != len(names):
+            raise ParameterError(f"holes: {holes!r}; give distinct hole names")
     zero = np.zeros(3 if domain.dim == 3 else 1)
     chosen = choose(domain, zero, formulation)
     if chosen.holes is not None:  # from the mesh, without a solve
         problem = prepare(domain, penetration_depth, chosen.applied(zero), superconductors)
-        names = chosen.holes(problem, chosen.options.from_kwargs(options))
+        found = chosen.holes(problem, chosen.options.from_kwargs(options))
+    elif holes is not None:
+        return names  # the solves check them
     else:
-        names = list(solve_london(domain, penetration_depth, zero,
+        found = list(solve_london(domain, penetration_depth, zero,
                                   superconductors=superconductors, formulation=formulation,
                                   **options).holes)
-    if not names:
+    if not found:
         raise ParameterError(
             f"holes: the {chosen.name!r} formulation finds no hole in this mesh, so there "
             "is no inductance to compute (a loop needs a hole through it)")
+    if holes is None:
+        return found
+    unknown = [name for name in names if name not in found]
+    if unknown:
+        raise ParameterError(f"holes: no hole named {unknown[0]!r} in this mesh; the "
+                             f"{chosen.name!r} formulation finds: {', '.join(found)}")
     return names
 
 
