@@ -525,3 +525,20 @@ def test_per_film_thickness_and_pearl_length_api_and_cli(tmp_path, capsys):
     assert main(bad + ["-o", str(tmp_path / "bad.vtu")]) == 2
     assert "thickness['film_a']" in capsys.readouterr().err
     assert not (tmp_path / "bad.vtu").exists()
+
+
+def test_penetration_depth_mapping_names_films_and_warns_about_left_out_ones(coarse_ring):
+    """A mapping that leaves a film out warns (the film would silently not screen); an unknown
+    name lists the regions and the films."""
+    from mqm_fem.mesh.films import Circle, Device, FilmShape, Layer
+
+    device = Device(layers=[Layer("a", pearl_length="0.1 um")],
+                    films=[FilmShape("film_p", "a", Circle(1.0)),
+                           FilmShape("film_q", "a", Circle(0.4, (2.0, 0.0)))])
+    domain = device.mesh(h_film=0.4, h_edge=0.15, ball_radius=4.0)
+    with pytest.warns(MqmFemWarning, match=r"no value for the film\(s\) film_q: they are left "
+                      "out"):
+        solve_london(domain, {"film_p": "50 nm"}, "0 0 1 mT", thickness="25 nm")
+    with pytest.raises(RegionNotFoundError, match="no region or film of that name; regions: "
+                       "vacuum; films: film_p, film_q"):
+        solve_london(domain, {"film_x": "50 nm"}, "0 0 1 mT", thickness="25 nm")

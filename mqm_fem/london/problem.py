@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MqmFemWarning, ParameterError
+from ..errors import MqmFemWarning, ParameterError, RegionNotFoundError
 from ..mesh import Domain, element_measures, is_vacuum_name
 from ..mesh.resolution import ResolutionCheck, element_diameters, elements_at
 from ..mesh.topology import surface_facets
@@ -149,6 +149,12 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
             )
         values = {n: parse_length(penetration_depth[n], f"penetration_depth[{n!r}]")
                   for n in names}
+        left_out = [f for f in domain.film_names() if f not in names]
+        if left_out and superconductors is None:
+            warnings.warn(
+                f"penetration_depth: no value for the film(s) {', '.join(left_out)}: they are "
+                "left out (not superconducting); give their λ too, or name the "
+                "superconductors explicitly to silence this", MqmFemWarning, stacklevel=4)
     else:
         names = _superconductors(domain, superconductors)
         lam = parse_length(penetration_depth, "penetration_depth")
@@ -179,8 +185,11 @@ def _superconductors(domain: Domain, names) -> list[str]:
         return regions + films
     names = [names] if isinstance(names, str) else list(names)
     for name in names:
-        if name not in films:
-            domain.region(name)
+        if name not in films and name not in domain.regions:
+            raise RegionNotFoundError(
+                f"superconductor {name!r}: no region or film of that name; regions: "
+                f"{', '.join(domain.regions) or '(none)'}; films: "
+                f"{', '.join(films) or '(none)'}")
     return names
 
 
