@@ -244,6 +244,9 @@ def test_refusals(tmp_path):
                  radius=5, h=1)
     with pytest.raises(MqmFemError, match="radius"):
         meridian(films=[("film_x", 0.5, 6, 0)], radius=5, h=1)
+    with pytest.raises(ParameterError, match="chosen automatically — formulation "
+                       "'axisymmetric' takes them"):  # 'auto' picks out-of-plane on 2D meshes
+        solve_london(disk, "200 nm", "1 mT", thickness="25 nm")
     with pytest.raises(ParameterError, match="'film_a' .* and 'film_b' .* overlap or touch"):
         meridian(films=[("film_a", 0.5, 1, 0), ("film_b", 0.8, 2, 0)], radius=5, h=1)
 

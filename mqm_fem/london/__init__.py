@@ -100,7 +100,7 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
     field = (np.zeros(3 if domain.dim == 3 else 1) if applied_field is None
              else parse_field(applied_field))
     chosen = choose(domain, field, formulation)
-    opts = chosen.options.from_kwargs(options)
+    opts = _options(chosen, formulation, options)
     if applied_field is None and not opts.sources():
         raise ParameterError(
             f"applied_field: None (no applied field) leaves nothing to solve: give the field "
@@ -111,6 +111,32 @@ def solve_london(domain: Domain, penetration_depth: LengthLike | dict,
     return run(chosen, problem, opts, started, say)
 
 
+def _options(chosen, requested: str, options: dict):
+    """``chosen``'s options from ``options``; when 'auto' chose a formulation that does not
+    take them, the message names the formulations of the same dimension that do."""
+    from .registry import FORMULATIONS
+
+    try:
+        return chosen.options.from_kwargs(options)
+    except ParameterError as exc:
+        if requested != "auto":
+            raise
+        takers = []
+        for other in FORMULATIONS.values():
+            if other.dim != chosen.dim or other is chosen:
+                continue
+            try:
+                other.options.from_kwargs(options)
+            except ParameterError:
+                continue
+            takers.append(other.name)
+        if not takers:
+            raise
+        raise ParameterError(
+            f"{exc}; chosen automatically — formulation {' or '.join(map(repr, takers))} takes "
+            f"them (formulation=..., CLI --formulation {takers[0]})") from None
+
+
 def _solve_adaptive(domain, penetration_depth, applied_field, superconductors, formulation, tol,
                     adaptivity, progress, options) -> LondonSolution:
     """``solve_london`` with a target accuracy: everything checked before the first solve."""
@@ -118,7 +144,7 @@ def _solve_adaptive(domain, penetration_depth, applied_field, superconductors, f
     field = (np.zeros(3 if domain.dim == 3 else 1) if applied_field is None
              else parse_field(applied_field))
     chosen = choose(domain, field, formulation)
-    opts = chosen.options.from_kwargs(options)
+    opts = _options(chosen, formulation, options)
     if chosen.estimate is None:
         raise ParameterError(
             f"tol: the {chosen.name!r} London formulation has no error estimator, so it cannot "
