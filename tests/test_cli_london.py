@@ -124,16 +124,22 @@ def test_no_applied_field_needs_another_source():
 
 
 def test_penetration_depth_in_metres_by_mistake_warns(tmp_path, capsys):
-    """`--penetration-depth 100` (meant as nm, read as 100 m) was accepted without a word: now
-    one warning line names the region, the value and how to write nanometres."""
+    """`--penetration-depth 100` (meant as nm, read as 100 m) was accepted without a word (and
+    on a film the solve crawled for minutes): now it is refused in one line naming the region,
+    the value and how to write nanometres; an implausible but possible 5 mm only warns."""
     out = tmp_path / "ring.vtu"
     assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "100",
+                 "--field", "1mT", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "penetration_depth['superconductor'] = 100 m: a number is read in metres" in err
+    assert "'50 nm'" in err and not out.exists()
+    assert main(["london", str(MESHES / "ring.msh"), "--penetration-depth", "5mm",
                  "--field", "1mT", "-o", str(out)]) == 0
     warnings = [ln for ln in capsys.readouterr().err.splitlines()
                 if "warning" in ln and "penetration_depth[" in ln]
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith("mqm-fem london: warning: penetration_depth['superconductor']")
-    assert "100 m is outside 1e-09–0.001 m" in warnings[0] and "'100 nm'" in warnings[0]
+    assert "0.005 m is outside 1e-09–0.001 m" in warnings[0] and "'100 nm'" in warnings[0]
 
 
 def test_field_may_be_left_out_when_a_fluxoid_drives_the_problem(tmp_path, capsys):

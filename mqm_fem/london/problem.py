@@ -25,6 +25,9 @@ __all__ = ["PENETRATION_DEPTH_ELEMENTS", "PLAUSIBLE_PENETRATION_DEPTH", "LondonP
 #: λ of real superconductors lies between a few nm and a few µm; outside this range (in metres)
 #: a value is almost certainly a unit mistake (``100`` meant as nm) and gets a warning.
 PLAUSIBLE_PENETRATION_DEPTH = (1e-9, 1e-3)
+#: λ above this (m) is refused: no superconductor comes near it, it is a bare number read in
+#: metres ('50' for 50 nm), and the solve would crawl (a film of such λ has Λ ~ 1e11 m)
+MAX_PENETRATION_DEPTH = 1.0
 
 #: Elements per λ the surface elements of a superconductor need: λ / (largest edge of the
 #: elements on its surface) ≥ this. Calibrated on the sphere moment (A-formulation, R = λ … 1000λ):
@@ -136,7 +139,8 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
     ``penetration_depth`` is one value for all superconductors (``"100 nm"`` or metres) or a
     mapping region name -> value. ``superconductors`` restricts/names the superconducting
     regions (default: every region not named vacuum*/air*/hole*; keys of a mapping otherwise).
-    A value outside :data:`PLAUSIBLE_PENETRATION_DEPTH` gets an :class:`MqmFemWarning`.
+    A value outside :data:`PLAUSIBLE_PENETRATION_DEPTH` gets an :class:`MqmFemWarning`, one
+    above :data:`MAX_PENETRATION_DEPTH` is refused.
     """
     if isinstance(penetration_depth, dict):
         names = _superconductors(
@@ -166,6 +170,11 @@ def resolve_penetration_depth(domain: Domain, penetration_depth: LengthLike | di
         )
     lo, hi = PLAUSIBLE_PENETRATION_DEPTH
     for name, lam in values.items():
+        if lam > MAX_PENETRATION_DEPTH:
+            raise ParameterError(
+                f"penetration_depth[{name!r}] = {lam:g} m: a number is read in metres and no "
+                f"superconductor has λ above {MAX_PENETRATION_DEPTH:g} m; write the unit "
+                "(e.g. '50 nm'), or leave the region out of the superconductors")
         if not lo <= lam <= hi:
             warnings.warn(
                 f"penetration_depth[{name!r}] = {lam:g} m is outside {lo:g}–{hi:g} m, the range "
