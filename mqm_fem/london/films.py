@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import MqmFemWarning, ParameterError
+from ..errors import MqmFemWarning, ParameterError, RegionNotFoundError
 from ..units import parse_length
 
 __all__ = ["PEARL_MODELS", "check_film_lengths", "pearl_length", "pearl_lengths"]
@@ -92,7 +92,7 @@ def _per_film(value, names, films, option) -> dict:
     if isinstance(value, dict):
         unknown = [key for key in value if key not in films]
         if unknown:
-            raise ParameterError(f"{option}: no film named {unknown[0]!r}; films are: "
+            raise RegionNotFoundError(f"{option}: no film named {unknown[0]!r}; films are: "
                                  f"{', '.join(films)}")
         return {key: parse_length(v, f"{option}[{key!r}]") for key, v in value.items()
                 if key in names}
