@@ -1,0 +1,246 @@
+r"""The Schrödinger (linearised Ginzburg–Landau) problem of a body of revolution in an axial
+field, one angular momentum L at a time (docs/theory.md §2, "Bodies of revolution").
+
+With the field B along the axis z and the symmetric gauge A = (Br/2) e_φ, the operator
+−(∇ − i(q/ħ)A)² commutes with rotations about the axis, so its eigenstates are
+ψ = f(r, z) e^{iLφ} with integer L, and on the meridian half-plane (r ≥ 0) f solves, in units of
+L₀ (the mesh unit; b = 2πBL₀²/Φ₀),
+
+    −(1/r)∂_r(r ∂_r f) − ∂_z² f + (L/r − br/2)² f = ε f,
+
+weak form ∫ r ∇f·∇g + ∫ (L/r − br/2)² r f g = ε ∫ r f g over the body's section (the measure
+2πr dr dz of the revolved body). Boundary conditions: natural (∂_n f = 0, superconductor /
+insulator) on the body's surface; on the axis f = 0 for L ≠ 0 (the centrifugal term L²/r),
+natural for L = 0 (regularity). Superconductivity nucleates where the lowest ε over L reaches
+(L₀/ξ)² (:func:`axisymmetric_nucleation_field`). Lagrange P1/P2 on the meridian mesh
+(:func:`mqm_fem.mesh.meridian.meridian`; isoparametric P2 on its curved second-order meshes).
+
+Validation: ``tests/test_quantum_axisymmetric.py`` (a cylinder in an axial field against the
+disk's Saint-James value and a 1D radial reference; convergence order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..linalg.eigen import lowest_eigenpairs
+from ..london.outofplane import basis_mesh, lagrange_element
+from ..mesh import Domain, is_vacuum_name
+from ..progress import ProgressLike, reporter
+from ..units import PHI0, FieldLike, LengthLike, parse_field, parse_length
+
+__all__ = ["AxisymmetricStates", "axisymmetric_nucleation_field", "solve_axisymmetric"]
+
+
+def _kinetic(u, v, w):
+    """r ∇u·∇v (r = x[0])."""
+    return w.x[0] * (u.grad[0] * v.grad[0] + u.grad[1] * v.grad[1])
+
+
+def _inverse_r(u, v, w):
+    """u v / r (the centrifugal part; no quadrature point lies on the axis)."""
+    return u * v / w.x[0]
+
+
+def _r3(u, v, w):
+    """r³ u v (the diamagnetic part)."""
+    return w.x[0] ** 3 * u * v
+
+
+def _mass(u, v, w):
+    """r u v."""
+    return w.x[0] * u * v
+
+
+@dataclass
+class AxisymmetricStates:
+    """Lowest eigenpairs per angular momentum.
+
+    Attributes
+    ----------
+    angular_momenta : ndarray (nL,) of int
+        The L solved for.
+    eigenvalues : ndarray (nL, k)
+        ε (units 1/L₀², ascending per L).
+    field : float
+        Applied field along the axis (T); ``b`` = 2πBL₀²/Φ₀.
+    length_scale : float
+        L₀ (m).
+    states : dict
+        L -> ndarray (ndofs, k): f on the Lagrange DOFs (normalised: ∫2πr f² = 1 in L₀³).
+    """
+
+    domain: Domain
+    angular_momenta: np.ndarray
+    eigenvalues: np.ndarray
+    field: float
+    b: float
+    length_scale: float
+    states: dict
+    basis: object
+
+    @property
+    def lowest(self) -> tuple[int, float]:
+        """(L, ε) of the lowest state over all L."""
+        i, j = np.unravel_index(np.argmin(self.eigenvalues), self.eigenvalues.shape)
+        return int(self.angular_momenta[i]), float(self.eigenvalues[i, j])
+
+    @property
+    def eigenvalues_si(self) -> np.ndarray:
+        """ε/L₀² (1/m²): the state's (inverse length)², compare with 1/ξ²."""
+        return self.eigenvalues / self.length_scale**2
+
+    def density(self, angular_momentum: int, mode: int = 0) -> np.ndarray:
+        """|ψ|² = f² at the mesh vertices (0 outside the superconductor)."""
+        f = self.states[int(angular_momentum)][:, mode]
+        values = np.zeros(self.domain.mesh.nvertices)
+        nodal = self.basis.nodal_dofs[0]
+        values[:] = f[nodal] ** 2
+        return values
+
+
+class _Operator:
+    """The matrices of (L/r − br/2)² r = L²/r − Lb r + b²r³/4, assembled once:
+    K(L, b) = S + L² P₋₁ − Lb M + (b²/4) P₃ with M = ∫r u v; then one eigen-solve per (L, b)."""
+
+    def __init__(self, basis):
+        from skfem import BilinearForm
+
+        self.basis = basis
+        self.stiffness = BilinearForm(_kinetic).assemble(basis)
+        self.mass = BilinearForm(_mass).assemble(basis)
+        self.inverse_r = BilinearForm(_inverse_r).assemble(basis)
+        self.r3 = BilinearForm(_r3).assemble(basis)
+        used = np.unique(basis.element_dofs)
+        self.free = {True: np.setdiff1d(used, _axis_dofs(basis)), False: used}
+
+    def solve(self, L: int, b: float, k: int):
+        """(ε (k,), f (N, k) normalised to ∫2πr f² = 1)."""
+        K = (self.stiffness + L**2 * self.inverse_r - L * b * self.mass
+             + 0.25 * b**2 * self.r3)
+        keep = self.free[bool(L)]
+        vals, vecs, _ = lowest_eigenpairs(K[keep][:, keep], self.mass[keep][:, keep], k,
+                                          sigma=-1.0)
+        order = np.argsort(vals)
+        full = np.zeros((self.basis.N, k))
+        full[keep] = vecs[:, order]
+        full /= np.sqrt(2 * np.pi * np.einsum("ik,ik->k", full, self.mass @ full))
+        return np.asarray(vals)[order], full
+
+
+def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_momenta=(0,),
+                       k: int = 1, order: int = 2, superconductors=None,
+                       length_scale: LengthLike | None = None,
+                       progress: ProgressLike = None) -> AxisymmetricStates:
+    """Lowest ``k`` eigenpairs for each L in ``angular_momenta`` (module docstring).
+
+    ``domain``: a meridian mesh (x = r ≥ 0, y = z, e.g. :func:`mqm_fem.mesh.meridian`);
+    ``applied_field``: B along the axis (T, e.g. ``"20 mT"``; one value); ``superconductors``:
+    region names (default: the regions not named vacuum/air/hole).
+    """
+    basis, field, b, ell = _setup(domain, applied_field, order, superconductors, length_scale)
+    momenta = _momenta(angular_momenta)
+    if not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise ParameterError(f"k: a positive integer, got {k!r}")
+    say = reporter(progress, "solve_axisymmetric")
+    operator = _Operator(basis)
+    values, states = [], {}
+    for L in momenta:
+        vals, states[int(L)] = operator.solve(int(L), b, k)
+        values.append(vals)
+        say(f"L = {L}: ε = {vals[0]:.6g}")
+    return AxisymmetricStates(domain=domain, angular_momenta=momenta,
+                              eigenvalues=np.array(values), field=field, b=b,
+                              length_scale=ell, states=states, basis=basis)
+
+
+def axisymmetric_nucleation_field(domain: Domain, coherence_length: LengthLike, *,
+                                  angular_momenta=None, order: int = 2, superconductors=None,
+                                  length_scale: LengthLike | None = None, xtol: float = 1e-9,
+                                  progress: ProgressLike = None) -> tuple[float, int]:
+    """The axial field B* (T) at which the lowest ε over L reaches (L₀/ξ)², and that L.
+
+    ``angular_momenta``: the L to scan (default 0 … the flux through the body's largest
+    cross-section in Φ₀ at the bulk B_c3 estimate, plus 3). Returns (B*, L*); B*/B_c2 with
+    B_c2 = Φ₀/(2πξ²) is the enhancement (surface nucleation of a long cylinder: 1/Θ₀ = 1.6946).
+    """
+    from scipy.optimize import brentq
+
+    xi = parse_length(coherence_length, "coherence_length")
+    basis, _, _, ell = _setup(domain, 0.0, order, superconductors, length_scale)
+    target = (ell / xi) ** 2
+    r_max = float(basis.doflocs[0].max())
+    b_hi = 1.2 * target / 0.59
+    if angular_momenta is None:
+        angular_momenta = range(0, int(np.ceil(0.5 * b_hi * r_max**2)) + 4)
+    momenta = _momenta(angular_momenta)
+    say = reporter(progress, "axisymmetric_nucleation_field")
+    operator = _Operator(basis)
+    best = {"L": None}
+    stride = max(1, momenta.size // 12)
+
+    def scan(b, window):
+        eps = np.array([operator.solve(int(L), b, 1)[0][0] for L in window])
+        i = int(np.argmin(eps))
+        return int(window[i]), float(eps[i])
+
+    def lowest(b):
+        # ε(L) has one minimum in L: every stride-th L, then all L around the best of those
+        L, _ = scan(b, np.unique(np.append(momenta[::stride], momenta[-1])))
+        best["L"], eps = scan(b, momenta[np.abs(momenta - L) <= stride])
+        say(f"b = {b:.6g}: lowest ε = {eps:.6g} (L = {best['L']})")
+        return eps - target
+
+    if lowest(b_hi) <= 0:
+        raise ParameterError(
+            f"coherence_length: even at b = {b_hi:.3g} the lowest state is below (L₀/ξ)² — "
+            f"the body is small against ξ = {xi:g} m (no nucleation field) or the L range "
+            f"{momenta[0]}…{momenta[-1]} is too short")
+    b_star = brentq(lowest, 1e-9 * b_hi, b_hi, xtol=xtol * b_hi)
+    lowest(b_star)
+    return b_star * PHI0 / (2 * np.pi * ell**2), best["L"]
+
+
+# ----------------------------------------------------------------------------------------------
+def _setup(domain, applied_field, order, superconductors, length_scale):
+    if not isinstance(domain, Domain) or domain.dim != 2:
+        raise ParameterError("domain: a 2D meridian mesh (x = r ≥ 0, y = z) is needed, e.g. "
+                             "mqm_fem.mesh.meridian(bodies=[...])")
+    if float(domain.mesh.p[0].min()) < -1e-9 * float(np.ptp(domain.mesh.p[0]) or 1.0):
+        raise ParameterError("domain: a meridian mesh lies in r ≥ 0 (x is the distance to the "
+                             "axis); this one reaches x < 0")
+    field = parse_field(applied_field, "applied_field")
+    if field.size != 1:
+        raise ParameterError(f"applied_field: one value (B along the axis), got {field.size} "
+                             "components")
+    names = (superconductors if superconductors is not None
+             else [n for n in domain.regions if not is_vacuum_name(n)])
+    names = [names] if isinstance(names, str) else list(names)
+    if not names:
+        raise ParameterError(f"superconductors: none; the regions are {', '.join(domain.regions)}")
+    elements = np.concatenate([np.asarray(domain.region(n), dtype=np.int64) for n in names])
+    ell = domain.length_unit if length_scale is None else parse_length(length_scale,
+                                                                      "length_scale")
+    from skfem import Basis
+
+    basis = Basis(basis_mesh(domain, order), lagrange_element(order), elements=elements)
+    b = 2 * np.pi * float(field[0]) * ell**2 / PHI0
+    return basis, float(field[0]), b, ell
+
+
+def _momenta(values) -> np.ndarray:
+    momenta = np.atleast_1d(np.asarray(list(values) if not np.isscalar(values) else [values]))
+    if momenta.size == 0 or not np.all(np.mod(momenta, 1) == 0):
+        raise ParameterError(f"angular_momenta: integers, got {values!r}")
+    return momenta.astype(int)
+
+
+def _axis_dofs(basis) -> np.ndarray:
+    """DOFs on the axis r = 0 (vertices and mid-edge nodes)."""
+    size = float(np.ptp(basis.doflocs[0])) or 1.0
+    return np.flatnonzero(np.abs(basis.doflocs[0]) <= 1e-9 * size)
+
+
