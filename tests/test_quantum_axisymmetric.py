@@ -12,12 +12,13 @@ Saint-James's 1.75389685504 at h = 0.1 / 0.05 / 0.025, nucleating in L = 78.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mqm_fem.errors import MqmFemError, ParameterError
+from mqm_fem.errors import MqmFemError, MqmFemWarning, ParameterError
 from mqm_fem.mesh import geometry
 from mqm_fem.mesh.meridian import meridian
 from mqm_fem.quantum import axisymmetric_nucleation_field, solve_axisymmetric
@@ -69,6 +70,19 @@ def test_cylinder_nucleation_field_is_the_disk_saint_james_value():
     print(f"B*/B_c2 = {ratio:.9f}, L* = {momentum}")
     assert ratio == pytest.approx(SAINT_JAMES_R10, rel=3e-4)
     assert momentum == 78
+
+
+def test_under_resolved_magnetic_length_warns():
+    """b = 400 (ℓ_B = 0.05 L₀) on elements of 0.2 L₀: one warning naming ℓ_B and the state;
+    h = 0.04 resolves it (no warning, the check stored)."""
+    field = 400 * PHI0 / (2 * np.pi * 1e-12)
+    with pytest.warns(MqmFemWarning, match="does not resolve the magnetic length"):
+        coarse = solve_axisymmetric(_cylinder(0.2), field, angular_momenta=[190])
+    assert not coarse.resolution[0].ok
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MqmFemWarning)
+        fine = solve_axisymmetric(_cylinder(0.04), field, angular_momenta=[190])
+    assert fine.resolution[0].ok
 
 
 @pytest.mark.parametrize(("call", "match"), [
