@@ -42,6 +42,7 @@ from .domain import Domain
 from .geometry import (
     _check_path,
     _gmsh_session,
+    _graded_field,
     _Groups,
     _holes,
     _inside_polygon,
@@ -335,23 +336,13 @@ def _film_sizes(gmsh, film_tags, h_film, h_edge, grading, h_far, edge_layer) -> 
     fieldapi.setNumbers(edge_dist, "CurvesList", curves)
     fieldapi.setNumber(edge_dist, "Sampling",
                        int(min(max(50, math.ceil(3 * length / h_edge / len(curves))), 200000)))
-    at_edge = fieldapi.add("Threshold")
-    fieldapi.setNumber(at_edge, "InField", edge_dist)
-    fieldapi.setNumber(at_edge, "SizeMin", h_edge)
-    fieldapi.setNumber(at_edge, "SizeMax", h_far)
-    fieldapi.setNumber(at_edge, "DistMin", edge_layer)
-    fieldapi.setNumber(at_edge, "DistMax", edge_layer + max((h_far - h_edge) / grading, 1e-12))
+    at_edge = _graded_field(gmsh, edge_dist, h_edge, h_far, grading, start=edge_layer)
     area = sum(gmsh.model.occ.getMass(2, t) for t in film_tags)
     film_dist = fieldapi.add("Distance")
     fieldapi.setNumbers(film_dist, "SurfacesList", film_tags)
     fieldapi.setNumber(film_dist, "Sampling",
                        int(min(max(20, math.ceil(3 * math.sqrt(area) / h_film)), 1000)))
-    near_film = fieldapi.add("Threshold")
-    fieldapi.setNumber(near_film, "InField", film_dist)
-    fieldapi.setNumber(near_film, "SizeMin", h_film)
-    fieldapi.setNumber(near_film, "SizeMax", h_far)
-    fieldapi.setNumber(near_film, "DistMin", 0.0)
-    fieldapi.setNumber(near_film, "DistMax", max((h_far - h_film) / grading, 1e-12))
+    near_film = _graded_field(gmsh, film_dist, h_film, h_far, grading)
     smallest = fieldapi.add("Min")
     fieldapi.setNumbers(smallest, "FieldsList", [at_edge, near_film])
     fieldapi.setAsBackgroundMesh(smallest)

@@ -184,6 +184,21 @@ def _sizes(h, h_sc, h_surface, surface_layer, grading=None, h_edge=None):
     return (h, h_sc, h_surface, layer) + extra
 
 
+def _graded_field(gmsh, distance: int, size_min: float, size_max: float, grading: float,
+                 start: float = 0.0, floor: float = 1e-12) -> int:
+    """A gmsh Threshold field on the Distance field ``distance``: ``size_min`` up to distance
+    ``start``, growing by ``grading`` per unit distance to ``size_max`` (the ramp at least
+    ``floor`` long). Returns its tag."""
+    field = gmsh.model.mesh.field
+    tag = field.add("Threshold")
+    field.setNumber(tag, "InField", distance)
+    field.setNumber(tag, "SizeMin", size_min)
+    field.setNumber(tag, "SizeMax", size_max)
+    field.setNumber(tag, "DistMin", start)
+    field.setNumber(tag, "DistMax", start + max((size_max - size_min) / grading, floor))
+    return tag
+
+
 def _grading(sizes) -> float:
     """The size growth rate of ``sizes`` (:data:`_GRADING` unless given)."""
     return sizes[4] if len(sizes) > 4 else _GRADING
@@ -208,20 +223,10 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
     finest = h_sc if h_surface is None else h_surface
     if surface_tags and (h_surface is not None or h_sc < h):
         dist = _distance_field(gmsh, dim, surface_tags, finest)
-        outside = field.add("Threshold")  # grading away from the surface (vacuum side)
-        field.setNumber(outside, "InField", dist)
-        field.setNumber(outside, "SizeMin", finest)
-        field.setNumber(outside, "SizeMax", h)
-        field.setNumber(outside, "DistMin", 0.0)
-        field.setNumber(outside, "DistMax", max((h - finest) / grading, 1e-12))
-        fields.append(outside)
+        # grading away from the surface (vacuum side)
+        fields.append(_graded_field(gmsh, dist, finest, h, grading))
     if surface_tags and h_surface is not None:
-        inner = field.add("Threshold")
-        field.setNumber(inner, "InField", dist)
-        field.setNumber(inner, "SizeMin", h_surface)
-        field.setNumber(inner, "SizeMax", h_sc)
-        field.setNumber(inner, "DistMin", layer)
-        field.setNumber(inner, "DistMax", layer + max((h_sc - h_surface) / grading, 1e-12))
+        inner = _graded_field(gmsh, dist, h_surface, h_sc, grading, start=layer)
         restricted = field.add("Restrict")
         field.setNumber(restricted, "InField", inner)
         field.setNumbers(restricted, volumes_key, sorted(sc_tags))
@@ -237,13 +242,7 @@ def _apply_sizes(gmsh, dim, sc_tags, surface_tags, sizes):
             longest = max(gmsh.model.occ.getMass(1, t) for t in curves)
             field.setNumber(edge, "Sampling",
                             int(min(max(20, math.ceil(4 * longest / h_edge)), 20000)))
-            graded = field.add("Threshold")
-            field.setNumber(graded, "InField", edge)
-            field.setNumber(graded, "SizeMin", h_edge)
-            field.setNumber(graded, "SizeMax", h)
-            field.setNumber(graded, "DistMin", 0.0)
-            field.setNumber(graded, "DistMax", max((h - h_edge) / grading, 1e-12))
-            fields.append(graded)
+            fields.append(_graded_field(gmsh, edge, h_edge, h, grading))
     smallest = field.add("Min")
     field.setNumbers(smallest, "FieldsList", fields)
     field.setAsBackgroundMesh(smallest)

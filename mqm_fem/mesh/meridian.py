@@ -27,6 +27,7 @@ from .geometry import (
     _check_element_count,
     _check_path,
     _gmsh_session,
+    _graded_field,
     _Groups,
     _write_and_load,
     estimate_elements,
@@ -295,13 +296,7 @@ def _size_fields(gmsh, sc, curves, corners, h, h_body, h_edge, grading, radius) 
     fields = []
 
     def threshold(distance, smallest):
-        tag = field.add("Threshold")
-        field.setNumber(tag, "InField", distance)
-        field.setNumber(tag, "SizeMin", smallest)
-        field.setNumber(tag, "SizeMax", h)
-        field.setNumber(tag, "DistMin", 0.0)
-        field.setNumber(tag, "DistMax", max((h - smallest) / grading, 1e-12 * radius))
-        fields.append(tag)
+        fields.append(_graded_field(gmsh, distance, smallest, h, grading, floor=1e-12 * radius))
 
     if curves:
         dist = field.add("Distance")
