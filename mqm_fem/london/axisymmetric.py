@@ -100,9 +100,8 @@ from ..fem.projection import project_to_vertices
 from ..linalg.linear import SPD_METHODS, solve_spd_2d
 from ..mesh.topology import oriented_loops
 from ..units import MU0, PHI0
-from .films import PEARL_MODELS, check_film_lengths, pearl_lengths
+from .films import FilmOptions
 from .options import (
-    FormulationOptions,
     check_mapping,
     check_order,
     check_positive,
@@ -121,8 +120,9 @@ _SPHERE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
-class AxisymmetricOptions(FormulationOptions):
-    """Options of the axisymmetric (r, z) formulation."""
+class AxisymmetricOptions(FilmOptions):
+    """Options of the axisymmetric (r, z) formulation (the film options of the film* curves:
+    :class:`FilmOptions`)."""
 
     source_options = ("fluxoids",)
 
@@ -135,27 +135,15 @@ class AxisymmetricOptions(FormulationOptions):
         None, cli="--fluxoid", repeat=True, metavar="NAME=N",
         help="fluxoid number trapped in a ring (a superconducting region or film* curve off the "
         "axis; integer, default 0)")
-    thickness: object = option(
-        None, cli="--thickness", metavar="D", per_name=True,
-        help="film thickness d (one length, or film name -> length) for the sheet inductance "
-        "of the film* curves")
-    pearl_length: object = option(
-        None, cli="--pearl-length", per_name=True, metavar="LAMBDA",
-        help="Pearl length Λ of the films given directly (one length or film -> length); "
-        "replaces λ, d and pearl_model for the films it names")
-    pearl_model: str = option(
-        "thin", cli="--pearl-model", choices=PEARL_MODELS,
-        help="sheet inductance of a film: 'thin' Λ = λ²/d, 'effective' Λ = λ coth(d/λ)")
     solver: str = option("auto", cli="--solver", choices=SPD_METHODS,
                          help="linear solver (mqm_fem.linalg.solve_spd)")
     solver_tol: float = option(1e-12, help="relative residual of iterative solves")
 
     def validate(self):
+        super().validate()
         check_order(self.order)
         check_positive(self.solver_tol, "solver_tol")
         check_mapping(self.fluxoids, "fluxoids", "ring")
-        check_film_lengths(self.thickness, "thickness")
-        check_film_lengths(self.pearl_length, "pearl_length")
         if self.fluxoids is not None:
             values_by_name(self.fluxoids, list(self.fluxoids), "fluxoids", "ring",
                            fluxoid_number)
@@ -271,8 +259,7 @@ def _film_bases(problem, options, element, rings) -> dict:
     neighbouring elements' curvature."""
     from skfem import FacetBasis
 
-    pearl = pearl_lengths(problem.films, options.thickness, options.pearl_model,
-                          options.pearl_length)
+    pearl = options.pearl_lengths(problem.films)
     out = {}
     for ring in rings:
         if ring["film"]:

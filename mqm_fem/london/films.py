@@ -16,13 +16,16 @@ from ``penetration_depth`` like any superconductor, its thickness from the formu
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import MqmFemWarning, ParameterError, RegionNotFoundError
 from ..units import parse_length
+from .options import FormulationOptions, option
 
-__all__ = ["PEARL_MODELS", "check_film_lengths", "pearl_length", "pearl_lengths"]
+__all__ = ["PEARL_MODELS", "FilmOptions", "check_film_lengths", "pearl_length",
+           "pearl_lengths"]
 
 PEARL_MODELS = ("thin", "effective")
 #: film thicknesses and Pearl lengths outside this range (m) get a warning: a bare number is
@@ -40,6 +43,31 @@ def check_film_lengths(value, option: str) -> None:
         where = option if key is None else f"{option}[{key!r}]"
         if not parse_length(item, where) > 0:
             raise ParameterError(f"{where}: {item!r} needs to be > 0 (e.g. '25 nm')")
+
+
+@dataclass(frozen=True)
+class FilmOptions(FormulationOptions):
+    """The film options of the formulations that carry films (sheet, axisymmetric): how each
+    film's Λ is given (:func:`pearl_lengths`); subclasses call ``super().validate()``."""
+
+    thickness: object = option(
+        None, cli="--thickness", per_name=True, metavar="D",
+        help="film thickness d (one length, e.g. '25 nm', or film -> length); Λ = λ²/d")
+    pearl_length: object = option(
+        None, cli="--pearl-length", per_name=True, metavar="LAMBDA",
+        help="Pearl length Λ of the films given directly (one length or film -> length); "
+        "replaces λ, d and pearl_model for the films it names")
+    pearl_model: str = option(
+        "thin", cli="--pearl-model", choices=PEARL_MODELS,
+        help="sheet inductance of a film: 'thin' Λ = λ²/d, 'effective' Λ = λ coth(d/λ)")
+
+    def validate(self) -> None:
+        check_film_lengths(self.thickness, "thickness")
+        check_film_lengths(self.pearl_length, "pearl_length")
+
+    def pearl_lengths(self, films: dict) -> dict:
+        """Film name -> Λ (m) for ``films`` (name -> λ in m) with these options."""
+        return pearl_lengths(films, self.thickness, self.pearl_model, self.pearl_length)
 
 
 def pearl_length(penetration_depth: float, thickness: float, model: str = "thin") -> float:

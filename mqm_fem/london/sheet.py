@@ -90,9 +90,8 @@ from .avector import (
     solve_with_solver,
 )
 from .estimate_sheet import estimate_sheet
-from .films import PEARL_MODELS, check_film_lengths, pearl_lengths
+from .films import FilmOptions
 from .options import (
-    FormulationOptions,
     check_mapping,
     check_positive,
     fluxoid_number,
@@ -111,21 +110,11 @@ EDGE_FLOOR, EDGE_CAP = 100.0, 20.0
 
 
 @dataclass(frozen=True)
-class SheetOptions(FormulationOptions):
-    """Options of the sheet-film formulation."""
+class SheetOptions(FilmOptions):
+    """Options of the sheet-film formulation (the film options: :class:`FilmOptions`)."""
 
     source_options = ("fluxoids",)
 
-    thickness: object = option(
-        None, cli="--thickness", per_name=True, metavar="D",
-        help="film thickness d (one length, e.g. '25 nm', or film -> length); Λ = λ²/d")
-    pearl_length: object = option(
-        None, cli="--pearl-length", per_name=True, metavar="LAMBDA",
-        help="Pearl length Λ of the films given directly (one length or film -> length); "
-        "replaces λ, d and pearl_model for the films it names")
-    pearl_model: str = option(
-        "thin", cli="--pearl-model", choices=PEARL_MODELS,
-        help="sheet inductance: 'thin' Λ = λ²/d, 'effective' Λ = λ coth(d/λ)")
     fluxoids: dict | None = option(
         None, cli="--fluxoid", repeat=True, metavar="HOLE=N",
         help="fluxoid number n trapped in a film hole (<film>_hole_<k>; integer, default 0)")
@@ -142,10 +131,9 @@ class SheetOptions(FormulationOptions):
         "centroid)")
 
     def validate(self):
+        super().validate()
         check_positive(self.solver_tol, "solver_tol")
         check_mapping(self.fluxoids, "fluxoids", "hole")
-        check_film_lengths(self.thickness, "thickness")
-        check_film_lengths(self.pearl_length, "pearl_length")
         for key, value in (self.fluxoids or {}).items():
             fluxoid_number(key, value)
         if self.center is not None:
@@ -318,8 +306,7 @@ def _inside_point(segments, cx: float, cy: float) -> tuple[float, float]:
 def _films(problem, options, ned: NedelecTet) -> list[Film]:
     domain = problem.domain
     mesh, ell = domain.mesh, problem.length_unit
-    pearl = pearl_lengths(problem.films, options.thickness, options.pearl_model,
-                          options.pearl_length)
+    pearl = options.pearl_lengths(problem.films)
     films = []
     for name, lam_pearl in pearl.items():
         facets = np.asarray(domain.boundaries[name], dtype=np.int64)
