@@ -274,7 +274,9 @@ def _hole_names(domain, penetration_depth, holes, superconductors, formulation, 
     zero = np.zeros(3 if domain.dim == 3 else 1)
     chosen = choose(domain, zero, formulation)
     if chosen.holes is not None:  # from the mesh, without a solve
-        problem = prepare(domain, penetration_depth, chosen.applied(zero), superconductors)
+        with warnings.catch_warnings():  # λ's warnings come once, from the solves
+            warnings.simplefilter("ignore", MqmFemWarning)
+            problem = prepare(domain, penetration_depth, chosen.applied(zero), superconductors)
         found = chosen.holes(problem, chosen.options.from_kwargs(options))
     elif holes is not None:
         return names  # the solves check them

@@ -102,10 +102,7 @@ class AxisymmetricStates:
     def density(self, angular_momentum: int, mode: int = 0) -> np.ndarray:
         """|ψ|² = f² at the mesh vertices (0 outside the superconductor)."""
         f = self.states[int(angular_momentum)][:, mode]
-        values = np.zeros(self.domain.mesh.nvertices)
-        nodal = self.basis.nodal_dofs[0]
-        values[:] = f[nodal] ** 2
-        return values
+        return f[self.basis.nodal_dofs[0]] ** 2
 
 
 class _Operator:
