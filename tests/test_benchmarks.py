@@ -43,9 +43,24 @@ def test_london_sphere_quick(tmp_path):
     assert row["threads"] == 1 and "mesh_reused" not in row
     assert (tmp_path / "sphere_50k.msh.json").exists()
     (again,) = bench.main(["--quick", "--no-ngsolve", "--workdir", str(tmp_path),
-                           "--ngsolve-threads", "1"])  # the old name of --threads
+                           "--ngsolve-threads", "1", "--repeat", "2"])  # old name of --threads
     assert again["mesh_reused"] and again["tets"] == row["tets"]
     assert again["mqm_unknowns"] == row["mqm_unknowns"]
+    assert again["repeat"] == 2 and len(again["mqm_totals_s"]) == 2
+
+
+def test_london_sphere_median_run():
+    """--repeat keeps each code's median run (assembly + solve), skipping failed runs, and the
+    NGSolve regularisation check that only the first run makes."""
+    median = _load("london_sphere")._median_run
+    runs = [{"assembly_s": 1.0, "solve_s": 3.0, "reg_effect": 1e-9},
+            {"failed": "killed"},
+            {"assembly_s": 0.5, "solve_s": 1.0},
+            {"assembly_s": 1.0, "solve_s": 1.0}]
+    out = median(runs)
+    assert out["assembly_s"] + out["solve_s"] == 2.0  # totals 4, 1.5, 2: the median is 2
+    assert out["totals_s"] == [4.0, 1.5, 2.0] and out["reg_effect"] == 1e-9
+    assert median([{"failed": "x"}]) == {"failed": "x"}
 
 
 @pytest.mark.slow
