@@ -494,15 +494,31 @@ def _check_london_args(args, lam, options) -> None:
     parse_length(args.length_unit, "--length-unit")
     candidates = (list(FORMULATIONS.values()) if args.formulation == "auto"
                   else [FORMULATIONS[args.formulation]])
-    refusals = []
+    refusals, takers = [], []
     for formulation in candidates:
         try:
             formulation.options.from_kwargs(options)
             return
         except ParameterError as exc:
-            takes_all = set(options) <= set(formulation.options.specs())
-            refusals.append((takes_all, exc))
-    raise next((exc for takes_all, exc in refusals if takes_all), refusals[0][1])
+            if set(options) <= set(formulation.options.specs()):
+                takers.append((formulation.name, str(exc)))
+            refusals.append(exc)
+    if not takers:
+        raise refusals[0]
+    raise ParameterError(_shared_refusal(takers))
+
+
+def _shared_refusal(takers: list[tuple[str, str]]) -> str:
+    """The refusal of a value by the formulations that take every option given (``auto``):
+    when they refuse it alike (an option they share, e.g. pearl_model), one message naming
+    all of them rather than the first tried."""
+    first, message = takers[0]
+    suffix = f"(the {first!r} formulation)"
+    if len(takers) > 1 and all(m == message.replace(suffix, f"(the {name!r} formulation)")
+                               for name, m in takers):
+        names = ", ".join(repr(name) for name, _ in takers)
+        return message.replace(suffix, f"(formulations {names})")
+    return message
 
 
 def _key_values(items, option, convert):

@@ -64,7 +64,11 @@ def test_b_formulation_by_name_on_a_mesh_with_vacuum(tmp_path, capsys):
      (["--order", "two"], "--order: 'two': the Lagrange order must be an integer"),
      (["--fluxoid", "hole_0=1", "--fluxoid", "hole_0=2"], "--fluxoid: 'hole_0' is given twice"),
      (["--solver", "ams-cg"], "solver: 'ams-cg' is not one of auto, direct, amg-cg"),
-     (["--formulation", "A"], "formulation 'A' needs a 3D mesh; this mesh is 2D")],
+     (["--formulation", "A"], "formulation 'A' needs a 3D mesh; this mesh is 2D"),
+     # under auto, a value two formulations refuse alike names both (it named the first tried)
+     (["--pearl-model", "bogus"],
+      "pearl_model: 'bogus' is not one of thin, effective (formulations 'axisymmetric', "
+      "'sheet')")],
 )
 def test_options_refused_in_one_line(tmp_path, capsys, args, message):
     """Options are checked by the chosen formulation's options dataclass: one line, exit 2,
