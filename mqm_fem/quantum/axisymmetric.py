@@ -15,17 +15,26 @@ natural for L = 0 (regularity). Superconductivity nucleates where the lowest ε 
 (L₀/ξ)² (:func:`axisymmetric_nucleation_field`). Lagrange P1/P2 on the meridian mesh
 (:func:`mqm_fem.mesh.meridian.meridian`; isoparametric P2 on its curved second-order meshes).
 
+Error estimate (two-level P_p/P_{p+1}, :func:`two_level_estimates`): the states of the L that
+holds the lowest state are lifted into P_{p+1} on the same (curved) mesh, one shifted
+inverse-iteration step there (two for several states) and Rayleigh–Ritz give the P_{p+1} values,
+and their difference to the computed ε estimates exact − computed (P_{p+1} converges two
+orders faster). The nucleation field's error follows from dε/db (Hellmann–Feynman).
+
 Validation: ``tests/test_quantum_axisymmetric.py`` (a cylinder in an axial field against the
-disk's Saint-James value and a 1D radial reference; convergence order).
+disk's Saint-James value and a 1D radial reference; convergence order; effectivity of the
+estimate).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse.linalg as spla
 
 from ..errors import ParameterError
+from ..fem.estimate import ErrorEstimate
 from ..linalg.eigen import lowest_eigenpairs
 from ..london.outofplane import basis_mesh, lagrange_element
 from ..mesh import Domain, is_vacuum_name
@@ -34,7 +43,11 @@ from ..progress import ProgressLike, reporter
 from ..units import PHI0, FieldLike, LengthLike, parse_field, parse_length
 from .schrodinger import MAGNETIC_LENGTH_ELEMENTS, STATE_WEIGHT, STATE_WHERE
 
-__all__ = ["AxisymmetricStates", "axisymmetric_nucleation_field", "solve_axisymmetric"]
+__all__ = ["AxisymmetricNucleation", "AxisymmetricStates", "axisymmetric_nucleation_field",
+           "solve_axisymmetric", "two_level_estimates"]
+
+#: unit of the scaled eigenvalues and of their estimates
+UNIT = "1/L0^2"
 
 
 def _kinetic(u, v, w):
@@ -76,6 +89,10 @@ class AxisymmetricStates:
     resolution : list of ResolutionCheck
         The magnetic length ℓ_B = L₀/√b against the elements where the lowest state has
         weight (a warning when it fails).
+    estimates : dict
+        L -> list of :class:`~mqm_fem.fem.estimate.ErrorEstimate`, one per state of that L
+        (unit 1/L₀²; exact ≈ value + error), for the L holding the lowest state (empty with
+        ``estimate=False``).
     """
 
     domain: Domain
@@ -87,6 +104,14 @@ class AxisymmetricStates:
     states: dict
     basis: object
     resolution: list
+    estimates: dict = field(default_factory=dict)
+
+    @property
+    def estimate(self) -> ErrorEstimate | None:
+        """The :class:`~mqm_fem.fem.estimate.ErrorEstimate` of the lowest eigenvalue over all
+        L (None without estimates)."""
+        L, _ = self.lowest
+        return self.estimates[L][0] if L in self.estimates else None
 
     @property
     def lowest(self) -> tuple[int, float]:
@@ -120,10 +145,18 @@ class _Operator:
         used = np.unique(basis.element_dofs)
         self.free = {True: np.setdiff1d(used, _axis_dofs(basis)), False: used}
 
+    def matrix(self, L: int, b: float):
+        """K(L, b) = S + L² P₋₁ − Lb M + (b²/4) P₃."""
+        return (self.stiffness + L**2 * self.inverse_r - L * b * self.mass
+                + 0.25 * b**2 * self.r3)
+
+    def slope(self, L: int, b: float, f: np.ndarray) -> float:
+        """dε/db of the state f at (L, b) (Hellmann–Feynman): fᵀ(−L M + (b/2) P₃)f / fᵀMf."""
+        return float(f @ (-L * (self.mass @ f) + 0.5 * b * (self.r3 @ f)) / (f @ (self.mass @ f)))
+
     def solve(self, L: int, b: float, k: int):
         """(ε (k,), f (N, k) normalised to ∫2πr f² = 1)."""
-        K = (self.stiffness + L**2 * self.inverse_r - L * b * self.mass
-             + 0.25 * b**2 * self.r3)
+        K = self.matrix(L, b)
         keep = self.free[bool(L)]
         vals, vecs, _ = lowest_eigenpairs(K[keep][:, keep], self.mass[keep][:, keep], k,
                                           sigma=-1.0)
@@ -136,13 +169,15 @@ class _Operator:
 
 def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_momenta=(0,),
                        k: int = 1, order: int = 2, superconductors=None,
-                       length_scale: LengthLike | None = None,
+                       length_scale: LengthLike | None = None, estimate: bool = True,
                        progress: ProgressLike = None) -> AxisymmetricStates:
     """Lowest ``k`` eigenpairs for each L in ``angular_momenta`` (module docstring).
 
     ``domain``: a meridian mesh (x = r ≥ 0, y = z, e.g. :func:`mqm_fem.mesh.meridian`);
     ``applied_field``: B along the axis (T, e.g. ``"20 mT"``; one value); ``superconductors``:
-    region names (default: the regions not named vacuum/air/hole).
+    region names (default: the regions not named vacuum/air/hole); ``estimate``: the two-level
+    error estimate of the states of the L holding the lowest state (``result.estimate``,
+    ``result.estimates``; one factorisation of the P_{p+1} operator of that L).
     """
     basis, field, b, ell = _setup(domain, applied_field, order, superconductors, length_scale)
     momenta = _momenta(angular_momenta)
@@ -160,7 +195,56 @@ def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_mome
                                 length_scale=ell, states=states, basis=basis, resolution=[])
     result.resolution = _checks(result, order)
     warn_unresolved(result.resolution, "solve_axisymmetric", stacklevel=3)
+    if estimate:
+        L, _ = result.lowest
+        i = int(np.flatnonzero(momenta == L)[0])
+        errors = two_level_estimates(basis, order, L, b, result.eigenvalues[i], states[L])
+        result.estimates[L] = [
+            ErrorEstimate.from_parts(f"eigenvalue {j} (L = {L})", result.eigenvalues[i, j], UNIT,
+                                     _method(domain, order), discretisation=errors[j])
+            for j in range(k)]
     return result
+
+
+def _method(domain, order) -> str:
+    return (f"two-level P{order}/P{order + 1} (shifted inverse iteration + Rayleigh–Ritz)"
+            + ("" if domain.curved is not None and order == 2 else
+               "; straight-sided mesh: a curved boundary's polygon error is not included"))
+
+
+def two_level_estimates(basis, order: int, L: int, b: float, eigenvalues, states) -> np.ndarray:
+    """Signed estimates of (exact − computed) for the ``eigenvalues`` (k,) of angular momentum
+    ``L`` at ``b``, with ``states`` (N, k) on ``basis`` (P``order``): the states lifted into
+    P_{order+1} on the same mesh and elements (M₊Πf = B f, B = ∫r φ_p φ_{p+1}), one
+    factorisation of K₊ − σM₊ with σ just below ε₀, Y₁ = (K₊ − σM₊)⁻¹M₊ΠF (and, for k > 1,
+    Y₂ = (K₊ − σM₊)⁻¹M₊Y₁), Rayleigh–Ritz on their span: the k lowest Ritz values approximate
+    the P_{order+1} eigenvalues, which converge two orders faster than P_order's."""
+    from skfem import Basis, BilinearForm, ElementTriP2, ElementTriP3
+
+    high = Basis(basis.mesh, ElementTriP2() if order == 1 else ElementTriP3(),
+                 elements=basis.tind, intorder=2 * order + 5)  # r³φφ of degree 2p + 5
+    operator = _Operator(high)
+    keep = operator.free[bool(L)]
+    Kf = operator.matrix(L, b)[keep][:, keep]
+    Mf = operator.mass[keep][:, keep]
+    low = Basis(basis.mesh, basis.elem, elements=basis.tind, quadrature=(high.X, high.W))
+    lift = BilinearForm(_mass).assemble(low, high)  # (N₊, N): ∫ r φ_j φ⁺_i
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    k = eigenvalues.size
+    extent = float(np.max(np.ptp(basis.mesh.p, axis=1)))
+    sigma = eigenvalues[0] - 1e-7 * (float(np.abs(eigenvalues).max()) + 1.0 / extent**2)
+    solve = spla.splu((Kf - sigma * Mf).tocsc(), permc_spec="MMD_AT_PLUS_A").solve
+    Y = solve(np.asarray(lift @ states)[keep])
+    Y /= np.linalg.norm(Y, axis=0)
+    if k > 1:
+        Y2 = solve(np.asarray(Mf @ Y))
+        Y = np.concatenate([Y, Y2 / np.linalg.norm(Y2, axis=0)], axis=1)
+    G = Y.T @ (Mf @ Y)
+    w, V = np.linalg.eigh(0.5 * (G + G.T))  # Löwdin: drop dependent directions
+    Q = Y @ (V[:, w > 1e-12 * w.max()] / np.sqrt(w[w > 1e-12 * w.max()]))
+    A = Q.T @ (Kf @ Q)
+    theta = np.linalg.eigvalsh(0.5 * (A + A.T))[:k]
+    return theta - eigenvalues[:theta.size]
 
 
 def _checks(result, order) -> list:
@@ -180,15 +264,52 @@ def _checks(result, order) -> list:
         note="the eigenvalues come out too high (P2: ~0.1 % at 0.8 elements per ℓ_B)")]
 
 
+@dataclass
+class AxisymmetricNucleation:
+    """The nucleation field of a body of revolution (:func:`axisymmetric_nucleation_field`).
+
+    Unpacks as ``field, L = axisymmetric_nucleation_field(...)``.
+
+    Attributes
+    ----------
+    field : float
+        B* along the axis (T) at which the lowest ε over L reaches (L₀/ξ)².
+    angular_momentum : int
+        The L of the nucleating state.
+    ratio : float
+        B*/B_c2 with B_c2 = Φ₀/(2πξ²) (surface nucleation of a long cylinder: 1/Θ₀ = 1.6946).
+    upper_critical_field : float
+        B_c2 (T).
+    estimate : ErrorEstimate or None
+        The estimate of ``ratio`` (quantity ``"B_nuc/B_c2"``, dimensionless; exact ≈ ratio +
+        error; in tesla multiply by ``upper_critical_field``): the eigenvalue estimate δε of
+        the nucleating state moved to the field by −δε/(dε/db), dε/db from Hellmann–Feynman,
+        plus the root finder's residual.
+    states : AxisymmetricStates
+        The nucleating L's states at B*.
+    """
+
+    field: float
+    angular_momentum: int
+    ratio: float
+    upper_critical_field: float
+    estimate: ErrorEstimate | None
+    states: AxisymmetricStates
+
+    def __iter__(self):
+        return iter((self.field, self.angular_momentum))
+
+
 def axisymmetric_nucleation_field(domain: Domain, coherence_length: LengthLike, *,
                                   angular_momenta=None, order: int = 2, superconductors=None,
                                   length_scale: LengthLike | None = None, xtol: float = 1e-9,
-                                  progress: ProgressLike = None) -> tuple[float, int]:
-    """The axial field B* (T) at which the lowest ε over L reaches (L₀/ξ)², and that L.
+                                  progress: ProgressLike = None) -> AxisymmetricNucleation:
+    """The axial field B* (T) at which the lowest ε over L reaches (L₀/ξ)², that L, B*/B_c2
+    and its error estimate (:class:`AxisymmetricNucleation`; unpacks as ``field, L``).
 
     ``angular_momenta``: the L to scan (default 0 … the flux through the body's largest
-    cross-section in Φ₀ at the bulk B_c3 estimate, plus 3). Returns (B*, L*); B*/B_c2 with
-    B_c2 = Φ₀/(2πξ²) is the enhancement (surface nucleation of a long cylinder: 1/Θ₀ = 1.6946).
+    cross-section in Φ₀ at the bulk B_c3 estimate, plus 3). B_c2 = Φ₀/(2πξ²); B*/B_c2 is the
+    enhancement (surface nucleation of a long cylinder: 1/Θ₀ = 1.6946).
     """
     from scipy.optimize import brentq
 
@@ -225,10 +346,28 @@ def axisymmetric_nucleation_field(domain: Domain, coherence_length: LengthLike, 
     b_star = brentq(lowest, 1e-9 * b_hi, b_hi, xtol=xtol * b_hi)
     lowest(b_star)
     field = b_star * PHI0 / (2 * np.pi * ell**2)
-    # the nucleating state's resolution (a warning when its magnetic length is under-resolved)
-    solve_axisymmetric(domain, field, angular_momenta=[best["L"]], order=order,
-                       superconductors=superconductors, length_scale=ell)
-    return field, best["L"]
+    # the nucleating state: its resolution (a warning when ℓ_B is under-resolved), its estimate
+    states = solve_axisymmetric(domain, field, angular_momenta=[best["L"]], order=order,
+                                superconductors=superconductors, length_scale=ell)
+    b_c2 = PHI0 / (2 * np.pi * xi**2)
+    return AxisymmetricNucleation(
+        field=field, angular_momentum=best["L"], ratio=field / b_c2, upper_critical_field=b_c2,
+        estimate=_field_estimate(states, operator, target, field / b_c2), states=states)
+
+
+def _field_estimate(states: AxisymmetricStates, operator: _Operator, target: float,
+                    ratio: float) -> ErrorEstimate | None:
+    """δ(B*/B_c2) = −(δε + ε_h(b*) − (L₀/ξ)²)/(dε/db) · (B*/B_c2)/b* for the nucleating state."""
+    eigen = states.estimate
+    L, eps = states.lowest
+    slope = operator.slope(L, states.b, states.states[L][:, 0])
+    if eigen is None or not np.isfinite(slope) or slope == 0:
+        return None
+    per_b = ratio / states.b
+    return ErrorEstimate.from_parts(
+        "B_nuc/B_c2", ratio, "1", f"eigenvalue estimate / dε/db (Hellmann–Feynman, "
+        f"{slope:.6g}); {eigen.method}", discretisation=-eigen.error / slope * per_b,
+        root_finding=-(eps - target) / slope * per_b)
 
 
 # ----------------------------------------------------------------------------------------------
