@@ -265,20 +265,33 @@ def _render_pyvista(grid, scalars, association, path_png, title, cmap, clim, sho
                     slice_normal, window_size):
     import pyvista as pv
 
-    plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
-    try:
-        plotter.add_mesh(grid, scalars=scalars, preference=association, cmap=cmap, clim=clim,
-                         show_edges=show_edges, lighting=False,
-                         scalar_bar_args={"title": title})
-        if not dim3:
-            plotter.view_xy()
-        elif slice_normal is not None:
-            {"x": plotter.view_yz, "y": plotter.view_xz, "z": plotter.view_xy}[slice_normal]()
-        else:
-            plotter.view_isometric()
-        plotter.screenshot(str(path_png))
-    finally:
-        plotter.close()
+    with _quiet_vtk():
+        plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
+        try:
+            plotter.add_mesh(grid, scalars=scalars, preference=association, cmap=cmap,
+                             clim=clim, show_edges=show_edges, lighting=False,
+                             scalar_bar_args={"title": title})
+            if not dim3:
+                plotter.view_xy()
+            elif slice_normal is not None:
+                {"x": plotter.view_yz, "y": plotter.view_xz, "z": plotter.view_xy}[slice_normal]()
+            else:
+                plotter.view_isometric()
+            plotter.screenshot(str(path_png))
+        finally:
+            plotter.close()
+
+
+def _quiet_vtk():
+    """VTK's logger at errors only while rendering: without a display, VTK tries X first and
+    prints "bad X server connection" as a warning before it renders off screen anyway (the
+    result is checked by :func:`_is_informative`). A no-op with pyvista < 0.45."""
+    import contextlib
+
+    import pyvista as pv
+
+    verbosity = getattr(pv, "vtk_verbosity", None)
+    return verbosity("error") if verbosity is not None else contextlib.nullcontext()
 
 
 _PROBE = """
