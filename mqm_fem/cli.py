@@ -579,9 +579,9 @@ def _plot_london(solution, path, length_unit):
         paths = [plot_sheet_current(solution, path.with_name(f"{path.stem}_{name}.png"),
                                     films=name, length_unit=length_unit) for name in names]
         return ", ".join(map(str, paths)) + " (one per film: they are not in one plane)"
-    from .io.plotting import plot_field
+    from .io.plotting import body_bounds, plot_field
 
-    return plot_field(solution, "B", path)
+    return plot_field(solution, "B", path, bounds=body_bounds(solution.domain))
 
 
 def _add_tol(p, what: str) -> None:

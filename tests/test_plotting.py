@@ -112,3 +112,28 @@ def test_pyvista_rendering_is_quiet(half_disk, tmp_path, capfd):
         plot_field(half_disk, "u", tmp_path / name, point_data={"u": x}, backend="pyvista")
     err = capfd.readouterr().err
     assert "X server" not in err and "WARN|" not in err, err
+
+
+@pytest.mark.parametrize("backend", ["auto", "matplotlib"])
+def test_plot_field_zooms_onto_the_bodies(tmp_path, backend):
+    """A small torus section in a vacuum half-disk ten times larger: ``body_bounds`` gives the
+    body's box widened by half its size (metres), and the picture is clipped to it (cells cut,
+    not dropped); without vacuum, or when the box covers the mesh, no zoom."""
+    from mqm_fem.io.plotting import body_bounds
+    from mqm_fem.mesh.meridian import meridian
+
+    domain = meridian(bodies=[("ellipse", "torus", 2.0, 0.0, 0.3, 0.3)], radius=10, h=2.0,
+                      h_body=0.15)
+    box = body_bounds(domain)
+    assert box == pytest.approx([1.4e-6, 2.6e-6, -0.6e-6, 0.6e-6, 0, 0], abs=3e-8)
+    x, y = domain.mesh.p
+    png = plot_field(domain, "u", tmp_path / "zoom.png", point_data={"u": x + y},
+                     bounds=box, backend=backend)
+    ncolours, image = _colours(png)
+    assert ncolours > 50 and _left_right_differ(image) > 0.05
+    assert body_bounds(mqm_fem.geometry.disk(1.0, h=0.5)) is None  # no vacuum region
+    with pytest.raises(ParameterError, match="bounds: no cell"):
+        plot_field(domain, "u", tmp_path / "none.png", point_data={"u": x}, bounds=[1, 2, 1, 2])
+    with pytest.raises(ParameterError, match="min ≤ max"):
+        plot_field(domain, "u", tmp_path / "bad.png", point_data={"u": x}, bounds=[2, 1, 0, 1])
+    assert not (tmp_path / "none.png").exists() and not (tmp_path / "bad.png").exists()

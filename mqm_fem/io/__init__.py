@@ -4,7 +4,7 @@ and matplotlib / off-screen PyVista images."""
 
 from ..errors import OutputError
 from .files import atomic_write, check_writable
-from .plotting import plot_field, plot_profile
+from .plotting import body_bounds, plot_field, plot_profile
 from .provenance import file_sha256, provenance
 from .sheet_plot import plot_sheet_current
 from .vtk import (
@@ -20,6 +20,7 @@ from .vtk import (
 __all__ = [
     "OutputError",
     "atomic_write",
+    "body_bounds",
     "check_writable",
     "decode_text",
     "file_sha256",

@@ -36,7 +36,7 @@ _AXES = {"x": 0, "y": 1, "z": 2}
 def plot_field(source, array_name: str, path_png, component=None, *, point_data=None,
                cell_data=None, units=None, title=None, cmap="viridis", clim=None,
                show_edges=False, slice_normal="z", association=None, backend="auto",
-               window_size=(1024, 768)) -> Path:
+               window_size=(1024, 768), bounds=None) -> Path:
     """Draw the array ``array_name`` of a result and save it as ``path_png``.
 
     Parameters
@@ -64,6 +64,10 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
         Where to look for ``array_name`` when both exist (default: point data first).
     backend : "auto", "pyvista" or "matplotlib"
         ``"auto"``: pyvista, falling back to matplotlib if rendering fails.
+    bounds : sequence of 4 or 6 floats, optional
+        (xmin, xmax, ymin, ymax[, zmin, zmax]) in metres (the picture's coordinates): draw
+        only the cells (of the slice, in 3D) whose centres lie inside — to zoom onto bodies in
+        a large vacuum box (:func:`body_bounds`).
 
     Returns
     -------
@@ -90,7 +94,6 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     grid = grid.copy(deep=False)
     scalars_name = "_plotted"
     (grid.point_data if association == "point" else grid.cell_data)[scalars_name] = values
-    clim = _clim(values, clim)
     dim3 = bool(np.ptp(np.asarray(grid.points)[:, 2]) > 0)
     if dim3 and slice_normal is not None:
         grid = grid.slice(normal=slice_normal, origin=grid.center)
@@ -98,6 +101,12 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
             raise ParameterError(f"the {slice_normal}-slice through the centre is empty")
         if association == "cell" and scalars_name not in grid.cell_data:
             association = "point"
+    if bounds is not None:  # the colours span what is shown
+        grid = _crop(grid, bounds)
+        association = "point" if scalars_name in grid.point_data else "cell"
+        values = np.asarray((grid.point_data if association == "point"
+                             else grid.cell_data)[scalars_name])
+    clim = _clim(values, clim)
     title = label if title is None else title
     if backend == "auto" and not _pyvista_can_render():
         backend = "matplotlib"
@@ -124,6 +133,46 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
 
     atomic_write([(path_png, render)])
     return path_png
+
+
+def body_bounds(domain: Domain, margin: float = 0.5):
+    """The bounding box of ``domain``'s non-vacuum regions, widened by ``margin`` times its
+    size on every side, as (xmin, xmax, ymin, ymax, zmin, zmax) in metres — or None when the
+    mesh has no vacuum region or the box would cover most of the mesh anyway."""
+    from ..mesh import is_vacuum_name
+
+    bodies = [np.asarray(e) for name, e in domain.regions.items() if not is_vacuum_name(name)]
+    if not bodies or len(bodies) == len(domain.regions):
+        return None
+    mesh = domain.mesh
+    points = mesh.p[:, np.unique(mesh.t[:, np.concatenate(bodies)])]
+    low, high = points.min(axis=1), points.max(axis=1)
+    pad = margin * float(np.max(high - low))
+    low, high = low - pad, high + pad
+    if np.all(np.ptp(mesh.p, axis=1) <= 1.5 * (high - low)):
+        return None
+    box = np.zeros(6)
+    box[0:2 * mesh.dim():2], box[1:2 * mesh.dim():2] = low, high
+    return tuple(float(v) * domain.length_unit for v in box)
+
+
+def _crop(grid, bounds):
+    """``grid`` clipped to the box ``bounds`` (4 or 6 numbers, metres; a 2D box spans all z),
+    as triangles (cells cut by the box are cut, not dropped)."""
+    box = np.asarray(bounds, dtype=float).ravel()
+    if box.size not in (4, 6) or np.any(box[1::2] < box[0::2]):
+        raise ParameterError(f"bounds: (xmin, xmax, ymin, ymax[, zmin, zmax]) in metres with "
+                             f"min ≤ max, got {list(bounds)!r}")
+    full = np.asarray(grid.bounds, dtype=float)
+    box = np.concatenate([box, full[box.size:]])
+    pad = 1e-9 * float(np.max(box[1::2] - box[0::2]) or 1.0)
+    box[0::2] -= pad  # a flat (2D) axis keeps a thickness
+    box[1::2] += pad
+    clipped = grid.clip_box(list(box), invert=False)
+    if clipped.n_cells == 0:
+        raise ParameterError(f"bounds: no cell of the picture lies inside "
+                             f"{[float(v) for v in box]} m")
+    return clipped.triangulate()
 
 
 def plot_profile(x, y, path_png, *, labels=None, xlabel="", ylabel="", title=None,
