@@ -78,22 +78,34 @@ def test_device_two_layers_polygon_and_circle_holes(tmp_path):
     (lambda: film_ring(1.0, 0.5, h=1.0), "inner_radius"),
     (lambda: film_disk(1.0, ball_radius=1.02, h=1.0), "ball_radius"),
     (lambda: film_disk(1.0, h=1.0, h_sc=0.1, h_surface=0.2), "h_edge"),
-    (lambda: Device([Layer("a")], [FilmShape("x", "a", Circle(1.0), (Circle(2.0),))]).mesh(
-        h_film=0.3), "holes"),
-    (lambda: Device([Layer("a")], [FilmShape("x", "b", Circle(1.0))]).mesh(h_film=0.3),
-     "layer 'b' not found"),
+    # a bad shape is refused when the Device is made (it was refused only at .mesh())
+    (lambda: Device([Layer("a")], [FilmShape("x", "a", Circle(1.0), (Circle(2.0),))]),
+     "holes"),
+    (lambda: Device([Layer("a")], [FilmShape("x", "b", Circle(1.0))]), "layer 'b' not found"),
+    (lambda: Device([Layer("a")], []), "has no films"),
+    (lambda: Device([Layer("a")], [FilmShape("x", "a", Circle(1.0)),
+                                   FilmShape("x", "a", Circle(1.0, (5.0, 0.0)))]),
+     "film names must be unique"),
+    (lambda: Device([Layer("a")], [FilmShape("x", "a", Circle(-1.0))]), "radius"),
     # overlapping films of one layer (a square over a disk; two crossing disks)
     (lambda: Device([Layer("a")], [FilmShape("w", "a", [(-3, -3), (3, -3), (3, 3), (-3, 3)]),
-                                   FilmShape("v", "a", Circle(1.0))]).mesh(h_film=0.5),
+                                   FilmShape("v", "a", Circle(1.0))]),
      "films 'w' and 'v' overlap in the layer plane z = 0"),
     (lambda: Device([Layer("a")], [FilmShape("w", "a", Circle(2.0)),
-                                   FilmShape("v", "a", Circle(2.5, (1.0, 0.0)))]).mesh(
-        h_film=0.5), "overlap"),
+                                   FilmShape("v", "a", Circle(2.5, (1.0, 0.0)))]), "overlap"),
 ])
 def test_bad_device_input_is_refused_before_meshing(call, match):
     with pytest.raises(ParameterError, match=match) as info:
         call()
     assert isinstance(info.value, MqmFemError)
+    assert not gmsh.isInitialized()
+
+
+def test_device_changed_after_construction_is_checked_again_at_mesh():
+    device = Device([Layer("a")], [FilmShape("w", "a", Circle(2.0))])
+    device.films.append(FilmShape("v", "a", Circle(2.5, (1.0, 0.0))))
+    with pytest.raises(ParameterError, match="overlap"):
+        device.mesh(h_film=0.5)
     assert not gmsh.isInitialized()
 
 

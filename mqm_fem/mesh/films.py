@@ -31,7 +31,7 @@ import itertools
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -125,7 +125,32 @@ class Device:
     layers: list
     films: list
     length_unit: LengthLike = "um"
-    _checked: bool = field(default=False, repr=False)
+
+    def __post_init__(self):
+        self.geometry()  # a bad shape is refused here, not minutes later at mesh()
+
+    def geometry(self) -> tuple[list, list, list]:
+        """(outlines as (n, 2) arrays, hole tuples, layer heights) of the films, after checking
+        that there are films with unique names, each in a known layer, with valid outlines,
+        holes inside them, and no two films of one plane overlapping."""
+        if not self.films:
+            raise ParameterError("device: has no films")
+        names = [f.group for f in self.films]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"device: film names must be unique, got {names}")
+        outlines, hole_sets, heights = [], [], []
+        for film in self.films:
+            z = float(self.layer(film.layer).z)
+            outline = _shape_points(film.outline, f"film {film.name!r}: outline")
+            for k, hole in enumerate(film.holes):
+                _shape_points(hole, f"film {film.name!r}: holes[{k}]")
+            _holes([_shape_points(h, "holes") for h in film.holes], outline,
+                   f"film {film.name!r}: holes")
+            outlines.append(outline)
+            hole_sets.append(film.holes)
+            heights.append(z)
+        _check_films_disjoint(self.films, outlines, heights)
+        return outlines, hole_sets, heights
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
@@ -231,14 +256,10 @@ def mesh_device(device: Device, *, h_film, h_edge=None, grading=GRADING, h_far=N
                 ball_radius=None, edge_layer=0.0, algorithm="delaunay", path=None,
                 msh_version=4.1, progress=None) -> Domain:
     """:meth:`Device.mesh` (see there)."""
-    if not device.films:
-        raise ParameterError("device: has no films")
     if algorithm not in ALGORITHMS_3D:
         raise ParameterError(f"algorithm: {algorithm!r} is not one of "
                              f"{', '.join(ALGORITHMS_3D)}")
-    names = [f.group for f in device.films]
-    if len(set(names)) != len(names):
-        raise ParameterError(f"device: film names must be unique, got {names}")
+    outlines, hole_sets, heights = device.geometry()  # the films may have changed since
     h_film = _positive("h_film", h_film)
     h_edge = h_film / 4 if h_edge is None else _positive("h_edge", h_edge)
     if h_edge > h_film:
@@ -247,18 +268,6 @@ def mesh_device(device: Device, *, h_film, h_edge=None, grading=GRADING, h_far=N
     edge_layer = float(edge_layer)
     if edge_layer < 0:
         raise ParameterError(f"edge_layer must be >= 0, got {edge_layer!r}")
-    outlines, hole_sets, heights = [], [], []
-    for film in device.films:
-        z = float(device.layer(film.layer).z)
-        outline = _shape_points(film.outline, f"film {film.name!r}: outline")
-        for k, hole in enumerate(film.holes):
-            _shape_points(hole, f"film {film.name!r}: holes[{k}]")
-        _holes([_shape_points(h, "holes") for h in film.holes], outline,
-               f"film {film.name!r}: holes")
-        outlines.append(outline)
-        hole_sets.append(film.holes)
-        heights.append(z)
-    _check_films_disjoint(device.films, outlines, heights)
     allpts = np.vstack([np.column_stack([o, np.full(len(o), z)])
                         for o, z in zip(outlines, heights, strict=True)])
     centre = 0.5 * (allpts.min(axis=0) + allpts.max(axis=0))
