@@ -28,7 +28,8 @@ estimate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -104,7 +105,7 @@ class AxisymmetricStates:
     states: dict
     basis: object
     resolution: list
-    estimates: dict = field(default_factory=dict)
+    estimates: dict = dataclass_field(default_factory=dict)
 
     @property
     def estimate(self) -> ErrorEstimate | None:
