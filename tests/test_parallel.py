@@ -235,7 +235,7 @@ def test_one_driver_per_store(tmp_path):
 def test_local_processes_equal_serial_and_use_two_workers():
     grid = product(x=list(range(10)))
     serial = run_points(square, grid, workers=1, progress=False)
-    parallel = run_points(square, grid, workers=2, progress=False)
+    parallel = run_points(slow_square, grid, workers=2, progress=False)
     assert _outputs(parallel) == _outputs(serial)
     assert len({r["worker"] for r in parallel}) == 2
     assert len({r["worker"] for r in serial}) == 1
@@ -444,6 +444,10 @@ def odd_outputs(point):
 
 
 def slow_square(point):
+    """square() taking 0.2 s: long enough that both workers of a pool get points even when
+    starting a process is slow (on a loaded machine one worker once took all ten instant
+    points of test_local_processes_equal_serial_and_use_two_workers before the other had
+    started)."""
     time.sleep(0.2)
     return square(point)
 
