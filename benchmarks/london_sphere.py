@@ -271,14 +271,16 @@ def _run_worker(args: list[str], timeout: float, threads: int = 1) -> dict:
 
 def _median_run(rows: list[dict]) -> dict:
     """Of repeated runs of one worker, the run whose assembly + solve time is the median (the
-    lower middle one for an even count), with every run's total in ``totals_s``; a failed run
-    is returned as such if no run succeeded."""
+    lower middle one for an even count), with every successful run's total in ``totals_s`` and
+    the number of failed runs in ``failed_runs``; a failed run is returned as such if no run
+    succeeded."""
     ok = [r for r in rows if "solve_s" in r and "assembly_s" in r]
     if not ok:
         return rows[-1]
     ok.sort(key=lambda r: r["assembly_s"] + r["solve_s"])
     out = dict(ok[(len(ok) - 1) // 2])
     out["totals_s"] = [round(r["assembly_s"] + r["solve_s"], 4) for r in rows if r in ok]
+    out["failed_runs"] = len(rows) - len(ok)
     for r in rows:  # the vacuum-regularisation check runs in the first NGSolve run only
         if "reg_effect" in r:
             out.setdefault("reg_effect", r["reg_effect"])

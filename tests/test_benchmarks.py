@@ -60,6 +60,7 @@ def test_london_sphere_median_run():
     out = median(runs)
     assert out["assembly_s"] + out["solve_s"] == 2.0  # totals 4, 1.5, 2: the median is 2
     assert out["totals_s"] == [4.0, 1.5, 2.0] and out["reg_effect"] == 1e-9
+    assert out["failed_runs"] == 1
     assert median([{"failed": "x"}]) == {"failed": "x"}
 
 

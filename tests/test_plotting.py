@@ -137,3 +137,36 @@ def test_plot_field_zooms_onto_the_bodies(tmp_path, backend):
     with pytest.raises(ParameterError, match="min ≤ max"):
         plot_field(domain, "u", tmp_path / "bad.png", point_data={"u": x}, bounds=[2, 1, 0, 1])
     assert not (tmp_path / "none.png").exists() and not (tmp_path / "bad.png").exists()
+
+
+def test_zoom_on_a_3d_body_off_the_mid_plane(tmp_path):
+    """A sphere at z = 2.5 in the box [−4, 4]³: the z-slice through the mesh's centre misses it,
+    so clipping that slice to the body's box left nothing ("no cell of the picture") and
+    mqm-fem london --plot failed after the solve; the slice now goes through the box's centre."""
+    import gmsh
+
+    from mqm_fem.io.plotting import body_bounds
+
+    path = tmp_path / "offc.msh"
+    gmsh.initialize()
+    try:
+        gmsh.option.setNumber("General.Terminal", 0)
+        box = gmsh.model.occ.addBox(-4, -4, -4, 8, 8, 8)
+        ball = gmsh.model.occ.addSphere(0, 0, 2.5, 1.0)
+        gmsh.model.occ.fragment([(3, box)], [(3, ball)])
+        gmsh.model.occ.synchronize()
+        masses = {t: gmsh.model.occ.getMass(3, t) for _, t in gmsh.model.getEntities(3)}
+        body = min(masses, key=masses.get)
+        gmsh.model.addPhysicalGroup(3, [body], name="sc")
+        gmsh.model.addPhysicalGroup(3, [t for t in masses if t != body], name="vacuum")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 1.2)
+        gmsh.model.mesh.generate(3)
+        gmsh.write(str(path))
+    finally:
+        gmsh.finalize()
+    domain = mqm_fem.load_mesh(path, length_unit="um")
+    box = body_bounds(domain)
+    assert box is not None and box[4] > 0.4e-6  # the body's box lies above the mid-plane
+    x = domain.mesh.p[0]
+    png = plot_field(domain, "u", tmp_path / "offc.png", point_data={"u": x}, bounds=box)
+    assert _colours(png)[0] > 50

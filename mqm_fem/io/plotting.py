@@ -65,9 +65,10 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     backend : "auto", "pyvista" or "matplotlib"
         ``"auto"``: pyvista, falling back to matplotlib if rendering fails.
     bounds : sequence of 4 or 6 floats, optional
-        (xmin, xmax, ymin, ymax[, zmin, zmax]) in metres (the picture's coordinates): draw
-        only the cells (of the slice, in 3D) whose centres lie inside — to zoom onto bodies in
-        a large vacuum box (:func:`body_bounds`).
+        (xmin, xmax, ymin, ymax[, zmin, zmax]) in metres (the picture's coordinates): clip
+        the picture to this box, cells crossing it cut at its faces — to zoom onto bodies in a
+        large vacuum box (:func:`body_bounds`); in 3D with six values the slice goes through
+        the box's centre instead of the mesh's.
 
     Returns
     -------
@@ -95,8 +96,10 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     scalars_name = "_plotted"
     (grid.point_data if association == "point" else grid.cell_data)[scalars_name] = values
     dim3 = bool(np.ptp(np.asarray(grid.points)[:, 2]) > 0)
-    if dim3 and slice_normal is not None:
-        grid = grid.slice(normal=slice_normal, origin=grid.center)
+    if dim3 and slice_normal is not None:  # through the centre of the picture's box
+        origin = (grid.center if bounds is None or len(np.ravel(bounds)) != 6 else
+                  0.5 * (np.asarray(bounds, float)[0::2] + np.asarray(bounds, float)[1::2]))
+        grid = grid.slice(normal=slice_normal, origin=origin)
         if grid.n_cells == 0:
             raise ParameterError(f"the {slice_normal}-slice through the centre is empty")
         if association == "cell" and scalars_name not in grid.cell_data:

@@ -340,21 +340,23 @@ def remesh(domain: Domain, sizes, *, caps=None, progress: ProgressLike = None) -
             raise ParameterError(f"caps: expected {n} positive element sizes (mesh units, inf "
                                  f"where none), got shape {caps.shape}")
     new = _generate(generator, domain, sizes, caps, progress)
-    ratio, delivered = _delivery(domain.mesh, new.mesh, sizes)
-    if delivered < DELIVERY_TOLERANCE:  # thin fine layers came out coarser than asked: once more
+    ratio, relative = _delivery(domain.mesh, new.mesh, sizes)
+    if relative < DELIVERY_TOLERANCE:  # a thin fine layer came out coarser than the rest: again
         dim = domain.mesh.dim()
         new = _generate(generator, domain, sizes * np.clip(ratio, MIN_DELIVERY, 1.0) ** (1 / dim),
                         caps, progress)
     return new
 
 
-#: where a remesh refines (≥ 4 new elements asked per old element), gmsh may deliver fewer: it
-#: interpolates the sizes linearly inside the background elements, so a fine layer one old
-#: element thick comes out coarser (a sphere's λ-layer asked at 0.5 among 3.0: 0.37 of the
-#: elements asked there). A remesh delivering less than this fraction of the elements asked in
-#: the refined elements is repeated once with the sizes there reduced by the shortfall (the
-#: adaptive sphere at R = 10λ otherwise stalled at 1.25e-3 for tol 1e-3: the next mesh asked
-#: 2.3× the elements and got as many as before)
+#: Where a remesh refines (≥ 4 new elements asked per old element), gmsh may deliver fewer
+#: elements there than elsewhere: it interpolates the sizes linearly inside the background
+#: elements, so a fine layer one old element thick comes out coarser (a sphere's surface layer
+#: asked at 0.3 among 2: 0.37 of the elements asked there, 0.57 overall — gmsh's tetrahedra
+#: come out somewhat larger than asked everywhere, which a uniform refinement shows alike and
+#: which is left alone). A remesh whose refined elements got less than this fraction of the
+#: delivery of the whole mesh is repeated once, with the sizes there reduced by their relative
+#: shortfall (the adaptive sphere at R = 10λ stalled at 1.25e-3 for tol 1e-3: its next meshes
+#: asked 2.3× the elements and got as many as before)
 DELIVERY_TOLERANCE = 0.8
 #: ... by at most this factor of elements per step
 MIN_DELIVERY = 0.25
@@ -372,20 +374,23 @@ def _generate(generator, domain: Domain, sizes, caps, progress) -> Domain:
 
 
 def _delivery(old: skfem.Mesh, new: skfem.Mesh, sizes) -> tuple[np.ndarray, float]:
-    """Per element of ``old``: new elements made in it (centroids nearest its centroid) over
-    the (h/size)^d asked, 1 where fewer than 4 were asked; and that ratio over all elements
-    where 4 or more were asked (1 if none)."""
+    """How the refined elements of ``old`` (≥ 4 new elements asked, (h/size)^d) were served,
+    relative to the whole mesh (new elements made / asked over all of ``old``): per element
+    of ``old`` its own ratio (new elements with the nearest centroid, over asked) divided by
+    the whole mesh's, 1 where not refined; and the ratio over all refined elements, divided
+    alike (1 if none is refined)."""
     from scipy.spatial import cKDTree
 
     dim = old.dim()
     asked = (element_sizes(old) / np.asarray(sizes, dtype=float)) ** dim
     refined = asked >= 4.0
-    if not refined.any():
+    if not refined.any() or refined.all():
         return np.ones(old.nelements), 1.0
+    overall = new.nelements / float(asked.sum())
     _, nearest = cKDTree(old.p[:, old.t].mean(axis=1).T).query(new.p[:, new.t].mean(axis=1).T)
     made = np.bincount(nearest, minlength=old.nelements).astype(float)
-    ratio = np.where(refined, made / asked, 1.0)
-    return ratio, float(made[refined].sum() / asked[refined].sum())
+    ratio = np.where(refined, made / (asked * overall), 1.0)
+    return ratio, float(made[refined].sum() / (asked[refined].sum() * overall))
 
 
 def _background(mesh: skfem.Mesh, sizes: np.ndarray,

@@ -208,9 +208,14 @@ def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_mome
 
 
 def _method(domain, order) -> str:
-    return (f"two-level P{order}/P{order + 1} (shifted inverse iteration + Rayleigh–Ritz)"
-            + ("" if domain.curved is not None and order == 2 else
-               "; straight-sided mesh: a curved boundary's polygon error is not included"))
+    """The estimate sees the discretisation error only: the P_{p+1} step uses the same mesh,
+    so the error of the boundary's representation (polygon: O(h²); isoparametric P2: O(h⁴),
+    the order of P2's own error) is not in it."""
+    return (f"two-level P{order}/P{order + 1} (shifted inverse iteration + Rayleigh–Ritz); "
+            + ("the curved boundary's O(h⁴) geometry error is not included (it can dominate "
+               "where the state is smooth, e.g. a torus's L = 6 state at b = 3)"
+               if domain.curved is not None and order == 2 else
+               "a curved boundary's polygon error is not included"))
 
 
 def two_level_estimates(basis, order: int, L: int, b: float, eigenvalues, states) -> np.ndarray:
@@ -299,6 +304,13 @@ class AxisymmetricNucleation:
 
     def __iter__(self):
         return iter((self.field, self.angular_momentum))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index):
+        """``result[0]`` = field, ``result[1]`` = L, as the (field, L) tuple it replaces."""
+        return (self.field, self.angular_momentum)[index]
 
 
 def axisymmetric_nucleation_field(domain: Domain, coherence_length: LengthLike, *,
