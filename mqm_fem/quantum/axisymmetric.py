@@ -184,8 +184,14 @@ def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_mome
     momenta = _momenta(angular_momenta)
     if not (isinstance(k, (int, np.integer)) and k >= 1):
         raise ParameterError(f"k: a positive integer, got {k!r}")
-    say = reporter(progress, "solve_axisymmetric")
-    operator = _Operator(basis)
+    return _solve(domain, _Operator(basis), order, momenta, field, b, ell, k, estimate,
+                  reporter(progress, "solve_axisymmetric"))
+
+
+def _solve(domain, operator: _Operator, order, momenta, field, b, ell, k, estimate,
+           say) -> AxisymmetricStates:
+    """:func:`solve_axisymmetric` on an assembled operator (arguments checked)."""
+    basis = operator.basis
     values, states = [], {}
     for L in momenta:
         vals, states[int(L)] = operator.solve(int(L), b, k)
@@ -195,7 +201,7 @@ def solve_axisymmetric(domain: Domain, applied_field: FieldLike, *, angular_mome
                                 eigenvalues=np.array(values), field=field, b=b,
                                 length_scale=ell, states=states, basis=basis, resolution=[])
     result.resolution = _checks(result, order)
-    warn_unresolved(result.resolution, "solve_axisymmetric", stacklevel=3)
+    warn_unresolved(result.resolution, "solve_axisymmetric", stacklevel=4)
     if estimate:
         L, _ = result.lowest
         i = int(np.flatnonzero(momenta == L)[0])
@@ -360,8 +366,8 @@ def axisymmetric_nucleation_field(domain: Domain, coherence_length: LengthLike, 
     lowest(b_star)
     field = b_star * PHI0 / (2 * np.pi * ell**2)
     # the nucleating state: its resolution (a warning when ℓ_B is under-resolved), its estimate
-    states = solve_axisymmetric(domain, field, angular_momenta=[best["L"]], order=order,
-                                superconductors=superconductors, length_scale=ell)
+    states = _solve(domain, operator, order, _momenta([best["L"]]), field, b_star, ell, 1,
+                    True, say)
     b_c2 = PHI0 / (2 * np.pi * xi**2)
     return AxisymmetricNucleation(
         field=field, angular_momentum=best["L"], ratio=field / b_c2, upper_critical_field=b_c2,
