@@ -95,17 +95,17 @@ def plot_field(source, array_name: str, path_png, component=None, *, point_data=
     grid = grid.copy(deep=False)
     scalars_name = "_plotted"
     (grid.point_data if association == "point" else grid.cell_data)[scalars_name] = values
+    box = None if bounds is None else _box(bounds)
     dim3 = bool(np.ptp(np.asarray(grid.points)[:, 2]) > 0)
     if dim3 and slice_normal is not None:  # through the centre of the picture's box
-        origin = (grid.center if bounds is None or len(np.ravel(bounds)) != 6 else
-                  0.5 * (np.asarray(bounds, float)[0::2] + np.asarray(bounds, float)[1::2]))
+        origin = grid.center if box is None or box.size != 6 else 0.5 * (box[0::2] + box[1::2])
         grid = grid.slice(normal=slice_normal, origin=origin)
         if grid.n_cells == 0:
             raise ParameterError(f"the {slice_normal}-slice through the centre is empty")
         if association == "cell" and scalars_name not in grid.cell_data:
             association = "point"
-    if bounds is not None:  # the colours span what is shown
-        grid = _crop(grid, bounds)
+    if box is not None:  # the colours span what is shown
+        grid = _crop(grid, box)
         association = "point" if scalars_name in grid.point_data else "cell"
         values = np.asarray((grid.point_data if association == "point"
                              else grid.cell_data)[scalars_name])
@@ -159,13 +159,18 @@ def body_bounds(domain: Domain, margin: float = 0.5):
     return tuple(float(v) * domain.length_unit for v in box)
 
 
-def _crop(grid, bounds):
-    """``grid`` clipped to the box ``bounds`` (4 or 6 numbers, metres; a 2D box spans all z),
-    as triangles (cells cut by the box are cut, not dropped)."""
+def _box(bounds) -> np.ndarray:
+    """``bounds`` checked: 4 or 6 numbers (xmin, xmax, ymin, ymax[, zmin, zmax]), min ≤ max."""
     box = np.asarray(bounds, dtype=float).ravel()
     if box.size not in (4, 6) or np.any(box[1::2] < box[0::2]):
         raise ParameterError(f"bounds: (xmin, xmax, ymin, ymax[, zmin, zmax]) in metres with "
                              f"min ≤ max, got {list(bounds)!r}")
+    return box
+
+
+def _crop(grid, box: np.ndarray):
+    """``grid`` clipped to the checked ``box`` (:func:`_box`, metres; a 2D box spans all z),
+    as triangles (cells cut by the box are cut, not dropped)."""
     full = np.asarray(grid.bounds, dtype=float)
     box = np.concatenate([box, full[box.size:]])
     pad = 1e-9 * float(np.max(box[1::2] - box[0::2]) or 1.0)
