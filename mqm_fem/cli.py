@@ -512,9 +512,11 @@ def _shared_refusal(takers: list[tuple[str, str]]) -> str:
     """The refusal of a value by the formulations that take every option given (``auto``):
     when they refuse it alike (an option they share, e.g. pearl_model), one message naming
     all of them rather than the first tried."""
+    from .london.options import formulation_note
+
     first, message = takers[0]
-    suffix = f"(the {first!r} formulation)"
-    if len(takers) > 1 and all(m == message.replace(suffix, f"(the {name!r} formulation)")
+    suffix = formulation_note(first)
+    if len(takers) > 1 and all(m == message.replace(suffix, formulation_note(name))
                                for name, m in takers):
         names = ", ".join(repr(name) for name, _ in takers)
         return message.replace(suffix, f"(formulations {names})")

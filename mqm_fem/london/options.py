@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import ParameterError, RegionNotFoundError
 
-__all__ = ["FormulationOptions", "OptionSpec", "fluxoid_number", "option", "values_by_name"]
+__all__ = ["FormulationOptions", "OptionSpec", "fluxoid_number", "formulation_note", "option",
+           "values_by_name"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ def option(default, *, help: str, cli: str | None = None, choices: tuple | None 
     return dataclasses.field(default=default, metadata={"spec": spec})
 
 
+def formulation_note(name: str) -> str:
+    """How a refused value names the formulation that refused it: ``(the 'A' formulation)``."""
+    return f"(the {name!r} formulation)"
+
+
 @dataclass(frozen=True)
 class FormulationOptions:
     """Base class: the options of one formulation. Subclasses declare fields with
@@ -60,7 +66,7 @@ class FormulationOptions:
             if choices and value not in choices:
                 raise ParameterError(
                     f"{f.name}: {value!r} is not one of {', '.join(map(str, choices))} "
-                    f"(the {self.formulation!r} formulation)"
+                    f"{formulation_note(self.formulation)}"
                 )
         self.validate()
 
