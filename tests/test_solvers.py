@@ -239,6 +239,52 @@ def test_curl_curl_solver_sets_up_once(small_problem, method):
     np.testing.assert_allclose(X[sc, 1], 3.0 * x1[sc], rtol=0, atol=1e-8 * scale)
 
 
+def test_gradient_energy_closed_form(small_problem):
+    """NedelecTet.gradient_energy(σ) = diag(GᵀKG) of K = C + M_σ (C G = 0), exactly 0 in the
+    vacuum; the hybrid Jacobi-CG given it (the product K·G only for the vertices that the
+    Dirichlet condition cuts) converges to the same solution in as many iterations."""
+    from mqm_fem.fem.nedelec import NedelecTet
+
+    pb = small_problem
+    mesh = pb["mesh"]
+    ned = NedelecTet(mesh)
+    np.testing.assert_array_equal(ned.dofs, pb["basis"].element_dofs)
+    centroids = mesh.p[:, mesh.t].mean(axis=1)
+    sigma = np.where(np.linalg.norm(centroids, axis=0) < BALL_RADIUS,
+                     PENETRATION_DEPTH**-2, 0.0)
+    energy = ned.gradient_energy(sigma)
+    G = discrete_gradient(pb["basis"])
+    reference = np.asarray((G.T @ pb["K"] @ G).diagonal())
+    np.testing.assert_allclose(energy, reference, rtol=0, atol=1e-10 * reference.max())
+    screened = np.zeros(mesh.nvertices, dtype=bool)
+    screened[mesh.t[:, sigma > 0]] = True
+    assert np.all(energy[~screened] == 0.0) and np.all(energy[screened] > 0)
+    runs = {}
+    for name, given in (("product", None), ("closed form", energy)):
+        solver = CurlCurlSolver(pb["K"], pb["basis"], free_dofs=pb["free"], method="hybrid-cg",
+                                tol=1e-10, gradient_energy=given)
+        runs[name] = solver.solve(pb["b"])
+    (x0, info0), (x1, info1) = runs.values()
+    print({k: info["iterations"] for k, (_, info) in runs.items()})
+    assert abs(info1["iterations"] - info0["iterations"]) <= 1
+    sc = pb["sc_dofs"]
+    np.testing.assert_allclose(x1[sc], x0[sc], rtol=0, atol=1e-8 * np.abs(x0[sc]).max())
+
+
+def test_cg_thread_limit_skipped_when_pinned(monkeypatch):
+    """CG's one-BLAS-thread limit costs threadpoolctl's library scan; with OpenBLAS pinned to
+    one thread by the environment it is skipped, otherwise applied."""
+    import contextlib
+
+    import mqm_fem.linalg.linear as solvers
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert isinstance(solvers._one_blas_thread(), contextlib.nullcontext)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    monkeypatch.setattr(solvers.os, "cpu_count", lambda: 2)
+    assert not isinstance(solvers._one_blas_thread(), contextlib.nullcontext)
+
+
 def test_auto_jacobi_continues_with_ams_when_slow(small_problem, monkeypatch):
     """auto: a system the hybrid Jacobi-CG does not solve within JACOBI_MAXITER iterations
     continues with AMS-CG, and says so; the answer equals AMS-CG's. Explicitly requested, the

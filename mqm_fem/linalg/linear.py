@@ -77,7 +77,9 @@ AMS agree; flat CG iteration counts; graded mesh). Benchmark: ``benchmarks/ams_s
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import time
 
 import numpy as np
@@ -149,6 +151,17 @@ def _blas_threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _one_blas_thread():
+    """Context in which numpy's BLAS runs on one thread: nothing to do when the environment
+    pins OpenBLAS to one thread already (``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS``,
+    read when the library loads) or the machine has one core; otherwise a threadpoolctl limit
+    (its first use scans the loaded libraries: 7 ms, a tenth of a 50k-unknown solve)."""
+    pinned = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    if pinned == "1" or os.cpu_count() == 1:
+        return contextlib.nullcontext()
+    return _blas_threads().limit(limits=1, user_api="blas")
+
+
 def _pcg(A, b, M, tol, maxiter, x0, what):
     iterations = [0]
 
@@ -158,7 +171,7 @@ def _pcg(A, b, M, tol, maxiter, x0, what):
     # one BLAS thread: CG's dot products on vectors of 10⁴–10⁶ entries run 5–10x slower with
     # two OpenBLAS threads here (50k unknowns: 0.3 s → 3.2 s), and the sparse products are
     # single-threaded anyway
-    with _blas_threads().limit(limits=1, user_api="blas"):
+    with _one_blas_thread():
         x, flag = spla.cg(A, b, x0=x0, rtol=tol, atol=0.0, maxiter=maxiter, M=M,
                           callback=count)
     if flag != 0 or not np.all(np.isfinite(x)):
@@ -290,18 +303,21 @@ class CurlCurlSolver:
     time.
 
     Parameters are those of :func:`solve_curl_curl` without the load; ``b`` and ``x0`` go to
-    :meth:`solve`.
+    :meth:`solve`. ``gradient_energy`` (optional, per mesh vertex): diag(GᵀKG) in closed form
+    for the hybrid preconditioner (:func:`~mqm_fem.linalg.preconditioners.
+    hybrid_jacobi_preconditioner`), e.g. :meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy`
+    when K = C + M_σ.
     """
 
     def __init__(self, K, basis, *, free_dofs=None, method: str = "auto", tol: float = 1e-10,
                  maxiter: int = 500, regularization: float = 1e-12,
-                 max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY):
+                 max_direct_memory: float = DEFAULT_MAX_DIRECT_MEMORY, gradient_energy=None):
         if method not in CURL_CURL_METHODS:
             raise ParameterError(f"solver: {method!r} is not one of "
                                  f"{', '.join(CURL_CURL_METHODS)}")
         self.basis, self.tol, self.maxiter = basis, tol, maxiter
         self.regularization, self.max_direct_memory = regularization, max_direct_memory
-        self.requested = method
+        self.requested, self.gradient_energy = method, gradient_energy
         self._condensed = _Condensed(K, basis.N, free_dofs)
         self.matrix = self._condensed.matrix
         self.fits = estimate_direct_memory(self.matrix) <= max_direct_memory
@@ -389,7 +405,8 @@ class CurlCurlSolver:
         elif self.method == "cg":
             self._apply = sp.diags(1.0 / np.where(Kf.diagonal() == 0, 1.0, Kf.diagonal()))
         elif self.method == "hybrid-cg":
-            self._apply = hybrid_jacobi_preconditioner(Kf, self.basis, self._condensed.free)
+            self._apply = hybrid_jacobi_preconditioner(Kf, self.basis, self._condensed.free,
+                                                       self.gradient_energy)
         else:
             self._apply = self._factorise()
         self.setups += 1

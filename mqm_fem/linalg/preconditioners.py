@@ -29,7 +29,8 @@ def jacobi_preconditioner(A) -> spla.LinearOperator:
     return spla.LinearOperator(A.shape, matvec=lambda r: inv * np.ravel(r), dtype=float)
 
 
-def hybrid_jacobi_preconditioner(K, basis, free=None) -> spla.LinearOperator:
+def hybrid_jacobi_preconditioner(K, basis, free=None,
+                                 gradient_energy=None) -> spla.LinearOperator:
     r"""Jacobi on the edges plus Jacobi on the gradients (an additive two-space method):
 
     .. math:: B^{-1} r = D^{-1} r + G\, D_G^{-1} G^T r, \qquad D = \operatorname{diag} K,
@@ -44,14 +45,31 @@ def hybrid_jacobi_preconditioner(K, basis, free=None) -> spla.LinearOperator:
     unknowns: 202 CG iterations instead of Jacobi's 346, 0.19 s instead of 0.32 s (set-up
     0.012 s); adding the nodal vector space (Π, as in AMS) took 142 iterations but each
     cost more, so it is not included.
+
+    ``gradient_energy``: D_G per mesh vertex of the full (uncondensed) K when the caller knows
+    it in closed form (:meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy` for
+    K = C + M_σ), which saves the product K·G over all vertices: only the vertices on a fixed
+    edge, whose gradient the Dirichlet condition cuts (so that C no longer annihilates it),
+    are computed from the condensed K. Set-up 13 → 5 ms on the benchmark, same iterations.
     """
     K = sp.csr_matrix(K)
     G = discrete_gradient(basis)
-    if free is not None:
-        G = G[np.asarray(free)]
-    G = G.tocsc()
-    energy = np.asarray((K @ G).multiply(G).sum(axis=0)).ravel()
-    keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
+    if gradient_energy is None:
+        if free is not None:
+            G = G[np.asarray(free)]
+        G = G.tocsc()
+        energy = np.asarray((K @ G).multiply(G).sum(axis=0)).ravel()
+        keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
+    else:
+        energy = np.array(gradient_energy, dtype=float)
+        if free is not None:  # vertices on a fixed edge: their gradient is cut, C G ≠ 0
+            fixed = np.ones(G.shape[0], dtype=bool)
+            fixed[np.asarray(free)] = False
+            cut = np.unique(G[fixed].indices)
+            G = G[np.asarray(free)]
+            cut_t = G[:, cut].T.tocsr()
+            energy[cut] = np.asarray((cut_t @ K).multiply(cut_t).sum(axis=1)).ravel()
+        keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
     Gk = G[:, keep].tocsr()
     GkT = Gk.T.tocsr()
     inv_g = 1.0 / energy[keep]

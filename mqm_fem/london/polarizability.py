@@ -158,7 +158,7 @@ def polarizability(domain: Domain, penetration_depth, *, superconductors: list[s
     loads = [system.load] + [avector.applied_load(p, system) for p in problems[1:]]
     free = np.setdiff1d(np.arange(system.nedelec.N), system.dirichlet)
     solver = CurlCurlSolver(system.matrix, system.nedelec, free_dofs=free, method=opts.solver,
-                            tol=opts.solver_tol)
+                            tol=opts.solver_tol, gradient_energy=system.gradient_energy)
     t1 = time.perf_counter()
     solves = [_solve_direction(solver, load, j, say) for j, load in enumerate(loads)]
     system.matrix, solver = None, None  # free the operator and the preconditioner early

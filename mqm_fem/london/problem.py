@@ -86,7 +86,7 @@ class LondonProblem:
     def centroid(self) -> np.ndarray:
         """Volume (area) centroid of the superconductors, mesh units."""
         mesh, sc = self.domain.mesh, self.superconducting
-        measure = element_measures(mesh)[sc]
+        measure = element_measures(mesh, sc)
         mid = mesh.p[:, mesh.t[:, sc]].mean(axis=1)
         return (mid * measure).sum(axis=1) / measure.sum()
 

@@ -382,6 +382,8 @@ class _System:
     unit_windings: dict  # hole name -> (film index, turns on all DOFs (sparse on film edges))
     fluxoids: dict
     solver: object = None  # the CurlCurlSolver (set up once; the image correction reuses it)
+    #: not known in closed form (the film masses add to GᵀKG): the solver computes it
+    gradient_energy: None = None
 
 
 def assemble(problem, options: SheetOptions) -> _System:

@@ -232,10 +232,12 @@ def is_vacuum_name(name: str) -> bool:
     return name.lower().startswith(VACUUM_PREFIXES)
 
 
-def element_measures(mesh: skfem.Mesh) -> np.ndarray:
-    """Areas (2D) or volumes (3D) of all elements (scikit-fem sorts element nodes, so the
-    orientation of ``mesh.t`` carries no meaning and the absolute value is returned)."""
-    return np.abs(_signed_measures(mesh.p, mesh.t))
+def element_measures(mesh: skfem.Mesh, elements=None) -> np.ndarray:
+    """Areas (2D) or volumes (3D) of all elements, or of the ``elements`` (indices) only
+    (scikit-fem sorts element nodes, so the orientation of ``mesh.t`` carries no meaning and
+    the absolute value is returned)."""
+    t = mesh.t if elements is None else mesh.t[:, elements]
+    return np.abs(_signed_measures(mesh.p, t))
 
 
 # ----------------------------------------------------------------------------------------------
