@@ -110,10 +110,12 @@ def prepare_tet_edges(mesh) -> None:
     """
     if hasattr(mesh, "_t2e") or mesh.t.shape[0] != 4:
         return
-    t = mesh.t
+    t = mesh.t.astype(np.int32) if mesh.nvertices < 2**31 - 1 else mesh.t
     a, b = t[TET_EDGES[:, 0]], t[TET_EDGES[:, 1]]
-    edges, inverse = unique_pairs(np.minimum(a, b), np.maximum(a, b), int(mesh.nvertices))
-    mesh._edges = np.ascontiguousarray(edges.astype(t.dtype))
+    lo = np.minimum(a, b)
+    np.maximum(a, b, out=b)
+    edges, inverse = unique_pairs(lo, b, int(mesh.nvertices))
+    mesh._edges = np.ascontiguousarray(edges.astype(mesh.t.dtype))
     mesh._t2e = inverse.reshape(a.shape)
 
 
@@ -345,5 +347,9 @@ class NedelecTet:
         """
         ku, lu = np.triu_indices(6)
         upper[ku == lu] *= 0.5
-        dk, dl = self.dofs[ku], self.dofs[lu]  # (21, ne)
-        return symmetric_from_upper(np.minimum(dk, dl), np.maximum(dk, dl), upper, self.N)
+        dofs = self.dofs.astype(np.int32 if self.N < 2**31 - 1 else np.int64)
+        dk, dl = dofs[ku], dofs[lu]  # (21, ne)
+        rows = np.minimum(dk, dl)
+        np.maximum(dk, dl, out=dl)
+        del dk
+        return symmetric_from_upper(rows, dl, upper, self.N)  # takes over rows and upper

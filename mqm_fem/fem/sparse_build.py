@@ -21,10 +21,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-try:  # the compiled COO → CSR counting sort behind ``coo_matrix.tocsr`` (which then sums)
+try:  # the compiled counting sorts behind ``coo_matrix.tocsr`` (which then sums) and ``tocsc``
     from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
-except ImportError:  # pragma: no cover - a SciPy without it: the sorting route below
-    _coo_tocsr = None
+    from scipy.sparse._sparsetools import csr_tocsc as _csr_tocsc
+except ImportError:  # pragma: no cover - a SciPy without them: the sorting route below
+    _coo_tocsr = _csr_tocsc = None
 
 __all__ = ["grouped_pairs", "symmetric_from_upper", "unique_pairs"]
 
@@ -33,39 +34,47 @@ def _index_dtype(*sizes: int):
     return np.int32 if max(sizes) < 2**31 - 1 else np.int64
 
 
-def grouped_pairs(rows, cols, values, shape) -> sp.csr_matrix:
+def grouped_pairs(rows, cols, values, shape, *, overwrite: bool = False) -> sp.csr_matrix:
     """CSR matrix of the triples (rows, cols, values) with each row's column indices sorted and
     duplicates *kept* (adjacent, in input order): two stable counting sorts, O(nnz + n).
 
-    ``values`` may be of any numeric dtype (e.g. positions, to recover the permutation)."""
+    ``values`` may be of any numeric dtype (e.g. positions, to recover the permutation).
+    ``overwrite``: the result may take over the memory of ``rows`` and ``values`` (then both
+    are clobbered), which saves allocating (and faulting in) a second set of nnz-long arrays:
+    the allocations, not the sorts, dominate at 200k unknowns."""
     n_rows, n_cols = shape
     rows, cols, values = (np.asarray(a).ravel() for a in (rows, cols, values))
     nnz = rows.size
     idx = _index_dtype(n_rows, n_cols, nnz)
+    rows, cols = rows.astype(idx, copy=False), cols.astype(idx, copy=False)
     if _coo_tocsr is None:
         order = np.lexsort((cols, rows))
         indptr = np.zeros(n_rows + 1, dtype=idx)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        out = sp.csr_matrix((values[order], cols[order].astype(idx), indptr), shape=shape)
+        out = sp.csr_matrix((values[order], cols[order], indptr), shape=shape)
         out.has_sorted_indices = True
         return out
     # 1. by column (CSR of the transpose), stable
     t_ptr = np.empty(n_cols + 1, dtype=idx)
     t_idx = np.empty(nnz, dtype=idx)
     t_val = np.empty(nnz, dtype=values.dtype)
-    _coo_tocsr(n_cols, n_rows, nnz, cols.astype(idx, copy=False), rows.astype(idx, copy=False),
-               values, t_ptr, t_idx, t_val)
+    _coo_tocsr(n_cols, n_rows, nnz, cols, rows, values, t_ptr, t_idx, t_val)
     # 2. by row: transposing visits the columns in order, so each row comes out sorted
-    out = sp.csr_matrix((t_val, t_idx, t_ptr), shape=(n_cols, n_rows)).tocsc()
-    out = sp.csr_matrix((out.data, out.indices, out.indptr), shape=shape)
+    indptr = np.empty(n_rows + 1, dtype=idx)
+    reuse = overwrite and values.flags.writeable and rows.flags.writeable
+    indices = rows if reuse else np.empty(nnz, dtype=idx)
+    data = values if reuse else np.empty(nnz, dtype=values.dtype)
+    _csr_tocsc(n_cols, n_rows, t_ptr, t_idx, t_val, indptr, indices, data)
+    out = sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
     out.has_sorted_indices = True
     return out
 
 
 def symmetric_from_upper(rows, cols, values, n: int) -> sp.csr_matrix:
     """The symmetric n × n matrix U + Uᵀ in canonical CSR from the entries of U (row ≤ col,
-    duplicates summed); diagonal entries must be given halved."""
-    upper = grouped_pairs(rows, cols, values, (n, n))
+    duplicates summed); diagonal entries must be given halved. ``rows`` and ``values`` are
+    overwritten when they can be (see :func:`grouped_pairs`)."""
+    upper = grouped_pairs(rows, cols, values, (n, n), overwrite=True)
     upper.sum_duplicates()  # sorted already: one linear pass
     return (upper + upper.T.tocsr()).tocsr()
 
@@ -73,13 +82,14 @@ def symmetric_from_upper(rows, cols, values, n: int) -> sp.csr_matrix:
 def unique_pairs(first, second, n: int):
     """Unique pairs (first, second) of integers in [0, n), in lexicographic order, and the
     index of every input pair among them: ``(pairs (2, m), inverse)``, like
-    ``np.unique(first * n + second, return_inverse=True)`` but by two counting sorts."""
+    ``np.unique(first * n + second, return_inverse=True)`` but by two counting sorts.
+    ``first`` may be overwritten."""
     first, second = np.asarray(first).ravel(), np.asarray(second).ravel()
     size = first.size
     if size == 0:
         return np.zeros((2, 0), dtype=first.dtype), np.zeros(0, dtype=np.int64)
     pos = np.arange(size, dtype=_index_dtype(n, size))
-    table = grouped_pairs(first, second, pos, (n, n))
+    table = grouped_pairs(first, second, pos, (n, n), overwrite=True)
     lead = np.repeat(np.arange(n, dtype=table.indices.dtype), np.diff(table.indptr))
     new = np.empty(size, dtype=bool)
     new[0] = True
