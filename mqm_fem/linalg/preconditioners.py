@@ -43,8 +43,8 @@ def hybrid_jacobi_preconditioner(K, basis, free=None,
     energy (vacuum: ∇p is in the kernel of the consistent system) are left out. SPD, set up in
     one sparse product K·G (no hierarchy). Measured on the sphere-in-ball benchmark at 49k
     unknowns: 202 CG iterations instead of Jacobi's 346, 0.19 s instead of 0.32 s (set-up
-    0.012 s); adding the nodal vector space (Π, as in AMS) took 142 iterations but each
-    cost more, so it is not included.
+    0.012 s, 0.005 s with ``gradient_energy``); adding the nodal vector space (Π, as in AMS)
+    took 142 iterations but each cost more, so it is not included.
 
     ``gradient_energy``: D_G per mesh vertex of the full (uncondensed) K when the caller knows
     it in closed form (:meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy` for
