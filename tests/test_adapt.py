@@ -436,21 +436,23 @@ def test_solve_schrodinger_with_tol_adapts():
 def test_example_adaptive_sphere(tmp_path, example):
     """The adaptive-vs-uniform example in quick mode (R = 10λ, tol 5e-2): it writes the history
     CSV and the plot, every estimate is within [1/3, 3] of the true error, and the adaptive
-    mesh reaches a smaller error than uniform meshes of the same DOFs (ratio = DOFs uniform
-    would need for the adaptive error ÷ adaptive DOFs, > 1)."""
+    mesh and the a-priori graded one (a gmsh mesh of the user's own, read with load_mesh)
+    reach smaller errors than uniform meshes of the same DOFs (ratio = DOFs uniform would
+    need for that error ÷ the mesh's DOFs, > 1)."""
     import csv
 
     result = example("adaptive_sphere").main(tmp_path, quick=True)
     assert result["png"].stat().st_size > 10_000
     with result["csv"].open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert {r["method"] for r in rows} == {"adaptive", "uniform"}
+    assert {r["method"] for r in rows} == {"adaptive", "uniform", "graded"}
     assert len(rows) == len(result["rows"]) >= 4
     for row in result["rows"]:
         assert 1 / 3 <= row["estimate"] / row["true_error"] <= 3, row
     adaptive = [r for r in result["rows"] if r["method"] == "adaptive"]
     assert len(adaptive) >= 2 and adaptive[-1]["true_error"] < 0.05
     assert result["ratio"] > 1.1, result["ratio"]
+    assert result["graded_ratios"] and min(result["graded_ratios"]) > 1.1, result
 
 
 def test_refine_a_shipped_3d_mesh_in_linear_memory():
