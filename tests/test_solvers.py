@@ -272,17 +272,25 @@ def test_gradient_energy_closed_form(small_problem):
 
 
 def test_cg_thread_limit_skipped_when_pinned(monkeypatch):
-    """CG's one-BLAS-thread limit costs threadpoolctl's library scan; with OpenBLAS pinned to
-    one thread by the environment it is skipped, otherwise applied."""
+    """CG's one-BLAS-thread limit costs threadpoolctl's library scan; it is skipped only when
+    OpenBLAS loaded pinned to one thread (OPENBLAS_NUM_THREADS, then GOTO_NUM_THREADS, then
+    OMP_NUM_THREADS: the first one set decides), otherwise applied (and lifted again)."""
     import contextlib
 
     import mqm_fem.linalg.linear as solvers
 
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    assert isinstance(solvers._one_blas_thread(), contextlib.nullcontext)
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     monkeypatch.setattr(solvers.os, "cpu_count", lambda: 2)
-    assert not isinstance(solvers._one_blas_thread(), contextlib.nullcontext)
+    cases = [({"OPENBLAS_NUM_THREADS": "1"}, True), ({"OMP_NUM_THREADS": "1"}, True),
+             ({"GOTO_NUM_THREADS": "2", "OMP_NUM_THREADS": "1"}, False),
+             ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "4"}, True),
+             ({"OPENBLAS_NUM_THREADS": "2"}, False), ({}, False)]
+    for environment, pinned in cases:
+        values = dict.fromkeys(solvers.OPENBLAS_THREAD_VARIABLES) | environment
+        monkeypatch.setattr(solvers, "_THREAD_ENVIRONMENT", values)
+        context = solvers._one_blas_thread()
+        with context:  # a threadpoolctl limit is lifted on leaving
+            pass
+        assert isinstance(context, contextlib.nullcontext) is pinned, environment
 
 
 def test_auto_jacobi_continues_with_ams_when_slow(small_problem, monkeypatch):

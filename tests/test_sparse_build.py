@@ -57,3 +57,27 @@ def test_unique_pairs_equals_numpy_unique(route):
     np.testing.assert_array_equal(inverse, reference_inverse)
     empty_pairs, empty_inverse = sparse_build.unique_pairs(lo[:0], hi[:0], n)
     assert empty_pairs.shape == (2, 0) and empty_inverse.size == 0
+
+
+def test_bad_triples_are_refused_before_the_compiled_sorts(route):
+    """Indices out of range or of different lengths would make SciPy's unchecked C sorts write
+    out of bounds: refused with one clear line instead."""
+    from mqm_fem.errors import ParameterError
+
+    ones = np.ones(2)
+    with pytest.raises(ParameterError, match=r"rows: indices must lie in \[0, 3\)"):
+        sparse_build.grouped_pairs(np.array([0, 10**8]), np.array([0, 1]), ones, (3, 3))
+    with pytest.raises(ParameterError, match=r"cols: indices must lie in \[0, 3\)"):
+        sparse_build.symmetric_from_upper(np.array([0, 1]), np.array([1, -1]), ones, 3)
+    with pytest.raises(ParameterError, match="one length, got 5, 3 and 2"):
+        sparse_build.grouped_pairs(np.arange(5), np.arange(3), ones, (5, 5))
+
+
+def test_overwrite_with_one_buffer_for_rows_and_values(route):
+    """rows and values in one buffer (positions as values): the result must not be written
+    twice into it."""
+    rows = np.array([2, 0, 1, 0, 2], dtype=np.int32)
+    cols = np.array([1, 1, 0, 0, 1], dtype=np.int32)
+    reference = sp.coo_matrix((rows.astype(float), (rows, cols)), shape=(3, 2)).toarray()
+    result = sparse_build.grouped_pairs(rows, cols, rows, (3, 2), overwrite=True)
+    np.testing.assert_array_equal(result.toarray(), reference)

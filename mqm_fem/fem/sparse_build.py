@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import ParameterError
+
 try:  # the compiled counting sorts behind ``coo_matrix.tocsr`` (which then sums) and ``tocsc``
     from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
     from scipy.sparse._sparsetools import csr_tocsc as _csr_tocsc
@@ -34,16 +36,33 @@ def _index_dtype(*sizes: int):
     return np.int32 if max(sizes) < 2**31 - 1 else np.int64
 
 
+def _checked(rows, cols, values, shape):
+    """The triples as flat arrays, refused (ParameterError) unless they have one length and
+    every index lies in its range: SciPy's compiled sorts below do not check and would write
+    out of bounds."""
+    rows, cols, values = (np.asarray(a).ravel() for a in (rows, cols, values))
+    if not rows.size == cols.size == values.size:
+        raise ParameterError(f"rows, cols and values must have one length, got {rows.size}, "
+                             f"{cols.size} and {values.size}")
+    for name, index, size in (("rows", rows, shape[0]), ("cols", cols, shape[1])):
+        if index.dtype.kind not in "iu":
+            raise ParameterError(f"{name}: expected integer indices, got dtype {index.dtype}")
+        if index.size and (index.min() < 0 or index.max() >= size):
+            raise ParameterError(f"{name}: indices must lie in [0, {size}), got "
+                                 f"[{index.min()}, {index.max()}]")
+    return rows, cols, values
+
+
 def grouped_pairs(rows, cols, values, shape, *, overwrite: bool = False) -> sp.csr_matrix:
     """CSR matrix of the triples (rows, cols, values) with each row's column indices sorted and
     duplicates *kept* (adjacent, in input order): two stable counting sorts, O(nnz + n).
 
     ``values`` may be of any numeric dtype (e.g. positions, to recover the permutation).
     ``overwrite``: the result may take over the memory of ``rows`` and ``values`` (then both
-    are clobbered), which saves allocating (and faulting in) a second set of nnz-long arrays:
-    the allocations, not the sorts, dominate at 200k unknowns."""
+    are clobbered; not when they overlap), which saves allocating (and faulting in) a second set
+    of nnz-long arrays: the allocations, not the sorts, dominate at 200k unknowns."""
     n_rows, n_cols = shape
-    rows, cols, values = (np.asarray(a).ravel() for a in (rows, cols, values))
+    rows, cols, values = _checked(rows, cols, values, shape)
     nnz = rows.size
     idx = _index_dtype(n_rows, n_cols, nnz)
     rows, cols = rows.astype(idx, copy=False), cols.astype(idx, copy=False)
@@ -61,7 +80,8 @@ def grouped_pairs(rows, cols, values, shape, *, overwrite: bool = False) -> sp.c
     _coo_tocsr(n_cols, n_rows, nnz, cols, rows, values, t_ptr, t_idx, t_val)
     # 2. by row: transposing visits the columns in order, so each row comes out sorted
     indptr = np.empty(n_rows + 1, dtype=idx)
-    reuse = overwrite and values.flags.writeable and rows.flags.writeable
+    reuse = (overwrite and values.flags.writeable and rows.flags.writeable
+             and not np.may_share_memory(rows, values))
     indices = rows if reuse else np.empty(nnz, dtype=idx)
     data = values if reuse else np.empty(nnz, dtype=values.dtype)
     _csr_tocsc(n_cols, n_rows, t_ptr, t_idx, t_val, indptr, indices, data)

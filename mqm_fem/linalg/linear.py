@@ -151,13 +151,35 @@ def _blas_threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+#: the variables OpenBLAS takes its thread count from when it loads, the first one set deciding
+OPENBLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+#: their values when this module was imported (numpy, hence OpenBLAS, is loaded by then)
+_THREAD_ENVIRONMENT = {name: os.environ.get(name) for name in OPENBLAS_THREAD_VARIABLES}
+
+
+def _openblas_pinned_to_one_thread() -> bool:
+    """True when numpy's BLAS is OpenBLAS and the environment it loaded with gives it one
+    thread (the first of :data:`OPENBLAS_THREAD_VARIABLES` that is set is "1"), or the machine
+    has one core. Other BLAS libraries (MKL, Accelerate), an unset or other value: False."""
+    blas = np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {}).get("name", "")
+    if "openblas" not in str(blas).lower():
+        return False
+    if os.cpu_count() == 1:
+        return True
+    for name in OPENBLAS_THREAD_VARIABLES:
+        value = _THREAD_ENVIRONMENT[name]
+        if value:
+            return value.strip() == "1"
+    return False
+
+
 def _one_blas_thread():
-    """Context in which numpy's BLAS runs on one thread: nothing to do when the environment
-    pins OpenBLAS to one thread already (``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS``,
-    read when the library loads) or the machine has one core; otherwise a threadpoolctl limit
-    (its first use scans the loaded libraries: 7 ms, a tenth of a 50k-unknown solve)."""
-    pinned = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    if pinned == "1" or os.cpu_count() == 1:
+    """Context in which numpy's BLAS runs on one thread: a threadpoolctl limit, except when
+    OpenBLAS is pinned to one thread already (:func:`_openblas_pinned_to_one_thread`): then
+    nothing, which saves threadpoolctl's scan of the loaded libraries (7 ms once per process,
+    4 % of a 50k-unknown solve). A limit raised later by hand (threadpoolctl) is not seen; it
+    only makes CG's vector operations slower, not its result different."""
+    if _openblas_pinned_to_one_thread():
         return contextlib.nullcontext()
     return _blas_threads().limit(limits=1, user_api="blas")
 
