@@ -50,9 +50,14 @@ def edge_dofs(basis) -> np.ndarray:
     return dof
 
 
+def _sorted_edges(mesh) -> np.ndarray:
+    """The mesh edges (2, nedges) with the lower vertex first."""
+    return np.sort(mesh.edges, axis=0)  # skfem stores them sorted; be explicit
+
+
 def _edge_vectors(basis):
     mesh = basis.mesh
-    edges = np.sort(mesh.edges, axis=0)  # skfem stores them sorted; be explicit
+    edges = _sorted_edges(mesh)
     return edges, mesh.p[:, edges[1]] - mesh.p[:, edges[0]]
 
 
@@ -64,7 +69,7 @@ def discrete_gradient(basis) -> sp.csr_matrix:
     Exact: :math:`C G = 0` for the curl-curl matrix (``test_discrete_gradient_kernel``).
     """
     dof = edge_dofs(basis)
-    edges = np.sort(basis.mesh.edges, axis=0)  # skfem stores them sorted; be explicit
+    edges = _sorted_edges(basis.mesh)
     ne = edges.shape[1]
     edge_of_dof = np.empty(ne, dtype=np.int64)
     edge_of_dof[dof] = np.arange(ne)

@@ -325,10 +325,10 @@ class CurlCurlSolver:
     time.
 
     Parameters are those of :func:`solve_curl_curl` without the load; ``b`` and ``x0`` go to
-    :meth:`solve`. ``gradient_energy`` (optional, per mesh vertex): diag(GᵀKG) in closed form
-    for the hybrid preconditioner (:func:`~mqm_fem.linalg.preconditioners.
-    hybrid_jacobi_preconditioner`), e.g. :meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy`
-    when K = C + M_σ.
+    :meth:`solve`. ``gradient_energy`` (optional, per mesh vertex, or a function returning it,
+    called only if the hybrid preconditioner is set up): diag(GᵀKG) in closed form for
+    :func:`~mqm_fem.linalg.preconditioners.hybrid_jacobi_preconditioner`, e.g.
+    :meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy` when K = C + M_σ.
     """
 
     def __init__(self, K, basis, *, free_dofs=None, method: str = "auto", tol: float = 1e-10,

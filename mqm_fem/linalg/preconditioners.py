@@ -46,30 +46,29 @@ def hybrid_jacobi_preconditioner(K, basis, free=None,
     0.012 s, 0.005 s with ``gradient_energy``); adding the nodal vector space (Π, as in AMS)
     took 142 iterations but each cost more, so it is not included.
 
-    ``gradient_energy``: D_G per mesh vertex of the full (uncondensed) K when the caller knows
-    it in closed form (:meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy` for
-    K = C + M_σ), which saves the product K·G over all vertices: only the vertices on a fixed
-    edge, whose gradient the Dirichlet condition cuts (so that C no longer annihilates it),
-    are computed from the condensed K. Set-up 13 → 5 ms on the benchmark, same iterations.
+    ``gradient_energy``: D_G per mesh vertex of the full (uncondensed) K (or a function
+    returning it, called here only) when the caller knows it in closed form
+    (:meth:`mqm_fem.fem.nedelec.NedelecTet.gradient_energy` for K = C + M_σ), which saves the
+    product K·G over all vertices: only the vertices on a fixed edge, whose gradient the
+    Dirichlet condition cuts (so that C no longer annihilates it), are computed from the
+    condensed K. Set-up 13 → 5 ms on the benchmark, same iterations.
     """
     K = sp.csr_matrix(K)
-    G = discrete_gradient(basis)
+    G_all = discrete_gradient(basis)
+    G = G_all if free is None else G_all[np.asarray(free)]
     if gradient_energy is None:
-        if free is not None:
-            G = G[np.asarray(free)]
         G = G.tocsc()
         energy = np.asarray((K @ G).multiply(G).sum(axis=0)).ravel()
-        keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
     else:
-        energy = np.array(gradient_energy, dtype=float)
+        energy = np.array(gradient_energy() if callable(gradient_energy) else gradient_energy,
+                          dtype=float)
         if free is not None:  # vertices on a fixed edge: their gradient is cut, C G ≠ 0
-            fixed = np.ones(G.shape[0], dtype=bool)
+            fixed = np.ones(G_all.shape[0], dtype=bool)
             fixed[np.asarray(free)] = False
-            cut = np.unique(G[fixed].indices)
-            G = G[np.asarray(free)]
+            cut = np.unique(G_all[fixed].indices)
             cut_t = G[:, cut].T.tocsr()
             energy[cut] = np.asarray((cut_t @ K).multiply(cut_t).sum(axis=1)).ravel()
-        keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
+    keep = energy > 1e-12 * max(float(energy.max(initial=0.0)), 1e-300)
     Gk = G[:, keep].tocsr()
     GkT = Gk.T.tocsr()
     inv_g = 1.0 / energy[keep]

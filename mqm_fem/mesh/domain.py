@@ -598,7 +598,7 @@ def _domain_from_parts(parts: dict, dim: int, unit: float, path: Path | None, *,
     if not quadratic:  # the file's rows and points are needed for the curved geometry only
         del rows_all, points
     mesh = _skfem_mesh(p, t)
-    regions = {name: _index_set(elem_inverse[rows], t.shape[1])
+    regions = {name: index_set(elem_inverse[rows], t.shape[1])
                for name, rows in elem_members.items() if rows.size}
     boundaries = _named_boundaries(mesh, remap, facet_rows, facet_members)
     curved = (_curved_mesh(mesh, points, remap, rows_all, path) if quadratic else None)
@@ -675,7 +675,7 @@ def _skfem_mesh(p, t, tables=None):
     return mesh
 
 
-def _index_set(indices: np.ndarray, size: int) -> np.ndarray:
+def index_set(indices: np.ndarray, size: int) -> np.ndarray:
     """``np.unique(indices)`` for indices in [0, size), by marking (O(size), no sort)."""
     mark = np.zeros(size, dtype=bool)
     mark[indices] = True
